@@ -1,0 +1,116 @@
+"""The validated data set: one pandas DataFrame per table, in canonical form.
+
+Readers (``planner.readers``) turn files into a :class:`Dataset`; everything after them trusts
+its types. Canonical form, per table (every frame also has ``row``: the spreadsheet row the
+record came from, header = 1):
+
+- ``colleges``: ``id, name, campus``
+- ``cadres``: ``id, name, gender`` (``M``/``F``), ``role`` (English word), ``unit, campus,
+  available`` (bool), plus derived ``central`` (bool) and ``college`` (the unit for a college
+  role, ``None`` for a central role)
+- ``classes``: ``id, name, college, grade`` (int), ``campus, size`` (int), ``major`` (str, "" if
+  absent)
+- ``dorms``: ``id, building, room, campus, gender, residents`` (int), ``college, grade``
+  (nullable ``Int64``)
+- ``societies``: ``id, name, campus, members`` (int), ``college`` (``None`` = university level)
+- ``branches``: ``id, name, college, campus, members`` (int)
+- ``previous``: ``cadre, kind, target`` (kind is the English word)
+- ``pins``: ``cadre, kind, target, rule`` (``require``/``forbid``)
+
+Ids are ``str`` everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from planner.contract import CENTRAL_ROLES, KIND_TABLE, KINDS
+
+TARGET_COLUMNS = ["kind", "id", "name", "college", "campus", "gender", "grade", "size"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table came from: the name shown in messages and the file's SHA-256."""
+
+    table: str
+    display: str
+    path: str
+    sha256: str
+
+
+@dataclass
+class Dataset:
+    """A validated data set (see the module docstring for the columns)."""
+
+    colleges: pd.DataFrame
+    cadres: pd.DataFrame
+    classes: pd.DataFrame
+    dorms: pd.DataFrame
+    societies: pd.DataFrame
+    branches: pd.DataFrame
+    previous: pd.DataFrame
+    pins: pd.DataFrame
+    sources: dict[str, Source] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The frame of table ``name`` (English)."""
+        frame: pd.DataFrame = getattr(self, name)
+        return frame
+
+    def targets(self) -> pd.DataFrame:
+        """Every target of the four kinds in one frame with :data:`TARGET_COLUMNS`.
+
+        ``gender`` is set for dorms only, ``grade`` is ``<NA>`` where unknown, ``size`` is the
+        class size, residents or members, and ``college`` is ``None`` for a university-level
+        society.
+        """
+        parts = []
+        for kind in KINDS:
+            frame = self.table(KIND_TABLE[kind])
+            size_col = {"classes": "size", "dorms": "residents"}.get(KIND_TABLE[kind], "members")
+            name = (
+                frame["building"].astype(str) + "-" + frame["room"].astype(str)
+                if kind == "dorm"
+                else frame["name"]
+            )
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "kind": kind.value,
+                        "id": frame["id"].astype(str),
+                        "name": name.astype(str),
+                        "college": frame["college"] if "college" in frame else None,
+                        "campus": frame["campus"].astype(str),
+                        "gender": frame["gender"] if "gender" in frame else None,
+                        "grade": (
+                            frame["grade"].astype("Int64")
+                            if "grade" in frame
+                            else pd.Series(pd.NA, index=frame.index, dtype="Int64")
+                        ),
+                        "size": frame[size_col].astype(int),
+                    }
+                )
+            )
+        out = pd.concat(parts, ignore_index=True)
+        out["college"] = out["college"].astype(object).where(out["college"].notna(), None)
+        out["gender"] = out["gender"].astype(object).where(out["gender"].notna(), None)
+        out["grade"] = out["grade"].astype("Int64")
+        return out[TARGET_COLUMNS]
+
+    def available_cadres(self) -> pd.DataFrame:
+        """Cadres who are not on leave."""
+        return self.cadres[self.cadres["available"]]
+
+
+def derive_cadre_columns(cadres: pd.DataFrame) -> pd.DataFrame:
+    """Add ``central`` and ``college`` to a canonical cadres frame (used by readers)."""
+    out = cadres.copy()
+    central_values = {r.value for r in CENTRAL_ROLES}
+    out["central"] = out["role"].isin(central_values)
+    out["college"] = out["unit"].where(~out["central"], None).astype(object)
+    out.loc[out["central"], "college"] = None
+    return out
