@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from planner.errors import InfeasibleError, InputError, PlannerError
+from planner.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,6 +123,115 @@ def generate(preset: str, seed: int, scale: float, out_dir: str, fmt: str, heade
     written = write_tables(tables, Path(out_dir), fmt=fmt, headers=headers)
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
     click.echo(f"Wrote {len(written)} file(s) to {out_dir}: {counts}")
+
+
+DEFAULT_SCENARIO = "scenarios/default.yaml"
+
+
+def default_scenario() -> Path:
+    """``scenarios/default.yaml`` in the working folder, else the shipped copy."""
+    here = Path(DEFAULT_SCENARIO)
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
+
+
+def _summary_lines(plan: Plan) -> list[str]:
+    """A few lines an SAO officer reads after a plan is written."""
+    kpis = plan.kpis()
+    lines = [f"Status: {plan.status} (solved in {plan.solve_seconds:.1f} s, gap {plan.gap:.2%})"]
+    for kind in ("class", "branch", "society", "dorm"):
+        total = kpis[f"{kind}_targets"]
+        if total:
+            lines.append(
+                f"  {kind:<8} {kpis[f'{kind}_covered']:>6,} of {total:>6,} hold a cadre "
+                f"({kpis[f'{kind}_covered'] / total:.1%})"
+            )
+    lines.append(f"  kept from last semester: {kpis['kept_from_previous']:,}")
+    lines.append(f"  contacts on another campus: {kpis['cross_campus']:,}")
+    lines.append(f"  uncovered classes, branches and societies: {kpis['uncovered']:,}")
+    return lines
+
+
+@cli.command()
+@click.option("--data", "data_path", default=None, help="Data folder or workbook [data/demo].")
+@click.option("--scenario", "scenario_path", default=None, help="Scenario YAML [default].")
+@click.option("--out", "out_dir", default=None, help="Plan folder [out/<scenario name>].")
+@click.option("--scope", default=None, help="university, central or college=ID.")
+@click.option("--time-limit", type=float, default=None, help="Seconds for the whole solve.")
+@click.option("--seed", type=int, default=None, help="Random seed of the solver.")
+@click.option("--workers", type=int, default=None, help="Solver threads [scenario, 2].")
+@click.option("--deterministic", is_flag=True, help="Same input, same plan (one worker).")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@handle_errors
+def plan(
+    data_path: str | None,
+    scenario_path: str | None,
+    out_dir: str | None,
+    scope: str | None,
+    time_limit: float | None,
+    seed: int | None,
+    workers: int | None,
+    deterministic: bool,
+    quiet: bool,
+) -> None:
+    """Plan who contacts which target and write the plan folder."""
+    from planner.check import check_assignments
+    from planner.planning import make_plan
+    from planner.readers import read_dataset
+    from planner.scenario import load_scenario
+    from planner.solve import stderr_progress
+    from planner.write import write_plan
+
+    scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
+    if scope:
+        scenario = scenario.with_changes(scope=scope)
+    dataset = read_dataset(Path(data_path or default_data()))
+    _print_warnings(dataset.warnings)
+    out = Path(out_dir or f"out/{scenario.name}")
+    progress = None if quiet else stderr_progress
+    result = make_plan(
+        dataset,
+        scenario,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        deterministic=deterministic,
+        progress=progress,
+    )
+    report = check_assignments(
+        dataset,
+        scenario,
+        result.assignments,
+        claimed_terms={name: term.value for name, term in result.terms.items()},
+    )
+    if not report.ok:  # never write a plan that breaks a rule: this would be a bug
+        raise RuntimeError("the plan failed the independent check: " + "; ".join(report.violations))
+    written = write_plan(result, out, targets=dataset.targets())
+    for line in _summary_lines(result):
+        click.echo(line)
+    click.echo(f"Wrote {len(written)} files to {out}/")
+
+
+@cli.command()
+@click.option("--data", "data_path", default=None, help="Data folder or workbook [data/demo].")
+@click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
+@handle_errors
+def check(data_path: str | None, plan_dir: str) -> None:
+    """Re-check a plan folder against the data: every hard rule and every term."""
+    from planner.check import check_plan_dir
+    from planner.readers import read_dataset
+
+    dataset = read_dataset(Path(data_path or default_data()))
+    report = check_plan_dir(dataset, Path(plan_dir))
+    for name, value in report.terms.items():
+        click.echo(f"  {name:<15} {value:,}")
+    if not report.ok:
+        for violation in report.violations:
+            _echo_err(f"violation: {violation}")
+        _echo_err(f"{len(report.violations)} violation(s): the plan breaks the rules.")
+        sys.exit(1)
+    click.echo(f"OK: {plan_dir} satisfies every hard rule; its terms match plan.json.")
 
 
 def main() -> None:

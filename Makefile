@@ -1,0 +1,42 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   - virtual environment, install, plan the shipped demo data into out/demo
+#   make test   - the same set-up, then ruff, mypy and the test suite (what CI runs)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench fonts clean
+
+demo: $(STAMP) fonts
+	$(BIN)/planner validate --data data/demo
+	$(BIN)/planner plan --data data/demo --scenario scenarios/default.yaml --out out/demo
+
+test: $(STAMP) fonts lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check planner tests benchmarks
+	$(BIN)/ruff format --check planner tests benchmarks
+	$(BIN)/mypy planner
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# A CJK font for Chinese chart labels (Debian's fonts-wqy-microhei). Without one the charts
+# fall back to college codes and say so once; nothing fails.
+fonts:
+	@if fc-list 2>/dev/null | grep -qi -e 'wqy' -e 'Noto Sans CJK' -e 'Noto Serif CJK'; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
+		|| echo "warning: could not install fonts-wqy-microhei; charts will use college codes"; \
+	else echo "warning: no CJK font (install fonts-wqy-microhei); charts will use college codes"; fi
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

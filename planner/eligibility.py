@@ -1,0 +1,128 @@
+"""Who may hold what: the hard rules that act on one cadre–target pair.
+
+H3 department of origin, H5 dorm gender, the hard campus rule and the per-role kinds are rules
+on a single pair, so the model never creates a variable for a pair they forbid. Each function
+takes aligned arrays (one element per pair) and returns a boolean mask, so the same code serves
+pools × groups in the model and single pairs (pins, previous contacts) in diagnoses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import KIND_LABELS_ZH, Kind, Role
+from planner.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class PairColumns:
+    """Column names of a pair frame: cadre side and target side."""
+
+    role: str = "role"
+    cadre_college: str = "cadre_college"
+    cadre_campus: str = "cadre_campus"
+    cadre_gender: str = "cadre_gender"
+    kind: str = "kind"
+    target_college: str = "target_college"
+    target_campus: str = "target_campus"
+    target_gender: str = "target_gender"
+
+
+COLS = PairColumns()
+
+
+def kind_allowed(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """H1 (per kind): the role's duty allows at least one target of this kind."""
+    allowed = {
+        (role.value, kind.value): scenario.duty(role).kind_range(kind).max > 0
+        for role in Role
+        for kind in Kind
+    }
+    keys = zip(pairs[COLS.role], pairs[COLS.kind], strict=True)
+    return np.fromiter((allowed[k] for k in keys), dtype=bool, count=len(pairs))
+
+
+def h3_department_of_origin(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """H3 Department of origin [四(1)]: a college-role cadre holds only own-college targets.
+
+    A university-level society (blank college) on the cadre's own campus also counts as the
+    cadre's own. Central roles (placed by the SAO) may hold any target.
+    """
+    binds = pairs[COLS.role].map(lambda r: scenario.origin.applies_to(Role(r))).to_numpy(bool)
+    same_college = (pairs[COLS.cadre_college] == pairs[COLS.target_college]).to_numpy(bool)
+    university_society = (
+        (pairs[COLS.kind] == Kind.SOCIETY.value).to_numpy(bool)
+        & pairs[COLS.target_college].isna().to_numpy(bool)
+        & (pairs[COLS.cadre_campus] == pairs[COLS.target_campus]).to_numpy(bool)
+    )
+    return ~binds | same_college | university_society
+
+
+def h5_dorm_gender(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """H5 Dorm gender: a cadre holds only a dorm room of their own gender (when hard)."""
+    if scenario.dorm_gender != "hard":
+        return np.ones(len(pairs), dtype=bool)
+    return ~dorm_gender_mismatch(pairs)
+
+
+def campus_hard(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Campus rule as a hard rule: a cadre holds only targets on their own campus."""
+    if scenario.campus != "hard":
+        return np.ones(len(pairs), dtype=bool)
+    return ~cross_campus(pairs)
+
+
+def dorm_gender_mismatch(pairs: pd.DataFrame) -> np.ndarray:
+    """The pair is a dorm room of the other gender."""
+    return (pairs[COLS.kind] == Kind.DORM.value).to_numpy(bool) & (
+        pairs[COLS.cadre_gender] != pairs[COLS.target_gender]
+    ).to_numpy(bool)
+
+
+def cross_campus(pairs: pd.DataFrame) -> np.ndarray:
+    """The target is on another campus than the cadre."""
+    return (pairs[COLS.cadre_campus] != pairs[COLS.target_campus]).to_numpy(bool)
+
+
+def eligible(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Every single-pair hard rule at once."""
+    return (
+        kind_allowed(pairs, scenario)
+        & h3_department_of_origin(pairs, scenario)
+        & h5_dorm_gender(pairs, scenario)
+        & campus_hard(pairs, scenario)
+    )
+
+
+def why_not(pair: pd.Series, scenario: Scenario) -> list[str]:
+    """The single-pair rules that forbid one pair, in plain words (empty if allowed)."""
+    frame = pair.to_frame().T.reset_index(drop=True)
+    kind = Kind(pair[COLS.kind])
+    reasons = []
+    if not kind_allowed(frame, scenario)[0]:
+        reasons.append(
+            f"H1 duties: the scenario gives role {pair[COLS.role]} no {kind.value} "
+            f"({KIND_LABELS_ZH[kind]}) to hold"
+        )
+    if not h3_department_of_origin(frame, scenario)[0]:
+        target_college = pair[COLS.target_college]
+        where = (
+            f"college {target_college}"
+            if isinstance(target_college, str)
+            else f"university level on campus {pair[COLS.target_campus]}"
+        )
+        reasons.append(
+            f"H3 department of origin: the cadre belongs to college {pair[COLS.cadre_college]}, "
+            f"the {kind.value} to {where}"
+        )
+    if not h5_dorm_gender(frame, scenario)[0]:
+        reasons.append("H5 dorm gender: the dorm room houses students of the other gender")
+    if not campus_hard(frame, scenario)[0]:
+        reasons.append(
+            f"same campus (hard): the cadre is on {pair[COLS.cadre_campus]}, "
+            f"the {kind.value} on {pair[COLS.target_campus]}"
+        )
+    return reasons

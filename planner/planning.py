@@ -1,0 +1,315 @@
+"""From a data set and a scenario to a :class:`~planner.plan.Plan`: the main job.
+
+``make_plan`` = build the indexed problem → solve → hand out concrete pairs → describe the plan
+(assignments, uncovered targets with reasons, changes against last semester, coverage by
+college × kind, every objective term recomputed from the pairs, not from the solver).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.capacity import capacity_notes, central_available, college_capacity, targets_words
+from planner.contract import KINDS, Kind
+from planner.dataset import Dataset
+from planner.decompose import decompose
+from planner.eligibility import why_not
+from planner.plan import (
+    ASSIGNMENT_COLUMNS,
+    CHANGE_COLUMNS,
+    UNCOVERED_COLUMNS,
+    Plan,
+    TermValue,
+)
+from planner.problem import Pair, Problem, _pair_frame, build_problem
+from planner.scenario import TERM_LABELS, TERM_SENSE, TERMS, Scenario
+from planner.solve import Progress, Solution, solve
+
+
+def make_plan(
+    dataset: Dataset,
+    scenario: Scenario,
+    *,
+    held: frozenset[Pair] = frozenset(),
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    deterministic: bool = False,
+    progress: Progress | None = None,
+) -> Plan:
+    """Plan ``dataset`` under ``scenario``; see :func:`planner.solve.solve` for the errors."""
+    problem = build_problem(dataset, scenario, held)
+    solution = solve(
+        problem,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        deterministic=deterministic,
+        progress=progress,
+    )
+    pairs = decompose(problem, solution.y, solution.keep)
+    return describe(problem, solution, pairs)
+
+
+def describe(problem: Problem, solution: Solution, pairs: pd.DataFrame) -> Plan:
+    """Build the plan's frames and figures from concrete pairs."""
+    ds = problem.dataset
+    assignments = _assignments(problem, pairs)
+    coverage = _coverage(problem, assignments)
+    capacity = college_capacity(ds, problem.scenario)
+    uncovered = _uncovered(problem, assignments, capacity)
+    changes = _changes(problem, assignments)
+    terms = _terms(problem, assignments, solution)
+    return Plan(
+        status=solution.status,
+        assignments=assignments,
+        uncovered=uncovered,
+        changes=changes,
+        terms=terms,
+        objective=solution.objective,
+        bound=solution.bound,
+        gap=solution.gap,
+        solve_seconds=solution.seconds,
+        scenario=problem.scenario.as_dict(),
+        scope=problem.scope,
+        coverage=coverage,
+        capacity=capacity_notes(capacity, central_available(ds)),
+        warnings=list(ds.warnings),
+        inputs={
+            name: {"file": src.display, "sha256": src.sha256} for name, src in ds.sources.items()
+        },
+        stages=[s.as_dict() for s in solution.stages],
+        held=sorted(problem.held),
+    )
+
+
+def _assignments(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
+    c = problem.cadres.loc[pairs["cadre"]].reset_index(drop=True)
+    t = problem.targets.loc[pairs["target"]].reset_index(drop=True)
+    prev = problem.dataset.previous
+    prev_keys = set(zip(prev["cadre"], prev["kind"], prev["target"], strict=True))
+    frame = pd.DataFrame(
+        {
+            "cadre_id": c["id"],
+            "kind": t["kind"],
+            "target_id": t["id"],
+            "cadre_name": c["name"],
+            "role": c["role"],
+            "cadre_unit": c["unit"],
+            "cadre_college": c["college"],
+            "cadre_campus": c["campus"],
+            "target_name": t["name"],
+            "target_college": t["college"],
+            "target_campus": t["campus"],
+        }
+    )
+    frame["kept"] = [
+        k in prev_keys
+        for k in zip(frame["cadre_id"], frame["kind"], frame["target_id"], strict=True)
+    ]
+    kind_order = {k.value: i for i, k in enumerate(KINDS)}
+    frame = frame.assign(_k=frame["kind"].map(kind_order))
+    frame = frame.sort_values(["cadre_id", "_k", "target_id"], kind="stable").drop(columns="_k")
+    return frame[ASSIGNMENT_COLUMNS].reset_index(drop=True)
+
+
+def _holders(problem: Problem, assignments: pd.DataFrame) -> pd.Series:
+    """Number of cadres holding each in-scope target (aligned with problem.targets)."""
+    counts = assignments.groupby(["kind", "target_id"]).size()
+    keys = pd.MultiIndex.from_arrays([problem.targets["kind"], problem.targets["id"]])
+    return pd.Series(counts.reindex(keys, fill_value=0).to_numpy(), index=problem.targets.index)
+
+
+def _covered_mask(problem: Problem, assignments: pd.DataFrame) -> np.ndarray:
+    mins = problem.targets["kind"].map(lambda k: problem.scenario.kinds[Kind(k)].min)
+    return (_holders(problem, assignments) >= mins).to_numpy(bool)
+
+
+def _coverage(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
+    t = problem.targets.assign(covered=_covered_mask(problem, assignments))
+    t["college"] = t["college"].fillna("(university)")
+    grouped = t.groupby(["college", "kind"]).agg(targets=("id", "size"), covered=("covered", "sum"))
+    names = problem.dataset.colleges.set_index("id")
+    out = grouped.reset_index()
+    out["college_name"] = out["college"].map(names["name"]).fillna("全校 (university)")
+    out["campus"] = out["college"].map(names["campus"]).fillna("")
+    out["covered"] = out["covered"].astype(int)
+    return out[["college", "college_name", "campus", "kind", "targets", "covered"]]
+
+
+def _uncovered(problem: Problem, assignments: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
+    """Coverable targets below their minimum, each with a reason in words."""
+    p = problem
+    t = p.targets
+    coverable = t["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
+    mask = coverable & ~_covered_mask(p, assignments)
+    rows = t[mask]
+    reachable = set(p.arcs["group"]) | set(p.keeps["group"])
+    cap = capacity.set_index("college")
+    n_central = int(p.cadres["central"].sum())
+    reasons = []
+    for _, row in rows.iterrows():
+        college = row["college"]
+        if row["group"] not in reachable:
+            forbids = p.forbids[p.forbids["target"] == row.name]
+            if len(forbids):
+                why = f"pinned away (forbid pin row(s) {', '.join(map(str, forbids['row']))})"
+            else:
+                why = "no available cadre in this plan's scope may hold it under the hard rules"
+                if isinstance(college, str):
+                    why += f" (H3: only cadres of {college}"
+                    why += ", or central cadres)" if p.scope != "college=" + college else ")"
+                if row["kind"] == Kind.DORM.value:
+                    why += "; H5 dorm gender also applies"
+            reasons.append(why)
+            continue
+        if isinstance(college, str) and college in cap.index:
+            c = cap.loc[college]
+            central = (
+                f"; the {n_central} central cadres who could come in are all needed at targets "
+                "of equal priority"
+                if n_central
+                else ""
+            )
+            reasons.append(
+                f"college {college} has {targets_words(c)} to cover but {c['available']} "
+                f"available cadre(s){central}"
+            )
+        else:
+            reasons.append(
+                f"university-level society on {row['campus']}: every cadre who may hold it is "
+                "needed at a target of equal or higher priority"
+            )
+    names = {"id": "target_id", "name": "target_name", "college": "target_college",
+             "campus": "target_campus"}  # fmt: skip
+    out = rows.rename(columns=names).assign(reason=reasons)
+    return out[UNCOVERED_COLUMNS].reset_index(drop=True)
+
+
+def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Kept, moved, new and ended contacts against ``previous``, each with a reason."""
+    p = problem
+    ds = p.dataset
+    prev = ds.previous
+    names = ds.cadres.set_index("id")["name"]
+    available = ds.cadres.set_index("id")["available"]
+    now = set(
+        zip(assignments["cadre_id"], assignments["kind"], assignments["target_id"], strict=True)
+    )
+    holds = assignments.groupby("cadre_id")
+    holding = {cid: list(zip(f["kind"], f["target_id"], strict=True)) for cid, f in holds}
+    in_scope_cadres = set(p.cadres["id"])
+    targets = ds.targets().set_index(["kind", "id"])
+    scope_keys = set(zip(p.targets["kind"], p.targets["id"], strict=True))
+    forbidden = {
+        (cid, k, tid): r
+        for cid, k, tid, r in zip(ds.pins["cadre"], ds.pins["kind"], ds.pins["target"],
+                                  ds.pins["rule"], strict=True) if r == "forbid"
+    }  # fmt: skip
+    cadre_rows = ds.cadres.set_index("id")
+    rows = []
+    for _, r in prev.iterrows():
+        key = (r["cadre"], r["kind"], r["target"])
+        if key in now:
+            rows.append((*key[:1], names.get(r["cadre"], ""), r["kind"], r["target"], "kept",
+                         "same contact as last semester"))  # fmt: skip
+            continue
+        if r["cadre"] not in names.index:
+            why = "the cadre has left (not on the roster)"
+        elif not available[r["cadre"]]:
+            why = "the cadre is on leave (在岗 = 否)"
+        elif (r["kind"], r["target"]) not in targets.index:
+            why = f"the {r['kind']} no longer exists" + (
+                " (class graduated)" if r["kind"] == "class" else ""
+            )
+        elif r["cadre"] not in in_scope_cadres or (r["kind"], r["target"]) not in scope_keys:
+            why = "outside this plan's scope"
+        elif key in forbidden:
+            why = "forbidden by a pin"
+        elif p.scenario.continuity == "off":
+            why = "the scenario does not keep last semester's contacts"
+        else:
+            c = cadre_rows.loc[r["cadre"]]
+            t = targets.loc[(r["kind"], r["target"])]
+            pair = _pair_frame(
+                pd.DataFrame([{"role": c["role"], "college": c["college"], "campus": c["campus"],
+                               "gender": c["gender"]}]),
+                pd.DataFrame([{"kind": r["kind"], "college": t["college"], "campus": t["campus"],
+                               "gender": t["gender"]}]),
+            ).iloc[0]  # fmt: skip
+            blocked = why_not(pair, p.scenario)
+            if blocked:
+                why = "rule change: " + "; ".join(blocked)
+            else:
+                new = holding.get(r["cadre"], [])
+                now_words = ", ".join(f"{k} {i}" for k, i in new) or "nothing"
+                why = (
+                    "coverage gain: moved so that more targets hold a cadre "
+                    f"(now holds {now_words})"
+                )
+        rows.append((r["cadre"], names.get(r["cadre"], ""), r["kind"], r["target"], "ended", why))
+    had_previous = set(prev["cadre"])
+    for a in assignments[~assignments["kept"]].itertuples(index=False):
+        if a.cadre_id in had_previous:
+            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "moved",
+                         "holds a new target; last semester's contact ended (see its row)"))  # fmt: skip
+        else:
+            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "new",
+                         "no contact last semester"))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    status_order = {"kept": 0, "moved": 1, "new": 2, "ended": 3}
+    frame = frame.assign(_s=frame["status"].map(status_order))
+    return (
+        frame.sort_values(["_s", "cadre_id", "kind", "target_id"])
+        .drop(columns="_s")
+        .reset_index(drop=True)
+    )
+
+
+def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
+    """Every objective term recomputed from the concrete pairs (no solver involved)."""
+    p = problem
+    a = assignments
+    weights = p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].weight).to_numpy()
+    counted = (
+        p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
+    )
+    covered = _covered_mask(p, a)
+    rank = p.targets.set_index(["kind", "id"])["rank"]
+    cadre_gender = p.cadres.set_index("id")["gender"]
+    dorms = a[a["kind"] == "dorm"]
+    dorm_gender = p.dataset.dorms.set_index("id")["gender"]
+    central = a[a["role"].isin(p.cadres.loc[p.cadres["central"], "role"].unique())]
+    central = central[central["target_college"].notna()]
+    return {
+        "coverage": int((weights * (covered & counted)).sum()),
+        "continuity": int(a["kept"].sum()),
+        "campus": int((a["cadre_campus"] != a["target_campus"]).sum()),
+        "dorm_gender": int(
+            (dorms["target_id"].map(dorm_gender) != dorms["cadre_id"].map(cadre_gender)).sum()
+        ),
+        "dorm_priority": int(
+            rank.reindex(pd.MultiIndex.from_arrays([dorms["kind"], dorms["target_id"]])).sum()
+        ),
+        "central_spread": int(central.groupby("target_college").size().max())
+        if len(central)
+        else 0,
+    }
+
+
+def _terms(problem: Problem, assignments: pd.DataFrame, solution: Solution) -> dict[str, TermValue]:
+    values = term_values(problem, assignments)
+    stage_of = {s.term: s for s in solution.stages}
+    out = {}
+    for name in TERMS:
+        stage = stage_of.get(name)
+        out[name] = TermValue(
+            name=name,
+            label=TERM_LABELS[name],
+            sense=TERM_SENSE[name],
+            value=values[name],
+            bound=stage.bound if stage else None,
+            optimal=bool(stage and stage.status == "OPTIMAL"),
+        )
+    return out

@@ -1,0 +1,334 @@
+"""Scenarios: which rules of ``shared/spec/policy.md`` apply and how strongly.
+
+A scenario is a YAML file validated by pydantic; unknown keys are errors and every error names
+its key path (``kinds.class.cap: Input should be greater than or equal to 1``). The format is
+documented in ``scenarios/README.md``; :class:`Scenario` holds the defaults of the default
+policy, so an empty file is the default policy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planner.contract import KINDS, ROLES, Kind, Role
+from planner.errors import UsageError
+
+TERMS: tuple[str, ...] = (
+    "coverage",
+    "continuity",
+    "campus",
+    "dorm_gender",
+    "dorm_priority",
+    "central_spread",
+)
+"""Every soft objective term, in the default strict priority order (S1, S2, S3, -, S4, S5).
+
+``dorm_gender`` only counts when the dorm-gender rule is ``soft``."""
+
+TERM_LABELS: dict[str, str] = {
+    "coverage": "S1 coverage (targets holding a cadre)",
+    "continuity": "S2 continuity (contacts kept from last semester)",
+    "campus": "S3 same campus (contacts on another campus)",
+    "dorm_gender": "H5 as soft rule (dorm rooms of the other gender)",
+    "dorm_priority": "S4 dorm priority (rank of the dorm rooms held; 0 = first choice)",
+    "central_spread": "S5 central spread (most central cadres in one college)",
+}
+
+TERM_SENSE: dict[str, int] = {
+    "coverage": 1,
+    "continuity": 1,
+    "campus": -1,
+    "dorm_gender": -1,
+    "dorm_priority": -1,
+    "central_spread": -1,
+}
+"""+1 for a term to maximise, -1 for one to minimise."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(_Strict):
+    """An inclusive count range ``[min, max]``; written as ``2``, ``[0, 2]`` or a mapping."""
+
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_short_forms(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("a count must be a whole number, not yes/no")
+        if isinstance(value, int):
+            return {"min": value, "max": value}
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise ValueError("a range is written [min, max]")
+            return {"min": value[0], "max": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is larger than max {self.max}")
+        return self
+
+
+class Duty(_Strict):
+    """How many targets a cadre of one role holds (H1 and its full-engagement reading).
+
+    ``total`` bounds all targets together; ``per_kind`` bounds each kind (a kind missing from
+    ``per_kind`` is allowed up to ``total.max``; give it ``0`` to forbid it). "One of each of
+    the four kinds" is ``per_kind: {class: 1, dorm: 1, society: 1, branch: 1}``.
+    """
+
+    total: Range | None = None
+    per_kind: dict[Kind, Range] = Field(default_factory=dict)
+
+    def total_range(self) -> Range:
+        """The total range, derived from ``per_kind`` when ``total`` is not given."""
+        if self.total is not None:
+            return self.total
+        if self.per_kind and len(self.per_kind) == len(KINDS):
+            return Range(
+                min=sum(r.min for r in self.per_kind.values()),
+                max=sum(r.max for r in self.per_kind.values()),
+            )
+        if self.per_kind:
+            lo = sum(r.min for r in self.per_kind.values())
+            return Range(min=max(lo, 1), max=max(lo, 1))
+        return Range(min=1, max=1)
+
+    def kind_range(self, kind: Kind) -> Range:
+        """The range for one kind."""
+        total = self.total_range()
+        return self.per_kind.get(kind, Range(min=0, max=total.max))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Duty:
+        total = self.total_range()
+        lo = sum(self.kind_range(k).min for k in KINDS)
+        hi = sum(self.kind_range(k).max for k in KINDS)
+        if lo > total.max or hi < total.min:
+            raise ValueError(
+                f"per-kind counts (at least {lo}, at most {hi}) cannot add up to a total "
+                f"between {total.min} and {total.max}"
+            )
+        return self
+
+
+class KindRule(_Strict):
+    """Per kind: coverage (minimum cadres a target should have), cap, and how hard."""
+
+    coverage: Literal["soft", "hard", "off"] = "soft"
+    min: int = Field(default=1, ge=1)
+    cap: int = Field(default=1, ge=1)
+    weight: int = Field(default=1, ge=0)
+
+    @model_validator(mode="after")
+    def _min_le_cap(self) -> KindRule:
+        if self.min > self.cap:
+            raise ValueError(f"min {self.min} is larger than cap {self.cap}")
+        return self
+
+
+def _default_kinds() -> dict[Kind, KindRule]:
+    return {
+        Kind.CLASS: KindRule(),
+        Kind.DORM: KindRule(coverage="off"),
+        Kind.SOCIETY: KindRule(),
+        Kind.BRANCH: KindRule(),
+    }
+
+
+class Origin(_Strict):
+    """H3 department of origin: on by default for every college role."""
+
+    enforce: bool = True
+    roles: dict[Role, bool] = Field(default_factory=dict)
+
+    def applies_to(self, role: Role) -> bool:
+        """Whether H3 binds a cadre of ``role`` (central roles may hold any target)."""
+        from planner.contract import CENTRAL_ROLES
+
+        if role in CENTRAL_ROLES:
+            return False
+        return self.roles.get(role, self.enforce)
+
+
+class DormPriority(_Strict):
+    """S4: which dorm rooms a cadre holding a dorm should get first."""
+
+    by: Literal["grade", "residents", "list"] = "grade"
+    list: tuple[str, ...] = ()
+    """With ``by: list``: dorm ids or building names, first = most wanted."""
+
+    @model_validator(mode="after")
+    def _list_given(self) -> DormPriority:
+        if self.by == "list" and not self.list:
+            raise ValueError("'by: list' needs a non-empty 'list' of dorm ids or buildings")
+        return self
+
+
+class Solver(_Strict):
+    """Solver limits."""
+
+    time_limit: float = Field(default=60.0, gt=0)
+    """Seconds for the whole solve (all priority stages together)."""
+    relative_gap: float = Field(default=0.0, ge=0, le=1)
+    workers: int = Field(default=2, ge=1, le=64)
+    seed: int = Field(default=0, ge=0)
+
+
+class Scenario(_Strict):
+    """A scenario: the rules and their strengths. Defaults are the default policy."""
+
+    name: str = "default"
+    description: str = ""
+    duties: dict[str, Duty] = Field(default_factory=lambda: {"default": Duty()})
+    """Per role (English or Chinese role word), plus ``default`` for the rest."""
+    kinds: dict[Kind, KindRule] = Field(default_factory=_default_kinds)
+    origin: Origin = Field(default_factory=Origin)
+    school_leader_spread: int | None = Field(default=1, ge=0)
+    """H4: at most this many school leaders per college; ``null`` turns the rule off."""
+    dorm_gender: Literal["hard", "soft", "off"] = "hard"
+    campus: Literal["hard", "soft", "off"] = "soft"
+    continuity: Literal["hard", "soft", "off"] = "soft"
+    dorm_priority: DormPriority = Field(default_factory=DormPriority)
+    priorities: Literal["strict", "weighted"] = "strict"
+    order: tuple[str, ...] = TERMS
+    """Priority order of the soft terms (strict) — every term listed once."""
+    weights: dict[str, int] = Field(
+        default_factory=lambda: {
+            "coverage": 1_000_000,
+            "continuity": 1_000,
+            "campus": 10,
+            "dorm_gender": 10,
+            "dorm_priority": 1,
+            "central_spread": 1,
+        }
+    )
+    scope: str = "university"
+    """``university``, ``central`` or ``college=ID``."""
+    solver: Solver = Field(default_factory=Solver)
+
+    @field_validator("duties", mode="before")
+    @classmethod
+    def _role_words(cls, value: Any) -> Any:
+        from planner.contract import ROLE_ALIASES
+
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for key, duty in value.items():
+            if key == "default":
+                out[key] = duty
+            elif str(key) in ROLE_ALIASES:
+                out[ROLE_ALIASES[str(key)].value] = duty
+            else:
+                words = ", ".join(r.value for r in ROLES)
+                raise ValueError(f"unknown role '{key}' (use 'default' or one of: {words})")
+        return out
+
+    @field_validator("kinds", mode="before")
+    @classmethod
+    def _all_kinds(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        merged: dict[Any, Any] = {k: v.model_dump() for k, v in _default_kinds().items()}
+        for key, rule in value.items():
+            if key not in merged:
+                raise ValueError(f"unknown kind '{key}' (use class, dorm, society or branch)")
+            merged[key] = {**merged[key], **(rule or {})}
+        return merged
+
+    @field_validator("order")
+    @classmethod
+    def _order_complete(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [t for t in value if t not in TERMS]
+        if unknown:
+            raise ValueError(f"unknown term(s) {unknown}; terms are {list(TERMS)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a term is listed twice")
+        missing = [t for t in TERMS if t not in value]
+        return tuple(value) + tuple(missing)
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_known(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = [t for t in value if t not in TERMS]
+        if unknown:
+            raise ValueError(f"unknown term(s) {unknown}; terms are {list(TERMS)}")
+        if any(w < 0 for w in value.values()):
+            raise ValueError("weights must be 0 or more")
+        return value
+
+    @field_validator("scope")
+    @classmethod
+    def _scope_form(cls, value: str) -> str:
+        if value in ("university", "central") or (
+            value.startswith("college=") and len(value) > len("college=")
+        ):
+            return value
+        raise ValueError("scope is 'university', 'central' or 'college=ID' (e.g. college=C07)")
+
+    def duty(self, role: Role | str) -> Duty:
+        """The duty of a role (its own entry, else ``default``, else exactly one target)."""
+        role_value = Role(role).value
+        return self.duties.get(role_value) or self.duties.get("default") or Duty()
+
+    def weight(self, term: str) -> int:
+        """The weight of a term in weighted mode (0 where not given)."""
+        return int(self.weights.get(term, 0))
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A copy with top-level keys replaced (validated again), for notebooks and the CLI."""
+        data = self.model_dump(mode="json")
+        data.update(changes)
+        return scenario_from_dict(data)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (recorded in ``plan.json``)."""
+        return self.model_dump(mode="json")
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
+    """Validate a scenario given as plain data; errors name the key path."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "unknown key (check the spelling; see scenarios/README.md)"
+            lines.append(f"{source}: {path}: {message}")
+        raise UsageError("\n".join(lines)) from None
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such scenario file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the scenario ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f":{where.line + 1}" if where is not None else ""
+        raise UsageError(f"{path}{at}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: a scenario is a mapping of keys (see scenarios/README.md)")
+    data.setdefault("name", path.stem)
+    return scenario_from_dict(data, source=path.name)
