@@ -49,8 +49,11 @@ def college_capacity(dataset: Dataset, scenario: Scenario | None = None) -> pd.D
 
 def targets_words(row: pd.Series) -> str:
     """ "25 classes, 3 branches and 2 societies" for one capacity row."""
-    words = {"class": ("class", "classes"), "branch": ("branch", "branches"),
-             "society": ("society", "societies")}  # fmt: skip
+    words = {
+        "class": ("class", "classes"),
+        "branch": ("branch", "branches"),
+        "society": ("society", "societies"),
+    }
     parts = [
         f"{int(row[k])} {words[k][0] if int(row[k]) == 1 else words[k][1]}"
         for k in ("class", "branch", "society")

@@ -83,9 +83,9 @@ class Dataset:
                         "kind": kind.value,
                         "id": frame["id"].astype(str),
                         "name": name.astype(str),
-                        "college": frame["college"] if "college" in frame else None,
+                        "college": frame.get("college", None),
                         "campus": frame["campus"].astype(str),
-                        "gender": frame["gender"] if "gender" in frame else None,
+                        "gender": frame.get("gender", None),
                         "grade": (
                             frame["grade"].astype("Int64")
                             if "grade" in frame

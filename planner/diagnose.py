@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
@@ -141,7 +140,7 @@ def _pins_against_rules(problem: Problem) -> list[str]:
 def _pins_against_each_other(problem: Problem) -> list[str]:
     """H6 against H1/H2/H4: too many require pins on one cadre, one target or one college."""
     p = problem
-    out = []
+    out: list[str] = []
     req = p.requires
     if req.empty:
         return out

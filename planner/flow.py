@@ -18,6 +18,7 @@ target, caps and minimums of 1, no hard coverage or continuity).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,132 +92,276 @@ def _multipliers(prefix: list[tuple[str, np.ndarray, np.ndarray]], supply: int) 
     return multipliers
 
 
-def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
-    """Solve the flow relaxation lexicographically over the linear prefix of ``terms``.
+@dataclass
+class _Network:
+    """The flow network of a problem, as arrays; arcs can be masked out per search node."""
 
-    Returns ``None`` when the scenario is not a flow or the flow has no solution (then the
-    CP-SAT model decides, and diagnoses infeasibility).
-    """
-    if not flow_applicable(problem):
-        return None
-    prefix = _prefix(problem, terms)
-    supply_total = len(problem.cadres)
-    multipliers = _multipliers(prefix, supply_total)
+    tails: np.ndarray
+    heads: np.ndarray
+    caps: np.ndarray
+    costs: np.ndarray
+    what: np.ndarray  # 0 = pool-group arc, 1 = keep, 2 = other
+    index: np.ndarray  # arc or keep index for what 0/1
+    pool: np.ndarray  # the pool an arc leaves from (for H4 branching), -1 if none
+    college: np.ndarray  # the college an arc enters, "" if none
+    supplies: np.ndarray
+    y0: np.ndarray  # pinned values, fixed before the flow
+    keep0: np.ndarray
+
+
+def _network(problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray) -> _Network | None:
     arcs, keeps, pools, groups = problem.arcs, problem.keeps, problem.pools, problem.groups
     n_arcs, n_keeps = len(arcs), len(keeps)
-    arc_cost = np.zeros(n_arcs, dtype=np.int64)
-    keep_cost = np.zeros(n_keeps, dtype=np.int64)
-    for m, (term, a, k) in zip(multipliers, prefix, strict=True):
-        sign = -TERM_SENSE[term]  # the flow minimises
-        arc_cost += sign * m * a
-        keep_cost += sign * m * k
-
-    y = np.zeros(n_arcs, dtype=np.int64)
-    keep = np.zeros(n_keeps, dtype=np.int64)
+    y0 = np.zeros(n_arcs, dtype=np.int64)
+    keep0 = np.zeros(n_keeps, dtype=np.int64)
     group_cap = groups["size"].to_numpy(np.int64) * groups["cap"].to_numpy(np.int64)
     pool_supply = pools["size"].to_numpy(np.int64).copy()
+    arc_pool = arcs["pool"].to_numpy(np.int64)
+    arc_group = arcs["group"].to_numpy(np.int64)
+    keep_cadre = keeps["cadre"].to_numpy(np.int64)
+    keep_target = keeps["target"].to_numpy(np.int64)
+    keep_group = keeps["group"].to_numpy(np.int64)
+    keep_pool = keeps["pool"].to_numpy(np.int64)
 
     # Require pins are fixed in advance (pinned cadres and targets are pools/groups of one).
-    arc_of = {(p, g): i for i, (p, g) in enumerate(zip(arcs["pool"], arcs["group"], strict=True))}
-    keep_of = {(c, t): i for i, (c, t) in enumerate(zip(keeps["cadre"], keeps["target"], strict=True))}
-    pinned_cadres = set()
+    arc_of = {(p, g): i for i, (p, g) in enumerate(zip(arc_pool, arc_group, strict=True))}
+    keep_of = {(c, t): i for i, (c, t) in enumerate(zip(keep_cadre, keep_target, strict=True))}
+    pinned = np.zeros(len(problem.cadres), dtype=bool)
     for cadre, target in zip(problem.requires["cadre"], problem.requires["target"], strict=True):
         pool = int(problem.cadres.at[cadre, "pool"])
         group = int(problem.targets.at[target, "group"])
         if (cadre, target) in keep_of:
-            keep[keep_of[(cadre, target)]] = 1
+            keep0[keep_of[(cadre, target)]] = 1
         elif (pool, group) in arc_of:
-            y[arc_of[(pool, group)]] = 1
+            y0[arc_of[(pool, group)]] = 1
         else:
             return None
         pool_supply[pool] -= 1
         group_cap[group] -= 1
-        pinned_cadres.add(int(cadre))
+        pinned[cadre] = True
     if (group_cap < 0).any() or (pool_supply < 0).any():
         return None
 
-    # Nodes: pools, groups, sink, then one node per cadre with keep candidates and one per
-    # target that two or more cadres could keep.
+    # Nodes: pools, groups, sink, one node per cadre with keep candidates, one per target
+    # that two or more cadres could keep.
     n_pools, n_groups = len(pools), len(groups)
     sink = n_pools + n_groups
-    next_node = sink + 1
-    cadre_node: dict[int, int] = {}
-    target_node: dict[int, int] = {}
-    keep_counts = keeps["target"].value_counts()
-    tails: list[int] = []
-    heads: list[int] = []
-    caps: list[int] = []
-    costs: list[int] = []
-    kinds: list[tuple[str, int]] = []  # what each flow arc stands for
-
-    def add(tail: int, head: int, cap: int, cost: int, what: tuple[str, int]) -> None:
-        tails.append(tail)
-        heads.append(head)
-        caps.append(cap)
-        costs.append(cost)
-        kinds.append(what)
-
-    for i, (c, t, g) in enumerate(zip(keeps["cadre"], keeps["target"], keeps["group"], strict=True)):
-        if int(c) in pinned_cadres or keep[i]:
-            continue
-        if c not in cadre_node:
-            cadre_node[int(c)] = next_node
-            next_node += 1
-            pool = int(problem.cadres.at[c, "pool"])
-            pool_supply[pool] -= 1
-            add(cadre_node[int(c)], pool, 1, 0, ("move", int(c)))
-        head = n_pools + int(g)
-        if keep_counts.get(t, 0) > 1:
-            if t not in target_node:
-                target_node[int(t)] = next_node
-                next_node += 1
-                add(target_node[int(t)], n_pools + int(g), 1, 0, ("target", int(t)))
-            head = target_node[int(t)]
-        add(cadre_node[int(c)], head, 1, int(keep_cost[i]), ("keep", i))
-    for a in range(n_arcs):
-        if y[a]:
-            continue  # a pinned pair, already fixed
-        add(int(arcs.at[a, "pool"]), n_pools + int(arcs.at[a, "group"]), int(arcs.at[a, "ub"]),
-            int(arc_cost[a]), ("arc", a))  # fmt: skip
-    for g in range(n_groups):
-        add(n_pools + g, sink, int(group_cap[g]), 0, ("sink", g))
-
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        np.asarray(tails, np.int32),
-        np.asarray(heads, np.int32),
-        np.asarray(caps, np.int64),
-        np.asarray(costs, np.int64),
+    open_keep = ~pinned[keep_cadre] if n_keeps else np.zeros(0, bool)
+    keep_ids = np.flatnonzero(open_keep)
+    cadres_k = np.unique(keep_cadre[keep_ids])
+    cadre_node = dict(
+        zip(cadres_k.tolist(), range(sink + 1, sink + 1 + len(cadres_k)), strict=True)
     )
+    next_node = sink + 1 + len(cadres_k)
+    shared_targets = [
+        t
+        for t, n in zip(*np.unique(keep_target[keep_ids], return_counts=True), strict=True)
+        if n > 1
+    ]
+    target_node = dict(
+        zip(shared_targets, range(next_node, next_node + len(shared_targets)), strict=True)
+    )
+    next_node += len(shared_targets)
+    cadre_pool = problem.cadres["pool"].to_numpy(np.int64)
+    np.subtract.at(pool_supply, cadre_pool[cadres_k], 1)
+
+    parts: list[tuple[np.ndarray, ...]] = []
+    arc_college = arcs["college"].fillna("").to_numpy(str) if n_arcs else np.zeros(0, str)
+    keep_college = keeps["college"].fillna("").to_numpy(str) if n_keeps else np.zeros(0, str)
+
+    def part(tails, heads, caps, costs, what, index, pool_of, college):
+        n = len(tails)
+        parts.append(
+            (
+                np.asarray(tails, np.int64),
+                np.asarray(heads, np.int64),
+                np.asarray(caps, np.int64),
+                np.asarray(costs, np.int64),
+                np.full(n, what, np.int64),
+                np.asarray(index, np.int64),
+                np.asarray(pool_of, np.int64),
+                np.asarray(college, dtype=object),
+            )
+        )
+
+    free = np.flatnonzero(y0 == 0)
+    part(
+        arc_pool[free],
+        n_pools + arc_group[free],
+        arcs["ub"].to_numpy(np.int64)[free],
+        arc_cost[free],
+        0,
+        free,
+        arc_pool[free],
+        arc_college[free],
+    )
+    heads_k = np.array(
+        [
+            target_node.get(int(t), n_pools + int(g))
+            for t, g in zip(keep_target[keep_ids], keep_group[keep_ids], strict=True)
+        ],
+        dtype=np.int64,
+    )
+    part(
+        [cadre_node[int(c)] for c in keep_cadre[keep_ids]],
+        heads_k,
+        np.ones(len(keep_ids)),
+        keep_cost[keep_ids],
+        1,
+        keep_ids,
+        keep_pool[keep_ids],
+        keep_college[keep_ids],
+    )
+    part(
+        [cadre_node[int(c)] for c in cadres_k],
+        cadre_pool[cadres_k],
+        np.ones(len(cadres_k)),
+        np.zeros(len(cadres_k)),
+        2,
+        np.zeros(len(cadres_k)),
+        np.full(len(cadres_k), -1),
+        np.full(len(cadres_k), ""),
+    )
+    target_group = problem.targets["group"].to_numpy(np.int64)
+    part(
+        [target_node[t] for t in shared_targets],
+        n_pools + target_group[shared_targets],
+        np.ones(len(shared_targets)),
+        np.zeros(len(shared_targets)),
+        2,
+        np.zeros(len(shared_targets)),
+        np.full(len(shared_targets), -1),
+        np.full(len(shared_targets), ""),
+    )
+    part(
+        n_pools + np.arange(n_groups),
+        np.full(n_groups, sink),
+        group_cap,
+        np.zeros(n_groups),
+        2,
+        np.zeros(n_groups),
+        np.full(n_groups, -1),
+        np.full(n_groups, ""),
+    )
+    columns = [np.concatenate([p[i] for p in parts]) for i in range(8)]
     supplies = np.zeros(next_node, dtype=np.int64)
     supplies[:n_pools] = pool_supply
     for node in cadre_node.values():
         supplies[node] = 1
     supplies[sink] = -int(supplies.sum())
-    flow.set_nodes_supplies(np.arange(next_node, dtype=np.int32), supplies)
+    return _Network(*columns[:8], supplies=supplies, y0=y0, keep0=keep0)  # type: ignore[misc]
+
+
+def _solve_network(
+    net: _Network, banned: frozenset[tuple[int, str]], n_arcs: int, n_keeps: int
+) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """Min-cost flow without the arcs of ``banned`` (pool, college) pairs."""
+    mask = np.ones(len(net.tails), dtype=bool)
+    for pool, college in banned:
+        mask &= ~((net.pool == pool) & (net.college == college))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(
+        net.tails[mask].astype(np.int32),
+        net.heads[mask].astype(np.int32),
+        net.caps[mask],
+        net.costs[mask],
+    )
+    flow.set_nodes_supplies(np.arange(len(net.supplies), dtype=np.int32), net.supplies)
     if flow.solve() != flow.OPTIMAL:
         return None
-    flows = flow.flows(np.arange(len(tails), dtype=np.int32))
-    for (what, index), amount in zip(kinds, flows, strict=True):
-        if amount and what == "arc":
-            y[index] += int(amount)
-        elif amount and what == "keep":
-            keep[index] = 1
-    values = {term: int(a @ y + k @ keep) for term, a, k in prefix}
-    return FlowSolution(y=y, keep=keep, terms=[t for t, _, _ in prefix], values=values)
+    amounts = flow.flows(np.arange(int(mask.sum()), dtype=np.int32))
+    what, index = net.what[mask], net.index[mask]
+    y = net.y0.copy()
+    keep = net.keep0.copy()
+    sel = (what == 0) & (amounts > 0)
+    np.add.at(y, index[sel], amounts[sel])
+    keep[index[(what == 1) & (amounts > 0)]] = 1
+    return int(flow.optimal_cost()), y, keep
+
+
+MAX_NODES = 200
+"""Search nodes tried to satisfy H4 before handing the problem to CP-SAT alone."""
+
+
+def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
+    """Solve the flow lexicographically over the linear prefix of ``terms``, with H4.
+
+    H4 (at most N school leaders per college) is not a flow constraint, so it is enforced by
+    a best-first branch and bound over flows: a college with too many school leaders branches
+    into "this leader may not go there", for N + 1 of them. Flows only get costlier down the
+    tree, so the first plan that keeps H4 is lexicographically optimal for the prefix terms.
+    Returns ``None`` when the scenario is not a flow, the flow has no solution, or the search
+    needs more than :data:`MAX_NODES` nodes (then CP-SAT decides alone).
+    """
+    if not flow_applicable(problem):
+        return None
+    prefix = _prefix(problem, terms)
+    multipliers = _multipliers(prefix, len(problem.cadres))
+    arc_cost = np.zeros(len(problem.arcs), dtype=np.int64)
+    keep_cost = np.zeros(len(problem.keeps), dtype=np.int64)
+    for m, (term, a, k) in zip(multipliers, prefix, strict=True):
+        sign = -TERM_SENSE[term]  # the flow minimises
+        arc_cost += sign * m * a
+        keep_cost += sign * m * k
+    net = _network(problem, arc_cost, keep_cost)
+    if net is None:
+        return None
+    n_arcs, n_keeps = len(problem.arcs), len(problem.keeps)
+    root = _solve_network(net, frozenset(), n_arcs, n_keeps)
+    if root is None:
+        return None
+    heap: list[tuple[int, int, frozenset[tuple[int, str]], np.ndarray, np.ndarray]] = [
+        (root[0], 0, frozenset(), root[1], root[2])
+    ]
+    seen: set[frozenset[tuple[int, str]]] = {frozenset()}
+    counter = 1
+    while heap and counter <= MAX_NODES:
+        _, _, banned, y, keep = heapq.heappop(heap)
+        crowded = _crowded_college(problem, y, keep)
+        if crowded is None:
+            values = {term: int(a @ y + k @ keep) for term, a, k in prefix}
+            return FlowSolution(y=y, keep=keep, terms=[t for t, _, _ in prefix], values=values)
+        college, leaders = crowded
+        for pool in leaders:
+            child = banned | {(pool, college)}
+            if child in seen:
+                continue
+            seen.add(child)
+            result = _solve_network(net, child, n_arcs, n_keeps)
+            counter += 1
+            if result is not None:
+                heapq.heappush(heap, (result[0], counter, child, result[1], result[2]))
+    return None
+
+
+def _crowded_college(
+    problem: Problem, y: np.ndarray, keep: np.ndarray
+) -> tuple[str, list[int]] | None:
+    """The first college with more school leaders than H4 allows, and N + 1 of their pools."""
+    limit = problem.scenario.school_leader_spread
+    if limit is None:
+        return None
+    arcs, keeps = problem.arcs, problem.keeps
+    a = np.flatnonzero(
+        arcs["school_leader"].to_numpy(bool) & arcs["college"].notna().to_numpy() & (y > 0)
+    )
+    k = np.flatnonzero(
+        keeps["school_leader"].to_numpy(bool) & keeps["college"].notna().to_numpy() & (keep > 0)
+    )
+    by_college: dict[str, list[int]] = {}
+    for i in a:
+        by_college.setdefault(arcs.at[i, "college"], []).extend(
+            [int(arcs.at[i, "pool"])] * int(y[i])
+        )
+    for i in k:
+        by_college.setdefault(keeps.at[i, "college"], []).append(int(keeps.at[i, "pool"]))
+    for college in sorted(by_college):
+        pools = by_college[college]
+        if len(pools) > limit:
+            return college, sorted(set(pools))[: limit + 1]
+    return None
 
 
 def school_leaders_spread_ok(problem: Problem, y: np.ndarray, keep: np.ndarray) -> bool:
     """Whether a solution keeps H4 (the one hard rule the flow leaves out)."""
-    limit = problem.scenario.school_leader_spread
-    if limit is None:
-        return True
-    arcs, keeps = problem.arcs, problem.keeps
-    a = arcs["school_leader"].to_numpy(bool) & arcs["college"].notna().to_numpy() & (y > 0)
-    k = keeps["school_leader"].to_numpy(bool) & keeps["college"].notna().to_numpy() & (keep > 0)
-    counts: dict[str, int] = {}
-    for college, amount in zip(arcs["college"].to_numpy()[a], y[a], strict=True):
-        counts[college] = counts.get(college, 0) + int(amount)
-    for college in keeps["college"].to_numpy()[k]:
-        counts[college] = counts.get(college, 0) + 1
-    return all(v <= limit for v in counts.values())
+    return _crowded_college(problem, y, keep) is None

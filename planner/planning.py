@@ -181,8 +181,12 @@ def _uncovered(problem: Problem, assignments: pd.DataFrame, capacity: pd.DataFra
                 f"university-level society on {row['campus']}: every cadre who may hold it is "
                 "needed at a target of equal or higher priority"
             )
-    names = {"id": "target_id", "name": "target_name", "college": "target_college",
-             "campus": "target_campus"}  # fmt: skip
+    names = {
+        "id": "target_id",
+        "name": "target_name",
+        "college": "target_college",
+        "campus": "target_campus",
+    }
     out = rows.rename(columns=names).assign(reason=reasons)
     return out[UNCOVERED_COLUMNS].reset_index(drop=True)
 
@@ -204,16 +208,26 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     scope_keys = set(zip(p.targets["kind"], p.targets["id"], strict=True))
     forbidden = {
         (cid, k, tid): r
-        for cid, k, tid, r in zip(ds.pins["cadre"], ds.pins["kind"], ds.pins["target"],
-                                  ds.pins["rule"], strict=True) if r == "forbid"
-    }  # fmt: skip
+        for cid, k, tid, r in zip(
+            ds.pins["cadre"], ds.pins["kind"], ds.pins["target"], ds.pins["rule"], strict=True
+        )
+        if r == "forbid"
+    }
     cadre_rows = ds.cadres.set_index("id")
     rows = []
     for _, r in prev.iterrows():
         key = (r["cadre"], r["kind"], r["target"])
         if key in now:
-            rows.append((*key[:1], names.get(r["cadre"], ""), r["kind"], r["target"], "kept",
-                         "same contact as last semester"))  # fmt: skip
+            rows.append(
+                (
+                    *key[:1],
+                    names.get(r["cadre"], ""),
+                    r["kind"],
+                    r["target"],
+                    "kept",
+                    "same contact as last semester",
+                )
+            )
             continue
         if r["cadre"] not in names.index:
             why = "the cadre has left (not on the roster)"
@@ -233,11 +247,27 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
             c = cadre_rows.loc[r["cadre"]]
             t = targets.loc[(r["kind"], r["target"])]
             pair = _pair_frame(
-                pd.DataFrame([{"role": c["role"], "college": c["college"], "campus": c["campus"],
-                               "gender": c["gender"]}]),
-                pd.DataFrame([{"kind": r["kind"], "college": t["college"], "campus": t["campus"],
-                               "gender": t["gender"]}]),
-            ).iloc[0]  # fmt: skip
+                pd.DataFrame(
+                    [
+                        {
+                            "role": c["role"],
+                            "college": c["college"],
+                            "campus": c["campus"],
+                            "gender": c["gender"],
+                        }
+                    ]
+                ),
+                pd.DataFrame(
+                    [
+                        {
+                            "kind": r["kind"],
+                            "college": t["college"],
+                            "campus": t["campus"],
+                            "gender": t["gender"],
+                        }
+                    ]
+                ),
+            ).iloc[0]
             blocked = why_not(pair, p.scenario)
             if blocked:
                 why = "rule change: " + "; ".join(blocked)
@@ -252,11 +282,20 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     had_previous = set(prev["cadre"])
     for a in assignments[~assignments["kept"]].itertuples(index=False):
         if a.cadre_id in had_previous:
-            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "moved",
-                         "holds a new target; last semester's contact ended (see its row)"))  # fmt: skip
+            rows.append(
+                (
+                    a.cadre_id,
+                    a.cadre_name,
+                    a.kind,
+                    a.target_id,
+                    "moved",
+                    "holds a new target; last semester's contact ended (see its row)",
+                )
+            )
         else:
-            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "new",
-                         "no contact last semester"))  # fmt: skip
+            rows.append(
+                (a.cadre_id, a.cadre_name, a.kind, a.target_id, "new", "no contact last semester")
+            )
     frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     status_order = {"kept": 0, "moved": 1, "new": 2, "ended": 3}
     frame = frame.assign(_s=frame["status"].map(status_order))

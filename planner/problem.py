@@ -157,7 +157,13 @@ def _pair_frame(cadre_side: pd.DataFrame, target_side: pd.DataFrame) -> pd.DataF
 
 
 def _poolable(scenario: Scenario, role: str) -> bool:
-    """A role's cadres may share a pool when each holds at most one target, of no set kind."""
+    """A role's cadres may share a pool when each holds at most one target, of no set kind.
+
+    School leaders are pools of one while H4 applies: they are few, and the flow's search for
+    H4 (:mod:`planner.flow`) branches on single leaders.
+    """
+    if role == Role.SCHOOL_LEADER.value and scenario.school_leader_spread is not None:
+        return False
     duty = scenario.duty(role)
     return duty.total_range().max <= 1 and all(duty.kind_range(k).min == 0 for k in KINDS)
 
@@ -348,9 +354,19 @@ def _keeps(
 ) -> pd.DataFrame:
     """Last semester's contacts that may continue under every single-pair hard rule."""
     columns = [
-        "cadre", "target", "pool", "group", "kind", "college", "cross_campus",
-        "gender_mismatch", "rank", "school_leader", "central", "row",
-    ]  # fmt: skip
+        "cadre",
+        "target",
+        "pool",
+        "group",
+        "kind",
+        "college",
+        "cross_campus",
+        "gender_mismatch",
+        "rank",
+        "school_leader",
+        "central",
+        "row",
+    ]
     if scenario.continuity == "off" or dataset.previous.empty:
         return pd.DataFrame(columns=columns)
     prev = dataset.previous

@@ -68,7 +68,8 @@ MAX_WIDTH = 50
 """Widest column, in Excel character units."""
 MIN_WIDTH = 6
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold (control characters, lone surrogates, non-characters)."""
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -141,6 +142,9 @@ CHANGES_SHEET: tuple[Col, ...] = (
     Col("status", "变动", _change_zh),
     Col("reason", "原因"),
 )
+NO_COLLEGE_CODES: frozenset[str] = frozenset({"(university)"})
+"""College codes of ``Plan.coverage`` that stand for "no college" (university-level targets)."""
+
 HIDDEN_COLUMNS: frozenset[str] = frozenset({"cadre_college"})
 """Plan columns left out of the sheets on purpose (the unit column says the same)."""
 
@@ -332,7 +336,7 @@ def _colleges(plan: Plan) -> list[tuple[str, str]]:
     coverage = plan.coverage
     if len(coverage):
         for college, name in zip(coverage["college"], coverage["college_name"], strict=True):
-            if college is not None and not pd.isna(college):
+            if college is not None and not pd.isna(college) and college not in NO_COLLEGE_CODES:
                 names.setdefault(str(college), "" if pd.isna(name) else str(name))
     for column in ("target_college", "cadre_college"):
         if column in plan.assignments:
@@ -445,7 +449,9 @@ def _coverage_sheet(workbook: Workbook, coverage: pd.DataFrame) -> None:
     frame = coverage.copy()
     if len(frame):
         frame["_kind"] = frame["kind"].map(KIND_ORDER).fillna(len(KIND_ORDER))
-        frame["_college"] = frame["college"].fillna("\uffff").astype(str)
+        college = frame["college"].astype(object)
+        no_college = college.isna() | college.isin(NO_COLLEGE_CODES)
+        frame["_college"] = college.where(~no_college, "\uffff").astype(str)  # last
         frame = frame.sort_values(["_college", "_kind"], kind="stable")
     rows: list[list[Any]] = []
     for rec in frame.to_dict("records"):

@@ -227,17 +227,13 @@ def solve(
                 model.cp.minimize(objective[0])
             if bounds_valid and label in flow_bounds:
                 limit = flow_bounds[label]
-                bound_constraint = (
-                    objective[0] <= limit if sense > 0 else objective[0] >= limit
-                )
+                bound_constraint = objective[0] <= limit if sense > 0 else objective[0] >= limit
                 model.cp.add(bound_constraint)
         if values is not None:
             model.cp.clear_hints()
             for var, value in zip(all_vars, values, strict=True):
                 model.cp.add_hint(var, value)
-        callback = (
-            _Progress(f"{label:<14}", progress, started) if progress and objective else None
-        )
+        callback = _Progress(f"{label:<14}", progress, started) if progress and objective else None
         if progress:
             progress(
                 f"solving: {label} ({len(model.y):,} pool-group counts, "

@@ -13,7 +13,8 @@ written last.
 
 Text that a spreadsheet would evaluate as a formula (OWASP "CSV injection": a cell starting
 with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is made inert by :func:`neutralize`
-in the CSV files and written as a plain text cell in the workbook.
+in the CSV files (a leading ``'``; :func:`unneutralize` undoes it for readers such as
+``planner check``) and written as a plain text cell in the workbook.
 """
 
 from __future__ import annotations
@@ -86,10 +87,21 @@ def is_formula_like(value: object) -> bool:
 def neutralize(value: Any) -> Any:
     """``value`` made inert for a CSV cell: formula-like text gets a leading ``'``.
 
-    Any other value is returned unchanged. The workbook uses :func:`is_formula_like` (the same
-    test) and writes such text as a text cell instead, so it reads exactly as in the data.
+    Text that already starts with quotes before formula-like text (``'=x``) gets one more, so
+    :func:`unneutralize` restores every value exactly. Any other value is returned unchanged.
+    The workbook uses :func:`is_formula_like` (the same test) and writes such text as a text
+    cell instead, so it reads exactly as in the data.
     """
-    return "'" + value if is_formula_like(value) else value
+    if isinstance(value, str) and is_formula_like(value.lstrip("'")):
+        return "'" + value
+    return value
+
+
+def unneutralize(value: Any) -> Any:
+    """The value :func:`neutralize` was given: for readers of the plan's CSV files."""
+    if isinstance(value, str) and value.startswith("'") and is_formula_like(value.lstrip("'")):
+        return value[1:]
+    return value
 
 
 def write_plan(
@@ -239,6 +251,7 @@ def plan_document(
         "stages": plan.stages,
         "scenario": plan.scenario,
         "scope": plan.scope,
+        "held": [list(pair) for pair in getattr(plan, "held", [])],
         "inputs": plan.inputs,
         "versions": software_versions(),
         "warnings": plan.warnings,
@@ -275,7 +288,7 @@ def plan_counts(plan: Plan) -> dict[str, Any]:
         "assignments": len(a),
         "assignments_by_kind": by_kind(a),
         "cadres": int(a["cadre_id"].nunique()) if "cadre_id" in a else 0,
-        "kept": int(a["kept"].sum()) if "kept" in a and len(a) else 0,
+        "kept": int(a["kept"].eq(True).sum()) if "kept" in a else 0,
         "uncovered": len(u),
         "uncovered_by_kind": by_kind(u),
         "changes": (

@@ -23,7 +23,7 @@ from planner.plan import (
     TermValue,
 )
 from planner.report_xlsx import college_sheet_name, text_width, write_workbook
-from planner.write import is_formula_like, neutralize, write_plan
+from planner.write import is_formula_like, neutralize, unneutralize, write_plan
 
 EVIL_NAME = '=HYPERLINK("http://example.com","点我")'
 EVIL_TARGET = "@SUM(1+1)"
@@ -70,7 +70,7 @@ def make_plan() -> Plan:
             ("C02", "理学院", "东校区", "class", 2, 1),
             ("C02", "理学院", "东校区", "dorm", 2, 1),
             ("C03", "工学院", "南校区", "branch", 2, 1),
-            (None, None, "主校区", "society", 1, 1),
+            ("(university)", "全校 (university)", "", "society", 1, 1),  # as planning writes it
         ],
         columns=["college", "college_name", "campus", "kind", "targets", "covered"],
     )
@@ -168,11 +168,16 @@ def leftovers(folder: Path) -> list[str]:
         ("", ""),
         (12, 12),
         (None, None),
+        ("'abc", "'abc"),
+        ("'-12", "'-12"),
+        ("'=x", "''=x"),  # quoted once more, so unneutralize restores it exactly
     ],
 )
 def test_neutralize(value: object, expected: object) -> None:
     assert neutralize(value) == expected
-    assert is_formula_like(value) == (value != expected)
+    assert unneutralize(neutralize(value)) == value
+    if not (isinstance(value, str) and value.startswith("'")):
+        assert is_formula_like(value) == (value != expected)
 
 
 # --- the plan folder --------------------------------------------------------------------
@@ -242,11 +247,21 @@ def test_csv_ids_round_trip_and_injection_is_inert(written: Path) -> None:
     assert uncovered[1][2] == "'" + EVIL_REASON
 
 
+def test_csv_round_trips_with_unneutralize(written: Path, plan: Plan) -> None:
+    frame = pd.read_csv(
+        written / "assignments.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
+    restored = frame.map(unneutralize)
+    expected = plan.assignments.astype(object).where(plan.assignments.notna(), "")
+    expected = expected.astype(str)
+    assert restored.to_dict("records") == expected.to_dict("records")
+
+
 def test_plan_json(written: Path, plan: Plan) -> None:
     text = (written / "plan.json").read_text(encoding="utf-8")
     assert "已离职" in text  # ensure_ascii=False: Chinese stays readable
     doc = json.loads(text)
-    assert list(doc)[:16] == [
+    assert list(doc)[:17] == [
         "status",
         "objective",
         "bound",
@@ -256,6 +271,7 @@ def test_plan_json(written: Path, plan: Plan) -> None:
         "stages",
         "scenario",
         "scope",
+        "held",
         "inputs",
         "versions",
         "warnings",
@@ -294,6 +310,7 @@ def test_plan_json(written: Path, plan: Plan) -> None:
     assert doc["counts"]["changes"] == {"ended": 1, "kept": 1}
     assert doc["warnings"] == plan.warnings
     assert "T" in doc["created"]
+    assert doc["held"] == []
     assert doc["files"][-1] == "plan.json"
     assert set(doc["files"]) == {p.name for p in written.iterdir()}
 
@@ -545,3 +562,21 @@ def test_permission_denied_message(
         f"cannot write the plan to {tmp_path / 'plan'}: permission denied "
         "(the folder is read-only or belongs to someone else)"
     )
+
+
+def test_failed_swap_puts_the_previous_plan_back(
+    previous: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = {p.name: p.read_bytes() for p in previous.iterdir()}
+    real_rename = os.rename
+
+    def rename(source: str | Path, target: str | Path) -> None:
+        if Path(target) == previous and ".old." not in Path(source).name:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_rename(source, target)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OutputError, match="the disk is full"):
+        write_plan(plan, previous)
+    assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
+    assert leftovers(previous.parent) == []

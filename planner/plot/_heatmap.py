@@ -88,7 +88,7 @@ def draw_share_heatmap(
                 va="center",
                 fontsize=font_size,
                 color=colour,
-                fontfamily=family,
+                fontfamily="DejaVu Sans",  # digits only: one font is faster to lay out
             )
 
     ax.set_xticks(range(n_cols), labels=list(col_labels), fontfamily=family)
@@ -105,7 +105,7 @@ def draw_share_heatmap(
     ax.set_title(title, fontfamily=family)
 
     fig = root_figure(ax)
-    colorbar = fig.colorbar(image, ax=ax, shrink=min(1.0, 0.3 + 0.1 * n_rows), aspect=25)
+    colorbar = fig.colorbar(image, ax=ax, aspect=max(10, min(40, 6 * n_rows)))
     colorbar.ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     colorbar.set_label(colorbar_label, fontfamily=family)
     colorbar.outline.set_visible(False)
