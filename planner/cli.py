@@ -72,9 +72,24 @@ def default_data() -> str:
     return str(shipped)
 
 
+WARNINGS_SHOWN = 3
+"""Warnings of one kind shown in full before the rest are counted (SAO staff read them)."""
+
+
 def _print_warnings(warnings: list[str]) -> None:
+    """Warnings on stderr, grouped: the first few of each kind, then a count of the rest."""
+    import re
+
+    groups: dict[str, list[str]] = {}
     for warning in warnings:
-        _echo_err(f"warning: {warning}")
+        # Same message but for quoted values and row numbers = same kind of warning.
+        shape = re.sub(r"'[^']*'|:\d+:|\d+", "#", warning)
+        groups.setdefault(shape, []).append(warning)
+    for items in groups.values():
+        for warning in items[:WARNINGS_SHOWN]:
+            _echo_err(f"warning: {warning}")
+        if len(items) > WARNINGS_SHOWN:
+            _echo_err(f"warning: ... and {len(items) - WARNINGS_SHOWN} more like the above")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -232,6 +247,10 @@ def check(data_path: str | None, plan_dir: str) -> None:
         _echo_err(f"{len(report.violations)} violation(s): the plan breaks the rules.")
         sys.exit(1)
     click.echo(f"OK: {plan_dir} satisfies every hard rule; its terms match plan.json.")
+
+
+# Commands defined in their own modules are registered here, one line each.
+# (registration block: keep one `cli.add_command(...)` per line)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.capacity import capacity_notes, central_available, college_capacity, targets_words
+from planner.capacity import capacity_notes, central_available, college_capacity
 from planner.contract import KINDS, Kind
 from planner.dataset import Dataset
 from planner.decompose import decompose
@@ -18,11 +18,11 @@ from planner.eligibility import why_not
 from planner.plan import (
     ASSIGNMENT_COLUMNS,
     CHANGE_COLUMNS,
-    UNCOVERED_COLUMNS,
     Plan,
     TermValue,
 )
 from planner.problem import Pair, Problem, _pair_frame, build_problem
+from planner.reasons import uncovered_targets
 from planner.scenario import TERM_LABELS, TERM_SENSE, TERMS, Scenario
 from planner.solve import Progress, Solution, solve
 
@@ -58,7 +58,7 @@ def describe(problem: Problem, solution: Solution, pairs: pd.DataFrame) -> Plan:
     assignments = _assignments(problem, pairs)
     coverage = _coverage(problem, assignments)
     capacity = college_capacity(ds, problem.scenario)
-    uncovered = _uncovered(problem, assignments, capacity)
+    uncovered = uncovered_targets(problem, covered_mask(problem, assignments), capacity)
     changes = _changes(problem, assignments)
     terms = _terms(problem, assignments, solution)
     return Plan(
@@ -121,13 +121,13 @@ def _holders(problem: Problem, assignments: pd.DataFrame) -> pd.Series:
     return pd.Series(counts.reindex(keys, fill_value=0).to_numpy(), index=problem.targets.index)
 
 
-def _covered_mask(problem: Problem, assignments: pd.DataFrame) -> np.ndarray:
+def covered_mask(problem: Problem, assignments: pd.DataFrame) -> np.ndarray:
     mins = problem.targets["kind"].map(lambda k: problem.scenario.kinds[Kind(k)].min)
     return (_holders(problem, assignments) >= mins).to_numpy(bool)
 
 
 def _coverage(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
-    t = problem.targets.assign(covered=_covered_mask(problem, assignments))
+    t = problem.targets.assign(covered=covered_mask(problem, assignments))
     t["college"] = t["college"].fillna("(university)")
     grouped = t.groupby(["college", "kind"]).agg(targets=("id", "size"), covered=("covered", "sum"))
     names = problem.dataset.colleges.set_index("id")
@@ -136,59 +136,6 @@ def _coverage(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     out["campus"] = out["college"].map(names["campus"]).fillna("")
     out["covered"] = out["covered"].astype(int)
     return out[["college", "college_name", "campus", "kind", "targets", "covered"]]
-
-
-def _uncovered(problem: Problem, assignments: pd.DataFrame, capacity: pd.DataFrame) -> pd.DataFrame:
-    """Coverable targets below their minimum, each with a reason in words."""
-    p = problem
-    t = p.targets
-    coverable = t["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
-    mask = coverable & ~_covered_mask(p, assignments)
-    rows = t[mask]
-    reachable = set(p.arcs["group"]) | set(p.keeps["group"])
-    cap = capacity.set_index("college")
-    n_central = int(p.cadres["central"].sum())
-    reasons = []
-    for _, row in rows.iterrows():
-        college = row["college"]
-        if row["group"] not in reachable:
-            forbids = p.forbids[p.forbids["target"] == row.name]
-            if len(forbids):
-                why = f"pinned away (forbid pin row(s) {', '.join(map(str, forbids['row']))})"
-            else:
-                why = "no available cadre in this plan's scope may hold it under the hard rules"
-                if isinstance(college, str):
-                    why += f" (H3: only cadres of {college}"
-                    why += ", or central cadres)" if p.scope != "college=" + college else ")"
-                if row["kind"] == Kind.DORM.value:
-                    why += "; H5 dorm gender also applies"
-            reasons.append(why)
-            continue
-        if isinstance(college, str) and college in cap.index:
-            c = cap.loc[college]
-            central = (
-                f"; the {n_central} central cadres who could come in are all needed at targets "
-                "of equal priority"
-                if n_central
-                else ""
-            )
-            reasons.append(
-                f"college {college} has {targets_words(c)} to cover but {c['available']} "
-                f"available cadre(s){central}"
-            )
-        else:
-            reasons.append(
-                f"university-level society on {row['campus']}: every cadre who may hold it is "
-                "needed at a target of equal or higher priority"
-            )
-    names = {
-        "id": "target_id",
-        "name": "target_name",
-        "college": "target_college",
-        "campus": "target_campus",
-    }
-    out = rows.rename(columns=names).assign(reason=reasons)
-    return out[UNCOVERED_COLUMNS].reset_index(drop=True)
 
 
 def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -314,7 +261,7 @@ def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
     counted = (
         p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
     )
-    covered = _covered_mask(p, a)
+    covered = covered_mask(p, a)
     rank = p.targets.set_index(["kind", "id"])["rank"]
     cadre_gender = p.cadres.set_index("id")["gender"]
     dorms = a[a["kind"] == "dorm"]
