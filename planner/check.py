@@ -74,6 +74,7 @@ from planner.contract import CENTRAL_ROLES, KINDS, ROLES, Kind, Role
 from planner.dataset import Dataset
 from planner.errors import InputError, Problem, UsageError
 from planner.scenario import TERMS, Scenario, scenario_from_dict
+from planner.write import unneutralize
 
 PLAN_KEY = ["cadre_id", "kind", "target_id"]
 """The first columns of ``assignments.csv``, and the key of an assignment."""
@@ -747,7 +748,8 @@ def _read_assignments(file: Path, problems: list[Problem]) -> pd.DataFrame | Non
             )
         )
         return None
-    frame = frame.copy()
+    # Cells the writer quoted against formula injection ('=SUM…) get their text back.
+    frame = frame.map(unneutralize)
     frame["row"] = range(2, len(frame) + 2)
     return frame
 
