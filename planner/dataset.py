@@ -62,6 +62,17 @@ class Dataset:
         return frame
 
     def targets(self) -> pd.DataFrame:
+        """Every target of the four kinds in one frame (a copy of a cached frame)."""
+        # Keyed by the frames themselves, so replacing a table rebuilds the cache.
+        key = tuple(id(self.table(KIND_TABLE[k])) for k in KINDS)
+        cached = self.__dict__.get("_targets")
+        if cached is None or cached[0] != key:
+            cached = (key, self._build_targets())
+            self.__dict__["_targets"] = cached
+        frame: pd.DataFrame = cached[1]
+        return frame.copy()
+
+    def _build_targets(self) -> pd.DataFrame:
         """Every target of the four kinds in one frame with :data:`TARGET_COLUMNS`.
 
         ``gender`` is set for dorms only, ``grade`` is ``<NA>`` where unknown, ``size`` is the

@@ -41,6 +41,9 @@ class FlowSolution:
     keep: np.ndarray
     terms: list[str]
     values: dict[str, int]
+    face: Face | None = None
+    """The optimal face, when the search needed no branching (else ``None``)."""
+    nodes: int = 1
 
 
 def flow_applicable(problem: Problem) -> bool:
@@ -92,6 +95,32 @@ def _multipliers(prefix: list[tuple[str, np.ndarray, np.ndarray]], supply: int) 
     return multipliers
 
 
+ARC, KEEP, MOVE, TARGET, SINK = range(5)
+"""What a flow arc stands for: a pool-group count, a kept contact, a cadre with a kept-contact
+option moving into its pool, a target two cadres could keep, a group's capacity."""
+
+
+@dataclass
+class Face:
+    """What every plan that is optimal for the flow's terms has in common.
+
+    From the flow's node potentials (complementary slackness): an arc whose reduced cost is
+    positive carries nothing in *every* optimal plan, one whose reduced cost is negative is
+    full in every optimal plan, and any plan that keeps these bounds (and the hard rules) is
+    optimal. So the next priorities can be solved on this face, without the earlier terms as
+    dense equality constraints. ``*_lo``/``*_hi`` bound the model's variables and sums.
+    """
+
+    y_lo: np.ndarray
+    y_hi: np.ndarray
+    keep_lo: np.ndarray
+    keep_hi: np.ndarray
+    cadre_keeps: dict[int, int]  # cadre -> forced number of kept contacts (0 or 1)
+    target_keeps: dict[int, int]  # target -> forced number of keepers (0 or 1)
+    group_lo: np.ndarray
+    group_hi: np.ndarray
+
+
 @dataclass
 class _Network:
     """The flow network of a problem, as arrays; arcs can be masked out per search node."""
@@ -100,8 +129,8 @@ class _Network:
     heads: np.ndarray
     caps: np.ndarray
     costs: np.ndarray
-    what: np.ndarray  # 0 = pool-group arc, 1 = keep, 2 = other
-    index: np.ndarray  # arc or keep index for what 0/1
+    what: np.ndarray  # ARC, KEEP, MOVE, TARGET or SINK
+    index: np.ndarray  # arc, keep, cadre, target or group index
     pool: np.ndarray  # the pool an arc leaves from (for H4 branching), -1 if none
     college: np.ndarray  # the college an arc enters, "" if none
     supplies: np.ndarray
@@ -252,9 +281,16 @@ def _network(problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray) -> _
     return _Network(*columns[:8], supplies=supplies, y0=y0, keep0=keep0)  # type: ignore[misc]
 
 
-def _solve_network(
-    net: _Network, banned: frozenset[tuple[int, str]], n_arcs: int, n_keeps: int
-) -> tuple[int, np.ndarray, np.ndarray] | None:
+@dataclass
+class _Result:
+    cost: int
+    y: np.ndarray
+    keep: np.ndarray
+    mask: np.ndarray
+    amounts: np.ndarray
+
+
+def _solve_network(net: _Network, banned: frozenset[tuple[int, str]]) -> _Result | None:
     """Min-cost flow without the arcs of ``banned`` (pool, college) pairs."""
     mask = np.ones(len(net.tails), dtype=bool)
     for pool, college in banned:
@@ -273,10 +309,69 @@ def _solve_network(
     what, index = net.what[mask], net.index[mask]
     y = net.y0.copy()
     keep = net.keep0.copy()
-    sel = (what == 0) & (amounts > 0)
+    sel = (what == ARC) & (amounts > 0)
     np.add.at(y, index[sel], amounts[sel])
-    keep[index[(what == 1) & (amounts > 0)]] = 1
-    return int(flow.optimal_cost()), y, keep
+    keep[index[(what == KEEP) & (amounts > 0)]] = 1
+    return _Result(int(flow.optimal_cost()), y, keep, mask, np.asarray(amounts, np.int64))
+
+
+def _face(problem: Problem, net: _Network, result: _Result) -> Face | None:
+    """The optimal face of the network at ``result`` (see :class:`Face`).
+
+    Node potentials come from Bellman-Ford on the residual network of the optimal flow
+    (it has no negative cycle), in exact int64 arithmetic; ``None`` if that could overflow.
+    """
+    mask = result.mask
+    tails, heads = net.tails[mask], net.heads[mask]
+    costs, caps, flows = net.costs[mask], net.caps[mask], result.amounts
+    n_nodes = len(net.supplies)
+    if int(np.abs(costs).max(initial=0)) * n_nodes >= INT_LIMIT:
+        return None
+    fwd = flows < caps
+    bwd = flows > 0
+    u = np.concatenate([tails[fwd], heads[bwd]])
+    v = np.concatenate([heads[fwd], tails[bwd]])
+    w = np.concatenate([costs[fwd], -costs[bwd]])
+    dist = np.zeros(n_nodes, dtype=np.int64)
+    for _ in range(n_nodes):
+        new = dist.copy()
+        np.minimum.at(new, v, dist[u] + w)
+        if np.array_equal(new, dist):
+            break
+        dist = new
+    else:
+        return None  # would mean a negative cycle: the flow was not optimal
+    rc = costs + dist[tails] - dist[heads]
+    empty, full = rc > 0, rc < 0
+    what, index = net.what[mask], net.index[mask]
+    arcs = problem.arcs
+    ub = arcs["ub"].to_numpy(np.int64)
+    y_lo, y_hi = net.y0.copy(), np.where(net.y0 > 0, net.y0, ub)
+    keep_lo, keep_hi = net.keep0.copy(), np.ones(len(net.keep0), dtype=np.int64)
+    # Keeps of pinned cadres that are not their pinned pair are not in the network: none.
+    in_net = np.zeros(len(net.keep0), dtype=bool)
+    in_net[index[what == KEEP]] = True
+    keep_hi[~in_net & (net.keep0 == 0)] = 0
+    sel = what == ARC
+    y_hi[index[sel & empty]] = 0
+    y_lo[index[sel & full]] = caps[sel & full]
+    sel = what == KEEP
+    keep_hi[index[sel & empty]] = 0
+    keep_lo[index[sel & full]] = 1
+    cadre_keeps = {int(c): 1 for c in index[(what == MOVE) & empty]}
+    cadre_keeps |= {int(c): 0 for c in index[(what == MOVE) & full]}
+    target_keeps = {int(t): 0 for t in index[(what == TARGET) & empty]}
+    target_keeps |= {int(t): 1 for t in index[(what == TARGET) & full]}
+    groups = problem.groups
+    full_cap = groups["size"].to_numpy(np.int64) * groups["cap"].to_numpy(np.int64)
+    sink_cap = np.zeros(len(groups), dtype=np.int64)
+    sel = what == SINK
+    sink_cap[index[sel]] = caps[sel]
+    pinned = full_cap - sink_cap
+    group_lo, group_hi = pinned.copy(), full_cap.copy()
+    group_hi[index[sel & empty]] = pinned[index[sel & empty]]
+    group_lo[index[sel & full]] = full_cap[index[sel & full]]
+    return Face(y_lo, y_hi, keep_lo, keep_hi, cadre_keeps, target_keeps, group_lo, group_hi)
 
 
 MAX_NODES = 200
@@ -306,31 +401,40 @@ def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
     net = _network(problem, arc_cost, keep_cost)
     if net is None:
         return None
-    n_arcs, n_keeps = len(problem.arcs), len(problem.keeps)
-    root = _solve_network(net, frozenset(), n_arcs, n_keeps)
+    root = _solve_network(net, frozenset())
     if root is None:
         return None
-    heap: list[tuple[int, int, frozenset[tuple[int, str]], np.ndarray, np.ndarray]] = [
-        (root[0], 0, frozenset(), root[1], root[2])
+    heap: list[tuple[int, int, frozenset[tuple[int, str]], _Result]] = [
+        (root.cost, 0, frozenset(), root)
     ]
     seen: set[frozenset[tuple[int, str]]] = {frozenset()}
     counter = 1
     while heap and counter <= MAX_NODES:
-        _, _, banned, y, keep = heapq.heappop(heap)
-        crowded = _crowded_college(problem, y, keep)
+        _, _, banned, result = heapq.heappop(heap)
+        crowded = _crowded_college(problem, result.y, result.keep)
         if crowded is None:
+            y, keep = result.y, result.keep
             values = {term: int(a @ y + k @ keep) for term, a, k in prefix}
-            return FlowSolution(y=y, keep=keep, terms=[t for t, _, _ in prefix], values=values)
+            # Without branching the node's optimal face is the problem's (H4 aside).
+            face = _face(problem, net, result) if not banned else None
+            return FlowSolution(
+                y=y,
+                keep=keep,
+                terms=[t for t, _, _ in prefix],
+                values=values,
+                face=face,
+                nodes=counter,
+            )
         college, leaders = crowded
         for pool in leaders:
             child = banned | {(pool, college)}
             if child in seen:
                 continue
             seen.add(child)
-            result = _solve_network(net, child, n_arcs, n_keeps)
+            child_result = _solve_network(net, child)
             counter += 1
-            if result is not None:
-                heapq.heappush(heap, (result[0], counter, child, result[1], result[2]))
+            if child_result is not None:
+                heapq.heappush(heap, (child_result.cost, counter, child, child_result))
     return None
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.contract import ROLE_LABELS_ZH, Kind, Role
+from planner.flow import Face
 from planner.problem import Problem
 from planner.scenario import TERMS
 from planner.terms import linear_coefficients
@@ -288,6 +289,28 @@ class PolicyModel:
                 "make continuity soft in the scenario",
             )
             self.cp.add(self.keep[int(i)] == 1).only_enforce_if(guard)
+
+    def restrict_to_face(self, face: Face) -> None:
+        """Keep only plans on the flow's optimal face (every one optimal for its terms)."""
+        for var, lo, hi in zip(self.y, face.y_lo, face.y_hi, strict=True):
+            if lo == hi:
+                self.cp.add(var == int(lo))
+            elif lo > 0:
+                self.cp.add(var >= int(lo))
+        for var, lo, hi in zip(self.keep, face.keep_lo, face.keep_hi, strict=True):
+            if lo == hi:
+                self.cp.add(var == int(lo))
+        for cadre, count in face.cadre_keeps.items():
+            self.cp.add(self._sum((), self.keeps_of_cadre[cadre]) == count)
+        for target, count in face.target_keeps.items():
+            self.cp.add(self._sum((), self.keeps_of_target[target]) == count)
+        for g in range(len(self.problem.groups)):
+            lo, hi = int(face.group_lo[g]), int(face.group_hi[g])
+            expr = self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
+            if lo == hi:
+                self.cp.add(expr == lo)
+            elif lo > 0:
+                self.cp.add(expr >= lo)
 
     # -- soft terms ----------------------------------------------------------------------
     def term(self, name: str) -> cp_model.LinearExpr:

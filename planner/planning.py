@@ -143,15 +143,19 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     p = problem
     ds = p.dataset
     prev = ds.previous
-    names = ds.cadres.set_index("id")["name"]
-    available = ds.cadres.set_index("id")["available"]
+    names = dict(zip(ds.cadres["id"], ds.cadres["name"], strict=True))
+    available = dict(zip(ds.cadres["id"], ds.cadres["available"], strict=True))
     now = set(
         zip(assignments["cadre_id"], assignments["kind"], assignments["target_id"], strict=True)
     )
-    holds = assignments.groupby("cadre_id")
-    holding = {cid: list(zip(f["kind"], f["target_id"], strict=True)) for cid, f in holds}
+    holding: dict[str, list[tuple[str, str]]] = {}
+    for cid, kind, tid in zip(
+        assignments["cadre_id"], assignments["kind"], assignments["target_id"], strict=True
+    ):
+        holding.setdefault(cid, []).append((kind, tid))
     in_scope_cadres = set(p.cadres["id"])
     targets = ds.targets().set_index(["kind", "id"])
+    target_keys = set(targets.index)
     scope_keys = set(zip(p.targets["kind"], p.targets["id"], strict=True))
     forbidden = {
         (cid, k, tid): r
@@ -162,7 +166,7 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     }
     cadre_rows = ds.cadres.set_index("id")
     rows = []
-    for _, r in prev.iterrows():
+    for r in prev.to_dict("records"):
         key = (r["cadre"], r["kind"], r["target"])
         if key in now:
             rows.append(
@@ -176,11 +180,11 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
                 )
             )
             continue
-        if r["cadre"] not in names.index:
+        if r["cadre"] not in names:
             why = "the cadre has left (not on the roster)"
         elif not available[r["cadre"]]:
             why = "the cadre is on leave (在岗 = 否)"
-        elif (r["kind"], r["target"]) not in targets.index:
+        elif (r["kind"], r["target"]) not in target_keys:
             why = f"the {r['kind']} no longer exists" + (
                 " (class graduated)" if r["kind"] == "class" else ""
             )

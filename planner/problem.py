@@ -311,12 +311,15 @@ def _arcs(
         )
     pairs = pairs[ok].reset_index(drop=True)
     frame = frame[ok].reset_index(drop=True)
-    kind_max = (
-        pairs.apply(
-            lambda r: scenario.duty(r["role"]).kind_range(Kind(r["kind"])).max, axis=1
-        ).to_numpy(np.int64)
-        if len(pairs)
-        else np.zeros(0, dtype=np.int64)
+    limits = {
+        (role.value, kind.value): scenario.duty(role).kind_range(kind).max
+        for role in Role
+        for kind in Kind
+    }
+    kind_max = np.fromiter(
+        (limits[k] for k in zip(pairs["role"], pairs["kind"], strict=True)),
+        dtype=np.int64,
+        count=len(pairs),
     )
     pool_cap = np.where(pairs["singleton"], kind_max, pairs["size"].to_numpy() * kind_max)
     group_cap = np.where(

@@ -196,8 +196,12 @@ def solve(
             for term in flow.terms:
                 value = flow.values[term]
                 stages.append(Stage(term, "OPTIMAL", value, value, seconds))
-                model.cp.add(exprs[term] == value)
+                if flow.face is None:
+                    model.cp.add(exprs[term] == value)
                 seconds = 0.0
+            if flow.face is not None:
+                # The optimal face replaces the dense "term == optimum" rows: same plans.
+                model.restrict_to_face(flow.face)
             terms = [t for t in terms if t not in flow.terms]
         elif strict:
             flow_bounds = dict(flow.values)
