@@ -19,7 +19,7 @@ target, caps and minimums of 1, no hard coverage or continuity).
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -42,7 +42,7 @@ class FlowSolution:
     terms: list[str]
     values: dict[str, int]
     face: Face | None = None
-    """The optimal face, when the search needed no branching (else ``None``)."""
+    """The plans optimal for ``terms`` (``None`` if it could not be computed exactly)."""
     nodes: int = 1
 
 
@@ -119,6 +119,16 @@ class Face:
     target_keeps: dict[int, int]  # target -> forced number of keepers (0 or 1)
     group_lo: np.ndarray
     group_hi: np.ndarray
+    slack: int = 0
+    """How much costlier (in the flow's composite cost) the optimal plans are than the flow
+    relaxation's optimum: H4 may force that. The loose arcs below must add up to it."""
+    slack_what: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_sign: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_cap: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pinned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Per group: targets already held through require pins."""
 
 
 @dataclass
@@ -219,7 +229,7 @@ def _network(problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray) -> _
         n_pools + arc_group[free],
         arcs["ub"].to_numpy(np.int64)[free],
         arc_cost[free],
-        0,
+        ARC,
         free,
         arc_pool[free],
         arc_college[free],
@@ -236,7 +246,7 @@ def _network(problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray) -> _
         heads_k,
         np.ones(len(keep_ids)),
         keep_cost[keep_ids],
-        1,
+        KEEP,
         keep_ids,
         keep_pool[keep_ids],
         keep_college[keep_ids],
@@ -246,8 +256,8 @@ def _network(problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray) -> _
         cadre_pool[cadres_k],
         np.ones(len(cadres_k)),
         np.zeros(len(cadres_k)),
-        2,
-        np.zeros(len(cadres_k)),
+        MOVE,
+        cadres_k,
         np.full(len(cadres_k), -1),
         np.full(len(cadres_k), ""),
     )
@@ -257,8 +267,8 @@ def _network(problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray) -> _
         n_pools + target_group[shared_targets],
         np.ones(len(shared_targets)),
         np.zeros(len(shared_targets)),
-        2,
-        np.zeros(len(shared_targets)),
+        TARGET,
+        np.asarray(shared_targets, np.int64),
         np.full(len(shared_targets), -1),
         np.full(len(shared_targets), ""),
     )
@@ -267,8 +277,8 @@ def _network(problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray) -> _
         np.full(n_groups, sink),
         group_cap,
         np.zeros(n_groups),
-        2,
-        np.zeros(n_groups),
+        SINK,
+        np.arange(n_groups),
         np.full(n_groups, -1),
         np.full(n_groups, ""),
     )
@@ -315,11 +325,15 @@ def _solve_network(net: _Network, banned: frozenset[tuple[int, str]]) -> _Result
     return _Result(int(flow.optimal_cost()), y, keep, mask, np.asarray(amounts, np.int64))
 
 
-def _face(problem: Problem, net: _Network, result: _Result) -> Face | None:
-    """The optimal face of the network at ``result`` (see :class:`Face`).
+def _face(problem: Problem, net: _Network, result: _Result, delta: int) -> Face | None:
+    """The plans that cost at most ``delta`` more than the optimal flow ``result``.
 
     Node potentials come from Bellman-Ford on the residual network of the optimal flow
     (it has no negative cycle), in exact int64 arithmetic; ``None`` if that could overflow.
+    With reduced costs ``rc``, any flow ``x`` costs ``optimum + Σ_{rc>0} rc·x +
+    Σ_{rc<0} |rc|·(cap − x)``, every term non-negative: so an arc with ``rc > delta`` is
+    empty and one with ``rc < -delta`` is full in every plan of cost ``optimum + delta``,
+    and the rest must add up to exactly ``delta`` (:attr:`Face.slack`).
     """
     mask = result.mask
     tails, heads = net.tails[mask], net.heads[mask]
@@ -342,7 +356,8 @@ def _face(problem: Problem, net: _Network, result: _Result) -> Face | None:
     else:
         return None  # would mean a negative cycle: the flow was not optimal
     rc = costs + dist[tails] - dist[heads]
-    empty, full = rc > 0, rc < 0
+    empty, full = rc > delta, rc < -delta
+    loose = ~empty & ~full & (rc != 0)
     what, index = net.what[mask], net.index[mask]
     arcs = problem.arcs
     ub = arcs["ub"].to_numpy(np.int64)
@@ -371,7 +386,23 @@ def _face(problem: Problem, net: _Network, result: _Result) -> Face | None:
     group_lo, group_hi = pinned.copy(), full_cap.copy()
     group_hi[index[sel & empty]] = pinned[index[sel & empty]]
     group_lo[index[sel & full]] = full_cap[index[sel & full]]
-    return Face(y_lo, y_hi, keep_lo, keep_hi, cadre_keeps, target_keeps, group_lo, group_hi)
+    return Face(
+        y_lo,
+        y_hi,
+        keep_lo,
+        keep_hi,
+        cadre_keeps,
+        target_keeps,
+        group_lo,
+        group_hi,
+        slack=delta,
+        slack_what=what[loose],
+        slack_index=index[loose],
+        slack_coef=np.abs(rc[loose]),
+        slack_sign=np.sign(rc[loose]),
+        slack_cap=caps[loose],
+        pinned=pinned,
+    )
 
 
 MAX_NODES = 200
@@ -415,8 +446,8 @@ def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
         if crowded is None:
             y, keep = result.y, result.keep
             values = {term: int(a @ y + k @ keep) for term, a, k in prefix}
-            # Without branching the node's optimal face is the problem's (H4 aside).
-            face = _face(problem, net, result) if not banned else None
+            # Every optimal plan costs exactly this much more than the relaxation's optimum.
+            face = _face(problem, net, root, result.cost - root.cost)
             return FlowSolution(
                 y=y,
                 keep=keep,

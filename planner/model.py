@@ -22,10 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from ortools.sat.python import cp_model
 
 from planner.contract import ROLE_LABELS_ZH, Kind, Role
-from planner.flow import Face
+from planner.flow import ARC, KEEP, MOVE, TARGET, Face
 from planner.problem import Problem
 from planner.scenario import TERMS
 from planner.terms import linear_coefficients
@@ -76,6 +77,7 @@ class PolicyModel:
         self.keeps_of_cadre = _index(keeps["cadre"].to_numpy(np.int64), len(problem.cadres))
         self.keeps_of_target = _index(keeps["target"].to_numpy(np.int64), len(problem.targets))
         self._central_max: cp_model.IntVar | None = None
+        self._college_names: dict[str, str] | None = None
 
     # -- helpers ------------------------------------------------------------------------
     def _sum(self, arc_ids: Iterable[int], keep_ids: Iterable[int] = ()) -> cp_model.LinearExpr:
@@ -109,6 +111,27 @@ class PolicyModel:
         where = row["college"] if isinstance(row["college"], str) else row["unit"]
         return f"{row['name']} ({row['id']}, {ROLE_LABELS_ZH[Role(row['role'])]}, {where})"
 
+    def _pool_words(self, row: pd.Series) -> str:
+        """``the 25 青年教师 (young_teacher) cadres of 法学院 (C01) on 石牌校区``."""
+        role = Role(row["role"])
+        where = self._college_words(row["college"]) if row["college"] else "the central offices"
+        return (
+            f"the {row['size']} {ROLE_LABELS_ZH[role]} ({role.value}) cadres of {where} "
+            f"on {row['campus']}"
+        )
+
+    def _college_words(self, college: str | None) -> str:
+        if not isinstance(college, str) or college == "(university)":
+            return "university level"
+        if self._college_names is None:
+            colleges = self.problem.dataset.colleges
+            self._college_names = dict(zip(colleges["id"], colleges["name"], strict=True))
+        return f"{self._college_names.get(college, college)} ({college})"
+
+    def _file(self, table: str) -> str:
+        source = self.problem.dataset.sources.get(table)
+        return source.display if source is not None else f"{table}.csv"
+
     def _target_words(self, target: int) -> str:
         row = self.problem.targets.loc[target]
         return f"{row['kind']} {row['id']} ({row['name']})"
@@ -141,13 +164,15 @@ class PolicyModel:
                 cadre = int(row["cadre"])
                 who = self._cadre_words(cadre)
             else:
-                who = f"the {size} {row['role']} cadre(s) of {row['college'] or row['campus']}"
+                who = self._pool_words(row)
             self.cp.add(expr <= size * total.max)
             if total.min > 0:
                 guard = self._guard(
                     "H1 one target per cadre",
-                    f"{who} must hold {total.min} target(s)",
-                    "mark the cadre(s) unavailable (在岗 = 否), or add a target they may hold",
+                    f"{who} must hold {total.min} target(s)"
+                    + ("" if row["singleton"] else " each"),
+                    "add a target they may hold, or mark cadres unavailable (在岗 = 否 in "
+                    f"{self._file('cadres')})",
                 )
                 self.cp.add(expr >= size * total.min).only_enforce_if(guard)
             if not row["singleton"]:
@@ -224,7 +249,7 @@ class PolicyModel:
                 continue
             guard = self._guard(
                 "H4 school leaders spread out",
-                f"at most {limit} school leader(s) in college {college}",
+                f"at most {limit} school leader(s) in {self._college_words(college)}",
                 "raise school_leader_spread in the scenario, or mark a school leader unavailable",
             )
             self.cp.add(self._sum(a_ids, k_ids) <= limit).only_enforce_if(guard)
@@ -246,9 +271,9 @@ class PolicyModel:
             k = keep_index.get((cadre, target))
             guard = self._guard(
                 "H6 pins",
-                f"pin row {pin['row']}: {self._cadre_words(cadre)} must hold "
+                f"{self._file('pins')} row {pin['row']}: {self._cadre_words(cadre)} must hold "
                 f"{self._target_words(target)}",
-                f"drop pin row {pin['row']}",
+                f"drop {self._file('pins')} row {pin['row']}",
             )
             if a is None and k is None:
                 # The pair breaks a single-pair rule: only a guard can make it "hold".
@@ -267,9 +292,10 @@ class PolicyModel:
         ):
             kind, college = college_kind
             guard = self._guard(
-                "coverage (hard)",
-                f"every {kind} of {college} must hold a cadre",
-                f"make {kind} coverage soft in the scenario, or add cadres to {college}",
+                "S1 coverage (hard in this scenario)",
+                f"every {kind} of {self._college_words(college)} must hold a cadre",
+                f"make {kind} coverage soft (kinds: {kind}: coverage: soft in the scenario), "
+                "or add cadres who may hold them",
             )
             for g, row in frame.iterrows():
                 need = int(row["min"]) * int(row["size"])
@@ -283,10 +309,11 @@ class PolicyModel:
         p = self.problem
         for i, row in p.keeps.iterrows():
             guard = self._guard(
-                "continuity (hard)",
-                f"previous row {row['row']}: {self._cadre_words(int(row['cadre']))} keeps "
+                "S2 continuity (hard in this scenario)",
+                f"{self._file('previous')} row {row['row']}: "
+                f"{self._cadre_words(int(row['cadre']))} keeps "
                 f"{self._target_words(int(row['target']))}",
-                "make continuity soft in the scenario",
+                "make continuity soft (continuity: soft in the scenario)",
             )
             self.cp.add(self.keep[int(i)] == 1).only_enforce_if(guard)
 
@@ -311,6 +338,35 @@ class PolicyModel:
                 self.cp.add(expr == lo)
             elif lo > 0:
                 self.cp.add(expr >= lo)
+        if face.slack > 0:
+            self.cp.add(self._face_slack(face) == face.slack)
+
+    def _face_slack(self, face: Face) -> cp_model.LinearExpr:
+        """How much costlier than the flow relaxation a plan is, over the loose arcs."""
+        parts: list[cp_model.LinearExprT] = []
+        for what, index, coef, sign, cap in zip(
+            face.slack_what,
+            face.slack_index,
+            face.slack_coef,
+            face.slack_sign,
+            face.slack_cap,
+            strict=True,
+        ):
+            i = int(index)
+            if what == ARC:
+                flow: cp_model.LinearExprT = self.y[i]
+            elif what == KEEP:
+                flow = self.keep[i]
+            elif what == MOVE:
+                flow = 1 - self._sum((), self.keeps_of_cadre[i])
+            elif what == TARGET:
+                flow = self._sum((), self.keeps_of_target[i])
+            else:  # SINK: what the group holds beyond its pinned targets
+                flow = self._sum(self.arcs_of_group[i], self.keeps_of_group[i]) - int(
+                    face.pinned[i]
+                )
+            parts.append(int(coef) * (flow if sign > 0 else int(cap) - flow))
+        return cp_model.LinearExpr.sum(parts)
 
     # -- soft terms ----------------------------------------------------------------------
     def term(self, name: str) -> cp_model.LinearExpr:
