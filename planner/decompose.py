@@ -27,12 +27,18 @@ def decompose(problem: Problem, y: np.ndarray, keep: np.ndarray) -> pd.DataFrame
 
     taken = set(target_out)
     keeping = set(cadre_out)
-    # Free targets per group, in id order.
+    held_by: dict[int, set[int]] = defaultdict(set)  # cadre -> targets it holds
+    for c, t in zip(cadre_out, target_out, strict=True):
+        held_by[c].add(t)
+    # Free slots per group in id order: a target of cap k offers k slots, less kept ones.
+    caps = p.groups["cap"].to_numpy()[p.targets["group"].to_numpy()]
+    kept_count: dict[int, int] = defaultdict(int)
+    for t in target_out:
+        kept_count[t] += 1
     order = p.targets.sort_values(["group", "id"], kind="stable")
     free: dict[int, list[int]] = defaultdict(list)
     for t, g in zip(order.index, order["group"], strict=True):
-        if t not in taken:
-            free[int(g)].append(int(t))
+        free[int(g)].extend([int(t)] * int(caps[t] - kept_count[int(t)]))
     # Free cadres per pool (pools of one keep their cadre even when it keeps a contact).
     cadre_order = p.cadres.sort_values(["pool", "id"], kind="stable")
     members: dict[int, list[int]] = defaultdict(list)
@@ -52,9 +58,8 @@ def decompose(problem: Problem, y: np.ndarray, keep: np.ndarray) -> pd.DataFrame
         if singleton[pool]:
             cadre = members[pool][0]
             for _ in range(count):
-                back = [t for t in targets_free if t in previous[cadre]]
-                t = back[0] if back else targets_free[0]
-                targets_free.remove(t)
+                t = _pick(targets_free, previous[cadre], held_by[cadre])
+                held_by[cadre].add(t)
                 cadre_out.append(cadre)
                 target_out.append(t)
                 kept_flag.append(t in previous[cadre])
@@ -66,12 +71,20 @@ def decompose(problem: Problem, y: np.ndarray, keep: np.ndarray) -> pd.DataFrame
         if len(chosen) < count:
             raise AssertionError(f"pool {pool} has fewer free cadres than the plan uses")
         for cadre in chosen:
-            back = [t for t in targets_free if t in previous[cadre]]
-            t = back[0] if back else targets_free[0]
-            targets_free.remove(t)
+            t = _pick(targets_free, previous[cadre], held_by[cadre])
+            held_by[cadre].add(t)
             keeping.add(cadre)
             cadre_out.append(cadre)
             target_out.append(t)
-            kept_flag.append(bool(back))
+            kept_flag.append(t in previous[cadre])
         members[pool] = [c for c in members[pool] if c not in set(chosen)]
     return pd.DataFrame({"cadre": cadre_out, "target": target_out, "kept": kept_flag})
+
+
+def _pick(slots: list[int], previous: set[int], held: set[int]) -> int:
+    """Take a free slot: the cadre's previous target if free, else the first one it does not
+    hold yet (the counts guarantee there is one)."""
+    back = [t for t in slots if t in previous and t not in held]
+    choice = back[0] if back else next(t for t in slots if t not in held)
+    slots.remove(choice)
+    return choice

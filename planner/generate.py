@@ -327,7 +327,7 @@ _ON_LEAVE_SHARE = 0.03  # cadres with available = no
 _DEPARTED_SHARE = 0.03  # previous rows naming cadres who have left
 _NEW_SHARE = 0.04  # current cadres who joined this semester (no previous row)
 _SHORT_SHARE = 0.08  # colleges short of cadres for their classes, branches and societies
-_OFF_CAMPUS_SHARE = 0.08  # college cadres based on another campus than their college
+_OFF_CAMPUS_SHARE = 0.0  # college cadres on another campus (0: the strict-campus scenario holds)
 
 
 # --- public API --------------------------------------------------------------------------------
