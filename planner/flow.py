@@ -1,24 +1,28 @@
 """The network-flow core of the model, solved exactly with OR-Tools' min-cost flow.
 
-Under the default policy every rule but two is a network flow: cadres flow from their pool to
-target groups (H1 = every unit of supply flows, H2 = group capacities, H3/H5/campus = which arcs
-exist), last semester's contacts are arcs of their own, and S1–S4 are linear arc costs. Only
-H4 (school-leader spread) and S5 (central spread, a maximum) are not. So:
+Under the default policy (and the full-engagement one) every rule but two is a network flow:
+cadres flow from their pool to target groups (H1 = every unit of duty flows, H2 = group
+capacities, H3/H5/campus = which arcs exist), last semester's contacts are arcs of their own,
+and S1–S4 are linear arc costs. Only H4 (school-leader spread) and S5 (central spread, a
+maximum) are not. So:
 
-1. :func:`flow_solution` solves the flow *relaxation* (H4 and S5 dropped) lexicographically in
-   one min-cost flow, with one integer cost per arc built from exact multipliers (each term's
-   multiplier exceeds everything all lower terms can add up to).
-2. Its term values bound the full problem's lexicographic optimum; if the flow plan also keeps
-   H4, it *is* lexicographically optimal for those terms, and CP-SAT only has the remaining
-   terms (S5) left — see :mod:`planner.solve`.
+1. :func:`flow_solution` solves the flow lexicographically in one min-cost flow, with one
+   integer cost per arc built from exact multipliers (each term's multiplier exceeds
+   everything all lower terms can add up to), and enforces H4 by a best-first branch and
+   bound over flows. The result is lexicographically optimal for those terms.
+2. :class:`Face` describes *every* plan that is optimal for those terms (reduced-cost fixing
+   with the flow's node potentials), so :mod:`planner.solve` optimises the remaining terms
+   (S5) with CP-SAT on that face only.
 
-:func:`flow_applicable` says when the scenario is a flow at all (everyone holds exactly one
-target, caps and minimums of 1, no hard coverage or continuity).
+:func:`flow_applicable` says when the scenario is a flow: each role holds exactly one target
+of any kind or exactly one of each of some kinds; coverage minimum 1 (any cap); no hard
+coverage or continuity.
 """
 
 from __future__ import annotations
 
 import heapq
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,11 +30,81 @@ from ortools.graph.python import min_cost_flow
 
 from planner.contract import KINDS
 from planner.problem import Problem
-from planner.scenario import TERM_SENSE
+from planner.scenario import TERM_SENSE, Scenario
 from planner.terms import linear_coefficients
 
 INT_LIMIT = 2**62
 """Largest total cost we let the flow see (int64 arithmetic inside the solver)."""
+
+MAX_NODES = 200
+MAX_SECONDS = 5.0
+"""Search nodes and seconds spent satisfying H4 before CP-SAT takes over, with the flow
+relaxation as its hint and bound."""
+
+ARC, KEEP, MOVE, TARGET, SINK, EXTRA = range(6)
+"""What a flow arc stands for: a pool-group count; a kept contact; a cadre who could keep a
+contact moving into its pool instead; a target more cadres could keep than its cap; the first
+cadre of each target of a group (what coverage rewards); further cadres (cap above one)."""
+
+KIND_CODE = {k.value: i for i, k in enumerate(KINDS)}
+
+
+def _duty_kinds(scenario: Scenario, role: str) -> frozenset[str] | None:
+    """``frozenset()`` for "exactly one target of any kind", the kinds for "exactly one of
+    each of these kinds", ``None`` for any other duty (not a flow)."""
+    duty = scenario.duty(role)
+    total = duty.total_range()
+    ranges = {k.value: duty.kind_range(k) for k in KINDS}
+    if total.min == total.max == 1 and all(r.min == 0 for r in ranges.values()):
+        return frozenset()
+    each = {k for k, r in ranges.items() if r.min == r.max == 1}
+    rest_zero = all(r.max == 0 for k, r in ranges.items() if k not in each)
+    if each and rest_zero and total.min <= len(each) <= total.max:
+        return frozenset(each)
+    return None
+
+
+def flow_applicable(problem: Problem) -> bool:
+    """Whether the scenario's hard rules (but H4) are exactly a network flow."""
+    s = problem.scenario
+    roles = set(problem.cadres["role"])
+    duties = all(_duty_kinds(s, r) is not None for r in roles)
+    kinds = all(rule.min == 1 or rule.coverage == "off" for rule in s.kinds.values())
+    no_hard = all(rule.coverage != "hard" for rule in s.kinds.values())
+    return duties and kinds and no_hard and s.continuity != "hard"
+
+
+@dataclass
+class Face:
+    """What every plan that is optimal for the flow's terms has in common.
+
+    From the flow's node potentials (complementary slackness): an arc whose reduced cost is
+    above the slack carries nothing in *every* optimal plan, one below minus the slack is
+    full in every optimal plan, and the loose arcs left must add up to the slack (zero
+    unless H4 made the optimum costlier than the relaxation). Any plan that keeps these
+    bounds and the hard rules is optimal, so later priorities are solved on the face,
+    without the earlier terms as dense equality rows.
+    """
+
+    y_lo: np.ndarray
+    y_hi: np.ndarray
+    keep_lo: np.ndarray
+    keep_hi: np.ndarray
+    cadre_keeps: dict[tuple[int, int], int]
+    """(cadre, kind code or -1 for any) -> forced number of kept contacts (0 or 1)."""
+    target_keeps: dict[int, tuple[int, int]]
+    """target -> (min, max) number of cadres keeping it."""
+    group_lo: np.ndarray
+    group_hi: np.ndarray
+    slack: int = 0
+    slack_what: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_sign: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    slack_cap: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pinned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    """Per group: cadres already placed there by require pins."""
 
 
 @dataclass
@@ -44,91 +118,8 @@ class FlowSolution:
     face: Face | None = None
     """The plans optimal for ``terms`` (``None`` if it could not be computed exactly)."""
     nodes: int = 1
-
-
-def flow_applicable(problem: Problem) -> bool:
-    """Whether the scenario's hard rules (but H4) are exactly a network flow."""
-    s = problem.scenario
-    roles = set(problem.cadres["role"])
-    duties_one = all(
-        s.duty(r).total_range().min == 1
-        and s.duty(r).total_range().max == 1
-        and all(s.duty(r).kind_range(k).min == 0 for k in KINDS)
-        for r in roles
-    )
-    kinds_unit = all(rule.cap == 1 and rule.min == 1 for rule in s.kinds.values())
-    no_hard = all(rule.coverage != "hard" for rule in s.kinds.values())
-    return duties_one and kinds_unit and no_hard and s.continuity != "hard"
-
-
-def _prefix(problem: Problem, terms: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """The longest prefix of ``terms`` that is linear and fits int64 as one composite cost."""
-    out = []
-    for term in terms:
-        coef = linear_coefficients(problem, term)
-        if coef is None:
-            break
-        out.append((term, *coef))
-    supply = len(problem.cadres)
-    while out:
-        multipliers = _multipliers(out, supply)
-        total = sum(m * _range(a, k, supply) for m, (_, a, k) in zip(multipliers, out, strict=True))
-        if total < INT_LIMIT:
-            return out
-        out = out[:-1]
-    return out
-
-
-def _range(arc_coef: np.ndarray, keep_coef: np.ndarray, supply: int) -> int:
-    """Largest absolute value a term can take: each unit of supply adds one coefficient."""
-    top = max(int(np.abs(arc_coef).max(initial=0)), int(np.abs(keep_coef).max(initial=0)))
-    return supply * top
-
-
-def _multipliers(prefix: list[tuple[str, np.ndarray, np.ndarray]], supply: int) -> list[int]:
-    """Exact lexicographic multipliers: each exceeds all that lower terms can add up to."""
-    multipliers = [0] * len(prefix)
-    below = 0
-    for i in range(len(prefix) - 1, -1, -1):
-        multipliers[i] = below + 1
-        below += multipliers[i] * _range(prefix[i][1], prefix[i][2], supply)
-    return multipliers
-
-
-ARC, KEEP, MOVE, TARGET, SINK = range(5)
-"""What a flow arc stands for: a pool-group count, a kept contact, a cadre with a kept-contact
-option moving into its pool, a target two cadres could keep, a group's capacity."""
-
-
-@dataclass
-class Face:
-    """What every plan that is optimal for the flow's terms has in common.
-
-    From the flow's node potentials (complementary slackness): an arc whose reduced cost is
-    positive carries nothing in *every* optimal plan, one whose reduced cost is negative is
-    full in every optimal plan, and any plan that keeps these bounds (and the hard rules) is
-    optimal. So the next priorities can be solved on this face, without the earlier terms as
-    dense equality constraints. ``*_lo``/``*_hi`` bound the model's variables and sums.
-    """
-
-    y_lo: np.ndarray
-    y_hi: np.ndarray
-    keep_lo: np.ndarray
-    keep_hi: np.ndarray
-    cadre_keeps: dict[int, int]  # cadre -> forced number of kept contacts (0 or 1)
-    target_keeps: dict[int, int]  # target -> forced number of keepers (0 or 1)
-    group_lo: np.ndarray
-    group_hi: np.ndarray
-    slack: int = 0
-    """How much costlier (in the flow's composite cost) the optimal plans are than the flow
-    relaxation's optimum: H4 may force that. The loose arcs below must add up to it."""
-    slack_what: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    slack_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    slack_coef: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    slack_sign: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    slack_cap: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    pinned: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    """Per group: targets already held through require pins."""
+    exact: bool = True
+    """False: the plan breaks H4 and its values only bound the terms (a relaxation)."""
 
 
 @dataclass
@@ -139,156 +130,234 @@ class _Network:
     heads: np.ndarray
     caps: np.ndarray
     costs: np.ndarray
-    what: np.ndarray  # ARC, KEEP, MOVE, TARGET or SINK
+    what: np.ndarray
     index: np.ndarray  # arc, keep, cadre, target or group index
-    pool: np.ndarray  # the pool an arc leaves from (for H4 branching), -1 if none
-    college: np.ndarray  # the college an arc enters, "" if none
+    kind: np.ndarray  # kind code of a MOVE arc's cadre slot, -1 for "any"
+    leader_college: np.ndarray  # for school-leader ARC/KEEP arcs: the college, else ""
     supplies: np.ndarray
     y0: np.ndarray  # pinned values, fixed before the flow
     keep0: np.ndarray
+    pinned_units: np.ndarray  # per group
+    cover_value: int  # coverage already given by pins
+    sink_reward: np.ndarray  # per group: coverage coefficient of its SINK arc
 
 
-def _network(problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray) -> _Network | None:
+def _terms_prefix(problem: Problem, terms: list[str]) -> list[str]:
+    """The leading terms the flow can optimise (linear ones; coverage via sink arcs)."""
+    out = []
+    for term in terms:
+        if term != "coverage" and linear_coefficients(problem, term) is None:
+            break
+        out.append(term)
+    return out
+
+
+def _coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per arc, per keep and per group (SINK arc) coefficients of a term in the flow."""
+    arcs, keeps, groups = problem.arcs, problem.keeps, problem.groups
+    if term == "coverage":
+        reward = ((groups["coverage"] != "off") * groups["weight"]).to_numpy(np.int64)
+        return np.zeros(len(arcs), np.int64), np.zeros(len(keeps), np.int64), reward
+    coef = linear_coefficients(problem, term)
+    assert coef is not None
+    return coef[0], coef[1], np.zeros(len(groups), np.int64)
+
+
+def _supply_units(problem: Problem) -> int:
+    s = problem.scenario
+    return int(sum(max(len(_duty_kinds(s, r) or ()), 1) for r in problem.cadres["role"]))
+
+
+def _multipliers(problem: Problem, prefix: list[str]) -> list[int] | None:
+    """Exact lexicographic multipliers, or ``None`` if the composite cost could overflow."""
+    units = _supply_units(problem)
+    ranges = []
+    for term in prefix:
+        a, k, g = _coefficients(problem, term)
+        if term == "coverage":
+            sizes = problem.groups["size"].to_numpy(np.int64)
+            ranges.append(int((g * sizes).sum()))
+        else:
+            top = max(int(np.abs(a).max(initial=0)), int(np.abs(k).max(initial=0)))
+            ranges.append(units * top)
+    multipliers = [0] * len(prefix)
+    below = 0
+    for i in range(len(prefix) - 1, -1, -1):
+        multipliers[i] = below + 1
+        below += multipliers[i] * ranges[i]
+    return multipliers if below < INT_LIMIT else None
+
+
+def _network(
+    problem: Problem, arc_cost: np.ndarray, keep_cost: np.ndarray, sink_cost: np.ndarray,
+    reward: np.ndarray,
+) -> _Network | None:  # fmt: skip
+    s = problem.scenario
     arcs, keeps, pools, groups = problem.arcs, problem.keeps, problem.pools, problem.groups
-    n_arcs, n_keeps = len(arcs), len(keeps)
+    cadres, targets = problem.cadres, problem.targets
+    n_arcs, n_keeps, n_groups = len(arcs), len(keeps), len(groups)
     y0 = np.zeros(n_arcs, dtype=np.int64)
     keep0 = np.zeros(n_keeps, dtype=np.int64)
-    group_cap = groups["size"].to_numpy(np.int64) * groups["cap"].to_numpy(np.int64)
-    pool_supply = pools["size"].to_numpy(np.int64).copy()
     arc_pool = arcs["pool"].to_numpy(np.int64)
     arc_group = arcs["group"].to_numpy(np.int64)
+    arc_kind = np.array([KIND_CODE[k] for k in arcs["kind"]], dtype=np.int64)
     keep_cadre = keeps["cadre"].to_numpy(np.int64)
     keep_target = keeps["target"].to_numpy(np.int64)
     keep_group = keeps["group"].to_numpy(np.int64)
-    keep_pool = keeps["pool"].to_numpy(np.int64)
+    keep_kind = np.array([KIND_CODE[k] for k in keeps["kind"]], dtype=np.int64)
+    cadre_pool = cadres["pool"].to_numpy(np.int64)
+    target_group = targets["group"].to_numpy(np.int64)
+    target_cap = groups["cap"].to_numpy(np.int64)[target_group]
+
+    # Duty slots: a unit-duty pool is one supply node; an "each kind" pool (a pool of one)
+    # has one supply node per kind.
+    pool_kinds = [_duty_kinds(s, r) for r in pools["role"]]
+    node = 0
+    slot_node: dict[tuple[int, int], int] = {}  # (pool, kind code or -1) -> node
+    supply: dict[int, int] = {}
+    for p, kinds in enumerate(pool_kinds):
+        if kinds is None:
+            return None
+        if kinds:
+            for k in sorted(KIND_CODE[x] for x in kinds):
+                slot_node[(p, k)] = node
+                supply[node] = int(pools.at[p, "size"])
+                node += 1
+        else:
+            slot_node[(p, -1)] = node
+            supply[node] = int(pools.at[p, "size"])
+            node += 1
+
+    def slot(pool: int, kind: int) -> tuple[int, int]:
+        return (pool, kind) if (pool, kind) in slot_node else (pool, -1)
 
     # Require pins are fixed in advance (pinned cadres and targets are pools/groups of one).
     arc_of = {(p, g): i for i, (p, g) in enumerate(zip(arc_pool, arc_group, strict=True))}
     keep_of = {(c, t): i for i, (c, t) in enumerate(zip(keep_cadre, keep_target, strict=True))}
-    pinned = np.zeros(len(problem.cadres), dtype=bool)
+    pinned_units = np.zeros(n_groups, dtype=np.int64)
+    pinned_targets: set[int] = set()
+    used_slots: set[tuple[int, int]] = set()  # (cadre, kind code or -1)
     for cadre, target in zip(problem.requires["cadre"], problem.requires["target"], strict=True):
-        pool = int(problem.cadres.at[cadre, "pool"])
-        group = int(problem.targets.at[target, "group"])
+        pool = int(cadre_pool[cadre])
+        group = int(target_group[target])
+        key = slot(pool, KIND_CODE[targets.at[target, "kind"]])
         if (cadre, target) in keep_of:
             keep0[keep_of[(cadre, target)]] = 1
         elif (pool, group) in arc_of:
             y0[arc_of[(pool, group)]] = 1
         else:
             return None
-        pool_supply[pool] -= 1
-        group_cap[group] -= 1
-        pinned[cadre] = True
-    if (group_cap < 0).any() or (pool_supply < 0).any():
+        if (int(cadre), key[1]) in used_slots:
+            return None
+        used_slots.add((int(cadre), key[1]))
+        supply[slot_node[key]] -= 1
+        pinned_units[group] += 1
+        pinned_targets.add(int(target))
+    if min(supply.values(), default=0) < 0:
+        return None
+    group_size = groups["size"].to_numpy(np.int64)
+    full_cap = group_size * groups["cap"].to_numpy(np.int64)
+    covered_by_pins = np.bincount(target_group[sorted(pinned_targets)], minlength=n_groups).astype(
+        np.int64
+    )
+    if (pinned_units > full_cap).any():
         return None
 
-    # Nodes: pools, groups, sink, one node per cadre with keep candidates, one per target
-    # that two or more cadres could keep.
-    n_pools, n_groups = len(pools), len(groups)
-    sink = n_pools + n_groups
-    open_keep = ~pinned[keep_cadre] if n_keeps else np.zeros(0, bool)
-    keep_ids = np.flatnonzero(open_keep)
-    cadres_k = np.unique(keep_cadre[keep_ids])
-    cadre_node = dict(
-        zip(cadres_k.tolist(), range(sink + 1, sink + 1 + len(cadres_k)), strict=True)
-    )
-    next_node = sink + 1 + len(cadres_k)
-    shared_targets = [
-        t
-        for t, n in zip(*np.unique(keep_target[keep_ids], return_counts=True), strict=True)
-        if n > 1
+    # Cadre nodes: one per (cadre, duty slot) with a kept-contact option not used by a pin.
+    slot_of_keep = [
+        slot(int(cadre_pool[c]), int(k)) for c, k in zip(keep_cadre, keep_kind, strict=True)
     ]
-    target_node = dict(
-        zip(shared_targets, range(next_node, next_node + len(shared_targets)), strict=True)
+    open_keep = np.array(
+        [(int(c), sk[1]) not in used_slots for c, sk in zip(keep_cadre, slot_of_keep, strict=True)],
+        dtype=bool,
+    ) if n_keeps else np.zeros(0, bool)  # fmt: skip
+    keep_ids = np.flatnonzero(open_keep & (keep0 == 0))
+    cadre_node: dict[tuple[int, int], int] = {}
+    for i in keep_ids:
+        key = (int(keep_cadre[i]), slot_of_keep[i][1])
+        if key not in cadre_node:
+            cadre_node[key] = node
+            supply[node] = 1
+            supply[slot_node[slot_of_keep[i]]] -= 1
+            node += 1
+    # Target nodes: a target more cadres could keep than its cap.
+    counts = np.bincount(keep_target[keep_ids], minlength=len(targets))
+    shared = (
+        [int(t) for t in np.flatnonzero(np.asarray(counts) > target_cap)] if len(keep_ids) else []
     )
-    next_node += len(shared_targets)
-    cadre_pool = problem.cadres["pool"].to_numpy(np.int64)
-    np.subtract.at(pool_supply, cadre_pool[cadres_k], 1)
+    target_node = {t: node + i for i, t in enumerate(shared)}
+    node += len(shared)
+    group_node = node
+    sink = group_node + n_groups
+    n_nodes = sink + 1
 
-    parts: list[tuple[np.ndarray, ...]] = []
+    leader_arc = arcs["school_leader"].to_numpy(bool)
+    leader_keep = keeps["school_leader"].to_numpy(bool) if n_keeps else np.zeros(0, bool)
     arc_college = arcs["college"].fillna("").to_numpy(str) if n_arcs else np.zeros(0, str)
     keep_college = keeps["college"].fillna("").to_numpy(str) if n_keeps else np.zeros(0, str)
 
-    def part(tails, heads, caps, costs, what, index, pool_of, college):
-        n = len(tails)
-        parts.append(
-            (
-                np.asarray(tails, np.int64),
-                np.asarray(heads, np.int64),
-                np.asarray(caps, np.int64),
-                np.asarray(costs, np.int64),
-                np.full(n, what, np.int64),
-                np.asarray(index, np.int64),
-                np.asarray(pool_of, np.int64),
-                np.asarray(college, dtype=object),
-            )
-        )
+    cols: list[list[np.ndarray]] = [[] for _ in range(8)]
+
+    def add(tails, heads, caps, costs, what, index, kind, college) -> None:
+        n = len(np.atleast_1d(index))
+        for col, values in zip(
+            cols, (tails, heads, caps, costs, np.full(n, what), index, kind, college), strict=True
+        ):
+            col.append(np.asarray(values, dtype=object if col is cols[7] else np.int64).reshape(n))
 
     free = np.flatnonzero(y0 == 0)
-    part(
-        arc_pool[free],
-        n_pools + arc_group[free],
-        arcs["ub"].to_numpy(np.int64)[free],
-        arc_cost[free],
-        ARC,
-        free,
-        arc_pool[free],
-        arc_college[free],
+    tails = np.array(
+        [slot_node[slot(int(arc_pool[a]), int(arc_kind[a]))] for a in free], dtype=np.int64
     )
-    heads_k = np.array(
-        [
-            target_node.get(int(t), n_pools + int(g))
-            for t, g in zip(keep_target[keep_ids], keep_group[keep_ids], strict=True)
-        ],
-        dtype=np.int64,
-    )
-    part(
-        [cadre_node[int(c)] for c in keep_cadre[keep_ids]],
-        heads_k,
-        np.ones(len(keep_ids)),
-        keep_cost[keep_ids],
-        KEEP,
-        keep_ids,
-        keep_pool[keep_ids],
-        keep_college[keep_ids],
-    )
-    part(
-        [cadre_node[int(c)] for c in cadres_k],
-        cadre_pool[cadres_k],
-        np.ones(len(cadres_k)),
-        np.zeros(len(cadres_k)),
-        MOVE,
-        cadres_k,
-        np.full(len(cadres_k), -1),
-        np.full(len(cadres_k), ""),
-    )
-    target_group = problem.targets["group"].to_numpy(np.int64)
-    part(
-        [target_node[t] for t in shared_targets],
-        n_pools + target_group[shared_targets],
-        np.ones(len(shared_targets)),
-        np.zeros(len(shared_targets)),
-        TARGET,
-        np.asarray(shared_targets, np.int64),
-        np.full(len(shared_targets), -1),
-        np.full(len(shared_targets), ""),
-    )
-    part(
-        n_pools + np.arange(n_groups),
-        np.full(n_groups, sink),
-        group_cap,
-        np.zeros(n_groups),
-        SINK,
-        np.arange(n_groups),
-        np.full(n_groups, -1),
-        np.full(n_groups, ""),
-    )
-    columns = [np.concatenate([p[i] for p in parts]) for i in range(8)]
-    supplies = np.zeros(next_node, dtype=np.int64)
-    supplies[:n_pools] = pool_supply
-    for node in cadre_node.values():
-        supplies[node] = 1
+    add(tails, group_node + arc_group[free], arcs["ub"].to_numpy(np.int64)[free],
+        arc_cost[free], ARC, free, np.full(len(free), -1),
+        np.where(leader_arc[free], arc_college[free], ""))  # fmt: skip
+    k_tails = [cadre_node[(int(keep_cadre[i]), slot_of_keep[i][1])] for i in keep_ids]
+    k_heads = [
+        target_node.get(int(keep_target[i]), group_node + int(keep_group[i])) for i in keep_ids
+    ]
+    add(k_tails, k_heads, np.ones(len(keep_ids)), keep_cost[keep_ids], KEEP, keep_ids,
+        np.full(len(keep_ids), -1),
+        np.where(leader_keep[keep_ids], keep_college[keep_ids], ""))  # fmt: skip
+    move_keys = list(cadre_node)
+    add([cadre_node[k] for k in move_keys],
+        [slot_node[slot(int(cadre_pool[c]), k)] for c, k in move_keys],
+        np.ones(len(move_keys)), np.zeros(len(move_keys)), MOVE,
+        [c for c, _ in move_keys], [k for _, k in move_keys],
+        np.full(len(move_keys), ""))  # fmt: skip
+    add([target_node[t] for t in shared], group_node + target_group[shared],
+        target_cap[shared], np.zeros(len(shared)), TARGET, shared, np.full(len(shared), -1),
+        np.full(len(shared), ""))  # fmt: skip
+    sink_cap = group_size - covered_by_pins
+    extra_cap = full_cap - pinned_units - sink_cap
+    g_all = np.arange(n_groups)
+    add(group_node + g_all, np.full(n_groups, sink), sink_cap, sink_cost, SINK, g_all,
+        np.full(n_groups, -1), np.full(n_groups, ""))  # fmt: skip
+    extra = np.flatnonzero(extra_cap > 0)
+    add(group_node + extra, np.full(len(extra), sink), extra_cap[extra],
+        np.zeros(len(extra)), EXTRA, extra, np.full(len(extra), -1),
+        np.full(len(extra), ""))  # fmt: skip
+    merged = [np.concatenate(c) if c else np.zeros(0, np.int64) for c in cols]
+    supplies = np.zeros(n_nodes, dtype=np.int64)
+    for n, amount in supply.items():
+        supplies[n] = amount
     supplies[sink] = -int(supplies.sum())
-    return _Network(*columns[:8], supplies=supplies, y0=y0, keep0=keep0)  # type: ignore[misc]
+    return _Network(
+        tails=merged[0].astype(np.int64),
+        heads=merged[1].astype(np.int64),
+        caps=merged[2].astype(np.int64),
+        costs=merged[3].astype(np.int64),
+        what=merged[4].astype(np.int64),
+        index=merged[5].astype(np.int64),
+        kind=merged[6].astype(np.int64),
+        leader_college=merged[7].astype(str),
+        supplies=supplies,
+        y0=y0,
+        keep0=keep0,
+        pinned_units=pinned_units,
+        cover_value=int((reward * covered_by_pins).sum()),
+        sink_reward=reward,
+    )
 
 
 @dataclass
@@ -300,11 +369,11 @@ class _Result:
     amounts: np.ndarray
 
 
-def _solve_network(net: _Network, banned: frozenset[tuple[int, str]]) -> _Result | None:
-    """Min-cost flow without the arcs of ``banned`` (pool, college) pairs."""
+def _solve_network(net: _Network, banned: frozenset[int]) -> _Result | None:
+    """Min-cost flow without the ``banned`` flow arcs."""
     mask = np.ones(len(net.tails), dtype=bool)
-    for pool, college in banned:
-        mask &= ~((net.pool == pool) & (net.college == college))
+    if banned:
+        mask[list(banned)] = False
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
         net.tails[mask].astype(np.int32),
@@ -315,34 +384,157 @@ def _solve_network(net: _Network, banned: frozenset[tuple[int, str]]) -> _Result
     flow.set_nodes_supplies(np.arange(len(net.supplies), dtype=np.int32), net.supplies)
     if flow.solve() != flow.OPTIMAL:
         return None
-    amounts = flow.flows(np.arange(int(mask.sum()), dtype=np.int32))
+    amounts = np.asarray(flow.flows(np.arange(int(mask.sum()), dtype=np.int32)), np.int64)
     what, index = net.what[mask], net.index[mask]
     y = net.y0.copy()
     keep = net.keep0.copy()
     sel = (what == ARC) & (amounts > 0)
     np.add.at(y, index[sel], amounts[sel])
     keep[index[(what == KEEP) & (amounts > 0)]] = 1
-    return _Result(int(flow.optimal_cost()), y, keep, mask, np.asarray(amounts, np.int64))
+    return _Result(int(flow.optimal_cost()), y, keep, mask, amounts)
 
 
-def _face(problem: Problem, net: _Network, result: _Result, delta: int) -> Face | None:
-    """The plans that cost at most ``delta`` more than the optimal flow ``result``.
+def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
+    """Solve the flow lexicographically over its leading ``terms``, with H4 enforced.
+
+    H4 (at most N school leaders per college) is not a flow rule, so it is enforced by a
+    best-first branch and bound over flows: a college with too many school-leader contacts
+    branches into "this contact is not made", for N + 1 of them (each such arc carries one
+    contact, so every plan keeping H4 lies in some branch). Flows only get costlier down the
+    tree, so the first plan that keeps H4 is lexicographically optimal for the terms.
+    Returns ``None`` when the scenario is not a flow, the flow has no solution or the costs
+    could overflow (then CP-SAT decides alone), and the relaxation's plan with
+    ``exact=False`` when the search needs more than :data:`MAX_NODES` nodes or
+    :data:`MAX_SECONDS`.
+    """
+    if not flow_applicable(problem):
+        return None
+    prefix = _terms_prefix(problem, terms)
+    multipliers = _multipliers(problem, prefix)
+    while multipliers is None and prefix:
+        prefix = prefix[:-1]
+        multipliers = _multipliers(problem, prefix)
+    if multipliers is None:
+        return None
+    arc_cost = np.zeros(len(problem.arcs), dtype=np.int64)
+    keep_cost = np.zeros(len(problem.keeps), dtype=np.int64)
+    sink_cost = np.zeros(len(problem.groups), dtype=np.int64)
+    reward = np.zeros(len(problem.groups), dtype=np.int64)
+    for m, term in zip(multipliers, prefix, strict=True):
+        a, k, g = _coefficients(problem, term)
+        sign = -TERM_SENSE[term]  # the flow minimises
+        arc_cost += sign * m * a
+        keep_cost += sign * m * k
+        sink_cost += sign * m * g
+        if term == "coverage":
+            reward = g
+    net = _network(problem, arc_cost, keep_cost, sink_cost, reward)
+    if net is None:
+        return None
+    root = _solve_network(net, frozenset())
+    if root is None:
+        return None
+    started = time.perf_counter()
+    heap: list[tuple[int, int, frozenset[int], _Result]] = [(root.cost, 0, frozenset(), root)]
+    seen: set[frozenset[int]] = {frozenset()}
+    counter = 1
+    while heap and counter <= MAX_NODES:
+        _, _, banned, result = heapq.heappop(heap)
+        crowded = _crowded(problem, net, result)
+        if crowded is None:
+            values = _values(problem, net, result, prefix)
+            # Every optimal plan costs exactly this much more than the relaxation's optimum.
+            face = _face(problem, net, root, result.cost - root.cost)
+            return FlowSolution(
+                y=result.y, keep=result.keep, terms=prefix, values=values, face=face,
+                nodes=counter,
+            )  # fmt: skip
+        for arc in crowded:
+            child = banned | {arc}
+            if child in seen:
+                continue
+            seen.add(child)
+            child_result = _solve_network(net, child)
+            counter += 1
+            if child_result is not None:
+                heapq.heappush(heap, (child_result.cost, counter, child, child_result))
+        if time.perf_counter() - started > MAX_SECONDS:
+            break
+    # H4 could not be met quickly: the relaxation still bounds every term and hints CP-SAT.
+    return FlowSolution(
+        y=root.y, keep=root.keep, terms=prefix, values=_values(problem, net, root, prefix),
+        nodes=counter, exact=False,
+    )  # fmt: skip
+
+
+def _values(problem: Problem, net: _Network, result: _Result, prefix: list[str]) -> dict[str, int]:
+    """The prefix terms' values of a flow plan."""
+    values = {}
+    for term in prefix:
+        if term == "coverage":
+            what = net.what[result.mask]
+            index = net.index[result.mask]
+            sel = what == SINK
+            values[term] = net.cover_value + int(
+                (net.sink_reward[index[sel]] * result.amounts[sel]).sum()
+            )
+        else:
+            a, k, _ = _coefficients(problem, term)
+            values[term] = int(a @ result.y + k @ result.keep)
+    return values
+
+
+def _crowded(problem: Problem, net: _Network, result: _Result) -> list[int] | None:
+    """Flow arcs to branch on when a college has too many school-leader contacts (H4)."""
+    limit = problem.scenario.school_leader_spread
+    if limit is None:
+        return None
+    positions = np.flatnonzero(result.mask)
+    used = (result.amounts > 0) & (net.leader_college[result.mask] != "")
+    if not used.any():
+        return None
+    colleges = net.leader_college[result.mask][used]
+    arcs_used = positions[used]
+    units = result.amounts[used]
+    pinned = _pinned_leader_units(problem, net)
+    for college in sorted(set(colleges.tolist())):
+        here = colleges == college
+        total = int(units[here].sum()) + pinned.get(college, 0)
+        if total > limit:
+            room = max(limit - pinned.get(college, 0), 0)
+            return [int(a) for a in arcs_used[here][: room + 1]]
+    return None
+
+
+def _pinned_leader_units(problem: Problem, net: _Network) -> dict[str, int]:
+    out: dict[str, int] = {}
+    arcs, keeps = problem.arcs, problem.keeps
+    for i in np.flatnonzero(net.y0 > 0):
+        if arcs.at[i, "school_leader"] and isinstance(arcs.at[i, "college"], str):
+            out[arcs.at[i, "college"]] = out.get(arcs.at[i, "college"], 0) + int(net.y0[i])
+    for i in np.flatnonzero(net.keep0 > 0):
+        if keeps.at[i, "school_leader"] and isinstance(keeps.at[i, "college"], str):
+            out[keeps.at[i, "college"]] = out.get(keeps.at[i, "college"], 0) + 1
+    return out
+
+
+def _face(problem: Problem, net: _Network, root: _Result, delta: int) -> Face | None:
+    """The plans that cost exactly ``delta`` more than the optimal flow ``root``.
 
     Node potentials come from Bellman-Ford on the residual network of the optimal flow
     (it has no negative cycle), in exact int64 arithmetic; ``None`` if that could overflow.
     With reduced costs ``rc``, any flow ``x`` costs ``optimum + Σ_{rc>0} rc·x +
     Σ_{rc<0} |rc|·(cap − x)``, every term non-negative: so an arc with ``rc > delta`` is
     empty and one with ``rc < -delta`` is full in every plan of cost ``optimum + delta``,
-    and the rest must add up to exactly ``delta`` (:attr:`Face.slack`).
+    and the rest must add up to exactly ``delta``.
     """
-    mask = result.mask
+    mask = root.mask
     tails, heads = net.tails[mask], net.heads[mask]
-    costs, caps, flows = net.costs[mask], net.caps[mask], result.amounts
+    costs, caps, flows = net.costs[mask], net.caps[mask], root.amounts
     n_nodes = len(net.supplies)
     if int(np.abs(costs).max(initial=0)) * n_nodes >= INT_LIMIT:
         return None
-    fwd = flows < caps
-    bwd = flows > 0
+    fwd, bwd = flows < caps, flows > 0
     u = np.concatenate([tails[fwd], heads[bwd]])
     v = np.concatenate([heads[fwd], tails[bwd]])
     w = np.concatenate([costs[fwd], -costs[bwd]])
@@ -358,145 +550,65 @@ def _face(problem: Problem, net: _Network, result: _Result, delta: int) -> Face 
     rc = costs + dist[tails] - dist[heads]
     empty, full = rc > delta, rc < -delta
     loose = ~empty & ~full & (rc != 0)
-    what, index = net.what[mask], net.index[mask]
-    arcs = problem.arcs
-    ub = arcs["ub"].to_numpy(np.int64)
+    what, index, kind = net.what[mask], net.index[mask], net.kind[mask]
+    groups = problem.groups
+    sink_like = np.isin(what, [SINK, EXTRA])
+    big = np.zeros(len(what), dtype=bool)
+    big[sink_like] = groups["cap"].to_numpy()[index[sink_like]] > 1
+    if (loose & big).any():
+        return None  # the slack row would need the model's "covered" variables
+    ub = problem.arcs["ub"].to_numpy(np.int64)
     y_lo, y_hi = net.y0.copy(), np.where(net.y0 > 0, net.y0, ub)
     keep_lo, keep_hi = net.keep0.copy(), np.ones(len(net.keep0), dtype=np.int64)
-    # Keeps of pinned cadres that are not their pinned pair are not in the network: none.
     in_net = np.zeros(len(net.keep0), dtype=bool)
     in_net[index[what == KEEP]] = True
-    keep_hi[~in_net & (net.keep0 == 0)] = 0
+    keep_hi[~in_net & (net.keep0 == 0)] = 0  # keeps a pin made impossible
     sel = what == ARC
     y_hi[index[sel & empty]] = 0
     y_lo[index[sel & full]] = caps[sel & full]
     sel = what == KEEP
     keep_hi[index[sel & empty]] = 0
     keep_lo[index[sel & full]] = 1
-    cadre_keeps = {int(c): 1 for c in index[(what == MOVE) & empty]}
-    cadre_keeps |= {int(c): 0 for c in index[(what == MOVE) & full]}
-    target_keeps = {int(t): 0 for t in index[(what == TARGET) & empty]}
-    target_keeps |= {int(t): 1 for t in index[(what == TARGET) & full]}
-    groups = problem.groups
-    full_cap = groups["size"].to_numpy(np.int64) * groups["cap"].to_numpy(np.int64)
-    sink_cap = np.zeros(len(groups), dtype=np.int64)
-    sel = what == SINK
-    sink_cap[index[sel]] = caps[sel]
-    pinned = full_cap - sink_cap
-    group_lo, group_hi = pinned.copy(), full_cap.copy()
-    group_hi[index[sel & empty]] = pinned[index[sel & empty]]
-    group_lo[index[sel & full]] = full_cap[index[sel & full]]
+    sel = what == MOVE
+    cadre_keeps = {
+        (int(c), int(k)): 1 for c, k in zip(index[sel & empty], kind[sel & empty], strict=True)
+    }
+    cadre_keeps |= {
+        (int(c), int(k)): 0 for c, k in zip(index[sel & full], kind[sel & full], strict=True)
+    }
+    sel = what == TARGET
+    target_keeps = {int(t): (0, int(c)) for t, c in zip(index[sel], caps[sel], strict=True)}
+    target_keeps |= {int(t): (0, 0) for t in index[sel & empty]}
+    target_keeps |= {
+        int(t): (int(c), int(c)) for t, c in zip(index[sel & full], caps[sel & full], strict=True)
+    }
+    group_lo = net.pinned_units.copy()
+    group_hi = net.pinned_units.copy()
+    for code in (SINK, EXTRA):
+        sel = what == code
+        np.add.at(group_lo, index[sel & full], caps[sel & full])
+        np.add.at(group_hi, index[sel & ~empty], caps[sel & ~empty])
     return Face(
-        y_lo,
-        y_hi,
-        keep_lo,
-        keep_hi,
-        cadre_keeps,
-        target_keeps,
-        group_lo,
-        group_hi,
-        slack=delta,
-        slack_what=what[loose],
-        slack_index=index[loose],
-        slack_coef=np.abs(rc[loose]),
-        slack_sign=np.sign(rc[loose]),
-        slack_cap=caps[loose],
-        pinned=pinned,
-    )
-
-
-MAX_NODES = 200
-"""Search nodes tried to satisfy H4 before handing the problem to CP-SAT alone."""
-
-
-def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
-    """Solve the flow lexicographically over the linear prefix of ``terms``, with H4.
-
-    H4 (at most N school leaders per college) is not a flow constraint, so it is enforced by
-    a best-first branch and bound over flows: a college with too many school leaders branches
-    into "this leader may not go there", for N + 1 of them. Flows only get costlier down the
-    tree, so the first plan that keeps H4 is lexicographically optimal for the prefix terms.
-    Returns ``None`` when the scenario is not a flow, the flow has no solution, or the search
-    needs more than :data:`MAX_NODES` nodes (then CP-SAT decides alone).
-    """
-    if not flow_applicable(problem):
-        return None
-    prefix = _prefix(problem, terms)
-    multipliers = _multipliers(prefix, len(problem.cadres))
-    arc_cost = np.zeros(len(problem.arcs), dtype=np.int64)
-    keep_cost = np.zeros(len(problem.keeps), dtype=np.int64)
-    for m, (term, a, k) in zip(multipliers, prefix, strict=True):
-        sign = -TERM_SENSE[term]  # the flow minimises
-        arc_cost += sign * m * a
-        keep_cost += sign * m * k
-    net = _network(problem, arc_cost, keep_cost)
-    if net is None:
-        return None
-    root = _solve_network(net, frozenset())
-    if root is None:
-        return None
-    heap: list[tuple[int, int, frozenset[tuple[int, str]], _Result]] = [
-        (root.cost, 0, frozenset(), root)
-    ]
-    seen: set[frozenset[tuple[int, str]]] = {frozenset()}
-    counter = 1
-    while heap and counter <= MAX_NODES:
-        _, _, banned, result = heapq.heappop(heap)
-        crowded = _crowded_college(problem, result.y, result.keep)
-        if crowded is None:
-            y, keep = result.y, result.keep
-            values = {term: int(a @ y + k @ keep) for term, a, k in prefix}
-            # Every optimal plan costs exactly this much more than the relaxation's optimum.
-            face = _face(problem, net, root, result.cost - root.cost)
-            return FlowSolution(
-                y=y,
-                keep=keep,
-                terms=[t for t, _, _ in prefix],
-                values=values,
-                face=face,
-                nodes=counter,
-            )
-        college, leaders = crowded
-        for pool in leaders:
-            child = banned | {(pool, college)}
-            if child in seen:
-                continue
-            seen.add(child)
-            child_result = _solve_network(net, child)
-            counter += 1
-            if child_result is not None:
-                heapq.heappush(heap, (child_result.cost, counter, child, child_result))
-    return None
-
-
-def _crowded_college(
-    problem: Problem, y: np.ndarray, keep: np.ndarray
-) -> tuple[str, list[int]] | None:
-    """The first college with more school leaders than H4 allows, and N + 1 of their pools."""
-    limit = problem.scenario.school_leader_spread
-    if limit is None:
-        return None
-    arcs, keeps = problem.arcs, problem.keeps
-    a = np.flatnonzero(
-        arcs["school_leader"].to_numpy(bool) & arcs["college"].notna().to_numpy() & (y > 0)
-    )
-    k = np.flatnonzero(
-        keeps["school_leader"].to_numpy(bool) & keeps["college"].notna().to_numpy() & (keep > 0)
-    )
-    by_college: dict[str, list[int]] = {}
-    for i in a:
-        by_college.setdefault(arcs.at[i, "college"], []).extend(
-            [int(arcs.at[i, "pool"])] * int(y[i])
-        )
-    for i in k:
-        by_college.setdefault(keeps.at[i, "college"], []).append(int(keeps.at[i, "pool"]))
-    for college in sorted(by_college):
-        pools = by_college[college]
-        if len(pools) > limit:
-            return college, sorted(set(pools))[: limit + 1]
-    return None
+        y_lo, y_hi, keep_lo, keep_hi, cadre_keeps, target_keeps, group_lo, group_hi,
+        slack=delta, slack_what=what[loose], slack_index=index[loose], slack_kind=kind[loose],
+        slack_coef=np.abs(rc[loose]), slack_sign=np.sign(rc[loose]), slack_cap=caps[loose],
+        pinned=net.pinned_units,
+    )  # fmt: skip
 
 
 def school_leaders_spread_ok(problem: Problem, y: np.ndarray, keep: np.ndarray) -> bool:
     """Whether a solution keeps H4 (the one hard rule the flow leaves out)."""
-    return _crowded_college(problem, y, keep) is None
+    limit = problem.scenario.school_leader_spread
+    if limit is None:
+        return True
+    arcs, keeps = problem.arcs, problem.keeps
+    counts: dict[str, int] = {}
+    a = np.flatnonzero(arcs["school_leader"].to_numpy(bool) & (y > 0))
+    for college, amount in zip(arcs["college"].to_numpy()[a], y[a], strict=True):
+        if isinstance(college, str):
+            counts[college] = counts.get(college, 0) + int(amount)
+    k = np.flatnonzero(keeps["school_leader"].to_numpy(bool) & (keep > 0))
+    for college in keeps["college"].to_numpy()[k]:
+        if isinstance(college, str):
+            counts[college] = counts.get(college, 0) + 1
+    return all(v <= limit for v in counts.values())

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.contract import ROLE_LABELS_ZH, Kind, Role
+from planner.contract import KINDS, ROLE_LABELS_ZH, Kind, Role
 from planner.flow import ARC, KEEP, MOVE, TARGET, Face
 from planner.problem import Problem
 from planner.scenario import TERMS
@@ -327,26 +327,39 @@ class PolicyModel:
         for var, lo, hi in zip(self.keep, face.keep_lo, face.keep_hi, strict=True):
             if lo == hi:
                 self.cp.add(var == int(lo))
-        for cadre, count in face.cadre_keeps.items():
-            self.cp.add(self._sum((), self.keeps_of_cadre[cadre]) == count)
-        for target, count in face.target_keeps.items():
-            self.cp.add(self._sum((), self.keeps_of_target[target]) == count)
+        for (cadre, kind), count in face.cadre_keeps.items():
+            self.cp.add(self._sum((), self._cadre_slot_keeps(cadre, kind)) == count)
+        for target, (lo, hi) in face.target_keeps.items():
+            expr = self._sum((), self.keeps_of_target[target])
+            self.cp.add(expr >= lo)
+            self.cp.add(expr <= hi)
         for g in range(len(self.problem.groups)):
             lo, hi = int(face.group_lo[g]), int(face.group_hi[g])
             expr = self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
             if lo == hi:
                 self.cp.add(expr == lo)
-            elif lo > 0:
-                self.cp.add(expr >= lo)
+            else:
+                if lo > 0:
+                    self.cp.add(expr >= lo)
+                self.cp.add(expr <= hi)
         if face.slack > 0:
             self.cp.add(self._face_slack(face) == face.slack)
+
+    def _cadre_slot_keeps(self, cadre: int, kind: int) -> np.ndarray:
+        """Keep candidates of a cadre, of one kind (code, see flow.KIND_CODE) or all (-1)."""
+        ids = self.keeps_of_cadre[cadre]
+        if kind < 0:
+            return ids
+        kinds = self.problem.keeps["kind"].to_numpy()[ids]
+        return ids[kinds == KINDS[kind].value]
 
     def _face_slack(self, face: Face) -> cp_model.LinearExpr:
         """How much costlier than the flow relaxation a plan is, over the loose arcs."""
         parts: list[cp_model.LinearExprT] = []
-        for what, index, coef, sign, cap in zip(
+        for what, index, kind, coef, sign, cap in zip(
             face.slack_what,
             face.slack_index,
+            face.slack_kind,
             face.slack_coef,
             face.slack_sign,
             face.slack_cap,
@@ -358,10 +371,10 @@ class PolicyModel:
             elif what == KEEP:
                 flow = self.keep[i]
             elif what == MOVE:
-                flow = 1 - self._sum((), self.keeps_of_cadre[i])
+                flow = 1 - self._sum((), self._cadre_slot_keeps(i, int(kind)))
             elif what == TARGET:
                 flow = self._sum((), self.keeps_of_target[i])
-            else:  # SINK: what the group holds beyond its pinned targets
+            else:  # SINK of a cap-1 group: what it holds beyond its pinned targets
                 flow = self._sum(self.arcs_of_group[i], self.keeps_of_group[i]) - int(
                     face.pinned[i]
                 )
@@ -444,8 +457,13 @@ class PolicyModel:
         if self._central_max is not None:
             return cp_model.LinearExpr.sum([self._central_max])
         arcs, keeps = self.problem.arcs, self.problem.keeps
-        n_central = int(self.problem.pools.loc[self.problem.pools["central"], "size"].sum())
-        top = self.cp.new_int_var(0, max(n_central, 0), "central_max")
+        central = self.problem.pools[self.problem.pools["central"]]
+        # A central cadre may hold several targets of one college (duties above one).
+        most = sum(
+            int(size) * self.scenario.duty(role).total_range().max
+            for role, size in zip(central["role"], central["size"], strict=True)
+        )
+        top = self.cp.new_int_var(0, max(most, 0), "central_max")
         a_by = (
             arcs[arcs["central"].to_numpy(bool) & arcs["college"].notna().to_numpy()]
             .groupby("college")

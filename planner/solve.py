@@ -183,7 +183,7 @@ def solve(
     feasible = False  # whether `values` satisfy every hard rule
     if flow is not None:
         values = [int(v) for v in np.concatenate([flow.y, flow.keep])]
-        exact = school_leaders_spread_ok(problem, flow.y, flow.keep)
+        exact = flow.exact and school_leaders_spread_ok(problem, flow.y, flow.keep)
         feasible = exact
         seconds = time.perf_counter() - t0
         if progress:
