@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from ortools.graph.python import min_cost_flow
 
 from planner.contract import KINDS
@@ -97,6 +98,9 @@ class Face:
     group_lo: np.ndarray
     group_hi: np.ndarray
     slack: int = 0
+    tie_arc: np.ndarray | None = None
+    tie_keep: np.ndarray | None = None
+    """The tie-break's coefficients, subtracted in the slack row (``None``: no tie-break)."""
     slack_what: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     slack_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     slack_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -168,8 +172,9 @@ def _supply_units(problem: Problem) -> int:
     return int(sum(max(len(_duty_kinds(s, r) or ()), 1) for r in problem.cadres["role"]))
 
 
-def _multipliers(problem: Problem, prefix: list[str]) -> list[int] | None:
-    """Exact lexicographic multipliers, or ``None`` if the composite cost could overflow."""
+def _multipliers(problem: Problem, prefix: list[str], below: int = 0) -> list[int] | None:
+    """Exact lexicographic multipliers above a tie-break term of range ``below``, or ``None``
+    if the composite cost could overflow."""
     units = _supply_units(problem)
     ranges = []
     for term in prefix:
@@ -181,11 +186,44 @@ def _multipliers(problem: Problem, prefix: list[str]) -> list[int] | None:
             top = max(int(np.abs(a).max(initial=0)), int(np.abs(k).max(initial=0)))
             ranges.append(units * top)
     multipliers = [0] * len(prefix)
-    below = 0
     for i in range(len(prefix) - 1, -1, -1):
         multipliers[i] = below + 1
         below += multipliers[i] * ranges[i]
     return multipliers if below < INT_LIMIT else None
+
+
+def _tie_break(problem: Problem) -> tuple[np.ndarray, np.ndarray, int]:
+    """A tie-break below every term: each school leader's contacts prefer their own colleges.
+
+    Plans equal in every term then tend to spread school leaders out, so H4's branch and
+    bound rarely has to branch. Returns per-arc and per-keep coefficients and their range.
+    """
+    arcs, keeps = problem.arcs, problem.keeps
+    zeros = (np.zeros(len(arcs), np.int64), np.zeros(len(keeps), np.int64), 0)
+    if problem.scenario.school_leader_spread is None:
+        return zeros
+    colleges = sorted(problem.dataset.colleges["id"])
+    n = len(colleges)
+    leaders = sorted(problem.pools.index[problem.pools["role"] == "school_leader"])
+    if n < 2 or not leaders:
+        return zeros
+    college_index = {c: j for j, c in enumerate(colleges)}
+    leader_index = {p: i for i, p in enumerate(leaders)}
+
+    def coefs(frame: pd.DataFrame, pool: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(frame), np.int64)
+        mask = frame["school_leader"].to_numpy(bool) & frame["college"].notna().to_numpy()
+        for i in np.flatnonzero(mask):
+            offset = len(KINDS) * leader_index.get(int(pool[i]), 0) + KIND_CODE[frame.at[i, "kind"]]
+            out[i] = (college_index.get(frame.at[i, "college"], 0) - offset) % n
+        return out
+
+    cadre_pool = problem.cadres["pool"].to_numpy(np.int64)
+    arc_t = coefs(arcs, arcs["pool"].to_numpy(np.int64))
+    keep_t = coefs(keeps, cadre_pool[keeps["cadre"].to_numpy(np.int64)]) if len(keeps) else zeros[1]
+    s = problem.scenario
+    units = sum(max(len(_duty_kinds(s, "school_leader") or ()), 1) for _ in leaders)
+    return arc_t, keep_t, units * (n - 1)
 
 
 def _network(
@@ -397,6 +435,24 @@ def _solve_network(net: _Network, banned: frozenset[int]) -> _Result | None:
 def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
     """Solve the flow lexicographically over its leading ``terms``, with H4 enforced.
 
+    A quick search without a tie-break first; if H4 needs much branching, a second search
+    with school leaders steered apart by a tie-break below every term (:func:`_tie_break`).
+    See :func:`_flow_search` for what is returned.
+    """
+    if not flow_applicable(problem):
+        return None
+    first = _flow_search(problem, terms, tie=False, max_nodes=30, max_seconds=2.0)
+    if first is None or first.exact:
+        return first
+    second = _flow_search(problem, terms, tie=True, max_nodes=MAX_NODES, max_seconds=MAX_SECONDS)
+    return second if second is not None else first
+
+
+def _flow_search(
+    problem: Problem, terms: list[str], *, tie: bool, max_nodes: int, max_seconds: float
+) -> FlowSolution | None:
+    """Solve the flow lexicographically over its leading ``terms``, with H4 enforced.
+
     H4 (at most N school leaders per college) is not a flow rule, so it is enforced by a
     best-first branch and bound over flows: a college with too many school-leader contacts
     branches into "this contact is not made", for N + 1 of them (each such arc carries one
@@ -407,17 +463,21 @@ def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
     ``exact=False`` when the search needs more than :data:`MAX_NODES` nodes or
     :data:`MAX_SECONDS`.
     """
-    if not flow_applicable(problem):
-        return None
     prefix = _terms_prefix(problem, terms)
-    multipliers = _multipliers(problem, prefix)
+    tie_arc, tie_keep, tie_range = _tie_break(problem)
+    if not tie:
+        tie_arc, tie_keep, tie_range = tie_arc * 0, tie_keep * 0, 0
+    multipliers = _multipliers(problem, prefix, tie_range)
+    if multipliers is None:  # no room for the tie-break: go without it
+        tie_arc, tie_keep, tie_range = tie_arc * 0, tie_keep * 0, 0
+        multipliers = _multipliers(problem, prefix)
     while multipliers is None and prefix:
         prefix = prefix[:-1]
         multipliers = _multipliers(problem, prefix)
     if multipliers is None:
         return None
-    arc_cost = np.zeros(len(problem.arcs), dtype=np.int64)
-    keep_cost = np.zeros(len(problem.keeps), dtype=np.int64)
+    arc_cost = tie_arc.copy()
+    keep_cost = tie_keep.copy()
     sink_cost = np.zeros(len(problem.groups), dtype=np.int64)
     reward = np.zeros(len(problem.groups), dtype=np.int64)
     for m, term in zip(multipliers, prefix, strict=True):
@@ -438,19 +498,21 @@ def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
     heap: list[tuple[int, int, frozenset[int], _Result]] = [(root.cost, 0, frozenset(), root)]
     seen: set[frozenset[int]] = {frozenset()}
     counter = 1
-    while heap and counter <= MAX_NODES:
+    while heap and counter <= max_nodes:
         _, _, banned, result = heapq.heappop(heap)
         crowded = _crowded(problem, net, result)
         if crowded is None:
             values = _values(problem, net, result, prefix)
-            # Every optimal plan costs exactly this much more than the relaxation's optimum.
-            face = _face(problem, net, root, result.cost - root.cost)
+            # The terms' part of the cost (without the tie-break) is the same in every
+            # optimal plan: the face holds the plans whose cost differs only in the tie-break.
+            terms_part = result.cost - int(tie_arc @ result.y + tie_keep @ result.keep)
+            face = _face(problem, net, root, terms_part - root.cost, tie_range, tie_arc, tie_keep)
             return FlowSolution(
                 y=result.y, keep=result.keep, terms=prefix, values=values, face=face,
                 nodes=counter,
             )  # fmt: skip
-        for arc in crowded:
-            child = banned | {arc}
+        for cut in crowded:
+            child = banned | cut
             if child in seen:
                 continue
             seen.add(child)
@@ -458,7 +520,7 @@ def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
             counter += 1
             if child_result is not None:
                 heapq.heappush(heap, (child_result.cost, counter, child, child_result))
-        if time.perf_counter() - started > MAX_SECONDS:
+        if time.perf_counter() - started > max_seconds:
             break
     # H4 could not be met quickly: the relaxation still bounds every term and hints CP-SAT.
     return FlowSolution(
@@ -484,25 +546,42 @@ def _values(problem: Problem, net: _Network, result: _Result, prefix: list[str])
     return values
 
 
-def _crowded(problem: Problem, net: _Network, result: _Result) -> list[int] | None:
-    """Flow arcs to branch on when a college has too many school-leader contacts (H4)."""
+def _crowded(problem: Problem, net: _Network, result: _Result) -> list[frozenset[int]] | None:
+    """Branches when a college has too many school-leader contacts (H4), else ``None``.
+
+    With room for N more contacts, take N + 1 contacts in the college: every plan that keeps
+    H4 lacks one of them. Where they belong to N + 1 different leaders, a branch bans that
+    leader from the whole college (a stronger cut, still complete); else one contact's arc.
+    """
     limit = problem.scenario.school_leader_spread
     if limit is None:
         return None
-    positions = np.flatnonzero(result.mask)
-    used = (result.amounts > 0) & (net.leader_college[result.mask] != "")
+    leader = net.leader_college != ""
+    used = leader & result.mask
+    used[result.mask] &= result.amounts > 0
     if not used.any():
         return None
-    colleges = net.leader_college[result.mask][used]
-    arcs_used = positions[used]
-    units = result.amounts[used]
+    arcs_pool = problem.arcs["pool"].to_numpy(np.int64)
+    keeps_pool = problem.keeps["pool"].to_numpy(np.int64)
+    pool_of = np.full(len(net.what), -1, dtype=np.int64)
+    pool_of[net.what == ARC] = arcs_pool[net.index[net.what == ARC]]
+    pool_of[net.what == KEEP] = keeps_pool[net.index[net.what == KEEP]]
+    amounts = np.zeros(len(net.what), dtype=np.int64)
+    amounts[result.mask] = result.amounts
     pinned = _pinned_leader_units(problem, net)
-    for college in sorted(set(colleges.tolist())):
-        here = colleges == college
-        total = int(units[here].sum()) + pinned.get(college, 0)
-        if total > limit:
-            room = max(limit - pinned.get(college, 0), 0)
-            return [int(a) for a in arcs_used[here][: room + 1]]
+    for college in sorted(set(net.leader_college[used].tolist())):
+        here = np.flatnonzero(used & (net.leader_college == college))
+        total = int(amounts[here].sum()) + pinned.get(college, 0)
+        if total <= limit:
+            continue
+        room = max(limit - pinned.get(college, 0), 0)
+        pools = sorted(set(pool_of[here].tolist()))
+        if len(pools) >= room + 1:
+            into = leader & (net.leader_college == college)
+            return [
+                frozenset(np.flatnonzero(into & (pool_of == p)).tolist()) for p in pools[: room + 1]
+            ]
+        return [frozenset([int(a)]) for a in here[: room + 1]]
     return None
 
 
@@ -518,15 +597,26 @@ def _pinned_leader_units(problem: Problem, net: _Network) -> dict[str, int]:
     return out
 
 
-def _face(problem: Problem, net: _Network, root: _Result, delta: int) -> Face | None:
-    """The plans that cost exactly ``delta`` more than the optimal flow ``root``.
+def _face(
+    problem: Problem,
+    net: _Network,
+    root: _Result,
+    delta: int,
+    tie_range: int = 0,
+    tie_arc: np.ndarray | None = None,
+    tie_keep: np.ndarray | None = None,
+) -> Face | None:
+    """The plans whose cost without the tie-break is exactly ``delta`` more than the
+    optimal flow ``root`` (whose cost includes it).
 
     Node potentials come from Bellman-Ford on the residual network of the optimal flow
     (it has no negative cycle), in exact int64 arithmetic; ``None`` if that could overflow.
     With reduced costs ``rc``, any flow ``x`` costs ``optimum + Σ_{rc>0} rc·x +
     Σ_{rc<0} |rc|·(cap − x)``, every term non-negative: so an arc with ``rc > delta`` is
     empty and one with ``rc < -delta`` is full in every plan of cost ``optimum + delta``,
-    and the rest must add up to exactly ``delta``.
+    and the rest must add up to exactly ``delta``. With a tie-break ``T`` (between 0 and
+    ``tie_range``) in the cost, the threshold grows by ``tie_range`` and the slack row reads
+    ``Σ loose − T(x) == delta``.
     """
     mask = root.mask
     tails, heads = net.tails[mask], net.heads[mask]
@@ -548,7 +638,8 @@ def _face(problem: Problem, net: _Network, root: _Result, delta: int) -> Face | 
     else:
         return None  # would mean a negative cycle: the flow was not optimal
     rc = costs + dist[tails] - dist[heads]
-    empty, full = rc > delta, rc < -delta
+    limit = delta + tie_range
+    empty, full = rc > limit, rc < -limit
     loose = ~empty & ~full & (rc != 0)
     what, index, kind = net.what[mask], net.index[mask], net.kind[mask]
     groups = problem.groups
@@ -590,7 +681,8 @@ def _face(problem: Problem, net: _Network, root: _Result, delta: int) -> Face | 
         np.add.at(group_hi, index[sel & ~empty], caps[sel & ~empty])
     return Face(
         y_lo, y_hi, keep_lo, keep_hi, cadre_keeps, target_keeps, group_lo, group_hi,
-        slack=delta, slack_what=what[loose], slack_index=index[loose], slack_kind=kind[loose],
+        slack=delta, tie_arc=tie_arc, tie_keep=tie_keep,
+        slack_what=what[loose], slack_index=index[loose], slack_kind=kind[loose],
         slack_coef=np.abs(rc[loose]), slack_sign=np.sign(rc[loose]), slack_cap=caps[loose],
         pinned=net.pinned_units,
     )  # fmt: skip

@@ -342,8 +342,14 @@ class PolicyModel:
                 if lo > 0:
                     self.cp.add(expr >= lo)
                 self.cp.add(expr <= hi)
-        if face.slack > 0:
-            self.cp.add(self._face_slack(face) == face.slack)
+        tie_arc, tie_keep = face.tie_arc, face.tie_keep
+        tie = tie_arc is not None and tie_keep is not None and bool(tie_arc.any() or tie_keep.any())
+        if face.slack != 0 or tie:
+            expr = self._face_slack(face)
+            if tie_arc is not None and tie_keep is not None and tie:
+                a, k = np.flatnonzero(tie_arc), np.flatnonzero(tie_keep)
+                expr = expr - self._weighted(a, tie_arc[a], k, tie_keep[k])
+            self.cp.add(expr == face.slack)
 
     def _cadre_slot_keeps(self, cadre: int, kind: int) -> np.ndarray:
         """Keep candidates of a cadre, of one kind (code, see flow.KIND_CODE) or all (-1)."""
