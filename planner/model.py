@@ -240,12 +240,10 @@ class PolicyModel:
         for college in sorted(set(a_by) | set(k_by)):
             a_ids = np.asarray(a_by.get(college, []), dtype=np.int64)
             k_ids = np.asarray(k_by.get(college, []), dtype=np.int64)
-            n_leaders = (
-                int(self.problem.pools.loc[arcs.loc[a_ids, "pool"].unique(), "size"].sum())
-                if len(a_ids)
-                else len(k_ids)
-            )
-            if n_leaders <= limit and not len(k_ids):
+            # H4 counts assignments: a leader with several duties may hold several targets
+            # of one college, so only a college that cannot reach the limit is skipped.
+            most = int(arcs.loc[a_ids, "ub"].sum()) + len(k_ids)
+            if most <= limit:
                 continue
             guard = self._guard(
                 "H4 school leaders spread out",

@@ -58,7 +58,9 @@ def describe(problem: Problem, solution: Solution, pairs: pd.DataFrame) -> Plan:
     assignments = _assignments(problem, pairs)
     coverage = _coverage(problem, assignments)
     capacity = college_capacity(ds, problem.scenario)
-    uncovered = uncovered_targets(problem, covered_mask(problem, assignments), capacity)
+    uncovered = uncovered_targets(
+        problem, covered_mask(problem, assignments), capacity, assignments
+    )
     changes = _changes(problem, assignments)
     terms = _terms(problem, assignments, solution)
     return Plan(
@@ -142,7 +144,7 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     """Kept, moved, new and ended contacts against ``previous``, each with a reason."""
     p = problem
     ds = p.dataset
-    prev = ds.previous
+    prev = ds.previous[_answers_for(p)]
     names = dict(zip(ds.cadres["id"], ds.cadres["name"], strict=True))
     available = dict(zip(ds.cadres["id"], ds.cadres["available"], strict=True))
     now = set(
@@ -187,6 +189,12 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
         elif (r["kind"], r["target"]) not in target_keys:
             why = f"the {r['kind']} no longer exists" + (
                 " (class graduated)" if r["kind"] == "class" else ""
+            )
+        elif (r["kind"], r["target"]) in p.held and r["cadre"] in in_scope_cadres:
+            why = (
+                f"the {r['kind']} is held by the approved central plan"
+                if p.scope.startswith("college=")
+                else f"the {r['kind']} is left to its college's plan"
             )
         elif r["cadre"] not in in_scope_cadres or (r["kind"], r["target"]) not in scope_keys:
             why = "outside this plan's scope"
@@ -255,6 +263,27 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
         .drop(columns="_s")
         .reset_index(drop=True)
     )
+
+
+def _answers_for(problem: Problem) -> np.ndarray:
+    """The ``previous`` rows a plan answers for in its changes: all of them for the
+    university; for a central or college scope, its own cadres' contacts (on leave or not) and
+    contacts at its targets of cadres no longer on the roster (the rest is another plan's)."""
+    ds = problem.dataset
+    prev = ds.previous
+    if problem.scope == "university":
+        return np.ones(len(prev), dtype=bool)
+    roster = ds.cadres
+    if problem.scope == "central":
+        own = roster["central"]
+    else:
+        own = ~roster["central"] & (roster["unit"] == problem.scope.split("=", 1)[1])
+    mine = prev["cadre"].isin(roster.loc[own, "id"])
+    targets = problem.targets
+    keys = pd.Series(list(zip(prev["kind"], prev["target"], strict=True)), index=prev.index)
+    at_mine = keys.isin(set(zip(targets["kind"], targets["id"], strict=True)))
+    gone = ~prev["cadre"].isin(roster["id"])
+    return (mine | (gone & at_mine)).to_numpy(bool)
 
 
 def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:

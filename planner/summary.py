@@ -11,19 +11,23 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from planner.contract import KIND_TABLE, KINDS, ROLE_LABELS_ZH, ROLES, TABLES
+from planner.capacity import capacity_notes, central_available, college_capacity
+from planner.contract import KIND_TABLE, KINDS, ROLE_LABELS_ZH, ROLES, TABLES, Kind
 from planner.dataset import Dataset
+from planner.scenario import Scenario
 
 ON_LEAVE_LISTED = 20
 """At most this many cadres on leave are listed by name; the rest are counted."""
 
 
 def summarize(ds: Dataset) -> str:
-    """A plain-text summary of ``ds``: tables, colleges, campuses, roles, leave, plan inputs."""
+    """A plain-text summary of ``ds``: tables, colleges, capacity, campuses, roles, leave and
+    plan inputs."""
     sections = [
         [_headline(ds)],
         _tables(ds),
         _colleges(ds),
+        capacity_section(ds),
         _campuses(ds),
         _roles(ds),
         _on_leave(ds),
@@ -91,6 +95,45 @@ def _colleges(ds: Dataset) -> list[str]:
     header = ["college", "name", "campus", "cadres", "on leave"]
     header += [KIND_TABLE[k] for k in KINDS]
     return ["Colleges", *_align(header, rows, right=set(range(3, 9)))]
+
+
+def capacity_section(ds: Dataset, scenario: Scenario | None = None) -> list[str]:
+    """Capacity before solving (:mod:`planner.capacity`): per college, targets to cover against
+    cadres who can cover them, then plain-language notes for the colleges that fall short."""
+    scenario = scenario or Scenario()
+    capacity = college_capacity(ds, scenario)
+    cover = capacity.attrs.get("coverable_kinds", ["class", "branch", "society"])
+    kinds = [k for k in ("class", "branch", "society", "dorm") if k in cover]
+    rows: list[list[object]] = []
+    for _, r in capacity.iterrows():
+        rows.append(
+            [
+                r["college"],
+                r["name"],
+                *(r[k] for k in kinds),
+                r["need"],
+                r["available"],
+                r["on_leave"],
+                r["able"],
+                r["central"],
+                r["short"] or "",
+            ]
+        )
+    header = ["college", "name", *(KIND_TABLE[Kind(k)] for k in kinds), "to cover"]
+    header += ["cadres", "on leave", "can cover", "central", "short"]
+    title = (
+        "Capacity (default policy: every available cadre holds one target; classes, branches "
+        "and societies should each hold one)"
+        if scenario == Scenario()
+        else f"Capacity (scenario {scenario.name})"
+    )
+    lines = [title, *_align(header, rows, right=set(range(2, len(header))))]
+    notes = capacity_notes(capacity, central_available(ds))
+    if notes:
+        lines += [f"  ! {note}" for note in notes]
+    else:
+        lines.append("  Every college can cover its targets with its own cadres.")
+    return lines
 
 
 def _campuses(ds: Dataset) -> list[str]:
