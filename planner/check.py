@@ -8,7 +8,8 @@ definitions; they are written down here so both can be held to them.
 
 Scope (``scenario.scope``)
     ``university``: every available cadre, every target. ``central``: available cadres with a
-    central role (school_leader, office_leader, sao_cadre, league_cadre), every target.
+    central role (school_leader, office_leader, sao_cadre, league_cadre), every target minus
+    the ``held`` targets (left to the colleges' fixed contacts, see :mod:`planner.workflow`).
     ``college=ID``: available cadres with a college role whose ``unit == ID``, and the targets
     whose ``college == ID`` (a university-level society, blank college, is in no college scope),
     minus the ``held`` targets (``(kind, target_id)`` held by an approved central plan). A cadre
@@ -147,10 +148,16 @@ class _Scope:
         return mask
 
     def target_mask(self, targets: pd.DataFrame) -> pd.Series:
-        """Targets (frame of :func:`_target_frame`) in scope."""
-        if self.college is None:
+        """Targets (frame of :func:`_target_frame`) in scope (``held`` is out of every scope
+        but the university: a college leaves the central plan's targets alone, the central
+        plan leaves the targets of the colleges' fixed contacts alone)."""
+        if self.college is None and (self.name == "university" or not self.held):
             return pd.Series(True, index=targets.index)
-        mask = targets["target_college"] == self.college
+        mask = (
+            targets["target_college"] == self.college
+            if self.college is not None
+            else pd.Series(True, index=targets.index)
+        )
         if self.held:
             held = {kind + _SEP + target for kind, target in self.held}
             mask &= ~_key(targets, ["kind", "target_id"]).isin(held)
@@ -359,7 +366,11 @@ def _scope_rule(ctx: _Context) -> list[str]:
         )
     for r in _each(v[~v["target_in_scope"]]):
         if (r.kind, r.target_id) in ctx.scope.held:
-            why = "is held by the approved central plan"
+            why = (
+                "is held by the approved central plan"
+                if ctx.scope.college is not None
+                else "is left to its college (a college cadre keeps last semester's contact)"
+            )
         else:
             why = f"({_college_of(r.target_college)}) is outside the scope"
         out.append(f"scope {ctx.scope.name}: {r.kind} {r.target_id} {why}")
@@ -793,6 +804,10 @@ def check_plan_dir(dataset: Dataset, plan_dir: Path) -> CheckReport:
     claimed = _parse_terms(meta.get("terms", {}), where, problems)
     if problems or scenario is None:
         raise InputError(problems)
+    # Last semester's contacts from an approved plan and command-line pins, as recorded.
+    from planner.workflow import as_planned
+
+    dataset = as_planned(dataset, meta, where)
     return check_assignments(dataset, scenario, assignments, held=held, claimed_terms=claimed)
 
 

@@ -178,6 +178,32 @@ def _summary_lines(plan: Plan) -> list[str]:
 @click.option("--workers", type=int, default=None, help="Solver threads [scenario, 2].")
 @click.option("--deterministic", is_flag=True, help="Same input, same plan (one worker).")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option(
+    "--held",
+    "held_dir",
+    default=None,
+    help="Approved central plan folder: its targets are left out (with --scope college=ID).",
+)
+@click.option(
+    "--previous",
+    "previous_path",
+    default=None,
+    help="Approved plan folder (or a previous table) to continue from, instead of the data's.",
+)
+@click.option(
+    "--require",
+    "requires",
+    multiple=True,
+    metavar="CADRE:KIND:TARGET",
+    help="Pin: this cadre must hold this target (repeatable).",
+)
+@click.option(
+    "--forbid",
+    "forbids",
+    multiple=True,
+    metavar="CADRE:KIND:TARGET",
+    help="Pin: this cadre must not hold this target (repeatable).",
+)
 @handle_errors
 def plan(
     data_path: str | None,
@@ -189,6 +215,10 @@ def plan(
     workers: int | None,
     deterministic: bool,
     quiet: bool,
+    held_dir: str | None,
+    previous_path: str | None,
+    requires: tuple[str, ...],
+    forbids: tuple[str, ...],
 ) -> None:
     """Plan who contacts which target and write the plan folder."""
     from planner.check import check_assignments
@@ -196,18 +226,32 @@ def plan(
     from planner.readers import read_dataset
     from planner.scenario import load_scenario
     from planner.solve import stderr_progress
-    from planner.write import write_plan
+    from planner.workflow import plan_inputs
+    from planner.write import check_destination, write_plan
 
     scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
     if scope:
         scenario = scenario.with_changes(scope=scope)
-    dataset = read_dataset(Path(data_path or default_data()))
-    _print_warnings(dataset.warnings)
     out = Path(out_dir or f"out/{scenario.name}")
+    check_destination(out)  # an approved plan is never overwritten: say so before solving
+    dataset = read_dataset(Path(data_path or default_data()))
+    inputs = plan_inputs(
+        dataset,
+        scenario,
+        held=Path(held_dir) if held_dir else None,
+        previous=Path(previous_path) if previous_path else None,
+        require=requires,
+        forbid=forbids,
+    )
+    dataset = inputs.dataset
+    _print_warnings(dataset.warnings)
+    for note in inputs.notes:
+        click.echo(note)
     progress = None if quiet else stderr_progress
     result = make_plan(
         dataset,
         scenario,
+        held=inputs.held,
         time_limit=time_limit,
         seed=seed,
         workers=workers,
@@ -218,11 +262,12 @@ def plan(
         dataset,
         scenario,
         result.assignments,
+        held=inputs.held,
         claimed_terms={name: term.value for name, term in result.terms.items()},
     )
     if not report.ok:  # never write a plan that breaks a rule: this would be a bug
         raise RuntimeError("the plan failed the independent check: " + "; ".join(report.violations))
-    written = write_plan(result, out, targets=dataset.targets())
+    written = write_plan(result, out, targets=dataset.targets(), extra_json=inputs.extra_json)
     for line in _summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {len(written)} files to {out}/")
@@ -251,6 +296,17 @@ def check(data_path: str | None, plan_dir: str) -> None:
 
 # Commands defined in their own modules are registered here, one line each.
 # (registration block: keep one `cli.add_command(...)` per line)
+from planner.commands import workflow as _workflow  # noqa: E402
+
+cli.add_command(_workflow.merge)
+cli.add_command(_workflow.approve)
+cli.add_command(_workflow.verify)
+from planner.commands import explain as _explain  # noqa: E402
+
+cli.add_command(_explain.explain)
+from planner.commands import compare as _compare  # noqa: E402
+
+cli.add_command(_compare.compare)
 
 
 def main() -> None:

@@ -83,13 +83,17 @@ def scope_cadres(dataset: Dataset, scope: str) -> pd.DataFrame:
 def scope_targets(
     dataset: Dataset, scope: str, held: frozenset[Pair] = frozenset()
 ) -> pd.DataFrame:
-    """Targets in ``scope``; a college scope has its own college's targets minus ``held``."""
+    """Targets in ``scope`` minus ``held``; a college scope has its own college's targets.
+
+    ``held``: for a college scope, the targets of the approved central plan; for the central
+    scope, the targets left to the colleges' fixed contacts (:mod:`planner.workflow`).
+    """
     targets = dataset.targets()
     if scope.startswith("college="):
         targets = targets[targets["college"] == scope.split("=", 1)[1]]
-        if held:
-            keys = pd.Series(list(zip(targets["kind"], targets["id"], strict=True)), dtype=object)
-            targets = targets[~keys.isin(held).to_numpy()]
+    if held and scope != "university":
+        keys = pd.Series(list(zip(targets["kind"], targets["id"], strict=True)), dtype=object)
+        targets = targets[~keys.isin(held).to_numpy()]
     return targets.reset_index(drop=True)
 
 
@@ -243,9 +247,10 @@ def build_problem(
     groups["size"] = np.bincount(group_codes, minlength=len(groups))
     groups["singleton"] = groups["solo"] >= 0
     groups = groups.drop(columns="solo")
-    groups["cap"] = groups["kind"].map(lambda k: kind_rule[k].cap)
-    groups["min"] = groups["kind"].map(lambda k: kind_rule[k].min)
-    groups["weight"] = groups["kind"].map(lambda k: kind_rule[k].weight)
+    # Typed, so that a scope without targets (no groups) still gives integer columns.
+    groups["cap"] = groups["kind"].map(lambda k: kind_rule[k].cap).astype(np.int64)
+    groups["min"] = groups["kind"].map(lambda k: kind_rule[k].min).astype(np.int64)
+    groups["weight"] = groups["kind"].map(lambda k: kind_rule[k].weight).astype(np.int64)
     groups["coverage"] = groups["kind"].map(lambda k: kind_rule[k].coverage)
 
     arcs = _arcs(pools, groups, scenario, forbids, cadres, targets)
@@ -289,8 +294,19 @@ def _arcs(
         parts += [own, shared]
     if len(free):
         parts.append(free.merge(group_side, how="cross", suffixes=("", "_t")))
-    if not parts:
-        return pd.DataFrame(columns=["pool", "group", "ub"])
+    if not parts:  # no cadre in scope: no arcs, but every column the model reads
+        return pd.DataFrame(
+            {
+                **{c: pd.Series(dtype=np.int64) for c in ("pool", "group", "ub")},
+                "kind": pd.Series(dtype=object),
+                "college": pd.Series(dtype=object),
+                "rank": pd.Series(dtype=np.int64),
+                **{
+                    c: pd.Series(dtype=bool)
+                    for c in ("cross_campus", "gender_mismatch", "school_leader", "central")
+                },
+            }
+        )
     pairs = pd.concat(parts, ignore_index=True)
     frame = _pair_frame(
         pairs[["role", "college", "campus", "gender"]],

@@ -1,0 +1,709 @@
+"""The semester workflow: scopes, approval, merge, fixed contacts across semesters, pins.
+
+The module fixture runs two whole semesters through the command line on generated data
+(3 colleges): central plan → approve → three college plans against it → merge → approve; then
+the next semester, with graduated classes, new classes and cadres on leave, continuing from
+the approved university plan. Every plan folder is re-checked with ``planner check``. The
+coverage heatmaps are switched off except for the merged plans (they take seconds each and
+are tested in ``test_plot.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+from conftest import cadre, check_plan, dorm, klass, make_dataset, scn, solve_and_check
+
+from planner import plot
+from planner.check import check_assignments, check_plan_dir
+from planner.cli import cli
+from planner.dataset import Dataset
+from planner.errors import UsageError
+from planner.generate import generate_tables, write_tables
+from planner.plan import Plan
+from planner.planning import make_plan
+from planner.readers import read_dataset
+from planner.scenario import Scenario
+from planner.workflow import (
+    PINS_KEY,
+    PREVIOUS_KEY,
+    as_planned,
+    parse_pins,
+    plan_inputs,
+    read_previous_table,
+    reserved_for_colleges,
+    verify_plan,
+)
+
+COLLEGES = ("C01", "C02", "C03")
+ON_LEAVE = 8
+"""College cadres who hold a class in semester 1 and go on leave in semester 2."""
+
+
+@functools.cache
+def data_of(path: Path) -> Dataset:
+    """The data set in ``path``, read once (tests do not change it)."""
+    return read_dataset(path)
+
+
+def run(*args: str | Path) -> Result:
+    """Run ``planner ARGS`` in-process; stdout and stderr stay apart."""
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert "Traceback" not in result.output + result.stderr
+    assert "internal error" not in result.stderr, result.stderr
+    return result
+
+
+def ok(*args: str | Path) -> Result:
+    """Run ``planner ARGS`` and require exit code 0."""
+    result = run(*args)
+    assert result.exit_code == 0, (args, result.stdout, result.stderr)
+    return result
+
+
+def triples(folder: Path) -> set[tuple[str, str, str]]:
+    """The ``(cadre_id, kind, target_id)`` of a plan folder's ``assignments.csv``."""
+    a = pd.read_csv(folder / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    return set(zip(a["cadre_id"], a["kind"], a["target_id"], strict=True))
+
+
+def plan_json(folder: Path) -> dict:
+    return json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Semester:
+    """One semester's data folder and plan folders."""
+
+    data: Path
+    central: Path
+    merged: Path
+    colleges: dict[str, Path] = field(default_factory=dict)
+    logs: dict[str, Result] = field(default_factory=dict)
+
+
+@dataclass
+class Cycle:
+    """Two semesters run through the workflow."""
+
+    root: Path
+    first: Semester
+    second: Semester
+    on_leave: list[str]
+    graduated: list[str]
+    new_classes: list[str]
+
+
+def _second_semester(
+    tables: dict[str, pd.DataFrame], merged: Path
+) -> tuple[dict, list, list, list]:
+    """Next semester's tables: the oldest classes graduate, new classes arrive, cadres go on
+    leave; the stale ``previous`` table of the generator stays (``--previous`` replaces it)."""
+    t = {name: frame.copy() for name, frame in tables.items()}
+    classes = t["classes"]
+    oldest, newest = int(classes["grade"].min()), int(classes["grade"].max())
+    graduated = classes.loc[classes["grade"] == oldest, "id"].tolist()
+    fresh = classes[classes["grade"] == newest].groupby("college").head(2).copy()
+    fresh["grade"] = newest + 1
+    fresh["id"] = [f"{newest + 1}N{i:03d}" for i in range(len(fresh))]
+    t["classes"] = pd.concat([classes[classes["grade"] != oldest], fresh], ignore_index=True)
+    held = pd.read_csv(merged / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    class_holders = held[(held["kind"] == "class") & ~held["role"].isin(["school_leader"])]
+    class_holders = class_holders[~class_holders["target_id"].isin(graduated)]
+    leave = class_holders["cadre_id"].head(ON_LEAVE).tolist()
+    cadres = t["cadres"]
+    cadres.loc[cadres["id"].isin(leave), "available"] = "no"
+    joined = cadres[(cadres["role"] == "young_teacher") & (cadres["available"] == "yes")]
+    joined = joined.groupby("unit").head(1).copy()
+    joined["id"] = [f"NEW{i:03d}" for i in range(len(joined))]
+    t["cadres"] = pd.concat([cadres, joined], ignore_index=True)
+    pins = t["pins"]
+    t["pins"] = pins[~pins["target"].isin(graduated) & ~pins["cadre"].isin(leave)]
+    return t, graduated, fresh["id"].tolist(), leave
+
+
+def _semester(root: Path, name: str, data: Path, previous: Path | None) -> Semester:
+    """Central plan → approve → college plans → merge → approve, all by the command line."""
+    here = root / name
+    sem = Semester(data=data, central=here / "central", merged=here / "merged")
+    extra: list[str | Path] = ["--previous", previous] if previous else []
+    sem.logs["central"] = ok(
+        "plan", "--data", data, "--scope", "central", "--out", sem.central,
+        "--deterministic", "--quiet", *extra,
+    )  # fmt: skip
+    ok("approve", sem.central, "--by", "学生处 王老师", "--data", data)
+    for college in COLLEGES:
+        out = here / college
+        sem.logs[college] = ok(
+            "plan", "--data", data, "--scope", f"college={college}", "--held", sem.central,
+            "--out", out, "--deterministic", "--quiet", *extra,
+        )  # fmt: skip
+        sem.colleges[college] = out
+    return sem
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
+    root = tmp_path_factory.mktemp("semesters")
+    tables = generate_tables("demo", seed=7, scale=0.5)
+    assert sorted(tables["colleges"]["id"]) == list(COLLEGES)
+    write_tables(tables, root / "data1")
+    with pytest.MonkeyPatch.context() as mp:
+        real_heatmaps = plot.write_heatmaps
+        mp.setattr(plot, "write_heatmaps", lambda plan, targets, folder: [])
+        first = _semester(root, "s1", root / "data1", None)
+        mp.setattr(plot, "write_heatmaps", real_heatmaps)
+        first.logs["merge"] = ok(
+            "merge", first.central, *first.colleges.values(), "--data", first.data,
+            "--out", first.merged,
+        )  # fmt: skip
+        mp.setattr(plot, "write_heatmaps", lambda plan, targets, folder: [])
+        ok("approve", first.merged, "--by", "学生处 李处长", "--data", first.data)
+
+        t2, graduated, fresh, leave = _second_semester(tables, first.merged)
+        write_tables(t2, root / "data2")
+        second = _semester(root, "s2", root / "data2", first.merged)
+        second.logs["merge"] = ok(
+            "merge", second.central, *second.colleges.values(), "--data", second.data,
+            "--out", second.merged,
+        )  # fmt: skip
+        ok("approve", second.merged, "--by", "学生处 李处长", "--data", second.data)
+        yield Cycle(root, first, second, leave, graduated, fresh)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole cycle
+
+
+def test_every_plan_of_both_semesters_passes_planner_check(cycle: Cycle) -> None:
+    for sem in (cycle.first, cycle.second):
+        result = ok("check", "--data", sem.data, sem.merged)
+        assert "OK:" in result.stdout
+        data = data_of(sem.data)  # what planner check does, without reading it again
+        for folder in [sem.central, *sem.colleges.values()]:
+            report = check_plan_dir(data, folder)
+            assert report.ok, (folder, report.violations)
+            assert report.claimed == report.terms
+        assert ok("verify", sem.central).stdout.startswith("OK:")
+        assert ok("verify", sem.merged).stdout.startswith("OK:")
+
+
+def test_the_merged_plan_is_the_union_with_the_outputs_of_any_plan(cycle: Cycle) -> None:
+    sem = cycle.first
+    parts = [sem.central, *sem.colleges.values()]
+    union = set().union(*(triples(p) for p in parts))
+    assert triples(sem.merged) == union
+    assert sum(len(triples(p)) for p in parts) == len(union)  # no pair in two plans
+    names = {p.name for p in sem.merged.iterdir()}
+    assert {
+        "assignments.csv", "assignments.xlsx", "uncovered.csv", "changes.csv", "coverage.csv",
+        "plan.json", "approval.json", "coverage_college_kind.png",
+    } <= names  # fmt: skip
+    doc = plan_json(sem.merged)
+    assert doc["scope"] == "university" and doc["status"] == "MERGED"
+    assert {m["scope"] for m in doc["merged_from"]} == {"central"} | {
+        f"college={c}" for c in COLLEGES
+    }
+    # Every available cadre holds exactly one target (H1 across the plans).
+    data = data_of(sem.data)
+    cadres = {c for c, _, _ in union}
+    assert cadres == set(data.cadres.loc[data.cadres["available"], "id"])
+
+
+def test_college_plans_leave_the_central_plans_targets_alone(cycle: Cycle) -> None:
+    sem = cycle.first
+    central = {(k, t) for _, k, t in triples(sem.central)}
+    for college, folder in sem.colleges.items():
+        mine = {(k, t) for _, k, t in triples(folder)}
+        assert not mine & central
+        assert {tuple(h) for h in plan_json(folder)["held"]} == central
+        assert "held by the approved central plan" in sem.logs[college].stdout
+
+
+def test_the_central_plan_leaves_fixed_contacts_to_the_colleges(cycle: Cycle) -> None:
+    sem = cycle.second
+    previous = triples(cycle.first.merged)
+    data = data_of(sem.data)
+    college_cadres = set(data.cadres.loc[~data.cadres["central"] & data.cadres["available"], "id"])
+    kept_by_colleges = {(k, t) for c, k, t in previous if c in college_cadres}
+    central = {(k, t) for _, k, t in triples(sem.central)}
+    assert not central & kept_by_colleges
+    reserved = {tuple(h) for h in plan_json(sem.central)["held"]}
+    assert reserved and reserved <= kept_by_colleges
+
+
+def test_next_semester_keeps_every_contact_the_rules_allow(cycle: Cycle) -> None:
+    sem = cycle.second
+    data = data_of(sem.data)
+    previous = triples(cycle.first.merged)
+    available = set(data.cadres.loc[data.cadres["available"], "id"])
+    targets = data.targets()
+    existing = set(zip(targets["kind"], targets["id"], strict=True))
+    forbidden = {
+        (c, k, t)
+        for c, k, t, r in zip(
+            *(data.pins[x] for x in ("cadre", "kind", "target", "rule")), strict=True
+        )
+        if r == "forbid"
+    }
+    # Cadres keep their unit, dorms their gender: a contact may continue iff its cadre is at
+    # work, its target still exists and no pin forbids it.
+    eligible = {
+        (c, k, t)
+        for c, k, t in previous
+        if c in available and (k, t) in existing and (c, k, t) not in forbidden
+    }
+    assert len(eligible) < len(previous)  # graduations and leave ended some contacts
+    now = triples(sem.merged)
+    kept = now & previous
+    assert kept <= eligible
+    assert plan_json(sem.merged)["terms"]["continuity"]["value"] == len(kept)
+    # Coverage comes first: an allowed contact ends only to cover a target that would stay
+    # uncovered otherwise, and the changes sheet says so.
+    dropped = eligible - kept
+    changes = pd.read_csv(sem.merged / "changes.csv", dtype=str, encoding="utf-8-sig")
+    ended = changes[changes["status"] == "ended"].set_index(["cadre_id", "kind", "target_id"])
+    for key in dropped:
+        assert ended.loc[key, "reason"].startswith("coverage gain"), ended.loc[key, "reason"]
+    # With continuity made hard, every part keeps every allowed contact of its scope (the
+    # checker holds it to that) and covers exactly one target less per contact dropped above.
+    hard = Scenario().with_changes(continuity="hard")
+    parts = {"central": sem.central} | {f"college={c}": f for c, f in sem.colleges.items()}
+    kept_hard: set[tuple[str, str, str]] = set()
+    gained = 0
+    for scope, folder in parts.items():
+        scenario = hard.with_changes(scope=scope)
+        inputs = plan_inputs(
+            data,
+            scenario,
+            held=sem.central if scope != "central" else None,
+            previous=cycle.first.merged,
+        )
+        plan = make_plan(inputs.dataset, scenario, held=inputs.held, deterministic=True)
+        report = check_assignments(inputs.dataset, scenario, plan.assignments, held=inputs.held)
+        assert report.ok, report.violations
+        kept_hard |= {t for t in _pairs(plan) if t in previous}
+        gained += plan_json(folder)["terms"]["coverage"]["value"] - plan.terms["coverage"].value
+    assert kept_hard == eligible  # the rules allow keeping every one of them
+    assert gained == len(dropped)
+    # Every new class and every class of a cadre on leave holds a cadre again.
+    classes_now = {t for _, k, t in now if k == "class"}
+    assert set(cycle.new_classes) <= classes_now
+    left = {t for c, k, t in previous if k == "class" and c in cycle.on_leave}
+    assert left <= classes_now
+
+
+def _pairs(plan: Plan) -> set[tuple[str, str, str]]:
+    a = plan.assignments
+    return set(zip(a["cadre_id"], a["kind"], a["target_id"], strict=True))
+
+
+def test_the_changes_sheet_gives_each_change_its_reason(cycle: Cycle) -> None:
+    sem = cycle.second
+    changes = pd.read_csv(sem.merged / "changes.csv", dtype=str, encoding="utf-8-sig")
+    status = changes["status"].value_counts()
+    assert status["kept"] == plan_json(sem.merged)["terms"]["continuity"]["value"]
+    assert {"kept", "moved", "new", "ended"} <= set(status.index)
+    joined = changes[changes["cadre_id"].str.startswith("NEW")]
+    assert joined["status"].tolist() == ["new"] * len(COLLEGES)
+    assert set(joined["reason"]) == {"no contact last semester"}
+    ended = changes[changes["status"] == "ended"]
+    graduated = ended[ended["target_id"].isin(cycle.graduated)]
+    assert len(graduated) and graduated["reason"].str.contains("class graduated").all()
+    leave = ended[ended["cadre_id"].isin(cycle.on_leave)]
+    assert len(leave) == ON_LEAVE
+    assert leave["reason"].str.contains("on leave").all()
+    # A college plan's sheet lists its own cadres only.
+    data = data_of(sem.data)
+    unit = dict(zip(data.cadres["id"], data.cadres["unit"], strict=True))
+    c01 = pd.read_csv(sem.colleges["C01"] / "changes.csv", dtype=str, encoding="utf-8-sig")
+    assert len(c01) and {unit.get(c, "C01") for c in c01["cadre_id"]} == {"C01"}
+    assert not c01["reason"].str.contains("outside this plan's scope").any()
+
+
+def test_previous_from_an_approved_plan_replaces_the_data_sets_table(cycle: Cycle) -> None:
+    sem = cycle.second
+    doc = plan_json(sem.colleges["C02"])
+    record = doc[PREVIOUS_KEY]
+    assert record["folder"] == str(cycle.first.merged)
+    assert record["approved_by"] == "学生处 李处长"
+    assert {tuple(r) for r in record["rows"]} == triples(cycle.first.merged)
+    assert doc["inputs"]["previous"]["sha256"] == record["sha256"]
+    # planner check re-checks against the recorded contacts, not the data set's stale table.
+    data = data_of(sem.data)
+    planned = as_planned(data, doc)
+    assert len(planned.previous) == len(record["rows"]) != len(data.previous)
+    assert check_plan_dir(data, sem.colleges["C02"]).ok
+    # The same contacts, given as a table file, read the same.
+    a = pd.read_csv(cycle.first.merged / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    table = cycle.root / "previous.csv"
+    a.rename(columns={"cadre_id": "工号", "kind": "类型", "target_id": "对象编号"})[
+        ["工号", "类型", "对象编号"]
+    ].to_csv(table, index=False, encoding="utf-8-sig")
+    frame, source = read_previous_table(table)
+    assert set(zip(frame["cadre"], frame["kind"], frame["target"], strict=True)) == triples(
+        cycle.first.merged
+    )
+    assert source.display == "previous.csv"
+
+
+# --------------------------------------------------------------------------------------------
+# Approval
+
+
+def _copy(folder: Path, to: Path) -> Path:
+    """A writable copy of a plan folder."""
+    shutil.copytree(folder, to)
+    for f in to.iterdir():
+        f.chmod(f.stat().st_mode | stat.S_IWUSR)
+    return to
+
+
+def test_an_approved_plan_is_frozen(cycle: Cycle) -> None:
+    folder = cycle.first.central
+    before = {f.name: f.read_bytes() for f in folder.iterdir()}
+    assert not (folder / "assignments.csv").stat().st_mode & stat.S_IWUSR  # read-only
+    again = run("approve", folder, "--by", "someone else", "--data", cycle.first.data)
+    assert again.exit_code == 1 and "already approved by 学生处 王老师" in again.stderr
+    over = run("plan", "--data", cycle.first.data, "--scope", "central", "--out", folder)
+    assert over.exit_code == 1 and "approved plan" in over.stderr
+    assert "Status" not in over.stdout  # refused before solving
+    merged = run("merge", folder, "--data", cycle.first.data, "--out", folder)
+    assert merged.exit_code == 1 and "approved plan" in merged.stderr
+    assert {f.name: f.read_bytes() for f in folder.iterdir()} == before
+    assert verify_plan(folder).ok
+
+
+def test_verify_detects_tampering(cycle: Cycle, tmp_path: Path) -> None:
+    copy = _copy(cycle.first.merged, tmp_path / "merged")
+    assert ok("verify", copy).stdout.startswith("OK:")
+    (copy / "~$assignments.xlsx").write_bytes(b"lock")  # Excel has it open: not a change
+    assert ok("verify", copy).exit_code == 0
+    text = (copy / "assignments.csv").read_text(encoding="utf-8-sig")
+    (copy / "assignments.csv").write_text(
+        text.replace(",class,", ",dorm,", 1), encoding="utf-8-sig"
+    )
+    (copy / "uncovered.csv").unlink()
+    (copy / "notes.txt").write_text("mine")
+    result = run("verify", copy)
+    assert result.exit_code == 1
+    assert "assignments.csv was changed after approval" in result.stderr
+    assert "uncovered.csv was deleted after approval" in result.stderr
+    assert "notes.txt was added after approval" in result.stderr
+    assert "NOT as approved" in result.stderr
+    # Editing the approval record itself is detected too.
+    copy2 = _copy(cycle.first.central, tmp_path / "central")
+    record = json.loads((copy2 / "approval.json").read_text(encoding="utf-8"))
+    record["approved_by"] = "someone else"
+    (copy2 / "approval.json").write_text(json.dumps(record), encoding="utf-8")
+    result = run("verify", copy2)
+    assert result.exit_code == 1 and "approval.json was edited" in result.stderr
+    # A tampered plan is refused as --held and as --previous.
+    for option in ("--held", "--previous"):
+        used = run(
+            "plan", "--data", cycle.first.data, "--scope", "college=C01", option, copy2,
+            "--out", tmp_path / "x",
+        )  # fmt: skip
+        assert used.exit_code == 2, used.stderr
+        assert f"{option} {copy2}: the plan was changed after it was approved" in used.stderr
+        assert not (tmp_path / "x").exists()
+
+
+def test_only_approved_central_plans_are_held(cycle: Cycle, tmp_path: Path) -> None:
+    college = cycle.first.colleges["C01"]
+    out = tmp_path / "x"
+    args: list[str | Path] = ["plan", "--data", cycle.first.data, "--out", out]
+    unapproved = run(*args, "--scope", "college=C02", "--held", college)
+    assert unapproved.exit_code == 2 and "is not approved" in unapproved.stderr
+    assert "planner approve" in unapproved.stderr
+    not_central = run(*args, "--scope", "college=C02", "--held", cycle.first.merged)
+    assert not_central.exit_code == 2 and "--held takes the approved central plan" in (
+        not_central.stderr
+    )
+    wrong_scope = run(*args, "--scope", "central", "--held", cycle.first.central)
+    assert wrong_scope.exit_code == 2 and "--held is for a college plan" in wrong_scope.stderr
+    prev = run(*args, "--scope", "central", "--previous", college)
+    assert prev.exit_code == 2 and "--previous" in prev.stderr
+    assert not out.exists()
+    assert run("verify", college).exit_code == 1  # not approved: nothing to verify
+
+
+def test_approval_refuses_a_plan_that_breaks_a_rule(cycle: Cycle, tmp_path: Path) -> None:
+    copy = _copy(cycle.first.colleges["C03"], tmp_path / "c03")
+    a = pd.read_csv(copy / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    a.loc[1, ["kind", "target_id"]] = a.loc[0, ["kind", "target_id"]].to_numpy()
+    a.to_csv(copy / "assignments.csv", index=False, encoding="utf-8-sig")
+    result = run("approve", copy, "--by", "X", "--data", cycle.first.data)
+    assert result.exit_code == 1 and "breaks the rules" in result.stderr
+    assert "H2" in result.stderr
+    assert not (copy / "approval.json").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Merge conflicts
+
+
+def test_merge_reports_a_missing_college(cycle: Cycle, tmp_path: Path) -> None:
+    sem = cycle.first
+    result = run(
+        "merge", sem.central, sem.colleges["C01"], sem.colleges["C03"], "--data", sem.data,
+        "--out", tmp_path / "m",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "(C02):" in result.stderr
+    assert "no plan was given for college C02" in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_merge_reports_conflicts_by_college(cycle: Cycle, tmp_path: Path) -> None:
+    """A plan of C01 handed in as C02's plan: it reaches outside C02, and its targets and
+    cadres appear in two plans."""
+    sem = cycle.first
+    fake = _copy(sem.colleges["C01"], tmp_path / "c02")
+    doc = plan_json(fake)
+    doc["scope"] = doc["scenario"]["scope"] = "college=C02"
+    (fake / "plan.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = run(
+        "merge", sem.central, sem.colleges["C01"], fake, sem.colleges["C03"], "--data",
+        sem.data, "--out", tmp_path / "m",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    err = result.stderr
+    c01 = err[err.index("(C01)") : err.index("(C02)")]
+    c02 = err[err.index("(C02)") :]
+    assert "is held in two plans" in c01 and "is in 2 plans" in c01
+    assert str(fake) in c01 and str(sem.colleges["C01"]) in c01
+    assert "is a cadre of college C01, not of college C02" in c02  # reaching outside
+    assert "belongs to college C01, outside this college's plan" in c02
+    assert f"the plan of college C02 ({fake})" in c02
+    assert not (tmp_path / "m").exists()
+
+
+def test_merge_reports_a_college_plan_made_without_the_central_plan(
+    cycle: Cycle, tmp_path: Path
+) -> None:
+    sem = cycle.first
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(plot, "write_heatmaps", lambda plan, targets, folder: [])
+        alone = tmp_path / "c02"
+        planned = ok(
+            "plan", "--data", sem.data, "--scope", "college=C02", "--out", alone,
+            "--deterministic", "--quiet",
+        )  # fmt: skip
+    assert "no --held given" in planned.stderr
+    result = run(
+        "merge", sem.central, sem.colleges["C01"], alone, sem.colleges["C03"], "--data",
+        sem.data, "--out", tmp_path / "m",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "was made against another central plan" in result.stderr
+    assert f"--held {sem.central}" in result.stderr
+    central = {(k, t) for _, k, t in triples(sem.central)}
+    twice = {(k, t) for _, k, t in triples(alone)} & central
+    assert bool(twice) == ("is held in two plans" in result.stderr)
+
+
+def test_merge_refuses_a_tampered_plan_and_a_university_plan(cycle: Cycle, tmp_path: Path) -> None:
+    sem = cycle.first
+    central = _copy(sem.central, tmp_path / "central")
+    with (central / "coverage.csv").open("a", encoding="utf-8") as f:
+        f.write("\n")
+    result = run(
+        "merge", central, *sem.colleges.values(), sem.merged, "--data", sem.data,
+        "--out", tmp_path / "m",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "coverage.csv was changed after approval" in result.stderr
+    assert "is a plan of the whole university" in result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# Pins from the command line
+
+
+def test_command_line_pins_are_validated_like_data_pins(cycle: Cycle) -> None:
+    data = data_of(cycle.first.data)
+    cid = str(data.cadres["id"].iloc[0])
+    klass_id = str(data.classes["id"].iloc[0])
+    pins = parse_pins(data, [f"{cid}:班级:{klass_id}"], [f" {cid} : class : {klass_id} "])
+    assert pins[["cadre", "kind", "target", "rule"]].values.tolist() == [
+        [cid, "class", klass_id, "require"],
+        [cid, "class", klass_id, "forbid"],
+    ]
+    assert pins["row"].min() > data.pins["row"].max()
+    with pytest.raises(UsageError) as err:
+        parse_pins(data, ["nope:class:x", f"{cid}:room:{klass_id}"], ["just-one-part"])
+    lines = str(err.value).splitlines()
+    assert lines == [
+        "--require nope:class:x: unknown cadre 'nope': not in cadres.csv",
+        "--require nope:class:x: unknown class 'x': not in classes.csv",
+        f"--require {cid}:room:{klass_id}: unknown kind 'room' (use class, dorm, society or "
+        "branch; 班级, 宿舍, 社团 or 党支部)",
+        "--forbid just-one-part: write CADRE:KIND:TARGET, e.g. --forbid 044156:class:2026C0101 "
+        "(kind: class, dorm, society or branch)",
+    ]
+    result = run("plan", "--data", cycle.first.data, "--require", "nope:class:x", "--out", "x")
+    assert result.exit_code == 2 and "--require nope:class:x" in result.stderr
+
+
+def test_command_line_pins_hold_and_are_recorded(cycle: Cycle, tmp_path: Path) -> None:
+    """C01's plan again, with one cadre moved by --require and one contact dropped by
+    --forbid: the plan obeys both and planner check re-checks them from plan.json."""
+    sem = cycle.second
+    data = data_of(sem.data)
+    before = pd.read_csv(sem.colleges["C01"] / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    kept = before[before["kept"] == "True"]
+    forbid = kept.iloc[0]
+    mover = kept[kept["kind"] == "dorm"].iloc[0]
+    free = set(data.classes.loc[data.classes["college"] == "C01", "id"]) - set(before["target_id"])
+    central = {t for _, _, t in triples(sem.central)}
+    target = sorted(free - central)[0] if free - central else None
+    if target is None:  # every class held: pin the mover to another cadre's class instead
+        target = before.loc[before["kind"] == "class", "target_id"].iloc[0]
+    require = f"{mover['cadre_id']}:class:{target}"
+    forbidden = f"{forbid['cadre_id']}:{forbid['kind']}:{forbid['target_id']}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(plot, "write_heatmaps", lambda plan, targets, folder: [])
+        out = tmp_path / "c01"
+        ok(
+            "plan", "--data", sem.data, "--scope", "college=C01", "--held", sem.central,
+            "--previous", cycle.first.merged, "--require", require, "--forbid", forbidden,
+            "--out", out, "--deterministic", "--quiet",
+        )  # fmt: skip
+    now = triples(out)
+    assert (mover["cadre_id"], "class", target) in now
+    assert (forbid["cadre_id"], forbid["kind"], forbid["target_id"]) not in now
+    doc = plan_json(out)
+    assert doc[PINS_KEY] == [
+        [mover["cadre_id"], "class", target, "require"],
+        [forbid["cadre_id"], forbid["kind"], forbid["target_id"], "forbid"],
+    ]
+    assert ok("check", "--data", sem.data, out).exit_code == 0
+    changes = pd.read_csv(out / "changes.csv", dtype=str, encoding="utf-8-sig")
+    row = changes[(changes["cadre_id"] == forbid["cadre_id"]) & (changes["status"] == "ended")]
+    assert row["reason"].tolist() == ["forbidden by a pin"]
+    # The checker holds the plan to the recorded pins: drop the required pair and it fails.
+    a = pd.read_csv(out / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    a = a[~((a["cadre_id"] == mover["cadre_id"]) & (a["target_id"] == target))]
+    a.to_csv(out / "assignments.csv", index=False, encoding="utf-8-sig")
+    report = check_plan_dir(data, out)
+    assert any("H6 pins: required pin" in v for v in report.violations)
+
+
+def test_contradicting_command_line_pins_exit_3(cycle: Cycle, tmp_path: Path) -> None:
+    data = data_of(cycle.first.data)
+    c = data.cadres[(data.cadres["unit"] == "C01") & data.cadres["available"]].iloc[0]
+    k = data.classes[data.classes["college"] == "C01"].iloc[0]
+    pin = f"{c['id']}:class:{k['id']}"
+    result = run(
+        "plan", "--data", cycle.first.data, "--scope", "college=C01", "--require", pin,
+        "--forbid", pin, "--out", tmp_path / "x", "--quiet",
+    )  # fmt: skip
+    assert result.exit_code == 3, result.stderr
+    assert "H6 pins" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Small cases: fixed contacts across scopes, reasons for ended contacts
+
+
+def test_central_plan_keeps_off_a_target_a_college_cadre_keeps() -> None:
+    """Last semester the school leader held a class that graduated and professor P1 held K1.
+    Without the reservation the leader may take K1 (K1 and K2 are alike); with it the
+    leader takes K2 and P1 keeps K1."""
+    ds = make_dataset(
+        cadres=[cadre("L1", "school_leader"), cadre("P1", "professor", "C1")],
+        classes=[klass("K1", "C1"), klass("K2", "C1")],
+        previous=[("L1", "class", "K0"), ("P1", "class", "K1")],
+    )
+    central = scn(scope="central")
+    inputs = plan_inputs(ds, central)
+    assert inputs.held == frozenset({("class", "K1")})
+    plan = solve_and_check(ds, central, held=inputs.held)
+    assert set(plan.assignments["target_id"]) == {"K2"}
+    college = scn(scope="college=C1")
+    held = frozenset({("class", "K2")})
+    plan = solve_and_check(ds, college, held=held)
+    assert plan.assignments[["cadre_id", "target_id", "kept"]].values.tolist() == [
+        ["P1", "K1", True]
+    ]
+    # Nothing is reserved when the scenario does not keep contacts, or for an ineligible pair.
+    assert reserved_for_colleges(ds, scn(continuity="off")) == frozenset()
+    moved = make_dataset(
+        cadres=[cadre("L1", "school_leader"), cadre("P1", "professor", "C1", campus="B")],
+        classes=[klass("K1", "C1"), klass("K2", "C1")],
+        previous=[("P1", "class", "K1")],
+    )
+    assert reserved_for_colleges(moved, scn(campus="hard")) == frozenset()
+
+
+def test_changes_give_rule_change_and_coverage_gain_reasons() -> None:
+    ds = make_dataset(
+        cadres=[cadre("P1", "professor", "C1"), cadre("P2", "professor", "C1", campus="B")],
+        classes=[klass("K1", "C1", campus="B"), klass("K2", "C1")],
+        previous=[("P1", "class", "K1")],
+    )
+    plan = solve_and_check(ds, scn(campus="hard"))
+    ended = plan.changes[plan.changes["status"] == "ended"]
+    assert ended["reason"].tolist() == [
+        "rule change: same campus (hard): the cadre is on A, the class on B"
+    ]
+    # Keeping P1 at K1 would leave K2 without a cadre (P2 may not hold it): P1 moves.
+    ds = make_dataset(
+        cadres=[cadre("P1", "professor", "C1"), cadre("P2", "professor", "C1")],
+        classes=[klass("K1", "C1"), klass("K2", "C1")],
+        dorms=[dorm("D1", "C1")],
+        previous=[("P1", "class", "K1")],
+        pins=[("P2", "class", "K2", "forbid")],
+    )
+    plan = solve_and_check(ds, Scenario())
+    ended = plan.changes[plan.changes["status"] == "ended"]
+    assert ended["reason"].str.startswith("coverage gain").tolist() == [True]
+    assert set(plan.changes["status"]) == {"moved", "new", "ended"}
+
+
+def test_continuity_can_be_made_hard() -> None:
+    """With ``continuity: hard`` every contact the rules allow is kept even at a cost in
+    coverage, and the checker holds the plan to it."""
+    ds = make_dataset(
+        cadres=[cadre("P1", "professor", "C1"), cadre("P2", "professor", "C1")],
+        classes=[klass("K1", "C1"), klass("K2", "C1")],
+        dorms=[dorm("D1", "C1")],
+        previous=[("P1", "class", "K1")],
+        pins=[("P2", "class", "K2", "forbid")],
+    )
+    plan = make_plan(ds, scn(continuity="hard"), deterministic=True)
+    soft = make_plan(ds, scn(continuity="soft"), deterministic=True)
+    assert plan.terms["continuity"].value == 1 > soft.terms["continuity"].value
+    assert plan.terms["coverage"].value == 1 < soft.terms["coverage"].value
+    assert check_plan(ds, scn(continuity="hard"), plan).ok
+    assert not check_plan(ds, scn(continuity="hard"), soft).ok
+
+
+def test_the_checker_keeps_a_central_plan_off_the_targets_left_to_colleges() -> None:
+    ds = make_dataset(
+        cadres=[cadre("L1", "school_leader"), cadre("P1", "professor", "C1")],
+        classes=[klass("K1", "C1"), klass("K2", "C1")],
+        previous=[("P1", "class", "K1")],
+    )
+    plan = pd.DataFrame({"cadre_id": ["L1"], "kind": ["class"], "target_id": ["K1"]})
+    held = frozenset({("class", "K1")})
+    report = check_assignments(ds, scn(scope="central"), plan, held=held)
+    assert report.violations == [
+        "scope central: class K1 is left to its college (a college cadre keeps last "
+        "semester's contact)"
+    ]
+    assert check_assignments(ds, scn(scope="central"), plan).ok
+    assert check_assignments(ds, scn(), plan.assign(cadre_id="P1"), held=held).violations == [
+        "H1 duties: cadre L1 (school_leader) holds 0 targets; a school_leader holds exactly 1"
+    ]
