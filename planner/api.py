@@ -1,0 +1,446 @@
+"""The Python API for notebooks and scripts: load, change, solve, read back, compare, plot.
+
+The command line and the notebooks in ``notebooks/`` use the same functions::
+
+    from planner import api
+
+    data = api.load_data()                            # the shipped demo data (data/demo)
+    plan = api.solve(data, "default")                 # a checked Plan
+    plan.kpis()                                       # coverage, kept, cross-campus, ...
+    plan.assignments, plan.uncovered, plan.coverage   # pandas DataFrames
+    api.plot_coverage(plan)                           # a matplotlib Figure (ax=None)
+    api.write_plan(plan, api.out_dir("try"), data)    # the plan folder, as `planner plan`
+
+    hard = api.solve(data, "default", campus="hard")  # change a rule for one solve
+    table = api.sweep(data, api.vary("weights.campus", [0, 1000, 3000],
+                                     base=api.load_scenario(priorities="weighted")))
+    api.plot_tradeoff(table, "cross_campus", "kept_from_previous")
+
+Scenario changes
+    A plain key replaces that top-level scenario key (``campus="hard"``,
+    ``school_leader_spread=2``). A dotted key, or the same with double underscores so that it
+    can be a Python keyword, sets one nested value and keeps its siblings:
+    ``{"kinds.class.coverage": "hard"}`` or ``kinds__class__coverage="hard"``. The keys are
+    those of ``scenarios/README.md``; a wrong key or value raises
+    :class:`~planner.errors.UsageError` naming its path.
+
+Paths
+    The demo data and the shipped scenarios are found next to the package (not in the working
+    folder: notebooks run from ``notebooks/``). :func:`out_dir` is where notebooks write plan
+    folders: ``out/`` of the project, or the folder named by the ``PLANNER_OUT`` environment
+    variable.
+
+Errors are :class:`~planner.errors.PlannerError` subclasses with messages in plain words
+(bad input, hard rules that cannot all hold, no plan in time). Every plan :func:`solve`
+returns has passed the independent checker (:mod:`planner.check`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from planner.capacity import college_capacity
+from planner.check import CheckReport, check_assignments
+from planner.compare import (
+    KPI_COLUMNS,
+    KPI_LABELS,
+    Failure,
+    change_scenario,
+    compare,
+    coverage_table,
+    format_kpis,
+    plot_compare,
+    plot_tradeoff,
+    sweep,
+    sweep_plans,
+    vary,
+    write_comparison,
+)
+from planner.compare import assert_checked as _assert_checked
+from planner.dataset import Dataset
+from planner.errors import InputError, Problem, UsageError
+from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan, TermValue
+from planner.readers import read_dataset
+from planner.scenario import TERM_LABELS, TERM_SENSE, Scenario
+from planner.scenario import load_scenario as _load_scenario_file
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "DEMO_DATA",
+    "KPI_COLUMNS",
+    "KPI_LABELS",
+    "PROJECT_ROOT",
+    "SCENARIOS",
+    "SCENARIO_DIR",
+    "Failure",
+    "Plan",
+    "Scenario",
+    "change_scenario",
+    "check_plan",
+    "college_capacity",
+    "compare",
+    "coverage_table",
+    "format_kpis",
+    "load_data",
+    "load_scenario",
+    "out_dir",
+    "plot_campus_coverage",
+    "plot_compare",
+    "plot_coverage",
+    "plot_dorm_coverage",
+    "plot_tradeoff",
+    "read_plan",
+    "solve",
+    "sweep",
+    "sweep_plans",
+    "vary",
+    "write_comparison",
+    "write_plan",
+]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The project folder holding the package, ``data/`` and ``scenarios/``."""
+
+DEMO_DATA = PROJECT_ROOT / "data" / "demo"
+"""The shipped demo data set (6 colleges on 2 campuses, 400 cadres)."""
+
+SCENARIO_DIR = PROJECT_ROOT / "scenarios"
+"""The shipped scenarios."""
+
+SCENARIOS: tuple[str, ...] = ("default", "strict-campus", "full-engagement")
+"""Names :func:`load_scenario` accepts besides a path (files ``scenarios/NAME.yaml``)."""
+
+OUT_ENV = "PLANNER_OUT"
+"""Environment variable naming the folder :func:`out_dir` puts plan folders in."""
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_data(path: str | Path | None = None) -> Dataset:
+    """Read and validate a data set: a folder of tables or one ``.xlsx`` workbook.
+
+    Without ``path``, the shipped demo data (:data:`DEMO_DATA`), wherever the notebook runs.
+    Raises :class:`~planner.errors.InputError` listing every problem (file, row, column).
+    """
+    if path is None:
+        if not DEMO_DATA.is_dir():
+            raise UsageError(
+                f"the demo data is not at {DEMO_DATA}; write it with "
+                "`planner generate --preset demo --out data/demo`, or give the path of your data"
+            )
+        path = DEMO_DATA
+    return read_dataset(Path(path))
+
+
+def load_scenario(name_or_path: str | Path | Scenario = "default", /, **changes: Any) -> Scenario:
+    """A scenario by shipped name (:data:`SCENARIOS`) or YAML path, with ``changes`` applied.
+
+    ``load_scenario()`` is the default policy; ``load_scenario("strict-campus")`` a shipped
+    one; ``load_scenario("my.yaml", campus="hard")`` a file with one rule changed (see the
+    module docstring for ``changes``). A :class:`Scenario` is accepted too and copied with the
+    changes. Raises :class:`~planner.errors.UsageError` for an unknown name, a missing file or
+    an invalid key or value.
+    """
+    if isinstance(name_or_path, Scenario):
+        scenario = name_or_path
+    else:
+        text = str(name_or_path)
+        if text in SCENARIOS:
+            path = SCENARIO_DIR / f"{text}.yaml"
+        elif text.endswith((".yaml", ".yml")) or os.sep in text or "/" in text:
+            path = Path(text)
+        else:
+            raise UsageError(
+                f"unknown scenario '{text}': give one of {', '.join(SCENARIOS)} or the path of "
+                "a .yaml file"
+            )
+        scenario = _load_scenario_file(path)
+    return change_scenario(scenario, changes) if changes else scenario
+
+
+def out_dir(name: str) -> Path:
+    """Where a notebook writes the plan folder ``name``: ``out/NAME`` of the project, or
+    ``$PLANNER_OUT/NAME`` when that environment variable is set."""
+    base = os.environ.get(OUT_ENV)
+    return (Path(base) if base else PROJECT_ROOT / "out") / name
+
+
+# --------------------------------------------------------------------------------------------
+# Solving, checking, writing
+
+
+def solve(
+    data: Dataset | str | Path,
+    scenario: Scenario | str | Path = "default",
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    deterministic: bool = False,
+    progress: bool = False,
+    held: frozenset[tuple[str, str]] = frozenset(),
+    **changes: Any,
+) -> Plan:
+    """Plan ``data`` under ``scenario`` (with ``changes``) and check the plan.
+
+    ``data`` is a :class:`Dataset` or its path; ``scenario`` a :class:`Scenario`, a shipped
+    name or a YAML path; ``changes`` are scenario keys (``scope="college=C03"``,
+    ``campus="hard"``, ``kinds__class__coverage="hard"``; see the module docstring).
+    ``time_limit``, ``seed`` and ``workers`` override the scenario's solver settings;
+    ``deterministic`` gives the same plan for the same input; ``progress`` prints the solver's
+    progress on stderr; ``held`` lists ``(kind, target_id)`` an approved central plan holds
+    (left out of a college scope).
+
+    Raises :class:`~planner.errors.InfeasibleError` (with what to change) when the hard rules
+    cannot all hold and :class:`~planner.errors.NoPlanInTimeError` when no plan was found in
+    time. The returned plan has passed the independent checker.
+    """
+    from planner.planning import make_plan
+    from planner.solve import stderr_progress
+
+    dataset = data if isinstance(data, Dataset) else load_data(data)
+    applied = load_scenario(scenario, **changes)
+    plan = make_plan(
+        dataset,
+        applied,
+        held=frozenset(held),
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        deterministic=deterministic,
+        progress=stderr_progress if progress else None,
+    )
+    _assert_checked(dataset, applied, plan)
+    return plan
+
+
+def check_plan(plan: Plan, data: Dataset) -> CheckReport:
+    """Re-check ``plan`` against ``data`` with the independent checker.
+
+    The scenario, the scope and the held targets are the plan's own; the report's ``ok`` is
+    true when every hard rule holds and every term the plan claims is recomputed exactly.
+    """
+    from planner.scenario import scenario_from_dict
+
+    scenario = scenario_from_dict(plan.scenario, source="plan scenario")
+    return check_assignments(
+        data,
+        scenario,
+        plan.assignments,
+        held=frozenset((str(kind), str(target)) for kind, target in plan.held),
+        claimed_terms={name: term.value for name, term in plan.terms.items()},
+    )
+
+
+def write_plan(plan: Plan, out: str | Path, data: Dataset | None = None) -> list[Path]:
+    """Write the plan folder ``out`` as ``planner plan`` does; return the files written.
+
+    With ``data`` the campus and dorm heatmaps are written too. A previous plan in ``out`` is
+    replaced; an approved plan, or a folder holding other files, is never touched
+    (:class:`~planner.errors.OutputError`).
+    """
+    from planner.write import write_plan as _write_plan
+
+    return _write_plan(plan, Path(out), targets=data.targets() if data is not None else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a plan folder back
+
+
+_TEXT_NULLABLE = ("cadre_college", "target_college")
+"""Assignment columns where an empty cell means "none" (central cadre, university society)."""
+
+
+def read_plan(plan_dir: str | Path) -> Plan:
+    """Read a plan folder written by ``planner plan`` or :func:`write_plan` back into a Plan.
+
+    The frames are those of the plan (ids as text, ``kept`` as bool, coverage counts as
+    integers), the figures those of ``plan.json``. Raises
+    :class:`~planner.errors.InputError` naming every missing or unreadable file.
+    """
+    folder = Path(plan_dir)
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), 0, "", "no such plan folder")])
+    if not (folder / "plan.json").is_file():
+        raise InputError(
+            [
+                Problem(
+                    str(folder),
+                    0,
+                    "",
+                    "not a plan folder (no plan.json): give a folder written by `planner plan`",
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    assignments = _read_csv(folder / "assignments.csv", ASSIGNMENT_COLUMNS[:3], problems)
+    uncovered = _read_csv(folder / "uncovered.csv", UNCOVERED_COLUMNS[:3], problems)
+    changes = _read_csv(folder / "changes.csv", CHANGE_COLUMNS[:1], problems)
+    coverage = _read_csv(folder / "coverage.csv", ["college", "college_name"], problems)
+    meta = _read_json(folder / "plan.json", problems)
+    if coverage is not None:
+        for column in ("targets", "covered"):
+            if column not in coverage.columns:
+                problems.append(
+                    Problem(str(folder / "coverage.csv"), 1, "", f"no column '{column}'")
+                )
+    if (
+        problems
+        or assignments is None
+        or uncovered is None
+        or changes is None
+        or coverage is None
+        or meta is None
+    ):
+        raise InputError(problems)
+
+    assignments = assignments.reindex(columns=ASSIGNMENT_COLUMNS, fill_value="")
+    assignments["kept"] = assignments["kept"].str.lower().isin(("true", "1", "yes"))
+    for column in _TEXT_NULLABLE:
+        values = [value if value != "" else None for value in assignments[column]]
+        assignments[column] = pd.Series(values, index=assignments.index, dtype=object)
+    coverage = coverage.reindex(
+        columns=["college", "college_name", "campus", "kind", "targets", "covered"],
+        fill_value="",
+    )
+    try:
+        coverage["targets"] = coverage["targets"].astype(int)
+        coverage["covered"] = coverage["covered"].astype(int)
+    except ValueError:
+        raise InputError(
+            [Problem(str(folder / "coverage.csv"), 0, "targets", "counts must be whole numbers")]
+        ) from None
+    return Plan(
+        status=str(meta.get("status", "")),
+        assignments=assignments,
+        uncovered=uncovered.reindex(columns=UNCOVERED_COLUMNS, fill_value=""),
+        changes=changes.reindex(columns=CHANGE_COLUMNS, fill_value=""),
+        terms=_read_terms(meta.get("terms")),
+        objective=_number(meta.get("objective")),
+        bound=_number(meta.get("bound")),
+        gap=_number(meta.get("gap")),
+        solve_seconds=_number(meta.get("solve_seconds")),
+        scenario=dict(meta.get("scenario") or {}),
+        scope=str(meta.get("scope", "")),
+        coverage=coverage,
+        capacity=list(meta.get("capacity") or []),
+        warnings=list(meta.get("warnings") or []),
+        inputs=dict(meta.get("inputs") or {}),
+        stages=list(meta.get("stages") or []),
+        held=[(str(k), str(t)) for k, t in meta.get("held") or []],
+    )
+
+
+def _read_csv(file: Path, first: list[str], problems: list[Problem]) -> pd.DataFrame | None:
+    """A plan CSV as text columns (ids stay text, formula guards removed), or ``None``."""
+    from planner.write import unneutralize
+
+    where = str(file)
+    if not file.is_file():
+        problems.append(Problem(where, 0, "", f"missing (a plan folder holds {file.name})"))
+        return None
+    try:
+        frame = pd.read_csv(
+            file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_filter=False
+        )
+    except UnicodeDecodeError:
+        problems.append(Problem(where, 0, "", "not UTF-8 text (the planner writes UTF-8 with BOM)"))
+        return None
+    except pd.errors.EmptyDataError:
+        problems.append(Problem(where, 0, "", f"empty file (expected a header {','.join(first)})"))
+        return None
+    except pd.errors.ParserError as exc:
+        problems.append(Problem(where, 0, "", f"not a readable CSV ({exc})"))
+        return None
+    header = [str(c) for c in frame.columns[: len(first)]]
+    if header != first:
+        problems.append(Problem(where, 1, "", f"the first columns must be {','.join(first)}"))
+        return None
+    return frame.apply(lambda column: column.map(unneutralize))
+
+
+def _read_json(file: Path, problems: list[Problem]) -> dict[str, Any] | None:
+    where = str(file)
+    if not file.is_file():
+        problems.append(Problem(where, 0, "", "missing (a plan folder holds plan.json)"))
+        return None
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(Problem(where, 0, "", f"not readable JSON ({exc})"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(where, 0, "", "expected a JSON object"))
+        return None
+    return data
+
+
+def _number(value: Any) -> float:
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    )
+
+
+def _read_terms(raw: Any) -> dict[str, TermValue]:
+    out: dict[str, TermValue] = {}
+    if not isinstance(raw, Mapping):
+        return out
+    for name, entry in raw.items():
+        entry = entry if isinstance(entry, Mapping) else {"value": entry}
+        bound = entry.get("bound")
+        out[str(name)] = TermValue(
+            name=str(name),
+            label=str(entry.get("label", TERM_LABELS.get(name, name))),
+            sense=int(entry.get("sense", TERM_SENSE.get(name, 1))),
+            value=int(entry.get("value", 0)),
+            bound=int(bound) if isinstance(bound, int | float) else None,
+            optimal=bool(entry.get("optimal", False)),
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Charts of one plan (each returns the figure it drew on; ``ax=None`` makes a new one)
+
+
+def plot_coverage(plan: Plan, ax: Axes | None = None, *, labels: str = "auto") -> Figure:
+    """Heatmap of coverage by college × kind (``coverage_college_kind.png``).
+
+    ``labels``: ``auto`` (Chinese names when a CJK font is installed), ``names`` or ``codes``.
+    """
+    from planner.plot import plot_college_kind
+
+    return plot_college_kind(plan.coverage, ax=ax, labels=labels)
+
+
+def plot_campus_coverage(
+    plan: Plan, data: Dataset, ax: Axes | None = None, *, labels: str = "auto"
+) -> Figure:
+    """Heatmap of coverage by campus × kind (``coverage_campus_kind.png``)."""
+    from planner.plot import campus_kind_coverage, plot_campus_kind
+
+    table = campus_kind_coverage(plan.assignments, data.targets(), plan.uncovered)
+    return plot_campus_kind(table, ax=ax, labels=labels)
+
+
+def plot_dorm_coverage(
+    plan: Plan, data: Dataset, ax: Axes | None = None, *, labels: str = "auto"
+) -> Figure:
+    """Heatmap of dorm rooms holding a cadre by campus × entry year."""
+    from planner.plot import dorm_campus_grade_coverage, plot_dorm_campus_grade
+
+    table = dorm_campus_grade_coverage(plan.assignments, data.targets())
+    return plot_dorm_campus_grade(table, ax=ax, labels=labels)
