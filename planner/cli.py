@@ -52,6 +52,10 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             _echo_err("Interrupted; nothing was written.")
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (e.g. `planner validate | head`): nothing to report.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except Exception as exc:  # a traceback is a bug: say so plainly
             if os.environ.get("PLANNER_DEBUG"):
                 raise

@@ -167,6 +167,15 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
         if r == "forbid"
     }
     cadre_rows = ds.cadres.set_index("id")
+    # Pairs every single-pair rule still allows (the model's keep candidates).
+    may_continue = set(
+        zip(
+            p.cadres["id"].to_numpy()[p.keeps["cadre"].to_numpy(int)],
+            p.keeps["kind"],
+            p.targets["id"].to_numpy()[p.keeps["target"].to_numpy(int)],
+            strict=True,
+        )
+    )
     rows = []
     for r in prev.to_dict("records"):
         key = (r["cadre"], r["kind"], r["target"])
@@ -202,6 +211,9 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
             why = "forbidden by a pin"
         elif p.scenario.continuity == "off":
             why = "the scenario does not keep last semester's contacts"
+        elif key in may_continue:
+            now_words = ", ".join(f"{k} {i}" for k, i in holding.get(r["cadre"], [])) or "nothing"
+            why = f"coverage gain: moved so that more targets hold a cadre (now holds {now_words})"
         else:
             c = cadre_rows.loc[r["cadre"]]
             t = targets.loc[(r["kind"], r["target"])]

@@ -55,6 +55,7 @@ SUMMARY_SHEETS = (SHEET_ALL, SHEET_UNCOVERED, SHEET_CHANGES, SHEET_COVERAGE, SHE
 STATUS_LABELS_ZH: dict[str, str] = {
     "OPTIMAL": "最优（每一优先级均已证明最优）",
     "FEASIBLE": "可行（时间或差距限制使某一优先级未证明最优）",
+    "MERGED": "合并（学生处方案与各学院方案合并而成）",
 }
 CHANGE_LABELS_ZH: dict[str, str] = {
     "kept": "保持",
