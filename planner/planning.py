@@ -63,15 +63,23 @@ def describe(problem: Problem, solution: Solution, pairs: pd.DataFrame) -> Plan:
     )
     changes = _changes(problem, assignments)
     terms = _terms(problem, assignments, solution)
+    # The weighted objective from the plan itself, so it is right even when a time limit
+    # stopped the solver before a stage reported one.
+    objective = float(
+        sum(TERM_SENSE[t] * problem.scenario.weight(t) * terms[t].value for t in _counted(problem))
+    )
+    bound = solution.bound if solution.stages else objective
+    if solution.status == "OPTIMAL":
+        bound = objective
     return Plan(
         status=solution.status,
         assignments=assignments,
         uncovered=uncovered,
         changes=changes,
         terms=terms,
-        objective=solution.objective,
-        bound=solution.bound,
-        gap=solution.gap,
+        objective=objective,
+        bound=bound,
+        gap=_gap(objective, bound) if solution.status != "OPTIMAL" else 0.0,
         solve_seconds=solution.seconds,
         scenario=problem.scenario.as_dict(),
         scope=problem.scope,
@@ -296,6 +304,25 @@ def _answers_for(problem: Problem) -> np.ndarray:
     at_mine = keys.isin(set(zip(targets["kind"], targets["id"], strict=True)))
     gone = ~prev["cadre"].isin(roster["id"])
     return (mine | (gone & at_mine)).to_numpy(bool)
+
+
+def _counted(problem: Problem) -> list[str]:
+    """The terms the scenario counts in its objective."""
+    s = problem.scenario
+    counted = {
+        "coverage": any(r.coverage != "off" and r.weight > 0 for r in s.kinds.values()),
+        "continuity": s.continuity == "soft",
+        "campus": s.campus == "soft",
+        "dorm_gender": s.dorm_gender == "soft",
+        "dorm_priority": True,
+        "central_spread": bool(problem.cadres["central"].any()),
+    }
+    return [t for t in TERMS if counted[t]]
+
+
+def _gap(objective: float, bound: float) -> float:
+    """Relative gap between a (maximised) objective and its bound."""
+    return abs(bound - objective) / max(abs(bound), abs(objective), 1.0)
 
 
 def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
