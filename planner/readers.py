@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import io
 import re
@@ -61,6 +62,9 @@ GRADE_RANGE = (1990, 2100)
 SHORT_LIST = 6
 """A set of known ids up to this size is listed in full in a message; a longer one as first…last."""
 
+CELL_LIMIT = 32_767
+"""Most characters an Excel cell holds; a longer cell cannot be written back to a workbook."""
+
 SAVE_AS_CSV_UTF8 = 'in Excel choose File > Save As and pick "CSV UTF-8 (Comma delimited)"'
 """How to save a table in an encoding the planner reads, told whenever one is not."""
 
@@ -72,6 +76,11 @@ _OTHER_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".et", ".ods", ".numbers"
 _INVISIBLE = "\u200b\ufeff"
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 _ZERO_PAD_FORMAT = re.compile(r"0+")
+_UNCLOSED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+"""pandas' message for a quoted cell that never ends (its row counts from 0)."""
+_CSV_FIELD_LIMIT = 2**31 - 1
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Control characters an .xlsx cannot hold (XML 1.0); tab and line breaks are fine."""
 
 _ROLE_WORDS = {text: role.value for text, role in ROLE_ALIASES.items()}
 _KIND_WORDS = {text: kind.value for text, kind in KIND_ALIASES.items()}
@@ -369,14 +378,40 @@ def _csv_grid(data: bytes, display: str, report: _Report) -> pd.DataFrame | None
     except pd.errors.EmptyDataError:
         report.problem(display, 0, "", "the file has no header row: it holds no text at all")
         return None
-    except pd.errors.ParserError:
+    except pd.errors.ParserError as exc:
+        unclosed = _UNCLOSED_QUOTE.search(str(exc))
+        if unclosed:
+            report.problem(
+                display,
+                int(unclosed[1]) + 1,
+                "",
+                'a double quote (") opens a cell here that is never closed, so the rest of the '
+                "file would read as one cell: remove the quote or close it",
+            )
+            return None
         # Rows of unequal length: the csv module copes, and the width check locates them.
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = _csv_rows(text, display, report)
+        if rows is None:
+            return None
         width = max((len(r) for r in rows), default=0)
         grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
     grid.index = grid.index + 1
     grid.columns = pd.RangeIndex(grid.shape[1])
     return grid.fillna("")
+
+
+def _csv_rows(text: str, display: str, report: _Report) -> list[list[str]] | None:
+    """The rows of a CSV text by the csv module (which accepts rows of unequal length)."""
+    # The csv module refuses cells over 128 KiB by default; a huge cell is the user's data.
+    limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:  # not expected after pandas read the file; never a traceback
+        report.problem(display, reader.line_num, "", f"the file cannot be read as CSV: {exc}")
+        return None
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _decode(data: bytes, display: str, report: _Report) -> str | None:
@@ -533,6 +568,7 @@ def _sheet_from_grid(
     by_header = _header_lookup(table)
     headers: dict[str, str] = {}
     keep: dict[int, str] = {}
+    unknown: list[str] = []
     for j, text in enumerate(header):
         if not text:
             if filled_data[:, j].any() and not (strict_width and j > last):
@@ -543,6 +579,7 @@ def _sheet_from_grid(
             continue
         name = by_header.get(text) or by_header.get(text.lower())
         if name is None:
+            unknown.append(text)
             report.warnings.append(
                 f"{display}: column '{text}' is not part of the contract and is ignored"
             )
@@ -565,10 +602,21 @@ def _sheet_from_grid(
                 display,
                 header_row,
                 column.name,
-                f"missing required column '{column.name}' ({column.alias})",
+                f"missing required column '{column.name}' ({column.alias})"
+                + _looks_like(column, unknown),
             )
     cells = data.iloc[:, list(keep)].set_axis(list(keep.values()), axis="columns")
     return _Sheet(table, display, cells, headers, source)
+
+
+def _looks_like(column: Column, unknown: list[str]) -> str:
+    """A hint naming an unknown header that is probably ``column`` misspelt, or nothing."""
+    lowered = {text.lower(): text for text in unknown}
+    close = difflib.get_close_matches(column.name, list(lowered), n=1, cutoff=0.7)
+    close = close or difflib.get_close_matches(column.alias, list(lowered), n=1, cutoff=0.7)
+    if not close:
+        return ""
+    return f"; the column '{lowered[close[0]]}' looks like it: rename it to '{column.name}'"
 
 
 def _header_lookup(table: Table) -> dict[str, str]:
@@ -588,7 +636,11 @@ def _check_cells(sheet: _Sheet, report: _Report) -> dict[str, pd.Series]:
         if column.name not in sheet.cells:
             continue
         values = sheet.cells[column.name]
-        blank = values == ""
+        unusable = _unusable_cells(sheet, column.name, report)
+        if unusable.any():  # checked no further: one message per cell is enough
+            values = values.where(~unusable, "")
+            sheet.cells[column.name] = values
+        blank = (values == "") & ~unusable
         if column.required:
             report.cells(
                 sheet,
@@ -597,9 +649,41 @@ def _check_cells(sheet: _Sheet, report: _Report) -> dict[str, pd.Series]:
                 lambda _: "this cell is empty, but every row needs a value here",
             )
         value, bad, message = _convert(column, values)
-        report.cells(sheet, column.name, bad & ~blank, message)
+        report.cells(sheet, column.name, bad & ~blank & ~unusable, message)
         converted[column.name] = value
     return converted
+
+
+def _unusable_cells(sheet: _Sheet, column: str, report: _Report) -> pd.Series:
+    """Cells no spreadsheet can hold (too long, or a control character), each reported."""
+    values = sheet.cells[column]
+    texts = values.tolist()
+    unusable = pd.Series(False, index=values.index)
+    # Fast paths: one pass in C over the whole column; most columns have neither problem.
+    if max(map(len, texts), default=0) > CELL_LIMIT:
+        unusable = values.str.len() > CELL_LIMIT
+        report.cells(sheet, column, unusable, _too_long_message)
+    if _CONTROL.search("\n".join(texts)):
+        control = ~unusable & values.str.contains(_CONTROL, regex=True)
+        report.cells(sheet, column, control, _control_message)
+        unusable = unusable | control
+    return unusable
+
+
+def _control_message(value: str) -> str:
+    found = _CONTROL.search(value)
+    code = f"U+{ord(found[0]):04X}" if found else "?"
+    return (
+        f"this cell holds an invisible control character ({code}) that a spreadsheet cannot "
+        "hold: retype the cell"
+    )
+
+
+def _too_long_message(value: str) -> str:
+    return (
+        f"this cell holds {len(value):,} characters, more than a spreadsheet cell can hold "
+        f"({CELL_LIMIT:,}): shorten it"
+    )
 
 
 def _convert(

@@ -102,21 +102,36 @@ def _run(
     model: cp_model.CpModel,
     callback: cp_model.CpSolverSolutionCallback | None,
 ) -> Any:
-    """Solve in a worker thread; Ctrl-C stops the search and is re-raised here."""
+    """Solve in a worker thread; Ctrl-C stops the search and is re-raised here.
+
+    The wait is on an event, not on ``Thread.join``: a join interrupted by Ctrl-C can mark the
+    thread finished while CP-SAT still runs (CPython 3.11), and the process then aborts at exit
+    ("terminate called without an active exception"). A second Ctrl-C while the search stops
+    is absorbed: the solver must return before the interpreter may exit.
+    """
     result: dict[str, Any] = {}
+    done = threading.Event()
 
     def work() -> None:
-        result["status"] = solver.solve(model, callback)
+        try:
+            result["status"] = solver.solve(model, callback)
+        except BaseException as exc:  # re-raised in the calling thread
+            result["error"] = exc
+        finally:
+            done.set()
 
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():
-            thread.join(0.05)
-    except KeyboardInterrupt:
-        solver.stop_search()
-        thread.join()
-        raise
+    threading.Thread(target=work, daemon=True).start()
+    interrupted = False
+    while not done.is_set():
+        try:
+            done.wait(0.05)
+        except KeyboardInterrupt:
+            interrupted = True
+            solver.stop_search()
+    if interrupted:
+        raise KeyboardInterrupt
+    if "error" in result:
+        raise result["error"]
     return result["status"]
 
 
@@ -218,7 +233,7 @@ def solve(
     bounds_valid = True  # a flow bound holds while every earlier stage reached its flow value
     for label, objective in plans:
         remaining = budget - (time.perf_counter() - started)
-        if remaining <= 0.05 and values is not None:
+        if remaining <= 0.05 and feasible:  # a hint that breaks a hard rule is no plan
             proven = False
             break
         params.max_time_in_seconds = max(remaining, 0.05)

@@ -1,10 +1,12 @@
 """Writing a plan folder (data contract section 3), all or nothing.
 
 :func:`write_plan` builds every file in a hidden temporary folder next to the destination
-(``.NAME.XXXXXXXX``) and renames it into place only when everything is written, so a reader
+(``.NAME.PID.XXXXXXXX``) and renames it into place only when everything is written, so a reader
 never sees half a plan and a failure (full disk, read-only folder, a bug) leaves nothing
-behind. A previous plan in the destination is replaced; an approved plan (``approval.json``)
-and folders holding anything the planner did not write are never touched.
+behind. A run killed outright (SIGKILL, power cut) may leave its hidden folder; the next write
+of the same plan folder removes it. A previous plan in the destination is replaced; an
+approved plan (``approval.json``) and folders holding anything the planner did not write are
+never touched.
 
 Files: ``assignments.csv``, ``uncovered.csv``, ``changes.csv``, ``coverage.csv`` (UTF-8 with
 BOM, so Excel opens Chinese text correctly), ``assignments.xlsx`` (see
@@ -28,6 +30,7 @@ import platform
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
@@ -65,6 +68,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP)."""
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+
+STALE_SECONDS = 3600.0
+"""A hidden folder of a plan write that is older than this was left by a run that was killed."""
+
+_LEFTOVER = re.compile(r"(old\.)?(\d+)\.[0-9a-f]{8}")
+"""The end of a hidden folder's name ``.NAME.[old.]PID.HEX`` (see :func:`_clear_leftovers`)."""
 
 _LOCK_FILE = re.compile(r"^(~\$.+|\.~lock\..+#)$")
 """Lock files Excel (``~$book.xlsx``) and LibreOffice (``.~lock.book.xlsx#``) keep."""
@@ -123,6 +132,7 @@ def write_plan(
     out = Path(out)
     if out.is_symlink():
         out = out.resolve()
+    _clear_leftovers(out)
     check_destination(out)
     parent = out.parent
     created_parents: list[Path] = []
@@ -225,7 +235,8 @@ def write_csv(frame: pd.DataFrame, path: Path, first: list[str]) -> None:
     for column in table.columns:
         if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
             table[column] = table[column].map(neutralize)
-    table.to_csv(path, index=False, encoding="utf-8-sig")
+    # CRLF (RFC 4180, as Excel writes): the csv module then quotes a bare CR inside a cell too.
+    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
 def plan_document(
@@ -376,9 +387,9 @@ def _make_parents(folder: Path) -> list[Path]:
 
 
 def _make_temp_dir(parent: Path, name: str) -> Path:
-    """A new empty hidden folder ``.NAME.XXXXXXXX`` in ``parent`` (mode from the umask)."""
+    """A new empty hidden folder ``.NAME.PID.XXXXXXXX`` in ``parent`` (mode from the umask)."""
     for _ in range(100):
-        candidate = parent / f".{name}.{secrets.token_hex(4)}"
+        candidate = parent / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
         try:
             candidate.mkdir()
         except FileExistsError:
@@ -392,7 +403,7 @@ def _move_into_place(temp: Path, out: Path) -> None:
     if not os.path.lexists(out):
         os.rename(temp, out)
         return
-    aside = out.parent / f".{out.name}.old.{secrets.token_hex(4)}"
+    aside = out.parent / f".{out.name}.old.{os.getpid()}.{secrets.token_hex(4)}"
     os.rename(out, aside)
     try:
         os.rename(temp, out)
@@ -400,6 +411,55 @@ def _move_into_place(temp: Path, out: Path) -> None:
         os.rename(aside, out)  # put the previous plan back
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def _clear_leftovers(out: Path) -> None:
+    """Remove the hidden folders a killed run left next to ``out``.
+
+    A run killed while writing (power cut, SIGKILL) leaves ``.NAME.PID.HEX`` (a plan being
+    written) or ``.NAME.old.PID.HEX`` (the previous plan set aside). Such a folder is abandoned
+    when its process has ended (POSIX) or it is older than :data:`STALE_SECONDS`; a folder of a
+    run still writing is left alone. If the run was killed between setting the previous plan
+    aside and moving the new one in, the previous plan (whole: it has its ``plan.json``) is
+    put back instead of deleted.
+    """
+    prefix = f".{out.name}."
+    try:
+        entries = sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix))
+    except OSError:
+        return
+    for entry in entries:
+        match = _LEFTOVER.fullmatch(entry.name[len(prefix) :])
+        if match is None or entry.is_symlink() or not entry.is_dir():
+            continue
+        if not _abandoned(entry, int(match[2])):
+            continue
+        if match[1] and not os.path.lexists(out) and (entry / PLAN_JSON).is_file():
+            with contextlib.suppress(OSError):
+                os.rename(entry, out)
+                continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _abandoned(folder: Path, pid: int) -> bool:
+    """Whether the run that made ``folder`` has ended (see :func:`_clear_leftovers`)."""
+    if pid == os.getpid():
+        return False
+    try:
+        age = time.time() - folder.stat().st_mtime
+    except OSError:
+        return False
+    if age > STALE_SECONDS:
+        return True
+    if os.name != "posix":  # on Windows os.kill(pid, 0) would end that process
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it runs, as another user
+        return False
+    return False
 
 
 def _approval_text(path: Path) -> str:

@@ -75,7 +75,7 @@ def planner_process(*args: str, **kwargs: object) -> subprocess.Popen[str]:
     """``python -m planner ARGS`` as a separate process, from the repository root."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("PLANNER_DEBUG", None)
-    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+    return subprocess.Popen(  # type: ignore[call-overload]
         [sys.executable, "-m", "planner", *args],
         cwd=REPO,
         env=env,

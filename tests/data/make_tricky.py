@@ -136,8 +136,13 @@ def _chinese(table: str, rows: Rows) -> Rows:
     return [list(reversed(r)) for r in out]
 
 
-def _fill_sheet(sheet: Any, table: str, rows: Rows, as_numbers: bool = True) -> None:
-    """Write ``rows`` as Excel would hold them: numbers as numbers, yes/no as booleans."""
+def _fill_sheet(
+    sheet: Any, table: str, rows: Rows, as_numbers: bool = True, floats: bool = False
+) -> None:
+    """Write ``rows`` as Excel would hold them: numbers as numbers, yes/no as booleans.
+
+    With ``floats`` every number is stored as a float (``12345.0``), as some tools write them.
+    """
     numeric = _NUMERIC_COLUMNS[table] if as_numbers else set()
     english = {c.alias: c.name for c in TABLES[table].columns}
     names = [english.get(h, h) for h in rows[0]]
@@ -146,7 +151,7 @@ def _fill_sheet(sheet: Any, table: str, rows: Rows, as_numbers: bool = True) -> 
         for c, (name, value) in enumerate(zip(names, row, strict=True), start=1):
             cell = sheet.cell(row=r, column=c)
             if name in numeric and value.isdigit():
-                cell.value = int(value)
+                cell.value = float(value) if floats else int(value)
                 if value.startswith("0"):
                     cell.number_format = "0" * len(value)  # Excel shows 007, holds 7
             elif name == "size" and as_numbers:
@@ -171,6 +176,29 @@ def make_tricky() -> None:
         _write_csv(sets["fullwidth"] / f"{table}.csv", _fullwidth(rows))
         _write_csv(sets["blank_rows"] / f"{table}.csv", _with_blank_rows(rows), newline="\r\n")
         _write_csv(sets["extra_column"] / f"{table}.csv", _with_extra_column(table, rows))
+
+    # Every file of one folder in another encoding or format.
+    encodings = ["utf-8", "utf-8-sig", "gb18030", "gb18030", "utf-8-sig", "utf-8", "gb18030"]
+    for i, (table, rows) in enumerate(PLAIN.items()):
+        if i == len(encodings):
+            book = openpyxl.Workbook()
+            _fill_sheet(book.active, table, rows)
+            book.save(sets["mixed_encodings"] / f"{table}.xlsx")
+            continue
+        chinese = encodings[i] == "gb18030" and i % 2 == 0
+        name = TABLES[table].alias if chinese else table
+        _write_csv(
+            sets["mixed_encodings"] / f"{name}.csv",
+            _chinese(table, rows) if chinese else rows,
+            encodings[i],
+            "\r\n" if i % 2 else "\n",
+        )
+
+    # One .xlsx per table, every number stored as a floating-point number (2025010101.0).
+    for table, rows in PLAIN.items():
+        book = openpyxl.Workbook()
+        _fill_sheet(book.active, table, rows, floats=True)
+        book.save(sets["xlsx_floats"] / f"{table}.xlsx")
 
     # One workbook, sheets named in both languages, a notes sheet first that is not a table.
     book = openpyxl.Workbook()
@@ -206,6 +234,8 @@ _TRICKY_NAMES = (
     "fullwidth",
     "blank_rows",
     "extra_column",
+    "mixed_encodings",
+    "xlsx_floats",
 )
 
 _FULLWIDTH = str.maketrans(
@@ -325,6 +355,37 @@ def _chinese_headers(d: Path) -> None:
     _write_csv(d / "联系人.csv", rows)
 
 
+def _random_csv(d: Path) -> None:
+    """Random bytes named cadres.csv (neither UTF-8 nor GB18030)."""
+    data = random.Random(11).randbytes(800)
+    (d / "cadres.csv").write_bytes(data.replace(b"\x00", b"x"))
+
+
+def _mixed_encodings(d: Path) -> None:
+    """Each file in another encoding: two are readable (GB18030, UTF-8 with BOM), two are not
+    (UTF-16, and a byte that is neither UTF-8 nor GB18030)."""
+    for name, encoding in (("colleges.csv", "gb18030"), ("classes.csv", "utf-8-sig")):
+        (d / name).write_bytes((d / name).read_text(encoding="utf-8").encode(encoding))
+    (d / "cadres.csv").write_bytes((d / "cadres.csv").read_text(encoding="utf-8").encode("utf-16"))
+    data = (d / "dorms.csv").read_bytes()
+    (d / "dorms.csv").write_bytes(data.replace("榕园3栋".encode(), b"\xff\xfe 3"))
+
+
+def _workbook_fraction(d: Path) -> None:
+    """One workbook, numbers stored as numbers; a number of residents is 2.5."""
+    book = _tiny_book(d)
+    for table in TABLES.values():
+        sheet = book[table.alias]
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.isdigit():
+                    cell.value = int(cell.value)
+    sheet = book["宿舍"]
+    residents = [c.value for c in sheet[1]].index("人数") + 1
+    sheet.cell(row=4, column=residents).value = 2.5
+    book.save(d / "book.xlsx")
+
+
 BROKEN_SETS: dict[str, Callable[[Path], object]] = {
     "missing_table": lambda d: (d / "societies.csv").unlink(),
     "missing_column": lambda d: _write_csv(
@@ -358,6 +419,22 @@ BROKEN_SETS: dict[str, Callable[[Path], object]] = {
     "chinese_headers": _chinese_headers,
     "workbook_cell": _broken_workbook_cell,
     "workbook_missing_sheet": _broken_workbook_sheet,
+    "workbook_fraction": _workbook_fraction,
+    "random_csv": _random_csv,
+    "mixed_encodings": _mixed_encodings,
+    "missing_cadres": lambda d: (d / "cadres.csv").unlink(),
+    "header_typo": lambda d: _edit(d, "cadres.csv", "id,name,gender,", "id,name,gendre,"),
+    "empty_id": lambda d: _edit(d, "societies.csv", "S03,", ","),
+    "nbsp_in_id": lambda d: _edit(d, "classes.csv", "1班,C01,2026", "1班,C\u00a001,2026"),
+    "fullwidth_duplicate": lambda d: _edit(d, "cadres.csv", "T007,", "Ｔ００３,"),
+    "unclosed_quote": lambda d: _edit(d, "classes.csv", "CL03,计算机", 'CL03,"计算机'),
+    "formula_in_number": lambda d: _edit(d, "dorms.csv", "F,2,C02", "F,=1+1,C02"),
+    "pins_bad_kind": lambda d: _edit(d, "pins.csv", "T008,class,", "T008,教室,"),
+    "unknown_role_zh": lambda d: _edit(d, "cadres.csv", "M,professor,", "M,辅导员,"),
+    "dangling_dorm_college": lambda d: _edit(d, "dorms.csv", "F,4,C01", "F,4,C1"),
+    "dangling_branch_college": lambda d: _edit(d, "branches.csv", "C02,番禺", "C03,番禺"),
+    "previous_empty_kind": lambda d: _edit(d, "previous.csv", "T005,dorm,", "T005,,"),
+    "control_character": lambda d: _edit(d, "cadres.csv", "T005,刘洋", "T005,刘\x01洋"),
 }
 """Every broken set: the tiny set with the one change applied by the function."""
 
