@@ -1,6 +1,6 @@
 """Bad input, faults and privacy: nothing crashes, nothing is lost, nothing leaks.
 
-What the planner guarantees (``docs/guarantees.md``), each checked here end to end:
+What the planner guarantees (the README section of that name), each checked here end to end:
 
 - every table missing, empty or with a repeated id is a located problem (exit 2);
 - a huge cell, very long names and ids, ids stored as numbers in Excel survive or are located;
