@@ -389,8 +389,8 @@ PHASES = (
     ("describe the plan", "planner/planning.py", "describe"),
     ("independent check", "planner/check.py", "check_assignments"),
     ("write every output", "planner/write.py", "write_plan"),
-    ("  of which heatmaps (matplotlib)", "planner/plot/__init__.py", "write_heatmaps"),
-    ("  of which the workbook", "planner/report_xlsx.py", "write_workbook"),
+    ("  of which heatmaps (matplotlib)", "planner/plot/__init__.py", "render_heatmaps"),
+    ("  of which the workbook", "planner/report_xlsx.py", "render_workbook"),
     ("command (after imports)", "planner/cli.py", "plan"),
 )
 """Phases of ``planner plan``: label, file and function whose cumulative time is the phase."""
@@ -402,10 +402,15 @@ def profile_plan(label: str, data: Path, scope: str | None = None) -> dict[str, 
     out = WORK / "plans" / f"profile-{label}"
     if out.exists():
         shutil.rmtree(out)
-    command = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "planner", "plan"]
-    command += ["--data", str(data), "--scenario", str(SCENARIO), "--out", str(out), "--quiet"]
-    if scope:
-        command += ["--scope", scope]
+    args = ["plan", "--data", str(data), "--scenario", str(SCENARIO), "--out", str(out)]
+    args += ["--quiet", *(["--scope", scope] if scope else [])]
+    # In one process (no helper), so the profile sees the workbook and the heatmaps too; via
+    # cli() rather than main(), which ends the process before cProfile writes its file.
+    code = (
+        "import cProfile, sys; from planner.cli import cli; "
+        f"cProfile.run('cli({args!r}, standalone_mode=False)', {str(prof)!r})"
+    )
+    command = ["env", "PLANNER_HELPER=0", sys.executable, "-c", code]
     run = measure(f"profile-{label}", command)
     if run.exit_code != 0 or not prof.exists():
         return {"label": label, "seconds": run.seconds, "error": run.stderr[-500:]}

@@ -64,7 +64,7 @@ from planner.compare import (
     write_comparison,
 )
 from planner.compare import assert_checked as _assert_checked
-from planner.dataset import Dataset
+from planner.dataset import Dataset, targets_in_scope
 from planner.errors import InputError, Problem, UsageError
 from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan, TermValue
 from planner.readers import read_dataset
@@ -429,18 +429,20 @@ def plot_coverage(plan: Plan, ax: Axes | None = None, *, labels: str = "auto") -
 def plot_campus_coverage(
     plan: Plan, data: Dataset, ax: Axes | None = None, *, labels: str = "auto"
 ) -> Figure:
-    """Heatmap of coverage by campus × kind (``coverage_campus_kind.png``)."""
+    """Heatmap of coverage by campus × kind (``coverage_campus_kind.png``), in the plan's scope."""
     from planner.plot import campus_kind_coverage, plot_campus_kind
 
-    table = campus_kind_coverage(plan.assignments, data.targets(), plan.uncovered)
+    targets = targets_in_scope(data.targets(), plan.scope, plan.held)
+    table = campus_kind_coverage(plan.assignments, targets, plan.uncovered)
     return plot_campus_kind(table, ax=ax, labels=labels)
 
 
 def plot_dorm_coverage(
     plan: Plan, data: Dataset, ax: Axes | None = None, *, labels: str = "auto"
 ) -> Figure:
-    """Heatmap of dorm rooms holding a cadre by campus × entry year."""
+    """Heatmap of dorm rooms holding a cadre by campus × entry year, in the plan's scope."""
     from planner.plot import dorm_campus_grade_coverage, plot_dorm_campus_grade
 
-    table = dorm_campus_grade_coverage(plan.assignments, data.targets())
+    targets = targets_in_scope(data.targets(), plan.scope, plan.held)
+    table = dorm_campus_grade_coverage(plan.assignments, targets)
     return plot_dorm_campus_grade(table, ax=ax, labels=labels)

@@ -112,7 +112,11 @@ def college_capacity(dataset: Dataset, scenario: Scenario | None = None) -> pd.D
     frame["on_leave"] = college_cadres[~college_cadres["available"]].groupby("unit").size()
 
     ready = college_cadres[college_cadres["available"]]
-    coverable_targets = targets[targets["kind"].isin(cover) & targets["college"].notna()]
+    in_scope = targets
+    if scope.startswith("college="):  # one college: only its cadres and targets count
+        ready = ready[ready["unit"].isin(frame.index)]
+        in_scope = targets[targets["college"].isin(frame.index) | targets["college"].isna()]
+    coverable_targets = in_scope[in_scope["kind"].isin(cover) & in_scope["college"].notna()]
     frame["able"] = _able(ready, coverable_targets, scenario)
     central = cadres[cadres["central"] & cadres["available"]]
     if scope.startswith("college="):
@@ -120,7 +124,7 @@ def college_capacity(dataset: Dataset, scenario: Scenario | None = None) -> pd.D
     frame["central"] = _reachers(central, coverable_targets, scenario)
     frame["short"] = (frame["need"] - frame["able"]).clip(lower=0)
 
-    frame["holdable"] = _holdable(ready, targets, scenario)
+    frame["holdable"] = _holdable(ready, in_scope, scenario)
     total_min = ready["role"].map(lambda r: scenario.duty(r).total_range().min)
     frame["duty"] = total_min.groupby(ready["unit"]).sum()
     numeric = [*kinds, "coverable", "need", "available", "on_leave", "able", "central"]

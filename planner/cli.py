@@ -7,17 +7,21 @@ its exit code; any other exception is a bug and is reported as such, without a t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from planner.errors import InfeasibleError, InputError, PlannerError
-from planner.plan import Plan
+
+if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --help` is quick
+    from planner.helper import Helper
+    from planner.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -225,9 +229,58 @@ def plan(
     forbids: tuple[str, ...],
 ) -> None:
     """Plan who contacts which target and write the plan folder."""
+    import pandas  # noqa: F401 - loaded before the fork, so both processes share it
+
+    from planner.helper import Helper
+    from planner.render import warm_up
+
+    # Forked before the imports below: the helper imports openpyxl and matplotlib on the
+    # other core while this process reads and solves (see planner.helper).
+    helper = Helper.start(warm_up=warm_up)
+    try:
+        _plan(
+            helper,
+            data_path=data_path,
+            scenario_path=scenario_path,
+            out_dir=out_dir,
+            scope=scope,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            deterministic=deterministic,
+            quiet=quiet,
+            held_dir=held_dir,
+            previous_path=previous_path,
+            requires=requires,
+            forbids=forbids,
+        )
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def _plan(
+    helper: Helper | None,
+    *,
+    data_path: str | None,
+    scenario_path: str | None,
+    out_dir: str | None,
+    scope: str | None,
+    time_limit: float | None,
+    seed: int | None,
+    workers: int | None,
+    deterministic: bool,
+    quiet: bool,
+    held_dir: str | None,
+    previous_path: str | None,
+    requires: tuple[str, ...],
+    forbids: tuple[str, ...],
+) -> None:
+    """The work of ``planner plan``; ``helper`` makes the workbook and heatmaps if given."""
     from planner.check import check_assignments
     from planner.planning import make_plan
     from planner.readers import read_dataset
+    from planner.render import Rendering
     from planner.scenario import load_scenario
     from planner.solve import stderr_progress
     from planner.workflow import plan_inputs
@@ -262,6 +315,8 @@ def plan(
         deterministic=deterministic,
         progress=progress,
     )
+    targets = dataset.targets()
+    rendering = Rendering(result, targets, helper)  # made while the plan is checked
     report = check_assignments(
         dataset,
         scenario,
@@ -271,7 +326,9 @@ def plan(
     )
     if not report.ok:  # never write a plan that breaks a rule: this would be a bug
         raise RuntimeError("the plan failed the independent check: " + "; ".join(report.violations))
-    written = write_plan(result, out, targets=dataset.targets(), extra_json=inputs.extra_json)
+    written = write_plan(
+        result, out, targets=targets, extra_json=inputs.extra_json, rendering=rendering
+    )
     for line in _summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {len(written)} files to {out}/")
@@ -314,5 +371,21 @@ cli.add_command(_compare.compare)
 
 
 def main() -> None:
-    """Entry point of the ``planner`` console command."""
-    cli()
+    """Entry point of the ``planner`` console command.
+
+    Ends the process at once when the command is done (:func:`os._exit`, after flushing the
+    output): every file is written and closed by then, and the interpreter's own clean-up
+    of pandas, OR-Tools and the rest would add a third of a second to every command.
+    """
+    try:
+        cli()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):  # what sys.exit("text") does: the text on stderr, status 1
+        _echo_err(code)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)

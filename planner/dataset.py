@@ -22,6 +22,7 @@ Ids are ``str`` everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -29,6 +30,23 @@ import pandas as pd
 from planner.contract import CENTRAL_ROLES, KIND_TABLE, KINDS
 
 TARGET_COLUMNS = ["kind", "id", "name", "college", "campus", "gender", "grade", "size"]
+
+
+def targets_in_scope(
+    targets: pd.DataFrame, scope: str, held: Collection[tuple[str, str]] = ()
+) -> pd.DataFrame:
+    """The rows of ``targets`` (``Dataset.targets()``) in ``scope``, minus ``held``.
+
+    A college scope (``college=ID``) has its own college's targets; ``held`` is a collection
+    of ``(kind, target id)``: for a college scope, the targets of the approved central plan;
+    for the central scope, the targets left to the colleges' fixed contacts.
+    """
+    if scope.startswith("college="):
+        targets = targets[targets["college"] == scope.split("=", 1)[1]]
+    if held and scope != "university":
+        keys = pd.Series(list(zip(targets["kind"], targets["id"], strict=True)), dtype=object)
+        targets = targets[~keys.isin({(str(k), str(i)) for k, i in held}).to_numpy()]
+    return targets.reset_index(drop=True)
 
 
 @dataclass(frozen=True)

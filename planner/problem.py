@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from planner.contract import CENTRAL_ROLES, KINDS, Kind, Role
-from planner.dataset import Dataset
+from planner.dataset import Dataset, targets_in_scope
 from planner.eligibility import cross_campus, dorm_gender_mismatch, eligible
 from planner.scenario import Scenario
 
@@ -88,13 +88,7 @@ def scope_targets(
     ``held``: for a college scope, the targets of the approved central plan; for the central
     scope, the targets left to the colleges' fixed contacts (:mod:`planner.workflow`).
     """
-    targets = dataset.targets()
-    if scope.startswith("college="):
-        targets = targets[targets["college"] == scope.split("=", 1)[1]]
-    if held and scope != "university":
-        keys = pd.Series(list(zip(targets["kind"], targets["id"], strict=True)), dtype=object)
-        targets = targets[~keys.isin(held).to_numpy()]
-    return targets.reset_index(drop=True)
+    return targets_in_scope(dataset.targets(), scope, held)
 
 
 def dorm_ranks(targets: pd.DataFrame, all_dorms: pd.DataFrame, scenario: Scenario) -> np.ndarray:

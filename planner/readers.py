@@ -32,9 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from planner.contract import (
     BOOL_ALIASES,
@@ -453,8 +451,17 @@ def _decode(data: bytes, display: str, report: _Report) -> str | None:
     return None
 
 
+def _column_letter(number: int) -> str:
+    """Excel's name of column ``number`` (1 → ``A``, 27 → ``AA``)."""
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(number))
+
+
 def _open_workbook(data: bytes, display: str, report: _Report) -> Any:
     """An openpyxl read-only workbook, or None (with a located problem) if it cannot be opened."""
+    import openpyxl  # here: about 0.2 s, and most data sets are CSV files
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's style warnings mean nothing to users
@@ -573,7 +580,7 @@ def _sheet_from_grid(
         if not text:
             if filled_data[:, j].any() and not (strict_width and j > last):
                 report.warnings.append(
-                    f"{display}: column {get_column_letter(j + 1)} has values but "
+                    f"{display}: column {_column_letter(j + 1)} has values but "
                     "no header; it is ignored"
                 )
             continue

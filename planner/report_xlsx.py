@@ -152,6 +152,11 @@ HIDDEN_COLUMNS: frozenset[str] = frozenset({"cadre_college"})
 
 def write_workbook(plan: Plan, path: Path) -> None:
     """Write the plan's workbook to ``path`` (see the module docstring for its sheets)."""
+    Path(path).write_bytes(render_workbook(plan))
+
+
+def render_workbook(plan: Plan) -> bytes:
+    """The plan's workbook (see the module docstring for its sheets), as the bytes of a file."""
     book = _Book()
     assignments = _sorted_assignments(plan.assignments)
 
@@ -172,7 +177,7 @@ def write_workbook(plan: Plan, path: Path) -> None:
     orphan = (target_college.isna() & cadre_college.isna()).to_numpy()
     if orphan.any():
         book.table(college_sheet_name(SHEET_UNIVERSITY, "", used), everything.subset(orphan))
-    book.save(path)
+    return book.save()
 
 
 @dataclass(frozen=True)
@@ -239,14 +244,15 @@ class _Book:
             widths.append(column_width(col.header, list(cache)))
         return _Table([c.header for c in cols], widths, fragments)
 
-    def save(self, path: Path) -> None:
+    def save(self) -> bytes:
         """Save: openpyxl writes the workbook, then the data rows go into their sheets."""
         buffer = io.BytesIO()
         self.workbook.save(buffer)
         splices = {ws.path.lstrip("/"): rows.encode("utf-8") for ws, rows in self._rows}
+        out = io.BytesIO()
         with (
             zipfile.ZipFile(buffer) as source,
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
         ):
             for info in source.infolist():
                 data = source.read(info)
@@ -257,6 +263,7 @@ class _Book:
                 target.writestr(info, data)
         if splices:  # openpyxl named a sheet file differently than it said
             raise RuntimeError(f"workbook sheets not found: {sorted(splices)}")
+        return out.getvalue()
 
 
 _MISSING: Any = object()

@@ -41,15 +41,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner import render
 from planner.contract import KINDS
 from planner.errors import OutputError
 from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan
+from planner.render import Rendering
 
 ASSIGNMENTS_CSV = "assignments.csv"
 UNCOVERED_CSV = "uncovered.csv"
 CHANGES_CSV = "changes.csv"
 COVERAGE_CSV = "coverage.csv"
-WORKBOOK = "assignments.xlsx"
+WORKBOOK = render.WORKBOOK
 PLAN_JSON = "plan.json"
 APPROVAL_JSON = "approval.json"
 """Written by whoever approves a plan; a folder holding it is never overwritten."""
@@ -119,12 +121,15 @@ def write_plan(
     *,
     targets: pd.DataFrame | None = None,
     extra_json: dict[str, Any] | None = None,
+    rendering: Rendering | None = None,
 ) -> list[Path]:
     """Write the plan folder ``out`` atomically; return the files written (inside ``out``).
 
     ``targets`` is ``Dataset.targets()``, needed by the campus × kind and dorm heatmaps (they
     are left out when it is ``None``). ``extra_json`` is merged into ``plan.json`` (its keys
-    win). A previous plan in ``out`` is replaced.
+    win). ``rendering`` is the same plan's workbook and heatmaps already being made (see
+    :class:`Rendering`); without it they are made here. A previous plan in ``out`` is
+    replaced.
 
     Raises :class:`~planner.errors.OutputError` (and writes nothing) when ``out`` holds an
     approved plan, holds files that are not a plan's, or cannot be written.
@@ -141,7 +146,9 @@ def write_plan(
     try:
         created_parents = _make_parents(parent)
         temp = _make_temp_dir(parent, out.name)
-        names = _write_files(plan, temp, targets=targets, extra_json=extra_json)
+        names = _write_files(
+            plan, temp, targets=targets, extra_json=extra_json, rendering=rendering
+        )
         check_destination(out)  # it may have been approved while we were writing
         _move_into_place(temp, out)
         temp = None
@@ -223,6 +230,11 @@ def describe_os_error(exc: OSError) -> str:
     if getattr(exc, "winerror", None) in (32, 33):  # Windows sharing/lock violation
         return "a file in the folder is open in another program; close it and run again"
     return exc.strerror or str(exc) or type(exc).__name__
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write a made file (the workbook, a heatmap) into the plan's temporary folder."""
+    path.write_bytes(data)
 
 
 def write_csv(frame: pd.DataFrame, path: Path, first: list[str]) -> None:
@@ -345,18 +357,19 @@ def _write_files(
     *,
     targets: pd.DataFrame | None,
     extra_json: Mapping[str, Any] | None,
+    rendering: Rendering | None = None,
 ) -> list[str]:
     """Write every file of the plan into ``folder``; return their names, plan.json last."""
-    from planner import plot, report_xlsx  # here: report_xlsx imports this module
-
     write_csv(plan.assignments, folder / ASSIGNMENTS_CSV, ASSIGNMENT_COLUMNS[:3])
     write_csv(plan.uncovered, folder / UNCOVERED_CSV, UNCOVERED_COLUMNS[:3])
     write_csv(plan.changes, folder / CHANGES_CSV, CHANGE_COLUMNS)
     write_csv(_coverage_table(plan.coverage), folder / COVERAGE_CSV, COVERAGE_COLUMNS)
-    report_xlsx.write_workbook(plan, folder / WORKBOOK)
-    images = plot.write_heatmaps(plan, targets, folder)
+    files = (rendering or Rendering(plan, targets)).files()
+    for name, data in files.items():
+        write_file(folder / name, data)
+    images = [name for name in files if name != WORKBOOK]
     names = [ASSIGNMENTS_CSV, UNCOVERED_CSV, CHANGES_CSV, COVERAGE_CSV, WORKBOOK]
-    names += [p.name for p in images] + [PLAN_JSON]
+    names += [*images, PLAN_JSON]
     doc = plan_document(plan, files=names, extra_json=extra_json)
     text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False)
     (folder / PLAN_JSON).write_text(text + "\n", encoding="utf-8")

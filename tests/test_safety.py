@@ -33,7 +33,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from planner import plot, report_xlsx, write
+from planner import plot, write
 from planner.check import check_plan_dir
 from planner.cli import cli
 from planner.contract import TABLES
@@ -301,11 +301,16 @@ def test_write_failures_are_plain_words_and_leave_nothing(
 ) -> None:
     """The disk fills up (or turns out read-only) while the workbook is being written."""
 
-    def fail(plan: object, path: Path) -> None:
+    real_write_file = write.write_file
+
+    def fail(path: Path, data: bytes) -> None:
+        if path.name != write.WORKBOOK:
+            real_write_file(path, data)
+            return
         path.write_bytes(b"PK half a workbook")
         raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr(report_xlsx, "write_workbook", fail)
+    monkeypatch.setattr(write, "write_file", fail)
     out = tmp_path / "plans" / "autumn"
     result = run_plan("--data", str(TINY), "--out", str(out))
     assert result.exit_code == 1
@@ -598,10 +603,10 @@ def test_a_plan_set_aside_by_a_killed_run_is_put_back(
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     out.rename(tmp_path / f".plan.old.{_dead_pid()}.0badf00d")
 
-    def disk_full(plan: object, path: Path) -> None:
+    def disk_full(path: Path, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(report_xlsx, "write_workbook", disk_full)
+    monkeypatch.setattr(write, "write_file", disk_full)
     with pytest.raises(OutputError, match="the disk is full"):
         write_plan(tiny_plan, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

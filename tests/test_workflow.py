@@ -158,15 +158,15 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
     assert sorted(tables["colleges"]["id"]) == list(COLLEGES)
     write_tables(tables, root / "data1")
     with pytest.MonkeyPatch.context() as mp:
-        real_heatmaps = plot.write_heatmaps
-        mp.setattr(plot, "write_heatmaps", lambda plan, targets, folder: [])
+        real_heatmaps = plot.render_heatmaps
+        mp.setattr(plot, "render_heatmaps", lambda plan, targets, **_: {})
         first = _semester(root, "s1", root / "data1", None)
-        mp.setattr(plot, "write_heatmaps", real_heatmaps)
+        mp.setattr(plot, "render_heatmaps", real_heatmaps)
         first.logs["merge"] = ok(
             "merge", first.central, *first.colleges.values(), "--data", first.data,
             "--out", first.merged,
         )  # fmt: skip
-        mp.setattr(plot, "write_heatmaps", lambda plan, targets, folder: [])
+        mp.setattr(plot, "render_heatmaps", lambda plan, targets, **_: {})
         ok("approve", first.merged, "--by", "学生处 李处长", "--data", first.data)
 
         t2, graduated, fresh, leave = _second_semester(tables, first.merged)
@@ -493,7 +493,7 @@ def test_merge_reports_a_college_plan_made_without_the_central_plan(
 ) -> None:
     sem = cycle.first
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(plot, "write_heatmaps", lambda plan, targets, folder: [])
+        mp.setattr(plot, "render_heatmaps", lambda plan, targets, **_: {})
         alone = tmp_path / "c02"
         planned = ok(
             "plan", "--data", sem.data, "--scope", "college=C02", "--out", alone,
@@ -572,7 +572,7 @@ def test_command_line_pins_hold_and_are_recorded(cycle: Cycle, tmp_path: Path) -
     require = f"{mover['cadre_id']}:class:{target}"
     forbidden = f"{forbid['cadre_id']}:{forbid['kind']}:{forbid['target_id']}"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(plot, "write_heatmaps", lambda plan, targets, folder: [])
+        mp.setattr(plot, "render_heatmaps", lambda plan, targets, **_: {})
         out = tmp_path / "c01"
         ok(
             "plan", "--data", sem.data, "--scope", "college=C01", "--held", sem.central,

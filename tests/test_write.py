@@ -426,19 +426,25 @@ def test_text_width_counts_cjk_double() -> None:
 # --- atomicity --------------------------------------------------------------------------
 
 
-def _broken_workbook(error: BaseException) -> Callable[[Plan, Path], None]:
-    def write_workbook(plan: Plan, path: Path) -> None:
+def _broken_workbook(error: BaseException) -> Callable[[Path, bytes], None]:
+    """A ``write.write_file`` that fails half-way through the workbook."""
+    real_write_file = write.write_file
+
+    def write_file(path: Path, data: bytes) -> None:
+        if path.name != write.WORKBOOK:
+            real_write_file(path, data)
+            return
         path.write_bytes(b"PK half a workbook")
         raise error
 
-    return write_workbook
+    return write_file
 
 
 def test_failure_leaves_nothing_behind(
     tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     broken = _broken_workbook(OSError(errno.ENOSPC, "No space left on device"))
-    monkeypatch.setattr(report_xlsx, "write_workbook", broken)
+    monkeypatch.setattr(write, "write_file", broken)
     out = tmp_path / "new" / "default"
     with pytest.raises(OutputError, match=r"cannot write the plan to .*default: the disk is full"):
         write_plan(plan, out, targets=make_targets())
@@ -451,7 +457,7 @@ def test_failure_keeps_the_previous_plan(
     previous: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = {p.name: p.read_bytes() for p in previous.iterdir()}
-    monkeypatch.setattr(report_xlsx, "write_workbook", _broken_workbook(OSError(errno.EROFS, "")))
+    monkeypatch.setattr(write, "write_file", _broken_workbook(OSError(errno.EROFS, "")))
     plan.status = "FEASIBLE"
     with pytest.raises(OutputError, match="read-only"):
         write_plan(plan, previous)
@@ -462,7 +468,10 @@ def test_failure_keeps_the_previous_plan(
 def test_a_bug_is_not_disguised_but_still_cleans_up(
     tmp_path: Path, plan: Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report_xlsx, "write_workbook", _broken_workbook(KeyError("boom")))
+    def broken(plan: Plan) -> bytes:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(report_xlsx, "render_workbook", broken)
     with pytest.raises(KeyError):
         write_plan(plan, tmp_path / "plan")
     assert list(tmp_path.iterdir()) == []
