@@ -25,7 +25,7 @@ from planner.plot.coverage import (
     target_coverage,
 )
 from planner.plot.dorm_campus_grade import plot_dorm_campus_grade
-from planner.plot.fonts import cjk_font, font_family
+from planner.plot.fonts import cjk_font, font_family, resolve_labels
 
 if TYPE_CHECKING:
     from planner.plan import Plan
@@ -108,7 +108,8 @@ def warm_up() -> None:
     The helper process (:mod:`planner.helper`) calls this while the main process solves, so
     that the real heatmaps then draw at full speed. Changes nothing that a chart depends on.
     """
-    font = cjk_font()
+    # resolve_labels warns here, once, when no CJK font exists (not once per heatmap child)
+    font = cjk_font() if resolve_labels("auto") else None
     figure = Figure(figsize=(2.0, 1.0))
     ax = figure.add_subplot()
     ax.imshow([[0.0, 1.0]], cmap="YlOrRd_r")
