@@ -1,7 +1,9 @@
 """``make bench``: speed and memory of ``planner plan``, measured as whole processes.
 
-Every command runs as a subprocess under ``/usr/bin/time -v`` (wall time and peak resident
-memory of the whole process; without it, psutil polling), the median of ``--repeats`` runs is
+Every command runs as a subprocess under ``/usr/bin/time -v`` (wall time, CPU time, the peak
+resident memory of its largest process) while psutil polls the memory of the whole process
+tree (PSS summed, so pages a forked helper shares are counted once); the peak memory reported
+is the larger of the two. The median of ``--repeats`` runs is
 reported, and every plan is re-checked with ``planner check``. Data comes from
 ``planner generate --seed 1`` into ``benchmarks/work/`` (git-ignored), regenerated on each run.
 
@@ -98,6 +100,12 @@ def _planner() -> list[str]:
 
 
 def _tree_rss(pid: int) -> int:
+    """Memory of a process and its descendants (bytes): the sum of their PSS.
+
+    PSS (proportional set size, from ``/proc/PID/smaps_rollup``) shares each page among the
+    processes that map it, so a forked helper and its children, which share most pages with
+    the main process, are not counted twice as summing RSS would; RSS where PSS is unknown.
+    """
     import psutil
 
     try:
@@ -107,9 +115,24 @@ def _tree_rss(pid: int) -> int:
         return 0
     total = 0
     for p in procs:
-        with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
+        pss = _pss(p.pid)
+        if pss is None:
+            with contextlib.suppress(psutil.Error):
+                pss = p.memory_info().rss
+        total += pss or 0
     return total
+
+
+def _pss(pid: int) -> int | None:
+    """PSS of one process in bytes, or ``None`` (not Linux, or the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def measure(
@@ -872,10 +895,13 @@ def readme(results: dict[str, Any], command: str) -> str:
     out = [
         "# Benchmarks",
         "",
-        "Whole-process wall time and peak resident memory (RSS) of `planner plan` end to end "
+        "Whole-process wall time and peak memory of `planner plan` end to end "
         "(read, validate, model, solve, write every output), measured as subprocesses under "
         "`/usr/bin/time -v`, median of the runs shown; data from `planner generate --seed 1` "
-        "with `scenarios/default.yaml`; every plan re-checked with `planner check`.",
+        "with `scenarios/default.yaml`; every plan re-checked with `planner check`. Peak "
+        "memory (`peak RSS` below) is the larger of the largest process's RSS and the whole "
+        "process tree's summed PSS (the helper process `planner plan` forks shares most of "
+        "its pages with the main process; PSS counts them once).",
         "",
         "This file is written by the benchmark itself; to reproduce every figure:",
         "",
