@@ -37,7 +37,6 @@ returns has passed the independent checker (:mod:`planner.check`).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping
@@ -47,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from planner.capacity import college_capacity
-from planner.check import CheckReport, check_assignments
+from planner.check import CheckReport, check_assignments, read_plan_csv, read_plan_json
 from planner.compare import (
     KPI_COLUMNS,
     KPI_LABELS,
@@ -286,11 +285,11 @@ def read_plan(plan_dir: str | Path) -> Plan:
             ]
         )
     problems: list[Problem] = []
-    assignments = _read_csv(folder / "assignments.csv", ASSIGNMENT_COLUMNS[:3], problems)
-    uncovered = _read_csv(folder / "uncovered.csv", UNCOVERED_COLUMNS[:3], problems)
-    changes = _read_csv(folder / "changes.csv", CHANGE_COLUMNS[:1], problems)
-    coverage = _read_csv(folder / "coverage.csv", ["college", "college_name"], problems)
-    meta = _read_json(folder / "plan.json", problems)
+    assignments = read_plan_csv(folder / "assignments.csv", ASSIGNMENT_COLUMNS[:3], problems)
+    uncovered = read_plan_csv(folder / "uncovered.csv", UNCOVERED_COLUMNS[:3], problems)
+    changes = read_plan_csv(folder / "changes.csv", CHANGE_COLUMNS[:1], problems)
+    coverage = read_plan_csv(folder / "coverage.csv", ["college", "college_name"], problems)
+    meta = read_plan_json(folder / "plan.json", problems)
     if coverage is not None:
         for column in ("targets", "covered"):
             if column not in coverage.columns:
@@ -342,50 +341,6 @@ def read_plan(plan_dir: str | Path) -> Plan:
         stages=list(meta.get("stages") or []),
         held=[(str(k), str(t)) for k, t in meta.get("held") or []],
     )
-
-
-def _read_csv(file: Path, first: list[str], problems: list[Problem]) -> pd.DataFrame | None:
-    """A plan CSV as text columns (ids stay text, formula guards removed), or ``None``."""
-    from planner.write import unneutralize
-
-    where = str(file)
-    if not file.is_file():
-        problems.append(Problem(where, 0, "", f"missing (a plan folder holds {file.name})"))
-        return None
-    try:
-        frame = pd.read_csv(
-            file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_filter=False
-        )
-    except UnicodeDecodeError:
-        problems.append(Problem(where, 0, "", "not UTF-8 text (the planner writes UTF-8 with BOM)"))
-        return None
-    except pd.errors.EmptyDataError:
-        problems.append(Problem(where, 0, "", f"empty file (expected a header {','.join(first)})"))
-        return None
-    except pd.errors.ParserError as exc:
-        problems.append(Problem(where, 0, "", f"not a readable CSV ({exc})"))
-        return None
-    header = [str(c) for c in frame.columns[: len(first)]]
-    if header != first:
-        problems.append(Problem(where, 1, "", f"the first columns must be {','.join(first)}"))
-        return None
-    return frame.apply(lambda column: column.map(unneutralize))
-
-
-def _read_json(file: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    where = str(file)
-    if not file.is_file():
-        problems.append(Problem(where, 0, "", "missing (a plan folder holds plan.json)"))
-        return None
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problems.append(Problem(where, 0, "", f"not readable JSON ({exc})"))
-        return None
-    if not isinstance(data, dict):
-        problems.append(Problem(where, 0, "", "expected a JSON object"))
-        return None
-    return data
 
 
 def _number(value: Any) -> float:

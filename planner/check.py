@@ -722,17 +722,29 @@ def read_plan_dir(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         raise InputError([Problem(str(path), 0, "", "no such plan folder")])
     problems: list[Problem] = []
     assignments = _read_assignments(path / "assignments.csv", problems)
-    meta = _read_plan_json(path / "plan.json", problems)
+    meta = read_plan_json(path / "plan.json", problems)
     if problems or assignments is None or meta is None:
         raise InputError(problems)
     return assignments, meta
 
 
 def _read_assignments(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """``assignments.csv`` as text columns, or ``None`` with the problem recorded."""
+    """``assignments.csv`` as text columns plus ``row``, or ``None`` with the problem recorded."""
+    frame = read_plan_csv(file, PLAN_KEY, problems)
+    if frame is not None:
+        frame["row"] = range(2, len(frame) + 2)
+    return frame
+
+
+def read_plan_csv(file: Path, first: list[str], problems: list[Problem]) -> pd.DataFrame | None:
+    """A CSV file of a plan folder as text columns, or ``None`` with the problem recorded.
+
+    Ids stay text, and cells the writer quoted against formula injection (``'=SUM…``) get
+    their text back. ``first`` are the columns the file must start with.
+    """
     where = str(file)
     if not file.is_file():
-        problems.append(Problem(where, 0, "", "missing (a plan folder holds assignments.csv)"))
+        problems.append(Problem(where, 0, "", f"missing (a plan folder holds {file.name})"))
         return None
     try:
         frame = pd.read_csv(
@@ -742,30 +754,26 @@ def _read_assignments(file: Path, problems: list[Problem]) -> pd.DataFrame | Non
         problems.append(Problem(where, 0, "", "not UTF-8 text (the planner writes UTF-8 with BOM)"))
         return None
     except pd.errors.EmptyDataError:
-        problems.append(Problem(where, 0, "", "empty file (expected a header cadre_id,kind,...)"))
+        problems.append(Problem(where, 0, "", f"empty file (expected a header {','.join(first)})"))
         return None
     except pd.errors.ParserError as exc:
         problems.append(Problem(where, 0, "", f"not a readable CSV ({exc})"))
         return None
-    header = [str(c) for c in frame.columns[: len(PLAN_KEY)]]
-    if header != PLAN_KEY:
+    header = [str(c) for c in frame.columns[: len(first)]]
+    if header != first:
         problems.append(
             Problem(
                 where,
                 1,
                 "",
-                f"the first columns must be exactly {','.join(PLAN_KEY)} "
-                f"(found {','.join(header)})",
+                f"the first columns must be exactly {','.join(first)} (found {','.join(header)})",
             )
         )
         return None
-    # Cells the writer quoted against formula injection ('=SUM…) get their text back.
-    frame = frame.map(unneutralize)
-    frame["row"] = range(2, len(frame) + 2)
-    return frame
+    return frame.map(unneutralize)
 
 
-def _read_plan_json(file: Path, problems: list[Problem]) -> dict[str, Any] | None:
+def read_plan_json(file: Path, problems: list[Problem]) -> dict[str, Any] | None:
     """``plan.json`` as a mapping, or ``None`` with the problem recorded."""
     where = str(file)
     if not file.is_file():

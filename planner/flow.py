@@ -9,7 +9,8 @@ maximum) are not. So:
 1. :func:`flow_solution` solves the flow lexicographically in one min-cost flow, with one
    integer cost per arc built from exact multipliers (each term's multiplier exceeds
    everything all lower terms can add up to), and enforces H4 by a best-first branch and
-   bound over flows. The result is lexicographically optimal for those terms.
+   bound over flows, pruned by a greedy dive's plan. The result is lexicographically optimal
+   for those terms.
 2. :class:`Face` describes *every* plan that is optimal for those terms (reduced-cost fixing
    with the flow's node potentials), so :mod:`planner.solve` optimises the remaining terms
    (S5) with CP-SAT on that face only.
@@ -457,10 +458,14 @@ def _flow_search(
     best-first branch and bound over flows: a college with too many school-leader contacts
     branches into "this contact is not made", for N + 1 of them (each such arc carries one
     contact, so every plan keeping H4 lies in some branch). Flows only get costlier down the
-    tree, so the first plan that keeps H4 is lexicographically optimal for the terms.
+    tree, so the first plan that keeps H4 is lexicographically optimal for the terms. A
+    greedy dive (:func:`_dive`) first finds some plan keeping H4: branches costing as much
+    are pruned, and when it equals the relaxation in every term it is optimal at once (with
+    many school leaders, the usual case: they only need spreading among equal choices).
     Returns ``None`` when the scenario is not a flow, the flow has no solution or the costs
-    could overflow (then CP-SAT decides alone), and the relaxation's plan with
-    ``exact=False`` when the search needs more than ``max_nodes`` nodes.
+    could overflow (then CP-SAT decides alone), and ``exact=False`` when the search needs
+    more than ``max_nodes`` nodes: the relaxation's values (bounds) with the dive's plan (it
+    keeps H4) or else the relaxation's plan as CP-SAT's hint.
     """
     prefix = _terms_prefix(problem, terms)
     tie_arc, tie_keep, tie_range = _tie_break(problem)
@@ -496,19 +501,36 @@ def _flow_search(
     heap: list[tuple[int, int, frozenset[int], _Result]] = [(root.cost, 0, frozenset(), root)]
     seen: set[frozenset[int]] = {frozenset()}
     counter = 1
+    incumbent: _Result | None = None  # the cheapest plan keeping H4 found so far
+    bound = _values(problem, net, root, prefix)  # no plan does better, term by term
+
+    def found(result: _Result, nodes: int) -> FlowSolution:
+        """``result`` keeps H4 and nothing cheaper does: the lexicographic optimum."""
+        values = _values(problem, net, result, prefix)
+        # The terms' part of the cost (without the tie-break) is the same in every optimal
+        # plan: the face holds the plans whose cost differs only in the tie-break.
+        terms_part = result.cost - int(tie_arc @ result.y + tie_keep @ result.keep)
+        face = _face(problem, net, root, terms_part - root.cost, tie_range, tie_arc, tie_keep)
+        return FlowSolution(
+            y=result.y, keep=result.keep, terms=prefix, values=values, face=face, nodes=nodes
+        )
+
     while heap and counter <= max_nodes:
-        _, _, banned, result = heapq.heappop(heap)
+        cost, _, banned, result = heapq.heappop(heap)
+        if incumbent is not None and cost >= incumbent.cost:
+            return found(incumbent, counter)  # every open branch costs at least as much
         crowded = _crowded(problem, net, result)
         if crowded is None:
-            values = _values(problem, net, result, prefix)
-            # The terms' part of the cost (without the tie-break) is the same in every
-            # optimal plan: the face holds the plans whose cost differs only in the tie-break.
-            terms_part = result.cost - int(tie_arc @ result.y + tie_keep @ result.keep)
-            face = _face(problem, net, root, terms_part - root.cost, tie_range, tie_arc, tie_keep)
-            return FlowSolution(
-                y=result.y, keep=result.keep, terms=prefix, values=values, face=face,
-                nodes=counter,
-            )  # fmt: skip
+            return found(result, counter)
+        if incumbent is None:
+            # Dive from the best open node to a plan that keeps H4: its cost prunes the
+            # search, and if the search runs out of nodes it is a feasible hint for CP-SAT.
+            incumbent, dived = _dive(problem, net, banned, result, max_nodes)
+            counter += dived
+            if incumbent is not None and _values(problem, net, incumbent, prefix) == bound:
+                # As good as the relaxation in every term (only the tie-break differs): the
+                # multipliers make the root's values the lexicographic bound, so it is optimal.
+                return found(incumbent, counter)
         for cut in crowded:
             child = banned | cut
             if child in seen:
@@ -516,13 +538,41 @@ def _flow_search(
             seen.add(child)
             child_result = _solve_network(net, child)
             counter += 1
-            if child_result is not None:
-                heapq.heappush(heap, (child_result.cost, counter, child, child_result))
-    # H4 could not be met quickly: the relaxation still bounds every term and hints CP-SAT.
+            if child_result is None:
+                continue
+            if incumbent is not None and child_result.cost >= incumbent.cost:
+                continue
+            heapq.heappush(heap, (child_result.cost, counter, child, child_result))
+    if incumbent is not None and (not heap or heap[0][0] >= incumbent.cost):
+        return found(incumbent, counter)
+    # H4 could not be proven quickly: the relaxation still bounds every term, and the plan
+    # handed on (the incumbent if any, it keeps H4) hints CP-SAT.
+    start = incumbent or root
     return FlowSolution(
-        y=root.y, keep=root.keep, terms=prefix, values=_values(problem, net, root, prefix),
-        nodes=counter, exact=False,
-    )  # fmt: skip
+        y=start.y, keep=start.keep, terms=prefix, values=bound, nodes=counter, exact=False
+    )
+
+
+def _dive(
+    problem: Problem, net: _Network, banned: frozenset[int], result: _Result, max_nodes: int
+) -> tuple[_Result | None, int]:
+    """From a search node down to a plan keeping H4 quickly: a heuristic, not a proof.
+
+    Each step bans, in every crowded college at once, the school leaders with the most
+    contacts there until the rest fit, and solves again. Returns that plan (``None`` if it
+    fails within ``max_nodes`` flows) and the number of flows solved.
+    """
+    nodes = 0
+    while (cut := _spread_out(problem, net, result)) is not None:
+        if nodes >= max_nodes:
+            return None, nodes
+        banned = banned | cut
+        child = _solve_network(net, banned)
+        nodes += 1
+        if child is None:
+            return None, nodes
+        result = child
+    return result, nodes
 
 
 def _values(problem: Problem, net: _Network, result: _Result, prefix: list[str]) -> dict[str, int]:
@@ -549,36 +599,75 @@ def _crowded(problem: Problem, net: _Network, result: _Result) -> list[frozenset
     H4 lacks one of them. Where they belong to N + 1 different leaders, a branch bans that
     leader from the whole college (a stronger cut, still complete); else one contact's arc.
     """
+    for college, room, here, load in _leader_load(problem, net, result):
+        pools = sorted(load)
+        if len(pools) >= room + 1:
+            return [_leader_arcs(problem, net, college, p) for p in pools[: room + 1]]
+        return [frozenset([int(a)]) for a in here[: room + 1]]
+    return None
+
+
+def _spread_out(problem: Problem, net: _Network, result: _Result) -> frozenset[int] | None:
+    """Arcs to ban so that every crowded college fits H4 (for :func:`_dive`), or ``None``.
+
+    In each crowded college, the leaders with the most contacts there (then the lowest pool)
+    are banned from it until the others' contacts fit in its room.
+    """
+    cut: set[int] = set()
+    for college, room, _here, load in _leader_load(problem, net, result):
+        total = sum(load.values())
+        for pool in sorted(load, key=lambda p: (-load[p], p)):
+            if total <= room:
+                break
+            cut |= _leader_arcs(problem, net, college, pool)
+            total -= load[pool]
+    return frozenset(cut) if cut else None
+
+
+def _leader_load(
+    problem: Problem, net: _Network, result: _Result
+) -> list[tuple[str, int, np.ndarray, dict[int, int]]]:
+    """Colleges breaking H4 in ``result``, in order: the college, its room (the limit less
+    pinned contacts), the used school-leader arcs into it, and contacts per leader pool."""
     limit = problem.scenario.school_leader_spread
     if limit is None:
-        return None
+        return []
     leader = net.leader_college != ""
     used = leader & result.mask
     used[result.mask] &= result.amounts > 0
     if not used.any():
-        return None
-    arcs_pool = problem.arcs["pool"].to_numpy(np.int64)
-    keeps_pool = problem.keeps["pool"].to_numpy(np.int64)
-    pool_of = np.full(len(net.what), -1, dtype=np.int64)
-    pool_of[net.what == ARC] = arcs_pool[net.index[net.what == ARC]]
-    pool_of[net.what == KEEP] = keeps_pool[net.index[net.what == KEEP]]
+        return []
+    pool_of = _arc_pools(problem, net)
     amounts = np.zeros(len(net.what), dtype=np.int64)
     amounts[result.mask] = result.amounts
     pinned = _pinned_leader_units(problem, net)
+    out = []
     for college in sorted(set(net.leader_college[used].tolist())):
         here = np.flatnonzero(used & (net.leader_college == college))
-        total = int(amounts[here].sum()) + pinned.get(college, 0)
-        if total <= limit:
+        if int(amounts[here].sum()) + pinned.get(college, 0) <= limit:
             continue
-        room = max(limit - pinned.get(college, 0), 0)
-        pools = sorted(set(pool_of[here].tolist()))
-        if len(pools) >= room + 1:
-            into = leader & (net.leader_college == college)
-            return [
-                frozenset(np.flatnonzero(into & (pool_of == p)).tolist()) for p in pools[: room + 1]
-            ]
-        return [frozenset([int(a)]) for a in here[: room + 1]]
-    return None
+        load: dict[int, int] = {}
+        for arc in here:
+            load[int(pool_of[arc])] = load.get(int(pool_of[arc]), 0) + int(amounts[arc])
+        out.append((college, max(limit - pinned.get(college, 0), 0), here, load))
+    return out
+
+
+def _arc_pools(problem: Problem, net: _Network) -> np.ndarray:
+    """The cadre pool of each ARC and KEEP flow arc (-1 for other arcs)."""
+    pool_of = np.full(len(net.what), -1, dtype=np.int64)
+    arcs_pool = problem.arcs["pool"].to_numpy(np.int64)
+    keeps_pool = problem.keeps["pool"].to_numpy(np.int64)
+    pool_of[net.what == ARC] = arcs_pool[net.index[net.what == ARC]]
+    pool_of[net.what == KEEP] = keeps_pool[net.index[net.what == KEEP]]
+    return pool_of
+
+
+def _leader_arcs(problem: Problem, net: _Network, college: str, pool: int) -> frozenset[int]:
+    """Every school-leader arc of ``pool`` into ``college``: banning them all keeps the
+    leader out of the college."""
+    into = (net.leader_college == college) & (_arc_pools(problem, net) == pool)
+    return frozenset(np.flatnonzero(into).tolist())
 
 
 def _pinned_leader_units(problem: Problem, net: _Network) -> dict[str, int]:

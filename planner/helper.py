@@ -174,8 +174,12 @@ def _serve(conn: Connection, parent_end: Connection, warm_up: Callable[[], None]
         answer = ("error", exc)
     try:
         conn.send(answer)
-    except Exception:  # the exception would not pickle: send its text
-        conn.send(("error", "".join(traceback.format_exception(answer[1]))))
+    except (OSError, EOFError):
+        pass  # the main process is gone (killed): nobody is waiting for the answer
+    except Exception:  # the answer would not pickle (an odd exception): send its text
+        text = "".join(traceback.format_exception(answer[1])) if answer[0] == "error" else ""
+        with contextlib.suppress(OSError, EOFError):
+            conn.send(("error", text or "the helper's answer could not be sent"))
     finally:
         conn.close()
 

@@ -117,7 +117,14 @@ def read_dataset(path: Path) -> Dataset:
     """
     path = Path(path)
     report = _Report()
-    if path.is_dir():
+    workbook = _lone_workbook(path) if path.is_dir() else None
+    if workbook is not None:
+        report.warnings.append(
+            f"{workbook.name}: the folder holds no table files, so this workbook is read as the "
+            "data set (one sheet per table)"
+        )
+        sheets = _read_workbook(workbook, report)
+    elif path.is_dir():
         sheets = _read_folder(path, report)
     elif path.is_file() and path.suffix.lower() == ".xlsx":
         sheets = _read_workbook(path, report)
@@ -212,6 +219,18 @@ def _table_name(name: str) -> str | None:
     """The English table name that a file stem or sheet name stands for, if any."""
     name = unicodedata.normalize("NFKC", name).strip()
     return TABLE_ALIASES.get(name) or TABLE_ALIASES.get(name.lower())
+
+
+def _lone_workbook(folder: Path) -> Path | None:
+    """The one ``.xlsx`` file of a folder that holds no table files, else ``None``.
+
+    A user who keeps the whole data set in one workbook often gives its folder as ``--data``.
+    """
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", "."))]
+    if any(_table_name(p.stem) is not None for p in files):
+        return None
+    workbooks = [p for p in files if p.suffix.lower() == ".xlsx"]
+    return workbooks[0] if len(workbooks) == 1 else None
 
 
 def _read_folder(folder: Path, report: _Report) -> dict[str, _Sheet]:

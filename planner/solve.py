@@ -198,14 +198,20 @@ def solve(
     feasible = False  # whether `values` satisfy every hard rule
     if flow is not None:
         values = [int(v) for v in np.concatenate([flow.y, flow.keep])]
-        exact = flow.exact and school_leaders_spread_ok(problem, flow.y, flow.keep)
-        feasible = exact
+        feasible = school_leaders_spread_ok(problem, flow.y, flow.keep)
+        exact = flow.exact and feasible
         seconds = time.perf_counter() - t0
         if progress:
             progress(
                 f"solving: network flow over {len(model.y):,} pool-group counts and "
                 f"{len(model.keep):,} possible kept contacts in {seconds:.2f} s"
-                + ("" if exact else " (breaks H4; used as a hint)")
+                + (
+                    ""
+                    if exact
+                    else " (keeps H4, not proven optimal; used as a hint)"
+                    if feasible
+                    else " (breaks H4; used as a hint)"
+                )
             )
         if exact and strict:
             for term in flow.terms:

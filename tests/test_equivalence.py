@@ -179,6 +179,24 @@ def test_school_leader_spread_binds_in_both() -> None:
     assert _assert_same_optimum(dataset, no_spread).values["campus"] == 0
 
 
+def test_school_leader_spread_with_many_leaders_crowding_one_college() -> None:
+    """Five school leaders near one college, at most one per college: the flow's search must
+    move four of them (its dive finds such a plan at once, the search proves it best)."""
+    leaders = [cadre(f"L{i}", "school_leader") for i in range(1, 6)]
+    near = [klass(f"K{i}", "C1") for i in range(1, 6)]
+    far = [klass(f"F{c}{i}", c, campus="B") for c in ("C2", "C3", "C4", "C5") for i in (1, 2)]
+    dataset = make_dataset(
+        cadres=leaders,
+        classes=near + far,
+        colleges=[("C1", "A"), ("C2", "B"), ("C3", "B"), ("C4", "B"), ("C5", "B")],
+        previous=[("L1", "class", "K1"), ("L2", "class", "K2")],
+    )
+    ref = _assert_same_optimum(dataset, scn(school_leader_spread=1))
+    assert ref.values["campus"] == 4  # four leaders cross to campus B, one per college there
+    colleges = ref.assignments["target_id"].map(lambda t: "C1" if t[0] == "K" else t[1:3])
+    assert colleges.value_counts().max() == 1
+
+
 def test_flow_relaxation_baseline_matches_when_h4_is_off(
     datasets: dict[str, Dataset], tmp_path: Path
 ) -> None:

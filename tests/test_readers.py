@@ -330,6 +330,23 @@ def test_workbook_sources_share_the_book_hash() -> None:
     assert ds.sources["cadres"].display == "book.xlsx[cadres]"
 
 
+def test_a_folder_holding_only_one_workbook_reads_that_workbook(tmp_path: Path) -> None:
+    """``--data FOLDER`` where FOLDER holds just ``book.xlsx``: read it, and say so."""
+    shutil.copy(TRICKY / "workbook" / "book.xlsx", tmp_path / "名单.xlsx")
+    (tmp_path / "说明.txt").write_text("not a table", encoding="utf-8")
+    from_folder = read_dataset(tmp_path)
+    from_book = read_dataset(tmp_path / "名单.xlsx")
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(from_folder, name), getattr(from_book, name))
+    assert any(
+        w.startswith("名单.xlsx: the folder holds no table files") for w in from_folder.warnings
+    )
+    # Two workbooks: which one is meant is not guessed; the missing tables are reported.
+    shutil.copy(tmp_path / "名单.xlsx", tmp_path / "副本.xlsx")
+    problems = _problems(tmp_path)
+    assert any("missing table 'cadres'" in message for _, message in problems)
+
+
 @pytest.mark.parametrize(
     ("value", "number_format", "text"),
     [
