@@ -16,6 +16,7 @@ Parts (``--parts``, default all):
 - ``flow``: the min-cost-flow relaxation (``benchmarks/flow_baseline.py``) at every scale;
 - ``reference``: the straightforward formulation (``benchmarks/reference_baseline.py``) once
   per scale of ``--reference-scales`` with a time limit, stopped if it passes the memory cap;
+- ``scenarios``: ``planner plan`` at 1× with every other shipped scenario (``scenarios/*.yaml``);
 - ``profile``: ``python -X importtime`` and cProfile of ``planner plan`` at 1×.
 
 Results go to ``benchmarks/results/results.json`` (every run; parts not run this time keep
@@ -50,7 +51,7 @@ ROOT = HERE.parent
 WORK = HERE / "work"
 RESULTS = HERE / "results"
 SCENARIO = ROOT / "scenarios" / "default.yaml"
-PARTS = ("scaling", "large", "college", "flow", "reference", "profile")
+PARTS = ("scaling", "large", "college", "scenarios", "flow", "reference", "profile")
 SCALES = (0.25, 0.5, 1.0, 2.0, 3.0)
 SEED = 1
 COLLEGE_CADRES = 80
@@ -310,7 +311,12 @@ def plan_info(plan_dir: Path) -> dict[str, Any]:
 
 
 def run_plan(
-    label: str, data: Path, repeats: int, scope: str | None = None, timeout: float = 900.0
+    label: str,
+    data: Path,
+    repeats: int,
+    scope: str | None = None,
+    timeout: float = 900.0,
+    scenario: Path = SCENARIO,
 ) -> list[Run]:
     """``planner plan`` end to end, ``repeats`` times, each plan checked."""
     runs = []
@@ -318,7 +324,7 @@ def run_plan(
         out = WORK / "plans" / f"{label}-{i}"
         if out.exists():
             shutil.rmtree(out)
-        command = [*_planner(), "plan", "--data", str(data), "--scenario", str(SCENARIO)]
+        command = [*_planner(), "plan", "--data", str(data), "--scenario", str(scenario)]
         command += ["--out", str(out), "--quiet"]
         if scope:
             command += ["--scope", scope]
@@ -429,9 +435,9 @@ def profile_plan(label: str, data: Path, scope: str | None = None) -> dict[str, 
     args += ["--quiet", *(["--scope", scope] if scope else [])]
     # In one process (no helper), so the profile sees the workbook and the heatmaps too; via
     # cli() rather than main(), which ends the process before cProfile writes its file.
+    statement = f"cli({args!r}, standalone_mode=False)"
     code = (
-        "import cProfile, sys; from planner.cli import cli; "
-        f"cProfile.run('cli({args!r}, standalone_mode=False)', {str(prof)!r})"
+        f"import cProfile; from planner.cli import cli; cProfile.run({statement!r}, {str(prof)!r})"
     )
     command = ["env", "PLANNER_HELPER=0", sys.executable, "-c", code]
     run = measure(f"profile-{label}", command)
@@ -975,6 +981,7 @@ def readme(results: dict[str, Any], command: str) -> str:
             "other scales (`--flow-repeats`). CPU: user + system seconds of the process.",
             "",
         ]
+    out += _scenarios_table(s.get("scenarios", {}))
     large = s.get("large", {})
     college = s.get("college", {})
     if large or college:
@@ -1138,6 +1145,37 @@ def readme(results: dict[str, Any], command: str) -> str:
     return "\n".join(out)
 
 
+def _scenarios_table(scenarios: dict[str, Any]) -> list[str]:
+    """The other shipped scenarios at 1×: time, status, and how an infeasible one ended."""
+    if not scenarios:
+        return []
+    out = [
+        "## Other shipped scenarios (1× data)",
+        "",
+        "| scenario | s (median) | min–max | CPU (s) | solve (s) | peak RSS (GB) | status | "
+        "check | load |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in sorted(scenarios.items()):
+        status = _status(r)
+        if not r.get("ok_runs") and r.get("failures"):
+            status = r["failures"][0]  # e.g. exit 3: the rules cannot all hold, and why
+        check = "ok" if r.get("check_ok") else ("—" if not r.get("ok_runs") else "FAILED")
+        out.append(
+            f"| `{name}` | {_fmt(r.get('seconds'))} | {_fmt(r.get('seconds_min'))}–"
+            f"{_fmt(r.get('seconds_max'))} | {_fmt(r.get('cpu_seconds'))} | "
+            f"{_fmt(r.get('solve_seconds'))} | {_fmt(r.get('peak_gb'))} | {status} | {check} | "
+            f"{_fmt(r.get('load'), 1)} |"
+        )
+    out += [
+        "",
+        "An infeasible run is timed too: the seconds to read, diagnose and report which rules "
+        "and rows conflict (exit code 3). Failed runs are listed by how they ended.",
+        "",
+    ]
+    return out
+
+
 def write_summary_csv(results: dict[str, Any]) -> None:
     rows = []
     for part, entries in results.get("summary", {}).items():
@@ -1272,7 +1310,9 @@ def main(argv: list[str] | None = None) -> int:
     needed = set()
     if {"scaling", "flow"} & set(parts):
         needed |= set(scales)
-    if {"college", "profile"} & set(parts) or ("reference" in parts and 1.0 in ref_scales):
+    if {"college", "scenarios", "profile"} & set(parts) or (
+        "reference" in parts and 1.0 in ref_scales
+    ):
         needed.add(1.0)
     if "reference" in parts:
         needed |= set(ref_scales)
@@ -1309,6 +1349,12 @@ def main(argv: list[str] | None = None) -> int:
         say(f"planner plan, college={college} ({n} cadres)")
         runs = run_plan("college", data[1.0], args.repeats, scope=f"college={college}")
         keep("college", "", runs, {"college": college, "cadres": n})
+    if "scenarios" in parts:
+        say("planner plan at 1× with the other shipped scenarios")
+        for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+            if path.resolve() != SCENARIO.resolve():
+                runs = run_plan(f"scenario-{path.stem}", data[1.0], args.repeats, scenario=path)
+                keep("scenarios", path.stem, runs)
     if "flow" in parts:
         say("min-cost-flow relaxation at each scale")
         for scale in scales:
