@@ -17,7 +17,8 @@ maximum) are not. So:
 
 :func:`flow_applicable` says when the scenario is a flow: each role holds exactly one target
 of any kind or exactly one of each of some kinds; coverage minimum 1 (any cap); no hard
-coverage or continuity.
+continuity. Hard coverage is a layer of the cost above every term (:data:`HARD_COVERAGE`):
+the flow covers those targets first, and if it cannot cover them all no plan can.
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ cadre of each target of a group (what coverage rewards); further cadres (cap abo
 
 KIND_CODE = {k.value: i for i, k in enumerate(KINDS)}
 
+HARD_COVERAGE = "hard coverage"
+"""A layer of the flow's cost above every term: targets of a kind whose coverage is hard. The
+flow covers as many as it can first; a plan that misses one breaks the rule (no plan), and
+otherwise every plan the flow can return covers them all."""
+
 
 def _duty_kinds(scenario: Scenario, role: str) -> frozenset[str] | None:
     """``frozenset()`` for "exactly one target of any kind", the kinds for "exactly one of
@@ -72,8 +78,7 @@ def flow_applicable(problem: Problem) -> bool:
     roles = set(problem.cadres["role"])
     duties = all(_duty_kinds(s, r) is not None for r in roles)
     kinds = all(rule.min == 1 or rule.coverage == "off" for rule in s.kinds.values())
-    no_hard = all(rule.coverage != "hard" for rule in s.kinds.values())
-    return duties and kinds and no_hard and s.continuity != "hard"
+    return duties and kinds and s.continuity != "hard"
 
 
 @dataclass
@@ -163,6 +168,9 @@ def _coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.ndarray, 
     if term == "coverage":
         reward = ((groups["coverage"] != "off") * groups["weight"]).to_numpy(np.int64)
         return np.zeros(len(arcs), np.int64), np.zeros(len(keeps), np.int64), reward
+    if term == HARD_COVERAGE:
+        hard = (groups["coverage"] == "hard").to_numpy(np.int64)
+        return np.zeros(len(arcs), np.int64), np.zeros(len(keeps), np.int64), hard
     coef = linear_coefficients(problem, term)
     assert coef is not None
     return coef[0], coef[1], np.zeros(len(groups), np.int64)
@@ -180,7 +188,7 @@ def _multipliers(problem: Problem, prefix: list[str], below: int = 0) -> list[in
     ranges = []
     for term in prefix:
         a, k, g = _coefficients(problem, term)
-        if term == "coverage":
+        if term in ("coverage", HARD_COVERAGE):
             sizes = problem.groups["size"].to_numpy(np.int64)
             ranges.append(int((g * sizes).sum()))
         else:
@@ -468,25 +476,27 @@ def _flow_search(
     keeps H4) or else the relaxation's plan as CP-SAT's hint.
     """
     prefix = _terms_prefix(problem, terms)
+    hard = (problem.groups["coverage"] == "hard").to_numpy(bool)
+    top = [HARD_COVERAGE] if hard.any() else []  # above every term: it is a hard rule
     tie_arc, tie_keep, tie_range = _tie_break(problem)
     if not tie:
         tie_arc, tie_keep, tie_range = tie_arc * 0, tie_keep * 0, 0
-    multipliers = _multipliers(problem, prefix, tie_range)
+    multipliers = _multipliers(problem, top + prefix, tie_range)
     if multipliers is None:  # no room for the tie-break: go without it
         tie_arc, tie_keep, tie_range = tie_arc * 0, tie_keep * 0, 0
-        multipliers = _multipliers(problem, prefix)
+        multipliers = _multipliers(problem, top + prefix)
     while multipliers is None and prefix:
         prefix = prefix[:-1]
-        multipliers = _multipliers(problem, prefix)
+        multipliers = _multipliers(problem, top + prefix)
     if multipliers is None:
         return None
     arc_cost = tie_arc.copy()
     keep_cost = tie_keep.copy()
     sink_cost = np.zeros(len(problem.groups), dtype=np.int64)
     reward = np.zeros(len(problem.groups), dtype=np.int64)
-    for m, term in zip(multipliers, prefix, strict=True):
+    for m, term in zip(multipliers, top + prefix, strict=True):
         a, k, g = _coefficients(problem, term)
-        sign = -TERM_SENSE[term]  # the flow minimises
+        sign = -1 if term == HARD_COVERAGE else -TERM_SENSE[term]  # the flow minimises
         arc_cost += sign * m * a
         keep_cost += sign * m * k
         sink_cost += sign * m * g
@@ -496,16 +506,19 @@ def _flow_search(
     if net is None:
         return None
     root = _solve_network(net, frozenset())
-    if root is None:
-        return None
+    if root is None or not _hard_covered(net, root, hard):
+        return None  # the hard rules cannot all hold: CP-SAT proves it and says why
     heap: list[tuple[int, int, frozenset[int], _Result]] = [(root.cost, 0, frozenset(), root)]
     seen: set[frozenset[int]] = {frozenset()}
     counter = 1
     incumbent: _Result | None = None  # the cheapest plan keeping H4 found so far
     bound = _values(problem, net, root, prefix)  # no plan does better, term by term
 
-    def found(result: _Result, nodes: int) -> FlowSolution:
-        """``result`` keeps H4 and nothing cheaper does: the lexicographic optimum."""
+    def found(result: _Result, nodes: int) -> FlowSolution | None:
+        """``result`` keeps H4 and nothing cheaper does: the lexicographic optimum (``None``
+        if it misses a target of hard coverage: then no plan keeps every hard rule)."""
+        if not _hard_covered(net, result, hard):
+            return None
         values = _values(problem, net, result, prefix)
         # The terms' part of the cost (without the tie-break) is the same in every optimal
         # plan: the face holds the plans whose cost differs only in the tie-break.
@@ -527,6 +540,8 @@ def _flow_search(
             # search, and if the search runs out of nodes it is a feasible hint for CP-SAT.
             incumbent, dived = _dive(problem, net, banned, result, max_nodes)
             counter += dived
+            if incumbent is not None and not _hard_covered(net, incumbent, hard):
+                incumbent = None  # not a plan: it breaks a hard rule
             if incumbent is not None and _values(problem, net, incumbent, prefix) == bound:
                 # As good as the relaxation in every term (only the tie-break differs): the
                 # multipliers make the root's values the lexicographic bound, so it is optimal.
@@ -551,6 +566,16 @@ def _flow_search(
     return FlowSolution(
         y=start.y, keep=start.keep, terms=prefix, values=bound, nodes=counter, exact=False
     )
+
+
+def _hard_covered(net: _Network, result: _Result, hard: np.ndarray) -> bool:
+    """Whether ``result`` covers every target of a kind whose coverage is hard."""
+    if not hard.any():
+        return True
+    sink = net.what[result.mask] == SINK
+    groups = net.index[result.mask][sink]
+    short = net.caps[result.mask][sink] - result.amounts[sink]
+    return not bool((short[hard[groups]] > 0).any())
 
 
 def _dive(

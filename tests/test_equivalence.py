@@ -89,7 +89,23 @@ def _infeasible_datasets() -> dict[str, tuple[Dataset, Scenario]]:
         classes=[klass("K1", "C1"), klass("K2", "C2")],
         pins=[("P1", "class", "K2", "require")],
     )
+    one_for_two_classes = make_dataset(
+        cadres=[cadre("P1", "professor", "C1")],
+        classes=[klass("K1", "C1"), klass("K2", "C1")],
+    )
+    # Without H4 the two leaders would cover both classes; with it one must take the dorm.
+    spread_against_hard_coverage = make_dataset(
+        cadres=[cadre("L1", "school_leader"), cadre("L2", "school_leader")],
+        classes=[klass("K1", "C1"), klass("K2", "C1")],
+        dorms=[dorm("D1", "C2", gender="M")],
+    )
+    hard_classes = {"kinds": {"class": {"coverage": "hard"}}}
     return {
+        "class-coverage-hard-one-for-two": (one_for_two_classes, scn(**hard_classes)),
+        "class-coverage-hard-against-h4": (
+            spread_against_hard_coverage,
+            scn(**hard_classes, school_leader_spread=1),
+        ),
         "continuity-hard-two-on-one-class": (two_on_one_class, scn(continuity="hard")),
         "full-engagement-no-dorm": (no_dorm_of_his_gender, scn(**FULL_ENGAGEMENT)),
         "pin-against-origin": (pin_against_origin, scn()),
