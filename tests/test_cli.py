@@ -234,11 +234,11 @@ def test_no_plan_in_time_exit_4(tmp_path: Path) -> None:
 
 
 def test_no_plan_in_time_exit_4_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # CP-SAT stopped by its limit before any solution: status UNKNOWN. Hard coverage keeps
-    # the network-flow fast path out, so the CP-SAT answer is the only one.
+    # CP-SAT stopped by its limit before any solution: status UNKNOWN. A duty range (one or
+    # two targets) keeps the network-flow fast path out, so the CP-SAT answer is the only one.
     monkeypatch.setattr(planner.solve, "_run", lambda solver, model, callback: cp_model.UNKNOWN)
-    scenario = tmp_path / "hard.yaml"
-    scenario.write_text("name: hard\nkinds:\n  class: {coverage: hard}\n", encoding="utf-8")
+    scenario = tmp_path / "ranges.yaml"
+    scenario.write_text("name: ranges\nduties:\n  default: {total: [1, 2]}\n", encoding="utf-8")
     out = tmp_path / "plan"
     result = plan(TINY, out, "--scenario", scenario)
     assert result.exit_code == 4, result.stderr
