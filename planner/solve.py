@@ -14,12 +14,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from planner.contract import KINDS
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.flow import flow_solution, school_leaders_spread_ok
 from planner.model import PolicyModel
@@ -135,6 +136,31 @@ def _run(
     return result["status"]
 
 
+def one_target_hint(problem: Problem, terms: list[str]) -> list[int] | None:
+    """Model values of a plan where every cadre holds exactly one target, or ``None``.
+
+    Where every duty allows exactly one target (a range such as one or two, no kind required),
+    such a plan keeps every duty, and the flow finds the best one (H4 included). It starts
+    CP-SAT, which then improves it; it bounds nothing. ``None`` where a duty needs more than
+    one target or the one-target plan is impossible (two require pins for one cadre, say).
+    """
+    duties: dict[str, Any] = {}
+    for role in sorted(set(problem.cadres["role"])):
+        duty = problem.scenario.duty(role)
+        total = duty.total_range()
+        if not total.min <= 1 <= total.max or any(duty.kind_range(k).min > 0 for k in KINDS):
+            return None
+        closed = {k.value: 0 for k in KINDS if duty.kind_range(k).max == 0}
+        duties[role] = {"total": 1, "per_kind": closed}
+    if not duties:
+        return None
+    simpler = replace(problem, scenario=problem.scenario.with_changes(duties=duties))
+    flow = flow_solution(simpler, terms)
+    if flow is None or not school_leaders_spread_ok(problem, flow.y, flow.keep):
+        return None
+    return [int(v) for v in np.concatenate([flow.y, flow.keep])]
+
+
 def _status_name(status: Any) -> str:
     return {
         cp_model.OPTIMAL: "OPTIMAL",
@@ -196,6 +222,12 @@ def solve(
     flow = flow_solution(problem, terms) if terms else None
     flow_bounds: dict[str, int] = {}
     feasible = False  # whether `values` satisfy every hard rule
+    if flow is None and terms:
+        # Not a flow (duty ranges, say): a one-target-each plan, when the duties allow it,
+        # gives CP-SAT a complete start instead of searching for a first plan from nothing.
+        values = one_target_hint(problem, terms)
+        if values is not None and progress:
+            progress("solving: a first plan, one target per cadre, as the start for CP-SAT")
     if flow is not None:
         values = [int(v) for v in np.concatenate([flow.y, flow.keep])]
         feasible = school_leaders_spread_ok(problem, flow.y, flow.keep)

@@ -24,9 +24,11 @@ from planner.dataset import Dataset
 from planner.errors import InfeasibleError
 from planner.generate import generate_tables, write_tables
 from planner.planning import make_plan
+from planner.problem import build_problem
 from planner.readers import read_dataset
 from planner.reference import ReferenceResult, reference_plan
 from planner.scenario import Scenario, load_scenario
+from planner.solve import one_target_hint
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny"
@@ -242,3 +244,31 @@ def test_flow_relaxation_baseline_matches_when_h4_is_off(
     assert {s["term"]: s["value"] for s in plan.stages if s["term"] in linear} == {
         t: report.terms[t] for t in linear
     }
+
+
+def test_one_target_hint_starts_duty_ranges_with_a_valid_plan() -> None:
+    """Duty ranges are not a flow; a plan with one target each keeps them and starts CP-SAT."""
+    dataset = make_dataset(
+        cadres=[cadre("P1", "professor", "C1"), cadre("P2", "professor", "C1")],
+        classes=[klass("K1", "C1"), klass("K2", "C1"), klass("K3", "C1")],
+        previous=[("P1", "class", "K2")],
+    )
+    ranges = scn(duties={"default": {"total": [1, 2]}})
+    problem = build_problem(dataset, ranges)
+    hint = one_target_hint(problem, ["coverage", "continuity"])
+    assert hint is not None
+    n_arcs = len(problem.arcs)
+    y = pd.Series(hint[:n_arcs])
+    held = y.groupby(problem.arcs["pool"].to_numpy()).sum()
+    kept = pd.Series(hint[n_arcs:]).groupby(problem.keeps["pool"].to_numpy()).sum()
+    per_pool = held.add(kept, fill_value=0)
+    cadres_per_pool = problem.pools["size"]
+    assert (per_pool.reindex(cadres_per_pool.index, fill_value=0) == cadres_per_pool).all()
+    # Where a duty needs two targets, or a kind, a one-target plan breaks it: no hint.
+    assert (
+        one_target_hint(build_problem(dataset, scn(duties={"default": {"total": 2}})), []) is None
+    )
+    both = scn(duties={"default": {"total": [1, 2], "per_kind": {"class": [1, 2]}}})
+    assert one_target_hint(build_problem(dataset, both), ["coverage"]) is None
+    # And the plan made from that start is the reference's optimum.
+    _assert_same_optimum(dataset, ranges)
