@@ -144,6 +144,7 @@ class _Network:
     index: np.ndarray  # arc, keep, cadre, target or group index
     kind: np.ndarray  # kind code of a MOVE arc's cadre slot, -1 for "any"
     leader_college: np.ndarray  # for school-leader ARC/KEEP arcs: the college, else ""
+    pool: np.ndarray  # for ARC/KEEP arcs: the cadre pool, else -1
     supplies: np.ndarray
     y0: np.ndarray  # pinned values, fixed before the flow
     keep0: np.ndarray
@@ -389,15 +390,20 @@ def _network(
     for n, amount in supply.items():
         supplies[n] = amount
     supplies[sink] = -int(supplies.sum())
+    what, index = merged[4].astype(np.int64), merged[5].astype(np.int64)
+    flow_pool = np.full(len(what), -1, dtype=np.int64)
+    flow_pool[what == ARC] = arc_pool[index[what == ARC]]
+    flow_pool[what == KEEP] = keeps["pool"].to_numpy(np.int64)[index[what == KEEP]]
     return _Network(
         tails=merged[0].astype(np.int64),
         heads=merged[1].astype(np.int64),
         caps=merged[2].astype(np.int64),
         costs=merged[3].astype(np.int64),
-        what=merged[4].astype(np.int64),
-        index=merged[5].astype(np.int64),
+        what=what,
+        index=index,
         kind=merged[6].astype(np.int64),
         leader_college=merged[7].astype(str),
+        pool=flow_pool,
         supplies=supplies,
         y0=y0,
         keep0=keep0,
@@ -627,7 +633,7 @@ def _crowded(problem: Problem, net: _Network, result: _Result) -> list[frozenset
     for college, room, here, load in _leader_load(problem, net, result):
         pools = sorted(load)
         if len(pools) >= room + 1:
-            return [_leader_arcs(problem, net, college, p) for p in pools[: room + 1]]
+            return [_leader_arcs(net, college, p) for p in pools[: room + 1]]
         return [frozenset([int(a)]) for a in here[: room + 1]]
     return None
 
@@ -644,7 +650,7 @@ def _spread_out(problem: Problem, net: _Network, result: _Result) -> frozenset[i
         for pool in sorted(load, key=lambda p: (-load[p], p)):
             if total <= room:
                 break
-            cut |= _leader_arcs(problem, net, college, pool)
+            cut |= _leader_arcs(net, college, pool)
             total -= load[pool]
     return frozenset(cut) if cut else None
 
@@ -662,7 +668,7 @@ def _leader_load(
     used[result.mask] &= result.amounts > 0
     if not used.any():
         return []
-    pool_of = _arc_pools(problem, net)
+    pool_of = net.pool
     amounts = np.zeros(len(net.what), dtype=np.int64)
     amounts[result.mask] = result.amounts
     pinned = _pinned_leader_units(problem, net)
@@ -678,20 +684,10 @@ def _leader_load(
     return out
 
 
-def _arc_pools(problem: Problem, net: _Network) -> np.ndarray:
-    """The cadre pool of each ARC and KEEP flow arc (-1 for other arcs)."""
-    pool_of = np.full(len(net.what), -1, dtype=np.int64)
-    arcs_pool = problem.arcs["pool"].to_numpy(np.int64)
-    keeps_pool = problem.keeps["pool"].to_numpy(np.int64)
-    pool_of[net.what == ARC] = arcs_pool[net.index[net.what == ARC]]
-    pool_of[net.what == KEEP] = keeps_pool[net.index[net.what == KEEP]]
-    return pool_of
-
-
-def _leader_arcs(problem: Problem, net: _Network, college: str, pool: int) -> frozenset[int]:
+def _leader_arcs(net: _Network, college: str, pool: int) -> frozenset[int]:
     """Every school-leader arc of ``pool`` into ``college``: banning them all keeps the
     leader out of the college."""
-    into = (net.leader_college == college) & (_arc_pools(problem, net) == pool)
+    into = (net.leader_college == college) & (net.pool == pool)
     return frozenset(np.flatnonzero(into).tolist())
 
 

@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from planner.contract import KINDS
 from planner.errors import InfeasibleError, NoPlanInTimeError
-from planner.flow import flow_solution, school_leaders_spread_ok
+from planner.flow import flow_applicable, flow_solution, school_leaders_spread_ok
 from planner.model import PolicyModel
 from planner.problem import Problem
 from planner.scenario import TERM_SENSE
@@ -222,7 +222,7 @@ def solve(
     flow = flow_solution(problem, terms) if terms else None
     flow_bounds: dict[str, int] = {}
     feasible = False  # whether `values` satisfy every hard rule
-    if flow is None and terms:
+    if flow is None and terms and not flow_applicable(problem):
         # Not a flow (duty ranges, say): a one-target-each plan, when the duties allow it,
         # gives CP-SAT a complete start instead of searching for a first plan from nothing.
         values = one_target_hint(problem, terms)
