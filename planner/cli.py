@@ -20,7 +20,6 @@ import click
 from planner.errors import InfeasibleError, InputError, PlannerError
 
 if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --help` is quick
-    from planner.helper import Helper
     from planner.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -235,103 +234,67 @@ def plan(
     from planner.render import warm_up
 
     # Forked before the imports below: the helper imports openpyxl and matplotlib on the
-    # other core while this process reads and solves (see planner.helper).
+    # other core while this process reads and solves (see planner.helper). Leaving the block
+    # ends it, whatever happens.
     helper = Helper.start(warm_up=warm_up)
-    try:
-        _plan(
-            helper,
-            data_path=data_path,
-            scenario_path=scenario_path,
-            out_dir=out_dir,
-            scope=scope,
+    with helper if helper is not None else contextlib.nullcontext():
+        from planner.check import check_assignments
+        from planner.planning import make_plan
+        from planner.readers import read_dataset
+        from planner.render import Rendering
+        from planner.scenario import load_scenario
+        from planner.solve import stderr_progress
+        from planner.workflow import plan_inputs
+        from planner.write import check_destination, write_plan
+
+        scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
+        if scope:
+            scenario = scenario.with_changes(scope=scope)
+        out = Path(out_dir or f"out/{scenario.name}")
+        check_destination(out)  # an approved plan is never overwritten: say so before solving
+        dataset = read_dataset(Path(data_path or default_data()))
+        inputs = plan_inputs(
+            dataset,
+            scenario,
+            held=Path(held_dir) if held_dir else None,
+            previous=Path(previous_path) if previous_path else None,
+            require=requires,
+            forbid=forbids,
+        )
+        dataset = inputs.dataset
+        _print_warnings(dataset.warnings)
+        for note in inputs.notes:
+            click.echo(note)
+        progress = None if quiet else stderr_progress
+        result = make_plan(
+            dataset,
+            scenario,
+            held=inputs.held,
             time_limit=time_limit,
             seed=seed,
             workers=workers,
             deterministic=deterministic,
-            quiet=quiet,
-            held_dir=held_dir,
-            previous_path=previous_path,
-            requires=requires,
-            forbids=forbids,
+            progress=progress,
         )
-    finally:
-        if helper is not None:
-            helper.close()
-
-
-def _plan(
-    helper: Helper | None,
-    *,
-    data_path: str | None,
-    scenario_path: str | None,
-    out_dir: str | None,
-    scope: str | None,
-    time_limit: float | None,
-    seed: int | None,
-    workers: int | None,
-    deterministic: bool,
-    quiet: bool,
-    held_dir: str | None,
-    previous_path: str | None,
-    requires: tuple[str, ...],
-    forbids: tuple[str, ...],
-) -> None:
-    """The work of ``planner plan``; ``helper`` makes the workbook and heatmaps if given."""
-    from planner.check import check_assignments
-    from planner.planning import make_plan
-    from planner.readers import read_dataset
-    from planner.render import Rendering
-    from planner.scenario import load_scenario
-    from planner.solve import stderr_progress
-    from planner.workflow import plan_inputs
-    from planner.write import check_destination, write_plan
-
-    scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
-    if scope:
-        scenario = scenario.with_changes(scope=scope)
-    out = Path(out_dir or f"out/{scenario.name}")
-    check_destination(out)  # an approved plan is never overwritten: say so before solving
-    dataset = read_dataset(Path(data_path or default_data()))
-    inputs = plan_inputs(
-        dataset,
-        scenario,
-        held=Path(held_dir) if held_dir else None,
-        previous=Path(previous_path) if previous_path else None,
-        require=requires,
-        forbid=forbids,
-    )
-    dataset = inputs.dataset
-    _print_warnings(dataset.warnings)
-    for note in inputs.notes:
-        click.echo(note)
-    progress = None if quiet else stderr_progress
-    result = make_plan(
-        dataset,
-        scenario,
-        held=inputs.held,
-        time_limit=time_limit,
-        seed=seed,
-        workers=workers,
-        deterministic=deterministic,
-        progress=progress,
-    )
-    targets = dataset.targets()
-    rendering = Rendering(result, targets, helper)  # made while the plan is checked
-    report = check_assignments(
-        dataset,
-        scenario,
-        result.assignments,
-        held=inputs.held,
-        claimed_terms={name: term.value for name, term in result.terms.items()},
-    )
-    if not report.ok:  # never write a plan that breaks a rule: this would be a bug
-        raise RuntimeError("the plan failed the independent check: " + "; ".join(report.violations))
-    written = write_plan(
-        result, out, targets=targets, extra_json=inputs.extra_json, rendering=rendering
-    )
-    for line in _summary_lines(result):
-        click.echo(line)
-    click.echo(f"Wrote {len(written)} files to {out}/")
+        targets = dataset.targets()
+        rendering = Rendering(result, targets, helper)  # made while the plan is checked
+        report = check_assignments(
+            dataset,
+            scenario,
+            result.assignments,
+            held=inputs.held,
+            claimed_terms={name: term.value for name, term in result.terms.items()},
+        )
+        if not report.ok:  # never write a plan that breaks a rule: this would be a bug
+            raise RuntimeError(
+                "the plan failed the independent check: " + "; ".join(report.violations)
+            )
+        written = write_plan(
+            result, out, targets=targets, extra_json=inputs.extra_json, rendering=rendering
+        )
+        for line in _summary_lines(result):
+            click.echo(line)
+        click.echo(f"Wrote {len(written)} files to {out}/")
 
 
 @cli.command()

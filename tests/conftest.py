@@ -18,9 +18,11 @@ with the spreadsheet ``row`` column), colleges are derived from the ids used unl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from planner.check import CheckReport, check_assignments
 from planner.contract import CENTRAL_ROLES, TABLES
@@ -28,6 +30,9 @@ from planner.dataset import Dataset, derive_cadre_columns
 from planner.plan import Plan
 from planner.planning import make_plan
 from planner.scenario import Scenario, scenario_from_dict
+
+TINY = Path(__file__).resolve().parent / "data" / "tiny"
+"""``tests/data/tiny``: a small university on disk (two colleges, every table)."""
 
 Triple = tuple[str, str, str]
 """``(cadre_id, kind, target_id)``: one assignment, one ``previous`` row."""
@@ -244,4 +249,25 @@ def solve_and_check(
                 f"the solver's {stage['term']} stage reached {stage['value']} but the plan's "
                 f"pairs give {report.terms[stage['term']]}"
             )
+    return plan
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Dataset:
+    """``tests/data/tiny`` read as a user's data would be."""
+    from planner import api
+
+    return api.load_data(TINY)
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tiny: Dataset) -> Plan:
+    """The default plan of ``tiny``, re-checked by the independent checker."""
+    from planner import api
+
+    plan = api.solve(tiny, deterministic=True)
+    assert check_plan(tiny, Scenario(), plan).ok
     return plan

@@ -37,18 +37,6 @@ EVIL = '=HYPERLINK("http://example.com","点我")'
 
 
 @pytest.fixture(scope="module")
-def tiny() -> Dataset:
-    return api.load_data(TINY)
-
-
-@pytest.fixture(scope="module")
-def tiny_plan(tiny: Dataset) -> Plan:
-    plan = api.solve(tiny, deterministic=True)
-    assert check_plan(tiny, Scenario(), plan).ok
-    return plan
-
-
-@pytest.fixture(scope="module")
 def no_continuity(tiny: Dataset) -> Plan:
     """The tiny data planned without keeping last semester's contacts (a different plan)."""
     plan = api.solve(tiny, continuity="off", deterministic=True)

@@ -33,7 +33,7 @@ weights: {coverage: 1000, continuity: 10, campus: 3, dorm_priority: 1, central_s
 @pytest.fixture(autouse=True)
 def no_plots(monkeypatch: pytest.MonkeyPatch) -> None:
     """The heatmaps are drawn from the CSV data; skipping them saves a second per plan."""
-    monkeypatch.setattr(plot, "write_heatmaps", lambda *args, **kwargs: [])
+    monkeypatch.setattr(plot, "render_heatmaps", lambda *args, **kwargs: {})
 
 
 def plan(out: Path, *args: str) -> dict[str, bytes]:

@@ -16,28 +16,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import TINY
 
 from planner import api, plot, render
 from planner.dataset import Dataset, targets_in_scope
 from planner.helper import ENV_SWITCH, Helper, HelperLost, enabled, run_forked
 from planner.plan import Plan
 
-ROOT = Path(__file__).resolve().parent.parent
-TINY = ROOT / "tests" / "data" / "tiny"
-
 needs_fork = pytest.mark.skipif(not enabled(), reason="the helper needs fork (Linux)")
-
-
-@pytest.fixture(scope="module")
-def tiny() -> Dataset:
-    return api.load_data(TINY)
-
-
-@pytest.fixture(scope="module")
-def tiny_plan(tiny: Dataset) -> Plan:
-    plan = api.solve(tiny, deterministic=True)
-    assert api.check_plan(plan, tiny).ok
-    return plan
 
 
 def _disk_full() -> None:

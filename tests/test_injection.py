@@ -104,7 +104,7 @@ def evil_plan(evil_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     )
     out = tmp_path_factory.mktemp("plans") / "evil"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plot, "write_heatmaps", lambda *args, **kwargs: [])
+        patch.setattr(plot, "render_heatmaps", lambda *args, **kwargs: {})
         result = CliRunner().invoke(
             cli,
             ["plan", "--data", str(evil_data), "--scenario", str(scenario), "--out", str(out)],
@@ -193,7 +193,7 @@ def test_every_prefix_is_inert_in_both_files(
 ) -> None:
     """Tab and carriage return never survive reading, so the plan is given them directly: one
     cadre name per prefix."""
-    monkeypatch.setattr(plot, "write_heatmaps", lambda *args, **kwargs: [])
+    monkeypatch.setattr(plot, "render_heatmaps", lambda *args, **kwargs: {})
     plan = make_plan(read_dataset(TINY), scenario_from_dict({}))
     values = [prefix + "cmd|' /C calc'!A0" for prefix in FORMULA_PREFIXES]
     assignments = plan.assignments.copy()
