@@ -97,6 +97,19 @@ class Run:
     info: dict[str, Any] = field(default_factory=dict)
 
 
+def compile_bytecode() -> None:
+    """Compile the package's bytecode, as installing it does, before anything is timed.
+
+    ``pip install`` compiles an installed package's modules; an editable checkout gets its
+    bytecode written on the first import. Where ``PYTHONDONTWRITEBYTECODE`` is set (as on
+    some CI machines) an editable checkout would instead compile every module on every run,
+    about 0.2 s that no installed copy spends.
+    """
+    import compileall
+
+    compileall.compile_dir(ROOT / "planner", quiet=1)
+
+
 def _planner() -> list[str]:
     exe = Path(sys.executable).with_name("planner")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "planner"]
@@ -1315,6 +1328,7 @@ def main(argv: list[str] | None = None) -> int:
 
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    compile_bytecode()
     results_file = RESULTS / "results.json"
     results: dict[str, Any] = {}
     if results_file.exists():
