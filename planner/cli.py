@@ -228,14 +228,12 @@ def plan(
     forbids: tuple[str, ...],
 ) -> None:
     """Plan who contacts which target and write the plan folder."""
-    import pandas  # noqa: F401 - loaded before the fork, so both processes share it
-
     from planner.helper import Helper
     from planner.render import warm_up
 
-    # Forked before the imports below: the helper imports openpyxl and matplotlib on the
-    # other core while this process reads and solves (see planner.helper). Leaving the block
-    # ends it, whatever happens.
+    # Forked first, before pandas: the helper imports matplotlib, openpyxl and pandas on the
+    # other core, which would otherwise be idle, while this process imports and reads and
+    # solves (see planner.helper). Leaving the block ends it, whatever happens.
     helper = Helper.start(warm_up=warm_up)
     with helper if helper is not None else contextlib.nullcontext():
         from planner.check import check_assignments

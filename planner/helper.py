@@ -1,19 +1,19 @@
-"""A helper process that draws the heatmaps while the main process reads, solves and writes.
+"""A helper process that makes the workbook and heatmaps while the main process reads and solves.
 
-Matplotlib takes about half a second to import and a quarter of a second per heatmap to draw
-on a 2-core machine, which for one college's plan is most of a ``planner plan`` run. So the
-command forks a helper as soon as it starts: while the main process reads the data and solves,
-the helper imports matplotlib and warms its font caches on the other core; when the plan is
-ready, the helper draws the heatmaps into the plan's hidden temporary folder while the main
-process writes the CSV files and the workbook (see :func:`planner.write.write_plan`). The plan
-folder is still moved into place only once every file is written, and the files are
-byte-identical to those drawn in the main process.
+Matplotlib and openpyxl take most of a second to import, and each heatmap a fifth of a second
+to draw, which for one college's plan is most of a ``planner plan`` run. So the command forks
+a helper as soon as it starts, before it imports pandas: while the main process imports, reads
+the data and solves, the helper imports matplotlib, openpyxl and pandas and warms the font
+caches on the other core; when the plan is ready, the helper writes the workbook and draws
+each heatmap in a forked child of its own (see :mod:`planner.render`) while the main process
+checks the plan and writes the CSV files. The plan folder is still moved into place only
+once every file is written, and the files are byte-identical to those made in the main
+process.
 
 The helper is used only where ``fork`` is safe and cheap (Linux) and not switched off with
 ``PLANNER_HELPER=0``; anywhere else, and if the helper is lost (killed, out of memory), the main
-process draws the heatmaps itself. The helper ignores Ctrl-C (the terminal sends it to both
-processes): the main process decides, and stops the helper when it stops.
-"""
+process makes the files itself. The helper ignores Ctrl-C (the terminal sends it to both
+processes): the main process decides, and stops the helper when it stops."""
 
 from __future__ import annotations
 

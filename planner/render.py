@@ -76,7 +76,14 @@ def render_files_forked(plan: Plan, targets: pd.DataFrame | None) -> dict[str, b
 
 
 def warm_up() -> None:
-    """Import what the job needs and warm matplotlib's fonts: run by the helper process."""
-    from planner import plot, report_xlsx, write  # noqa: F401 - imported for the job to come
+    """Import what the job needs and warm matplotlib's fonts: run by the helper process.
+
+    Matplotlib first: the helper is forked before the main process imports pandas, and
+    matplotlib is what the job waits for longest.
+    """
+    import matplotlib.figure  # noqa: F401 - imported for the job to come
+    import openpyxl  # noqa: F401
+
+    from planner import plot, report_xlsx, write  # noqa: F401
 
     plot.warm_up()
