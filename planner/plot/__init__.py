@@ -4,33 +4,36 @@ Each function returns the :class:`~matplotlib.figure.Figure` it drew on; with ``
 makes a new figure without pyplot, so nothing global changes and nothing needs closing (in a
 notebook the returned figure displays itself). :func:`write_heatmaps` writes the PNG files of
 a plan folder.
+
+A chart is made in two steps: its data (:class:`~planner.plot.spec.Heatmap`, made with
+pandas: :func:`heatmaps`) and its picture (matplotlib: :func:`draw_pngs`). Importing this
+package loads neither library; each name below is loaded when first used, so that
+``planner plan``'s helper process can draw without pandas (see :mod:`planner.render`).
 """
 
 from __future__ import annotations
 
+import importlib
 import io
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from matplotlib import image as mpl_image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from planner.dataset import targets_in_scope
-from planner.plot.campus_kind import plot_campus_kind
-from planner.plot.college_kind import plot_college_kind
-from planner.plot.coverage import (
-    campus_kind_coverage,
-    dorm_campus_grade_coverage,
-    target_coverage,
-)
-from planner.plot.dorm_campus_grade import plot_dorm_campus_grade
-from planner.plot.fonts import cjk_font, font_family, resolve_labels
-
 if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
     from planner.plan import Plan
+    from planner.plot.campus_kind import plot_campus_kind
+    from planner.plot.college_kind import plot_college_kind
+    from planner.plot.coverage import (
+        campus_kind_coverage,
+        dorm_campus_grade_coverage,
+        target_coverage,
+    )
+    from planner.plot.dorm_campus_grade import plot_dorm_campus_grade
+    from planner.plot.fonts import cjk_font
+    from planner.plot.spec import Heatmap
 
 __all__ = [
     "DPI",
@@ -38,6 +41,8 @@ __all__ = [
     "campus_kind_coverage",
     "cjk_font",
     "dorm_campus_grade_coverage",
+    "draw_pngs",
+    "heatmaps",
     "plot_campus_kind",
     "plot_college_kind",
     "plot_dorm_campus_grade",
@@ -46,6 +51,17 @@ __all__ = [
     "warm_up",
     "write_heatmaps",
 ]
+
+_LAZY = {
+    "plot_campus_kind": "planner.plot.campus_kind",
+    "plot_college_kind": "planner.plot.college_kind",
+    "plot_dorm_campus_grade": "planner.plot.dorm_campus_grade",
+    "campus_kind_coverage": "planner.plot.coverage",
+    "dorm_campus_grade_coverage": "planner.plot.coverage",
+    "target_coverage": "planner.plot.coverage",
+    "cjk_font": "planner.plot.fonts",
+}
+"""Names of this package that live in a submodule, loaded when first asked for."""
 
 DPI = 120
 """Resolution of the PNG files."""
@@ -56,6 +72,15 @@ HEATMAP_FILES: tuple[str, ...] = (
     "dorm_coverage_campus_grade.png",
 )
 """The heatmaps of a plan folder; the last two need the targets frame."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # loaded once
+    return value
 
 
 def write_heatmaps(
@@ -87,21 +112,41 @@ def render_heatmaps(
 
     ``only`` names the files wanted (of :data:`HEATMAP_FILES`); by default all of them.
     """
+    return draw_pngs(heatmaps(plan, dataset_targets, only=only), labels=labels)
+
+
+def heatmaps(
+    plan: Plan, dataset_targets: pd.DataFrame | None, *, only: Collection[str] | None = None
+) -> dict[str, Heatmap]:
+    """The data of the heatmaps :func:`render_heatmaps` draws, by file name (pandas only)."""
+    from planner.dataset import targets_in_scope
+    from planner.plot.campus_kind import campus_kind_heatmap
+    from planner.plot.college_kind import college_kind_heatmap
+    from planner.plot.coverage import campus_kind_coverage, dorm_campus_grade_coverage
+    from planner.plot.dorm_campus_grade import dorm_campus_grade_heatmap
+
     wanted = set(HEATMAP_FILES if only is None else only)
-    images = {}
+    charts = {}
     if HEATMAP_FILES[0] in wanted:
-        images[HEATMAP_FILES[0]] = _png(plot_college_kind(plan.coverage, labels=labels))
+        charts[HEATMAP_FILES[0]] = college_kind_heatmap(plan.coverage)
     if dataset_targets is None:
-        return images
+        return charts
     dataset_targets = targets_in_scope(dataset_targets, plan.scope, plan.held)
     if HEATMAP_FILES[1] in wanted:
         campus = campus_kind_coverage(plan.assignments, dataset_targets, plan.uncovered)
-        images[HEATMAP_FILES[1]] = _png(plot_campus_kind(campus, labels=labels))
+        charts[HEATMAP_FILES[1]] = campus_kind_heatmap(campus)
     if HEATMAP_FILES[2] in wanted:
         dorms = dorm_campus_grade_coverage(plan.assignments, dataset_targets)
         if len(dorms):
-            images[HEATMAP_FILES[2]] = _png(plot_dorm_campus_grade(dorms, labels=labels))
-    return images
+            charts[HEATMAP_FILES[2]] = dorm_campus_grade_heatmap(dorms)
+    return charts
+
+
+def draw_pngs(charts: Mapping[str, Heatmap], *, labels: str = "auto") -> dict[str, bytes]:
+    """Each heatmap drawn as a PNG file's bytes, by file name (matplotlib only)."""
+    from planner.plot._heatmap import draw_heatmap
+
+    return {name: _png(draw_heatmap(chart, labels=labels)) for name, chart in charts.items()}
 
 
 def warm_up() -> None:
@@ -110,6 +155,10 @@ def warm_up() -> None:
     The helper process (:mod:`planner.helper`) calls this while the main process solves, so
     that the real heatmaps then draw at full speed. Changes nothing that a chart depends on.
     """
+    from matplotlib.figure import Figure
+
+    from planner.plot.fonts import cjk_font, font_family, resolve_labels
+
     # resolve_labels warns here, once, when no CJK font exists (not once per heatmap child)
     font = cjk_font() if resolve_labels("auto") else None
     figure = Figure(figsize=(2.0, 1.0))
@@ -124,6 +173,9 @@ def _png(figure: Figure) -> bytes:
     # One draw on an Agg canvas, then the PNG: Figure.savefig would draw the whole figure
     # twice when it has a layout engine (once only to lay it out). The engine runs within
     # this one draw, with the renderer that draws, so text sizes are measured once.
+    from matplotlib import image as mpl_image
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     canvas = figure.canvas
     if not isinstance(canvas, FigureCanvasAgg):
         canvas = FigureCanvasAgg(figure)

@@ -13,13 +13,15 @@ from collections.abc import Iterable, Sequence
 
 import matplotlib as mpl
 import numpy as np
-import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import LayoutEngine
 from matplotlib.text import Text
 from matplotlib.ticker import PercentFormatter
+
+from planner.plot.fonts import font_family, resolve_labels
+from planner.plot.spec import Heatmap
 
 CMAP = "YlOrRd_r"
 """Colour map of coverage share (0 = dark red, 1 = pale yellow)."""
@@ -66,10 +68,36 @@ def root_figure(ax: Axes) -> Figure:
     return fig
 
 
+def draw_heatmap(heatmap: Heatmap, ax: Axes | None = None, *, labels: str = "auto") -> Figure:
+    """Draw ``heatmap`` on ``ax`` (default: a new figure sized for it); return the figure.
+
+    ``labels`` is ``auto`` (Chinese names when a CJK font is installed, else codes),
+    ``names`` or ``codes`` (codes and English only: the same picture on every machine).
+    """
+    use_cjk = resolve_labels(labels)
+    pick = 0 if use_cjk else 1
+    row_labels = [label[pick] for label in heatmap.rows]
+    if ax is None:
+        widest = max((len(s) for s in row_labels), default=4)
+        ax = new_axes(len(heatmap.rows), len(heatmap.cols), widest * 2)
+    return draw_share_heatmap(
+        ax,
+        heatmap.covered,
+        heatmap.targets,
+        row_labels=row_labels,
+        col_labels=[label[pick] for label in heatmap.cols],
+        title=heatmap.title[pick],
+        xlabel=heatmap.xlabel[pick],
+        ylabel=heatmap.ylabel[pick],
+        colorbar_label=heatmap.colorbar_label[pick],
+        family=font_family(use_cjk),
+    )
+
+
 def draw_share_heatmap(
     ax: Axes,
-    covered: pd.DataFrame,
-    targets: pd.DataFrame,
+    covered: np.ndarray,
+    targets: np.ndarray,
     *,
     row_labels: Sequence[str],
     col_labels: Sequence[str],
@@ -79,12 +107,12 @@ def draw_share_heatmap(
     colorbar_label: str,
     family: list[str],
 ) -> Figure:
-    """Draw coverage share ``covered / targets`` (two aligned frames) on ``ax``.
+    """Draw coverage share ``covered / targets`` (two aligned arrays) on ``ax``.
 
     Returns the figure holding ``ax``. ``family`` is the font family list for every text.
     """
-    n_targets = targets.to_numpy(dtype=float)
-    n_covered = covered.to_numpy(dtype=float)
+    n_targets = np.asarray(targets, dtype=float)
+    n_covered = np.asarray(covered, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(n_targets > 0, n_covered / n_targets, np.nan)
 
@@ -201,8 +229,3 @@ def _text_colour(rgba: tuple[float, float, float, float]) -> str:
     red, green, blue = rgba[:3]
     luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
     return "black" if luminance > 0.5 else "white"
-
-
-def printable(text: str, use_cjk: bool, fallback: str) -> str:
-    """``text`` when the chart can draw it, else ``fallback`` (non-ASCII without a CJK font)."""
-    return text if use_cjk or text.isascii() else fallback

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from planner.contract import KIND_LABELS_ZH, KINDS
-from planner.plot._heatmap import draw_share_heatmap, new_axes, printable
-from planner.plot.fonts import font_family, resolve_labels
+from planner.plot.spec import Heatmap, printable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def plot_campus_kind(
@@ -21,7 +24,13 @@ def plot_campus_kind(
     :func:`~planner.plot.college_kind.plot_college_kind`; without a CJK font a Chinese
     campus name is shown as ``campus 1``, ``campus 2``, … Returns the figure.
     """
-    use_cjk = resolve_labels(labels)
+    from planner.plot._heatmap import draw_heatmap  # matplotlib: only when drawing
+
+    return draw_heatmap(campus_kind_heatmap(coverage), ax, labels=labels)
+
+
+def campus_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
+    """What :func:`plot_campus_kind` draws (no matplotlib needed)."""
     frame = coverage.assign(
         campus=coverage["campus"].astype(str), kind=coverage["kind"].astype(str)
     )
@@ -34,21 +43,13 @@ def plot_campus_kind(
         )
         return table.reindex(index=campuses, columns=[k.value for k in kinds], fill_value=0)
 
-    row_labels = [printable(c, use_cjk, f"campus {i + 1}") for i, c in enumerate(campuses)]
-    col_labels = [f"{KIND_LABELS_ZH[k]}\n{k.value}" if use_cjk else k.value for k in kinds]
-    if ax is None:
-        ax = new_axes(len(campuses), len(kinds), max((len(s) for s in row_labels), default=4) * 2)
-    return draw_share_heatmap(
-        ax,
-        pivot("covered"),
-        pivot("targets"),
-        row_labels=row_labels,
-        col_labels=col_labels,
-        title=(
-            "各校区覆盖率\nCoverage by campus × kind" if use_cjk else "Coverage by campus × kind"
-        ),
-        xlabel="类型 kind" if use_cjk else "kind",
-        ylabel="校区 campus" if use_cjk else "campus",
-        colorbar_label="覆盖率 coverage" if use_cjk else "coverage",
-        family=font_family(use_cjk),
+    return Heatmap(
+        covered=pivot("covered").to_numpy(dtype=float),
+        targets=pivot("targets").to_numpy(dtype=float),
+        rows=[printable(c, f"campus {i + 1}") for i, c in enumerate(campuses)],
+        cols=[(f"{KIND_LABELS_ZH[k]}\n{k.value}", k.value) for k in kinds],
+        title=("各校区覆盖率\nCoverage by campus × kind", "Coverage by campus × kind"),
+        xlabel=("类型 kind", "kind"),
+        ylabel=("校区 campus", "campus"),
+        colorbar_label=("覆盖率 coverage", "coverage"),
     )

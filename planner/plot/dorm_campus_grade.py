@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
-from planner.plot._heatmap import draw_share_heatmap, new_axes, printable
-from planner.plot.fonts import font_family, resolve_labels
+import pandas as pd
+
+from planner.plot.spec import Heatmap, printable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 UNKNOWN_GRADE = "?"
 """Column of dorms whose residents' entry year is not known."""
@@ -23,7 +26,13 @@ def plot_dorm_campus_grade(
     form a ``?`` column. ``labels`` as in
     :func:`~planner.plot.college_kind.plot_college_kind`. Returns the figure.
     """
-    use_cjk = resolve_labels(labels)
+    from planner.plot._heatmap import draw_heatmap  # matplotlib: only when drawing
+
+    return draw_heatmap(dorm_campus_grade_heatmap(dorms_coverage), ax, labels=labels)
+
+
+def dorm_campus_grade_heatmap(dorms_coverage: pd.DataFrame) -> Heatmap:
+    """What :func:`plot_dorm_campus_grade` draws (no matplotlib needed)."""
     grade = dorms_coverage["grade"].astype("Int64")
     frame = pd.DataFrame(
         {
@@ -42,23 +51,16 @@ def plot_dorm_campus_grade(
         )
         return table.reindex(index=campuses, columns=grades, fill_value=0)
 
-    row_labels = [printable(c, use_cjk, f"campus {i + 1}") for i, c in enumerate(campuses)]
-    col_labels = [("未知" if use_cjk else "unknown") if g == UNKNOWN_GRADE else g for g in grades]
-    if ax is None:
-        ax = new_axes(len(campuses), len(grades), max((len(s) for s in row_labels), default=4) * 2)
-    return draw_share_heatmap(
-        ax,
-        pivot("covered"),
-        pivot("targets"),
-        row_labels=row_labels,
-        col_labels=col_labels,
+    return Heatmap(
+        covered=pivot("covered").to_numpy(dtype=float),
+        targets=pivot("targets").to_numpy(dtype=float),
+        rows=[printable(c, f"campus {i + 1}") for i, c in enumerate(campuses)],
+        cols=[("未知", "unknown") if g == UNKNOWN_GRADE else (g, g) for g in grades],
         title=(
-            "宿舍覆盖率（按校区、年级）\nDorm coverage by campus × entry year"
-            if use_cjk
-            else "Dorm coverage by campus × entry year"
+            "宿舍覆盖率（按校区、年级）\nDorm coverage by campus × entry year",
+            "Dorm coverage by campus × entry year",
         ),
-        xlabel="年级 entry year" if use_cjk else "entry year",
-        ylabel="校区 campus" if use_cjk else "campus",
-        colorbar_label="覆盖率 coverage" if use_cjk else "coverage",
-        family=font_family(use_cjk),
+        xlabel=("年级 entry year", "entry year"),
+        ylabel=("校区 campus", "campus"),
+        colorbar_label=("覆盖率 coverage", "coverage"),
     )

@@ -1,0 +1,41 @@
+"""What a coverage heatmap shows, apart from how it is drawn: :class:`Heatmap`.
+
+The chart modules (:mod:`planner.plot.college_kind` and the others) turn a plan's tables into
+a :class:`Heatmap` with pandas; :func:`planner.plot._heatmap.draw_heatmap` draws one with
+matplotlib. Neither side needs the other's library, so ``planner plan``'s helper process draws
+the heatmaps without importing pandas (see :mod:`planner.render`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Label = tuple[str, str]
+"""A text in both label sets: ``(with Chinese, codes and English only)``."""
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Counts per cell and every text of one coverage heatmap.
+
+    ``covered`` and ``targets`` are aligned ``rows × cols`` arrays; the share drawn is
+    ``covered / targets`` (a cell without targets is grey). Each text is a :data:`Label`, so
+    the choice between Chinese names and codes is made when drawing (it depends on the fonts
+    installed where the chart is drawn).
+    """
+
+    covered: np.ndarray
+    targets: np.ndarray
+    rows: list[Label]
+    cols: list[Label]
+    title: Label
+    xlabel: Label
+    ylabel: Label
+    colorbar_label: Label
+
+
+def printable(text: str, fallback: str) -> Label:
+    """``text`` in both label sets; without Chinese, ``fallback`` when it is not ASCII."""
+    return text, text if text.isascii() else fallback
