@@ -20,6 +20,8 @@ import click
 from planner.errors import InfeasibleError, InputError, PlannerError
 
 if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --help` is quick
+    from planner.dataset import Dataset
+    from planner.helper import Helper
     from planner.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -228,17 +230,23 @@ def plan(
     forbids: tuple[str, ...],
 ) -> None:
     """Plan who contacts which target and write the plan folder."""
-    from planner.helper import Helper
-    from planner.render import warm_up
+    import pandas  # noqa: F401 - loaded before the helper is forked, so both share it
 
-    # Forked first, before pandas: the helper imports matplotlib, openpyxl and pandas on the
-    # other core, which would otherwise be idle, while this process imports and reads and
-    # solves (see planner.helper). Leaving the block ends it, whatever happens.
-    helper = Helper.start(warm_up=warm_up)
+    from planner.helper import Helper
+    from planner.render import warm_up_workbook
+
+    # The helper uses the second core (see planner.render): it reads the data while this
+    # process imports the rest, then loads openpyxl and writes the workbook while this
+    # process checks the plan and writes the other files. Leaving the block ends it.
+    helper = Helper.start()
     with helper if helper is not None else contextlib.nullcontext():
+        from planner.readers import read_dataset
+
+        data = Path(data_path or default_data())
+        reading = helper is not None and helper.submit(read_dataset, data, then=warm_up_workbook)
+
         from planner.check import check_assignments
         from planner.planning import make_plan
-        from planner.readers import read_dataset
         from planner.render import Rendering
         from planner.scenario import load_scenario
         from planner.solve import stderr_progress
@@ -250,7 +258,7 @@ def plan(
             scenario = scenario.with_changes(scope=scope)
         out = Path(out_dir or f"out/{scenario.name}")
         check_destination(out)  # an approved plan is never overwritten: say so before solving
-        dataset = read_dataset(Path(data_path or default_data()))
+        dataset = _read_in(helper, data) if helper and reading else read_dataset(data)
         inputs = plan_inputs(
             dataset,
             scenario,
@@ -275,7 +283,7 @@ def plan(
             progress=progress,
         )
         targets = dataset.targets()
-        rendering = Rendering(result, targets, helper)  # made while the plan is checked
+        rendering = Rendering(result, targets, helper)  # the workbook: made while it is checked
         report = check_assignments(
             dataset,
             scenario,
@@ -293,6 +301,21 @@ def plan(
         for line in _summary_lines(result):
             click.echo(line)
         click.echo(f"Wrote {len(written)} files to {out}/")
+
+
+def _read_in(helper: Helper, data: Path) -> Dataset:
+    """The data set the helper process read; read here if it failed or was lost.
+
+    Reading is deterministic, so a failure there (bad input, say) is read again here, which
+    raises the same error with its full report in this process.
+    """
+    from planner.readers import read_dataset
+
+    try:
+        dataset: Dataset = helper.result()
+        return dataset
+    except Exception:
+        return read_dataset(data)
 
 
 @cli.command()

@@ -20,7 +20,7 @@ from conftest import TINY
 
 from planner import api, plot, render
 from planner.dataset import Dataset, targets_in_scope
-from planner.helper import ENV_SWITCH, Helper, HelperLost, enabled, run_forked
+from planner.helper import ENV_SWITCH, Helper, HelperLost, enabled
 from planner.plan import Plan
 
 needs_fork = pytest.mark.skipif(not enabled(), reason="the helper needs fork (Linux)")
@@ -52,15 +52,32 @@ def _workbook_values(data: bytes) -> dict[str, list[tuple[object, ...]]]:
 # --- the helper process ------------------------------------------------------------------
 
 
+_READY: list[str] = []
+"""Set by :func:`_get_ready` in whichever process runs it."""
+
+
+def _get_ready() -> None:
+    _READY.append("ready")
+
+
+def _is_ready() -> tuple[list[str], int]:
+    return _READY, os.getpid()
+
+
 @needs_fork
-def test_the_helper_runs_one_job_and_ends() -> None:
+def test_the_helper_runs_its_jobs_in_turn_and_gets_ready_between_them() -> None:
     helper = _started()
-    assert helper.submit(divmod, 17, 5)
+    assert helper.submit(divmod, 17, 5, then=_get_ready)
     assert helper.result() == (3, 2)
+    assert helper.submit(_is_ready)
+    assert helper.result() == (["ready"], helper.pid)  # `then` ran there, after the answer
+    assert _READY == []  # and not here
+    assert helper.submit(divmod, 1, 1)
+    with pytest.raises(RuntimeError, match="no result yet"):
+        helper.submit(divmod, 1, 1)
+    assert helper.result() == (1, 0)
     helper.close()
     assert not helper.alive
-    with pytest.raises(RuntimeError, match="one job"):
-        helper.submit(divmod, 1, 1)
 
 
 @needs_fork
@@ -100,34 +117,6 @@ def test_switched_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv(ENV_SWITCH, "0")
     assert not enabled()
     assert Helper.start() is None
-    here = os.getpid()
-    assert run_forked([os.getpid, os.getpid]) == [here, here]
-
-
-@needs_fork
-def test_run_forked_runs_the_later_calls_in_children() -> None:
-    here = os.getpid()
-    first, second, third = run_forked([os.getpid, os.getpid, os.getpid])
-    assert first == here
-    assert len({here, second, third}) == 3
-
-
-@needs_fork
-def test_run_forked_runs_a_failed_call_again_here() -> None:
-    here = os.getpid()
-
-    def only_here() -> str:
-        if os.getpid() != here:
-            raise RuntimeError("fails in a child")
-        return "done here"
-
-    assert run_forked([lambda: 1, only_here]) == [1, "done here"]
-
-    def always_fails() -> None:
-        raise ValueError("a real error")
-
-    with pytest.raises(ValueError, match="a real error"):  # raised here, not swallowed
-        run_forked([lambda: 1, always_fails])
 
 
 # --- the plan files it makes -------------------------------------------------------------
@@ -137,7 +126,7 @@ def test_run_forked_runs_a_failed_call_again_here() -> None:
 def test_files_made_by_the_helper_are_the_same(tiny: Dataset, tiny_plan: Plan) -> None:
     targets = tiny.targets()
     here = render.render_files(tiny_plan, targets)
-    helper = Helper.start(warm_up=render.warm_up)
+    helper = Helper.start(warm_up=render.warm_up_workbook)
     assert helper is not None
     with helper:
         made = render.Rendering(tiny_plan, targets, helper).files()
@@ -154,9 +143,8 @@ def test_files_are_made_here_when_the_helper_is_lost(tiny: Dataset, tiny_plan: P
         os.kill(helper.pid, 9)
         made = render.Rendering(tiny_plan, targets, helper).files()
     here = render.render_files(tiny_plan, targets)
-    assert [made[name] for name in plot.HEATMAP_FILES] == [
-        here[name] for name in plot.HEATMAP_FILES
-    ]
+    assert list(made) == list(here)
+    assert _workbook_values(made[render.WORKBOOK]) == _workbook_values(here[render.WORKBOOK])
 
 
 def test_a_college_plan_charts_only_its_own_targets(tiny: Dataset) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -11,18 +14,22 @@ from matplotlib import image as mpimg
 from matplotlib import style as mpl_style
 from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
+from PIL import Image
 
 from planner.plot import (
     HEATMAP_FILES,
+    _heatmap,
     campus_kind_coverage,
     dorm_campus_grade_coverage,
     fonts,
     plot_campus_kind,
     plot_college_kind,
     plot_dorm_campus_grade,
+    png,
     target_coverage,
     write_heatmaps,
 )
+from planner.plot.college_kind import college_kind_heatmap
 
 BASELINE = Path(__file__).parent / "baseline"
 
@@ -190,3 +197,60 @@ def test_write_heatmaps_png_size(tmp_path: Path) -> None:
     only = tmp_path / "only"
     only.mkdir()
     assert [p.name for p in write_heatmaps(plan, None, only)] == [HEATMAP_FILES[0]]
+
+
+# --- the PNG files (Pillow) ------------------------------------------------------------------
+
+
+def test_png_colours_are_matplotlibs_colour_map() -> None:
+    from matplotlib import colormaps
+
+    reference = colormaps[_heatmap.CMAP]
+    for share in [i / 997 for i in range(998)]:
+        expected = tuple(round(255 * c) for c in reference(share)[:3])
+        assert png._rgb(png.share_colour(share)) == expected, share
+        assert png.text_colour(png.share_colour(share)) == (
+            png.BLACK if _heatmap._text_colour(reference(share)) == "black" else png.WHITE
+        )
+
+
+def test_png_shows_every_cell_in_its_colour() -> None:
+    chart = college_kind_heatmap(COVERAGE)
+    image = Image.open(io.BytesIO(png.render_png(chart, labels="codes"))).convert("RGB")
+    colours = {colour for _, colour in image.getcolors(maxcolors=1 << 20) or []}
+    targets, covered = chart.targets, chart.covered
+    for i, j in zip(*targets.nonzero(), strict=True):
+        assert png._rgb(png.share_colour(covered[i, j] / targets[i, j])) in colours, (i, j)
+    assert png.EMPTY in colours  # C02 has no society: a grey cell
+    assert image.info["dpi"] == pytest.approx((png.DPI, png.DPI), abs=0.05)  # in dots per metre
+
+
+def test_png_labels_follow_the_labels_argument(monkeypatch: pytest.MonkeyPatch) -> None:
+    chart = college_kind_heatmap(COVERAGE)
+    codes = png.render_png(chart, labels="codes")
+    assert png.render_png(chart, labels="codes") == codes  # the same bytes every time
+    with pytest.raises(ValueError, match="labels must be"):
+        png.render_png(chart, labels="chinese")
+    monkeypatch.setattr(png, "cjk_file", lambda: None)  # no CJK font: codes, one warning
+    monkeypatch.setattr(fonts, "_warned", False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert png.render_png(chart, labels="auto") == codes
+        png.render_png(chart, labels="names")
+    messages = [str(w.message) for w in caught if issubclass(w.category, fonts.FontWarning)]
+    assert messages == [fonts.NO_CJK_FONT_MESSAGE]
+
+
+def test_png_files_need_neither_matplotlib_nor_pandas() -> None:
+    code = (
+        "import sys, numpy as np\n"
+        "from planner.plot.png import render_png\n"
+        "from planner.plot.spec import Heatmap\n"
+        "chart = Heatmap(np.array([[1, 0]]), np.array([[2, 0]]), [('甲', 'a')],"
+        " [('乙', 'b'), ('丙', 'c')], ('t', 't'), ('x', 'x'), ('y', 'y'), ('c', 'c'))\n"
+        "assert render_png(chart, labels='codes').startswith(b'\\x89PNG')\n"
+        "print(sorted(m for m in ('matplotlib', 'pandas') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

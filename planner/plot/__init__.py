@@ -6,22 +6,22 @@ notebook the returned figure displays itself). :func:`write_heatmaps` writes the
 a plan folder.
 
 A chart is made in two steps: its data (:class:`~planner.plot.spec.Heatmap`, made with
-pandas: :func:`heatmaps`) and its picture (matplotlib: :func:`draw_pngs`). Importing this
-package loads neither library; each name below is loaded when first used, so that
-``planner plan``'s helper process can draw without pandas (see :mod:`planner.render`).
+pandas: :func:`heatmaps`) and its picture: a matplotlib figure for notebooks (the ``plot_*``
+functions), or, for the PNG files of a plan folder, pixels drawn with Pillow
+(:func:`draw_pngs`, :mod:`planner.plot.png`: the same chart, without the second it takes
+to load matplotlib). Importing this package loads none of these libraries; each name below
+is loaded when first used.
 """
 
 from __future__ import annotations
 
 import importlib
-import io
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
-    from matplotlib.figure import Figure
 
     from planner.plan import Plan
     from planner.plot.campus_kind import plot_campus_kind
@@ -48,7 +48,6 @@ __all__ = [
     "plot_dorm_campus_grade",
     "render_heatmaps",
     "target_coverage",
-    "warm_up",
     "write_heatmaps",
 ]
 
@@ -64,7 +63,7 @@ _LAZY = {
 """Names of this package that live in a submodule, loaded when first asked for."""
 
 DPI = 120
-"""Resolution of the PNG files."""
+"""Resolution of the PNG files (:data:`planner.plot.png.DPI`)."""
 
 HEATMAP_FILES: tuple[str, ...] = (
     "coverage_college_kind.png",
@@ -143,46 +142,7 @@ def heatmaps(
 
 
 def draw_pngs(charts: Mapping[str, Heatmap], *, labels: str = "auto") -> dict[str, bytes]:
-    """Each heatmap drawn as a PNG file's bytes, by file name (matplotlib only)."""
-    from planner.plot._heatmap import draw_heatmap
+    """Each heatmap drawn as a PNG file's bytes, by file name (Pillow, no matplotlib)."""
+    from planner.plot.png import render_png
 
-    return {name: _png(draw_heatmap(chart, labels=labels)) for name, chart in charts.items()}
-
-
-def warm_up() -> None:
-    """Load matplotlib's fonts and draw one small chart in memory.
-
-    The helper process (:mod:`planner.helper`) calls this while the main process solves, so
-    that the real heatmaps then draw at full speed. Changes nothing that a chart depends on.
-    """
-    from matplotlib.figure import Figure
-
-    from planner.plot.fonts import cjk_font, font_family, resolve_labels
-
-    # resolve_labels warns here, once, when no CJK font exists (not once per heatmap child)
-    font = cjk_font() if resolve_labels("auto") else None
-    figure = Figure(figsize=(2.0, 1.0))
-    ax = figure.add_subplot()
-    ax.imshow([[0.0, 1.0]], cmap="YlOrRd_r")
-    title = "覆盖率 coverage 12/15" if font else "coverage 12/15"
-    ax.set_title(title, fontfamily=font_family(bool(font)))
-    _png(figure)
-
-
-def _png(figure: Figure) -> bytes:
-    # One draw on an Agg canvas, then the PNG: Figure.savefig would draw the whole figure
-    # twice when it has a layout engine (once only to lay it out). The engine runs within
-    # this one draw, with the renderer that draws, so text sizes are measured once.
-    from matplotlib import image as mpl_image
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = figure.canvas
-    if not isinstance(canvas, FigureCanvasAgg):
-        canvas = FigureCanvasAgg(figure)
-    figure.set_dpi(DPI)
-    figure.set_facecolor("white")
-    canvas.draw()
-    buffer = io.BytesIO()
-    no_software: dict[str, Any] = {"Software": None}  # None leaves the key out
-    mpl_image.imsave(buffer, canvas.buffer_rgba(), format="png", dpi=DPI, metadata=no_software)
-    return buffer.getvalue()
+    return {name: render_png(chart, labels=labels) for name, chart in charts.items()}

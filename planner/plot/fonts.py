@@ -11,8 +11,6 @@ import functools
 import warnings
 from pathlib import Path
 
-from matplotlib import font_manager
-
 CJK_FONT_NAMES: tuple[str, ...] = (
     "WenQuanYi Micro Hei",
     "WenQuanYi Zen Hei",
@@ -61,6 +59,8 @@ def cjk_font() -> str | None:
     Looks in matplotlib's font list first, then registers well-known font files that the
     (possibly stale) font cache does not know yet. The answer is cached for the process.
     """
+    from matplotlib import font_manager  # only here: the PNG files need no matplotlib
+
     known = {entry.name for entry in font_manager.fontManager.ttflist}
     for name in CJK_FONT_NAMES:
         if name in known:
