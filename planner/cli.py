@@ -233,17 +233,17 @@ def plan(
     import pandas  # noqa: F401 - loaded before the helper is forked, so both share it
 
     from planner.helper import Helper
-    from planner.render import warm_up_workbook
+    from planner.render import warm_up
 
     # The helper uses the second core (see planner.render): it reads the data while this
-    # process imports the rest, then loads openpyxl and writes the workbook while this
-    # process checks the plan and writes the other files. Leaving the block ends it.
+    # process imports the rest, then loads openpyxl and makes the workbook and heatmaps while
+    # this process checks the plan and writes the CSV files. Leaving the block ends it.
     helper = Helper.start()
     with helper if helper is not None else contextlib.nullcontext():
         from planner.readers import read_dataset
 
         data = Path(data_path or default_data())
-        reading = helper is not None and helper.submit(read_dataset, data, then=warm_up_workbook)
+        reading = helper is not None and helper.submit(read_dataset, data, then=warm_up)
 
         from planner.check import check_assignments
         from planner.planning import make_plan

@@ -2,11 +2,11 @@
 (:mod:`planner.report_xlsx`) and the heatmaps (:mod:`planner.plot`).
 
 The workbook takes openpyxl, most of a second to load and write for a small plan, so
-``planner plan`` has a helper process make it (see :mod:`planner.helper`): forked once pandas
-is loaded, the helper reads the data set while the main process imports the rest, then loads
-openpyxl, and writes the workbook while the main process checks the plan, draws the
-heatmaps (Pillow: a few hundredths of a second each) and writes the CSV files. This module is
-what the helper runs; it imports nothing heavy itself.
+``planner plan`` has a helper process make these files (see :mod:`planner.helper`): forked
+once pandas is loaded, the helper reads the data set while the main process imports the
+rest, then loads openpyxl and Pillow's fonts, and makes the workbook and the heatmaps while
+the main process checks the plan and writes the CSV files. This module is what the helper
+runs; it imports nothing heavy itself.
 """
 
 from __future__ import annotations
@@ -26,33 +26,28 @@ WORKBOOK = "assignments.xlsx"
 
 
 class Rendering:
-    """A plan's workbook and heatmaps as file contents; the workbook made by ``writer``.
+    """A plan's workbook and heatmaps as file contents, made by ``helper`` if given.
 
-    Made as soon as the plan exists, so that the helper writes the workbook while the main
-    process checks the plan and writes the other files. :meth:`files` waits for it; without
-    a helper, or if it was lost, the workbook is made here when asked for.
+    Made as soon as the plan exists, so that the helper makes the files while the main
+    process checks the plan and writes the CSV files. :meth:`files` waits for them; without
+    a helper, or if it was lost, they are made here when asked for.
     """
 
     def __init__(
-        self, plan: Plan, targets: pd.DataFrame | None, writer: Helper | None = None
+        self, plan: Plan, targets: pd.DataFrame | None, helper: Helper | None = None
     ) -> None:
         self._plan = plan
         self._targets = targets
-        self._writer = writer
-        self._writing = writer is not None and writer.submit(render_workbook, plan)
+        self._helper = helper
+        self._in_helper = helper is not None and helper.submit(render_files, plan, targets)
 
     def files(self) -> dict[str, bytes]:
         """``{file name: bytes}``: the workbook, then the heatmaps (in their file order)."""
-        from planner import plot
-
-        images = plot.render_heatmaps(self._plan, self._targets)  # while the workbook is made
-        workbook: bytes | None = None
-        if self._writing and self._writer is not None:
+        if self._in_helper and self._helper is not None:
             with contextlib.suppress(HelperLost):  # lost: made here below
-                workbook = self._writer.result()
-        if workbook is None:
-            workbook = render_workbook(self._plan)
-        return {WORKBOOK: workbook, **images}
+                files: dict[str, bytes] = self._helper.result()
+                return files
+        return render_files(self._plan, self._targets)
 
 
 def render_files(plan: Plan, targets: pd.DataFrame | None) -> dict[str, bytes]:
@@ -69,6 +64,10 @@ def render_workbook(plan: Plan) -> bytes:
     return report_xlsx.render_workbook(plan)
 
 
-def warm_up_workbook() -> None:
-    """Import openpyxl and the workbook writer: run by the helper once the data is read."""
+def warm_up() -> None:
+    """Import openpyxl, the workbook writer and Pillow's fonts: run by the helper once the
+    data is read, while the main process solves."""
     from planner import report_xlsx  # noqa: F401 - imported for the job to come
+    from planner.plot import png
+
+    png.warm_up()

@@ -126,7 +126,7 @@ def test_switched_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_files_made_by_the_helper_are_the_same(tiny: Dataset, tiny_plan: Plan) -> None:
     targets = tiny.targets()
     here = render.render_files(tiny_plan, targets)
-    helper = Helper.start(warm_up=render.warm_up_workbook)
+    helper = Helper.start(warm_up=render.warm_up)
     assert helper is not None
     with helper:
         made = render.Rendering(tiny_plan, targets, helper).files()

@@ -221,6 +221,15 @@ def _spacing(points: float) -> int:
     return max(1, round(0.2 * points * PX))
 
 
+def warm_up() -> None:
+    """Find and load the fonts (a helper process does this before the charts are drawn)."""
+    for points in (9.0, 10.0, 12.0):
+        _font(dejavu_file(), points)
+        file = cjk_file() if use_chinese("auto") else None
+        if file:
+            _font(file, points)
+
+
 def render_png(heatmap: Heatmap, *, labels: str = "auto") -> bytes:
     """``heatmap`` drawn as the bytes of a PNG file (``labels`` as for the notebook charts)."""
     chinese = use_chinese(labels)
