@@ -20,17 +20,21 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from ortools.graph.python import max_flow
-from ortools.sat.python import cp_model
 
 from planner.capacity import count_words, join_words
 from planner.contract import ROLE_LABELS_ZH, Kind, Role
 from planner.eligibility import campus_hard, h3_department_of_origin, h5_dorm_gender, kind_allowed
-from planner.model import Guard, PolicyModel
 from planner.problem import Problem, _pair_frame
+
+if TYPE_CHECKING:  # CP-SAT and the model load only when a diagnosis needs them
+    from ortools.sat.python import cp_model
+
+    from planner.model import Guard
 
 MAX_NAMED = 8
 """How many cadres, targets or rows a message names before it says "and N more"."""
@@ -579,6 +583,10 @@ def diagnose(problem: Problem, time_limit: float = 20.0) -> list[str]:
     quick = precheck(problem)
     if quick:
         return quick
+    from ortools.sat.python import cp_model
+
+    from planner.model import PolicyModel
+
     started = time.perf_counter()
     model = PolicyModel(problem, guarded=True)
     model.add_hard_rules()

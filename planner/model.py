@@ -28,8 +28,7 @@ from ortools.sat.python import cp_model
 from planner.contract import KINDS, ROLE_LABELS_ZH, Kind, Role
 from planner.flow import ARC, KEEP, MOVE, TARGET, Face
 from planner.problem import Problem
-from planner.scenario import TERMS
-from planner.terms import linear_coefficients
+from planner.terms import active_terms, linear_coefficients
 
 
 @dataclass(frozen=True)
@@ -399,16 +398,7 @@ class PolicyModel:
 
     def active_terms(self) -> list[str]:
         """Terms that the scenario counts (in priority order)."""
-        s = self.scenario
-        active = {
-            "coverage": any(r.coverage != "off" and r.weight > 0 for r in s.kinds.values()),
-            "continuity": s.continuity == "soft" and len(self.problem.keeps) > 0,
-            "campus": s.campus == "soft",
-            "dorm_gender": s.dorm_gender == "soft",
-            "dorm_priority": True,
-            "central_spread": bool(self.problem.pools["central"].any()),
-        }
-        return [t for t in s.order if t in TERMS and active[t]]
+        return active_terms(self.problem)
 
     def _linear(self, name: str) -> cp_model.LinearExpr | None:
         coef = linear_coefficients(self.problem, name)

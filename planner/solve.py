@@ -15,17 +15,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from planner.contract import KINDS
 from planner.errors import InfeasibleError, NoPlanInTimeError
-from planner.flow import flow_applicable, flow_solution, school_leaders_spread_ok
-from planner.model import PolicyModel
+from planner.flow import FlowSolution, flow_applicable, flow_solution, school_leaders_spread_ok
 from planner.problem import Problem
 from planner.scenario import TERM_SENSE
+from planner.terms import active_terms
+
+if TYPE_CHECKING:  # CP-SAT loads only when a plan needs it (see solve)
+    from ortools.sat.python import cp_model
 
 Progress = Callable[[str], None]
 
@@ -72,25 +74,26 @@ class Solution:
         return abs(self.bound - self.objective) / denom
 
 
-class _Progress(cp_model.CpSolverSolutionCallback):
-    """Prints elapsed time, best objective and bound at most twice a second."""
+def _progress_callback(label: str, report: Progress, start: float) -> Any:
+    """A CP-SAT callback that prints elapsed time, best objective and bound twice a second."""
+    from ortools.sat.python import cp_model
 
-    def __init__(self, label: str, report: Progress, start: float) -> None:
-        super().__init__()
-        self.label = label
-        self.report = report
-        self.start = start
-        self.last = 0.0
+    class _Progress(cp_model.CpSolverSolutionCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.last = 0.0
 
-    def on_solution_callback(self) -> None:
-        now = time.perf_counter()
-        if now - self.last < 0.5:
-            return
-        self.last = now
-        self.report(
-            f"  {self.label}: {now - self.start:6.1f} s  best {self.objective_value:,.0f}  "
-            f"bound {self.best_objective_bound:,.0f}"
-        )
+        def on_solution_callback(self) -> None:
+            now = time.perf_counter()
+            if now - self.last < 0.5:
+                return
+            self.last = now
+            report(
+                f"  {label}: {now - start:6.1f} s  best {self.objective_value:,.0f}  "
+                f"bound {self.best_objective_bound:,.0f}"
+            )
+
+    return _Progress()
 
 
 def stderr_progress(message: str) -> None:
@@ -161,7 +164,29 @@ def one_target_hint(problem: Problem, terms: list[str]) -> list[int] | None:
     return [int(v) for v in np.concatenate([flow.y, flow.keep])]
 
 
+def _flow_plan(problem: Problem, flow: FlowSolution, seconds: float, started: float) -> Solution:
+    """The solution when the flow settles every term (strict priorities, H4 kept)."""
+    stages = []
+    for term in flow.terms:
+        value = flow.values[term]
+        stages.append(Stage(term, "OPTIMAL", value, value, seconds))
+        seconds = 0.0
+    s = problem.scenario
+    objective = float(sum(TERM_SENSE[st.term] * s.weight(st.term) * st.value for st in stages))
+    return Solution(
+        y=np.asarray(flow.y, dtype=np.int64),
+        keep=np.asarray(flow.keep, dtype=np.int64),
+        status="OPTIMAL",
+        stages=stages,
+        objective=objective,
+        bound=objective,
+        seconds=time.perf_counter() - started,
+    )
+
+
 def _status_name(status: Any) -> str:
+    from ortools.sat.python import cp_model
+
     return {
         cp_model.OPTIMAL: "OPTIMAL",
         cp_model.FEASIBLE: "FEASIBLE",
@@ -194,9 +219,36 @@ def solve(
     if reasons:
         raise InfeasibleError(reasons)
 
+    strict = problem.scenario.priorities == "strict"
+    terms = active_terms(problem)
+    # The flow relaxation: an exact answer for the leading linear terms when it keeps H4,
+    # otherwise a hint and a bound for each of them.
+    t0 = time.perf_counter()
+    flow = flow_solution(problem, terms) if terms else None
+    feasible = flow is not None and school_leaders_spread_ok(problem, flow.y, flow.keep)
+    exact = flow is not None and flow.exact and feasible
+    if progress and flow is not None:
+        progress(
+            f"solving: network flow over {len(flow.y):,} pool-group counts and "
+            f"{len(flow.keep):,} possible kept contacts in {time.perf_counter() - t0:.2f} s"
+            + (
+                ""
+                if exact
+                else " (keeps H4, not proven optimal; used as a hint)"
+                if feasible
+                else " (breaks H4; used as a hint)"
+            )
+        )
+    if flow is not None and exact and strict and set(terms) <= set(flow.terms):
+        # The flow settles every term: no CP-SAT model is needed (nor loaded).
+        return _flow_plan(problem, flow, time.perf_counter() - t0, started)
+
+    from ortools.sat.python import cp_model
+
+    from planner.model import PolicyModel
+
     model = PolicyModel(problem)
     model.add_hard_rules()
-    terms = model.active_terms()
     exprs = {t: model.term(t) for t in terms}
     all_vars = model.y + model.keep
 
@@ -215,13 +267,7 @@ def solve(
 
     stages: list[Stage] = []
     values: list[int] | None = None
-    strict = problem.scenario.priorities == "strict"
-    # The flow relaxation: an exact answer for the leading linear terms when it keeps H4,
-    # otherwise a hint and a bound for each of them.
-    t0 = time.perf_counter()
-    flow = flow_solution(problem, terms) if terms else None
     flow_bounds: dict[str, int] = {}
-    feasible = False  # whether `values` satisfy every hard rule
     if flow is None and terms and not flow_applicable(problem):
         # Not a flow (duty ranges, say): a one-target-each plan, when the duties allow it,
         # gives CP-SAT a complete start instead of searching for a first plan from nothing.
@@ -230,21 +276,7 @@ def solve(
             progress("solving: a first plan, one target per cadre, as the start for CP-SAT")
     if flow is not None:
         values = [int(v) for v in np.concatenate([flow.y, flow.keep])]
-        feasible = school_leaders_spread_ok(problem, flow.y, flow.keep)
-        exact = flow.exact and feasible
         seconds = time.perf_counter() - t0
-        if progress:
-            progress(
-                f"solving: network flow over {len(model.y):,} pool-group counts and "
-                f"{len(model.keep):,} possible kept contacts in {seconds:.2f} s"
-                + (
-                    ""
-                    if exact
-                    else " (keeps H4, not proven optimal; used as a hint)"
-                    if feasible
-                    else " (breaks H4; used as a hint)"
-                )
-            )
         if exact and strict:
             for term in flow.terms:
                 value = flow.values[term]
@@ -258,6 +290,8 @@ def solve(
             terms = [t for t in terms if t not in flow.terms]
         elif strict:
             flow_bounds = dict(flow.values)
+    else:
+        feasible = False  # whether `values` satisfy every hard rule
 
     plans: list[tuple[str, list[cp_model.LinearExpr]]]
     if not strict and terms:
@@ -290,7 +324,11 @@ def solve(
             model.cp.clear_hints()
             for var, value in zip(all_vars, values, strict=True):
                 model.cp.add_hint(var, value)
-        callback = _Progress(f"{label:<14}", progress, started) if progress and objective else None
+        callback = (
+            _progress_callback(f"{label:<14}", progress, started)
+            if progress and objective
+            else None
+        )
         if progress:
             progress(
                 f"solving: {label} ({len(model.y):,} pool-group counts, "

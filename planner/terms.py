@@ -9,6 +9,21 @@ from __future__ import annotations
 import numpy as np
 
 from planner.problem import Problem
+from planner.scenario import TERMS
+
+
+def active_terms(problem: Problem) -> list[str]:
+    """Terms that the scenario counts for ``problem`` (in priority order)."""
+    s = problem.scenario
+    active = {
+        "coverage": any(r.coverage != "off" and r.weight > 0 for r in s.kinds.values()),
+        "continuity": s.continuity == "soft" and len(problem.keeps) > 0,
+        "campus": s.campus == "soft",
+        "dorm_gender": s.dorm_gender == "soft",
+        "dorm_priority": True,
+        "central_spread": bool(problem.pools["central"].any()),
+    }
+    return [t for t in s.order if t in TERMS and active[t]]
 
 
 def linear_coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.ndarray] | None:
