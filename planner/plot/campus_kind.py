@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from planner.contract import KIND_LABELS_ZH, KINDS
-from planner.plot.spec import Heatmap, printable
+from planner.plot.spec import Heatmap, grid, printable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,15 +38,15 @@ def campus_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
     kinds = [k for k in KINDS if k.value in set(frame["kind"])] or list(KINDS)
     campuses = sorted(frame["campus"].unique())
 
-    def pivot(column: str) -> pd.DataFrame:
-        table = frame.pivot_table(
-            index="campus", columns="kind", values=column, aggfunc="sum", fill_value=0
-        )
-        return table.reindex(index=campuses, columns=[k.value for k in kinds], fill_value=0)
+    cols = [k.value for k in kinds]
+
+    def pivot(column: str) -> np.ndarray:
+        cells = zip(frame["campus"], frame["kind"], frame[column], strict=True)
+        return grid(cells, campuses, cols)
 
     return Heatmap(
-        covered=pivot("covered").to_numpy(dtype=float),
-        targets=pivot("targets").to_numpy(dtype=float),
+        covered=pivot("covered"),
+        targets=pivot("targets"),
         rows=[printable(c, f"campus {i + 1}") for i, c in enumerate(campuses)],
         cols=[(f"{KIND_LABELS_ZH[k]}\n{k.value}", k.value) for k in kinds],
         title=("各校区覆盖率\nCoverage by campus × kind", "Coverage by campus × kind"),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from planner.contract import KIND_LABELS_ZH, KINDS, Kind
-from planner.plot.spec import Heatmap, Label
+from planner.plot.spec import Heatmap, Label, grid
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -45,8 +46,8 @@ def college_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
         .set_index("_row")["college_name"]
     )
     return Heatmap(
-        covered=_pivot(frame, "covered", rows, kinds).to_numpy(dtype=float),
-        targets=_pivot(frame, "targets", rows, kinds).to_numpy(dtype=float),
+        covered=_pivot(frame, "covered", rows, kinds),
+        targets=_pivot(frame, "targets", rows, kinds),
         rows=[_row_label(row, str(names.get(row, ""))) for row in rows],
         cols=[(f"{KIND_LABELS_ZH[k]}\n{k.value}", k.value) for k in kinds],
         title=("各学院覆盖率\nCoverage by college × kind", "Coverage by college × kind"),
@@ -56,11 +57,9 @@ def college_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
     )
 
 
-def _pivot(frame: pd.DataFrame, column: str, rows: list[str], kinds: list[Kind]) -> pd.DataFrame:
-    table = frame.pivot_table(
-        index="_row", columns="kind", values=column, aggfunc="sum", fill_value=0
-    )
-    return table.reindex(index=rows, columns=[k.value for k in kinds], fill_value=0)
+def _pivot(frame: pd.DataFrame, column: str, rows: list[str], kinds: list[Kind]) -> np.ndarray:
+    cells = zip(frame["_row"], frame["kind"].astype(str), frame[column], strict=True)
+    return grid(cells, rows, [k.value for k in kinds])
 
 
 def _row_label(code: str, name: str) -> Label:

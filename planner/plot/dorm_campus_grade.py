@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from planner.plot.spec import Heatmap, printable
+from planner.plot.spec import Heatmap, grid, printable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -45,15 +46,13 @@ def dorm_campus_grade_heatmap(dorms_coverage: pd.DataFrame) -> Heatmap:
     campuses = sorted(frame["campus"].unique())
     grades = sorted(frame["grade"].unique(), key=lambda g: (g == UNKNOWN_GRADE, g))
 
-    def pivot(column: str) -> pd.DataFrame:
-        table = frame.pivot_table(
-            index="campus", columns="grade", values=column, aggfunc="sum", fill_value=0
-        )
-        return table.reindex(index=campuses, columns=grades, fill_value=0)
+    def pivot(column: str) -> np.ndarray:
+        cells = zip(frame["campus"], frame["grade"], frame[column], strict=True)
+        return grid(cells, campuses, grades)
 
     return Heatmap(
-        covered=pivot("covered").to_numpy(dtype=float),
-        targets=pivot("targets").to_numpy(dtype=float),
+        covered=pivot("covered"),
+        targets=pivot("targets"),
         rows=[printable(c, f"campus {i + 1}") for i, c in enumerate(campuses)],
         cols=[("未知", "unknown") if g == UNKNOWN_GRADE else (g, g) for g in grades],
         title=(

@@ -8,6 +8,7 @@ the heatmaps without importing pandas (see :mod:`planner.render`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,3 +40,21 @@ class Heatmap:
 def printable(text: str, fallback: str) -> Label:
     """``text`` in both label sets; without Chinese, ``fallback`` when it is not ASCII."""
     return text, text if text.isascii() else fallback
+
+
+def grid(
+    cells: Iterable[tuple[object, object, float]], rows: list[str], cols: list[str]
+) -> np.ndarray:
+    """The sum of the values of ``cells`` (``(row, column, value)``) as a ``rows × cols``
+    array; 0 where a cell has none, and cells outside ``rows`` or ``cols`` left out.
+
+    What a pandas pivot table would give here, without its cost on a table of a few rows.
+    """
+    row_at = {row: i for i, row in enumerate(rows)}
+    col_at = {col: j for j, col in enumerate(cols)}
+    out = np.zeros((len(rows), len(cols)))
+    for row, col, value in cells:
+        i, j = row_at.get(str(row)), col_at.get(str(col))
+        if i is not None and j is not None:
+            out[i, j] += float(value)
+    return out
