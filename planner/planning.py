@@ -98,7 +98,9 @@ def _assignments(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
     c = problem.cadres.loc[pairs["cadre"]].reset_index(drop=True)
     t = problem.targets.loc[pairs["target"]].reset_index(drop=True)
     prev = problem.dataset.previous
-    prev_keys = set(zip(prev["cadre"], prev["kind"], prev["target"], strict=True))
+    prev_keys = set(
+        zip(prev["cadre"].tolist(), prev["kind"].tolist(), prev["target"].tolist(), strict=True)
+    )
     frame = pd.DataFrame(
         {
             "cadre_id": c["id"],
@@ -116,7 +118,12 @@ def _assignments(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
     )
     frame["kept"] = [
         k in prev_keys
-        for k in zip(frame["cadre_id"], frame["kind"], frame["target_id"], strict=True)
+        for k in zip(
+            frame["cadre_id"].tolist(),
+            frame["kind"].tolist(),
+            frame["target_id"].tolist(),
+            strict=True,
+        )
     ]
     kind_order = {k.value: i for i, k in enumerate(KINDS)}
     frame = frame.assign(_k=frame["kind"].map(kind_order))
@@ -153,24 +160,36 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     p = problem
     ds = p.dataset
     prev = ds.previous[_answers_for(p)]
-    names = dict(zip(ds.cadres["id"], ds.cadres["name"], strict=True))
-    available = dict(zip(ds.cadres["id"], ds.cadres["available"], strict=True))
+    names = dict(zip(ds.cadres["id"].tolist(), ds.cadres["name"].tolist(), strict=True))
+    available = dict(zip(ds.cadres["id"].tolist(), ds.cadres["available"].tolist(), strict=True))
     now = set(
-        zip(assignments["cadre_id"], assignments["kind"], assignments["target_id"], strict=True)
+        zip(
+            assignments["cadre_id"].tolist(),
+            assignments["kind"].tolist(),
+            assignments["target_id"].tolist(),
+            strict=True,
+        )
     )
     holding: dict[str, list[tuple[str, str]]] = {}
     for cid, kind, tid in zip(
-        assignments["cadre_id"], assignments["kind"], assignments["target_id"], strict=True
+        assignments["cadre_id"].tolist(),
+        assignments["kind"].tolist(),
+        assignments["target_id"].tolist(),
+        strict=True,
     ):
         holding.setdefault(cid, []).append((kind, tid))
     in_scope_cadres = set(p.cadres["id"])
     targets = ds.targets().set_index(["kind", "id"])
     target_keys = set(targets.index)
-    scope_keys = set(zip(p.targets["kind"], p.targets["id"], strict=True))
+    scope_keys = set(zip(p.targets["kind"].tolist(), p.targets["id"].tolist(), strict=True))
     forbidden = {
         (cid, k, tid): r
         for cid, k, tid, r in zip(
-            ds.pins["cadre"], ds.pins["kind"], ds.pins["target"], ds.pins["rule"], strict=True
+            ds.pins["cadre"].tolist(),
+            ds.pins["kind"].tolist(),
+            ds.pins["target"].tolist(),
+            ds.pins["rule"].tolist(),
+            strict=True,
         )
         if r == "forbid"
     }
@@ -179,7 +198,7 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     may_continue = set(
         zip(
             p.cadres["id"].to_numpy()[p.keeps["cadre"].to_numpy(int)],
-            p.keeps["kind"],
+            p.keeps["kind"].tolist(),
             p.targets["id"].to_numpy()[p.keeps["target"].to_numpy(int)],
             strict=True,
         )
@@ -300,8 +319,10 @@ def _answers_for(problem: Problem) -> np.ndarray:
         own = ~roster["central"] & (roster["unit"] == problem.scope.split("=", 1)[1])
     mine = prev["cadre"].isin(roster.loc[own, "id"])
     targets = problem.targets
-    keys = pd.Series(list(zip(prev["kind"], prev["target"], strict=True)), index=prev.index)
-    at_mine = keys.isin(set(zip(targets["kind"], targets["id"], strict=True)))
+    keys = pd.Series(
+        list(zip(prev["kind"].tolist(), prev["target"].tolist(), strict=True)), index=prev.index
+    )
+    at_mine = keys.isin(set(zip(targets["kind"].tolist(), targets["id"].tolist(), strict=True)))
     gone = ~prev["cadre"].isin(roster["id"])
     return (mine | (gone & at_mine)).to_numpy(bool)
 

@@ -126,7 +126,7 @@ def dorm_ranks(targets: pd.DataFrame, all_dorms: pd.DataFrame, scenario: Scenari
 
 def _pins(dataset: Dataset, cadre_index: pd.Series, target_index: pd.Series) -> pd.DataFrame:
     pins = dataset.pins
-    keys = list(zip(pins["kind"], pins["target"], strict=True))
+    keys = list(zip(pins["kind"].tolist(), pins["target"].tolist(), strict=True))
     out = pd.DataFrame(
         {
             "cadre": pins["cadre"].map(cadre_index),
@@ -188,7 +188,10 @@ def build_problem(
     cadre_index = pd.Series(np.arange(len(cadres)), index=cadres["id"])
     target_index = pd.Series(
         np.arange(len(targets)),
-        index=pd.Index(list(zip(targets["kind"], targets["id"], strict=True)), tupleize_cols=False),
+        index=pd.Index(
+            list(zip(targets["kind"].tolist(), targets["id"].tolist(), strict=True)),
+            tupleize_cols=False,
+        ),
     )
     targets["rank"] = dorm_ranks(targets, dataset.dorms, scenario)
 
@@ -315,7 +318,10 @@ def _arcs(
         group_of = targets["group"].to_numpy()
         banned = set(zip(pool_of[forbids["cadre"]], group_of[forbids["target"]], strict=True))
         ok &= ~np.fromiter(
-            ((p, g) in banned for p, g in zip(pairs["pool"], pairs["group"], strict=True)),
+            (
+                (p, g) in banned
+                for p, g in zip(pairs["pool"].tolist(), pairs["group"].tolist(), strict=True)
+            ),
             dtype=bool,
             count=len(pairs),
         )
@@ -327,7 +333,7 @@ def _arcs(
         for kind in Kind
     }
     kind_max = np.fromiter(
-        (limits[k] for k in zip(pairs["role"], pairs["kind"], strict=True)),
+        (limits[k] for k in zip(pairs["role"].tolist(), pairs["kind"].tolist(), strict=True)),
         dtype=np.int64,
         count=len(pairs),
     )
@@ -383,7 +389,9 @@ def _keeps(
     if scenario.continuity == "off" or dataset.previous.empty:
         return pd.DataFrame(columns=columns)
     prev = dataset.previous
-    keys = pd.Series(list(zip(prev["kind"], prev["target"], strict=True)), index=prev.index)
+    keys = pd.Series(
+        list(zip(prev["kind"].tolist(), prev["target"].tolist(), strict=True)), index=prev.index
+    )
     found = pd.DataFrame(
         {
             "cadre": prev["cadre"].map(cadre_index),
@@ -401,7 +409,10 @@ def _keeps(
     if len(forbids):
         banned = set(zip(forbids["cadre"], forbids["target"], strict=True))
         ok &= ~np.fromiter(
-            ((a, b) in banned for a, b in zip(found["cadre"], found["target"], strict=True)),
+            (
+                (a, b) in banned
+                for a, b in zip(found["cadre"].tolist(), found["target"].tolist(), strict=True)
+            ),
             dtype=bool,
             count=len(found),
         )
