@@ -412,6 +412,7 @@ IMPORTS = (
     "numpy",
     "matplotlib",
     "matplotlib.pyplot",
+    "PIL.Image",
     "ortools",
     "openpyxl",
     "pydantic",
@@ -433,7 +434,7 @@ PHASES = (
     ("describe the plan", "planner/planning.py", "describe"),
     ("independent check", "planner/check.py", "check_assignments"),
     ("write every output", "planner/write.py", "write_plan"),
-    ("  of which heatmaps (matplotlib)", "planner/plot/__init__.py", "render_heatmaps"),
+    ("  of which heatmaps (Pillow)", "planner/plot/__init__.py", "render_heatmaps"),
     ("  of which the workbook", "planner/report_xlsx.py", "render_workbook"),
     ("command (after imports)", "planner/cli.py", "plan"),
 )
@@ -819,9 +820,9 @@ PHASE_MODULES = {
     "hand out pairs": "`planner/decompose.py`",
     "describe the plan": "`planner/planning.py` (change list, coverage, capacity notes)",
     "independent check": "`planner/check.py`",
-    "write every output": "`planner/write.py` → `planner/plot/` (matplotlib heatmaps) and "
-    "`planner/report_xlsx.py`",
-    "start-up: imports and click": "module-level imports (pandas, matplotlib, OR-Tools)",
+    "write every output": "`planner/write.py` → `planner/plot/png.py` (heatmaps) and "
+    "`planner/report_xlsx.py` (workbook)",
+    "start-up: imports and click": "module-level imports (pandas, OR-Tools, pydantic)",
 }
 """Where to look for each phase."""
 
@@ -888,10 +889,11 @@ def findings(results: dict[str, Any]) -> list[str]:
     if prof:
         out.append(
             "- The profiles run `planner plan` in one process (`PLANNER_HELPER=0`), so that they "
-            "see every phase; a real run makes the workbook and the heatmaps in a helper "
-            "process on the second core (forked at the start, it imports openpyxl and "
-            "matplotlib while the plan is read and solved), so their share of the wall time is "
-            "smaller than shown. The import times are in `results/profile.txt`."
+            "see every phase; a real run has a helper process on the second core (forked once "
+            "pandas is loaded, it reads the data while the main process imports the rest, then "
+            "loads openpyxl and makes the workbook and the heatmaps while the main process "
+            "checks the plan), so reading and writing take a smaller share of the wall time "
+            "than shown. The import times are in `results/profile.txt`."
         )
     ref = s.get("reference", {}).get("1")
     if ref:
