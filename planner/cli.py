@@ -283,7 +283,7 @@ def plan(
             progress=progress,
         )
         targets = dataset.targets()
-        rendering = Rendering(result, targets, helper)  # the workbook: made while it is checked
+        rendering = Rendering(result, targets, helper)  # files made while the plan is checked
         report = check_assignments(
             dataset,
             scenario,

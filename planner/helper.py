@@ -3,14 +3,16 @@
 One college's plan takes a couple of seconds, most of them loading libraries and reading the
 whole university's data. So the command forks a helper once pandas is loaded and hands it
 jobs (see :mod:`planner.render`): it reads the data while the main process imports the rest,
-then loads openpyxl, and writes the workbook while the main process checks the plan and
-writes the other files. The plan folder is still moved into place only once every file is
-written, and the files are the same as those made in the main process.
+then loads openpyxl and Pillow's fonts, and makes the workbook and the heatmaps while the
+main process checks the plan and writes the CSV files. The plan folder is still moved into
+place only once every file is written, and the files are the same as those made in the main
+process.
 
 The helper is used only where ``fork`` is safe and cheap (Linux) and not switched off with
 ``PLANNER_HELPER=0``; anywhere else, and if the helper is lost (killed, out of memory), the main
 process does the work itself. The helper ignores Ctrl-C (the terminal sends it to both
-processes): the main process decides, and stops the helper when it stops."""
+processes): the main process decides, and stops the helper when it stops.
+"""
 
 from __future__ import annotations
 

@@ -223,10 +223,9 @@ def _spacing(points: float) -> int:
 
 def warm_up() -> None:
     """Find and load the fonts (a helper process does this before the charts are drawn)."""
-    for points in (9.0, 10.0, 12.0):
-        _font(dejavu_file(), points)
-        file = cjk_file() if use_chinese("auto") else None
-        if file:
+    files = [dejavu_file(), *([cjk_file() or ""] if use_chinese("auto") else [])]
+    for file in filter(None, files):
+        for points in (9.0, 10.0, 12.0):
             _font(file, points)
 
 
