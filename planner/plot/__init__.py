@@ -63,7 +63,7 @@ _LAZY = {
 """Names of this package that live in a submodule, loaded when first asked for."""
 
 DPI = 120
-"""Resolution of the PNG files (:data:`planner.plot.png.DPI`)."""
+"""Resolution of the PNG files (their size in inches follows the notebook charts)."""
 
 HEATMAP_FILES: tuple[str, ...] = (
     "coverage_college_kind.png",

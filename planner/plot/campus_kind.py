@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from planner.contract import KIND_LABELS_ZH, KINDS
-from planner.plot.spec import Heatmap, grid, printable
+from planner.plot.spec import Heatmap, grids, printable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -38,15 +37,17 @@ def campus_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
     kinds = [k for k in KINDS if k.value in set(frame["kind"])] or list(KINDS)
     campuses = sorted(frame["campus"].unique())
 
-    cols = [k.value for k in kinds]
-
-    def pivot(column: str) -> np.ndarray:
-        cells = zip(frame["campus"], frame["kind"], frame[column], strict=True)
-        return grid(cells, campuses, cols)
-
+    covered, targets = grids(
+        frame["campus"],
+        frame["kind"],
+        campuses,
+        [k.value for k in kinds],
+        frame["covered"],
+        frame["targets"],
+    )
     return Heatmap(
-        covered=pivot("covered"),
-        targets=pivot("targets"),
+        covered=covered,
+        targets=targets,
         rows=[printable(c, f"campus {i + 1}") for i, c in enumerate(campuses)],
         cols=[(f"{KIND_LABELS_ZH[k]}\n{k.value}", k.value) for k in kinds],
         title=("各校区覆盖率\nCoverage by campus × kind", "Coverage by campus × kind"),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from planner.contract import KIND_LABELS_ZH, KINDS, Kind
-from planner.plot.spec import Heatmap, Label, grid
+from planner.contract import KIND_LABELS_ZH, KINDS
+from planner.plot.spec import Heatmap, Label, grids
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -45,9 +44,17 @@ def college_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
         .drop_duplicates("_row")
         .set_index("_row")["college_name"]
     )
+    covered, targets = grids(
+        frame["_row"],
+        frame["kind"].astype(str),
+        rows,
+        [k.value for k in kinds],
+        frame["covered"],
+        frame["targets"],
+    )
     return Heatmap(
-        covered=_pivot(frame, "covered", rows, kinds),
-        targets=_pivot(frame, "targets", rows, kinds),
+        covered=covered,
+        targets=targets,
         rows=[_row_label(row, str(names.get(row, ""))) for row in rows],
         cols=[(f"{KIND_LABELS_ZH[k]}\n{k.value}", k.value) for k in kinds],
         title=("各学院覆盖率\nCoverage by college × kind", "Coverage by college × kind"),
@@ -55,11 +62,6 @@ def college_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
         ylabel=("学院 college", "college"),
         colorbar_label=("覆盖率 coverage", "coverage"),
     )
-
-
-def _pivot(frame: pd.DataFrame, column: str, rows: list[str], kinds: list[Kind]) -> np.ndarray:
-    cells = zip(frame["_row"], frame["kind"].astype(str), frame[column], strict=True)
-    return grid(cells, rows, [k.value for k in kinds])
 
 
 def _row_label(code: str, name: str) -> Label:

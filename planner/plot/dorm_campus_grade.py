@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
-from planner.plot.spec import Heatmap, grid, printable
+from planner.plot.spec import Heatmap, grids, printable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -46,13 +45,12 @@ def dorm_campus_grade_heatmap(dorms_coverage: pd.DataFrame) -> Heatmap:
     campuses = sorted(frame["campus"].unique())
     grades = sorted(frame["grade"].unique(), key=lambda g: (g == UNKNOWN_GRADE, g))
 
-    def pivot(column: str) -> np.ndarray:
-        cells = zip(frame["campus"], frame["grade"], frame[column], strict=True)
-        return grid(cells, campuses, grades)
-
+    covered, targets = grids(
+        frame["campus"], frame["grade"], campuses, grades, frame["covered"], frame["targets"]
+    )
     return Heatmap(
-        covered=pivot("covered"),
-        targets=pivot("targets"),
+        covered=covered,
+        targets=targets,
         rows=[printable(c, f"campus {i + 1}") for i, c in enumerate(campuses)],
         cols=[("未知", "unknown") if g == UNKNOWN_GRADE else (g, g) for g in grades],
         title=(

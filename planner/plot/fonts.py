@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 CJK_FONT_NAMES: tuple[str, ...] = (
@@ -98,17 +99,18 @@ def font_family(use_cjk: bool) -> list[str]:
     return [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
 
 
-def resolve_labels(labels: str) -> bool:
+def resolve_labels(labels: str, font_found: Callable[[], bool] | None = None) -> bool:
     """Whether a chart should show Chinese names, for ``labels`` = ``auto``/``names``/``codes``.
 
     ``codes`` never uses Chinese (reproducible output whatever fonts are installed); ``auto``
     and ``names`` use Chinese when a CJK font exists, and otherwise warn once and use codes.
+    ``font_found`` says whether one exists (default: matplotlib's font list has one).
     """
     if labels not in ("auto", "names", "codes"):
         raise ValueError(f"labels must be 'auto', 'names' or 'codes', not {labels!r}")
     if labels == "codes":
         return False
-    if cjk_font() is None:
+    if not (font_found() if font_found else cjk_font() is not None):
         warn_no_cjk_font()
         return False
     return True

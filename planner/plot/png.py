@@ -22,10 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from planner.plot import DPI
 from planner.plot.spec import Heatmap
-
-DPI = 120
-"""Resolution of the PNG files (their size in inches follows the notebook charts)."""
 
 PX = DPI / 72
 """Pixels per typographic point."""
@@ -126,19 +124,11 @@ def _font(file: str, points: float) -> ImageFont.FreeTypeFont:
 
 
 def use_chinese(labels: str) -> bool:
-    """:func:`planner.plot.fonts.resolve_labels` for the PNG files (the same rules, warning
-    once when no CJK font exists), without loading matplotlib where a known font file exists.
-    """
-    from planner.plot import fonts
+    """:func:`planner.plot.fonts.resolve_labels` for the PNG files: the font is looked for as
+    a file, without loading matplotlib where a known font file exists."""
+    from planner.plot.fonts import resolve_labels
 
-    if labels not in ("auto", "names", "codes"):
-        raise ValueError(f"labels must be 'auto', 'names' or 'codes', not {labels!r}")
-    if labels == "codes":
-        return False
-    if cjk_file() is None:
-        fonts.warn_no_cjk_font()
-        return False
-    return True
+    return resolve_labels(labels, font_found=lambda: cjk_file() is not None)
 
 
 # --------------------------------------------------------------------------------------------

@@ -42,19 +42,24 @@ def printable(text: str, fallback: str) -> Label:
     return text, text if text.isascii() else fallback
 
 
-def grid(
-    cells: Iterable[tuple[object, object, float]], rows: list[str], cols: list[str]
-) -> np.ndarray:
-    """The sum of the values of ``cells`` (``(row, column, value)``) as a ``rows × cols``
-    array; 0 where a cell has none, and cells outside ``rows`` or ``cols`` left out.
+def grids(
+    row_keys: Iterable[object],
+    col_keys: Iterable[object],
+    rows: list[str],
+    cols: list[str],
+    *values: Iterable[float],
+) -> list[np.ndarray]:
+    """For each of ``values``, its sums per (row key, column key) as a ``rows × cols`` array:
+    0 where a cell has none; keys outside ``rows`` or ``cols`` are left out.
 
-    What a pandas pivot table would give here, without its cost on a table of a few rows.
+    What pandas pivot tables would give here, without their cost on a table of a few rows.
     """
     row_at = {row: i for i, row in enumerate(rows)}
     col_at = {col: j for j, col in enumerate(cols)}
-    out = np.zeros((len(rows), len(cols)))
-    for row, col, value in cells:
+    out = [np.zeros((len(rows), len(cols))) for _ in values]
+    for row, col, *cell in zip(row_keys, col_keys, *values, strict=True):
         i, j = row_at.get(str(row)), col_at.get(str(col))
         if i is not None and j is not None:
-            out[i, j] += float(value)
+            for array, value in zip(out, cell, strict=True):
+                array[i, j] += float(value)
     return out
