@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench fonts bytecode clean
+.PHONY: demo test lint bench fonts bytecode catalog clean
 
 demo: $(STAMP) fonts bytecode
 	$(BIN)/planner validate --data data/demo
@@ -16,12 +16,17 @@ test: $(STAMP) fonts lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check planner tests benchmarks
-	$(BIN)/ruff format --check planner tests benchmarks
+	$(BIN)/ruff check planner tests benchmarks tools
+	$(BIN)/ruff format --check planner tests benchmarks tools
 	$(BIN)/mypy planner
 
 bench: $(STAMP) bytecode
 	$(BIN)/python benchmarks/run.py
+
+# The message catalogue: extract the marked sentences, merge them into planner/locale/*/
+# planner.po, compile the .mo files. Chinese translations are then written in zh/.../planner.po.
+catalog: $(STAMP)
+	$(BIN)/python tools/catalog.py
 
 # The package's compiled bytecode, as a regular install has it: an editable install under
 # PYTHONDONTWRITEBYTECODE would compile every module on every run (about 0.2 s each time).
