@@ -17,9 +17,13 @@ No traceback ever reaches the user, and nothing is written when the exit code is
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -244,3 +248,41 @@ def test_no_plan_in_time_exit_4_simulated(tmp_path: Path, monkeypatch: pytest.Mo
     assert result.exit_code == 4, result.stderr
     assert "time limit" in result.stderr
     assert not out.exists()
+
+
+# --- lazy loading ---------------------------------------------------------------------------
+
+
+def loaded_after(args: list[str], prefixes: tuple[str, ...], cwd: Path) -> list[str]:
+    """The modules starting with one of ``prefixes`` loaded by ``planner ARGS`` (a fresh
+    interpreter, run outside the project so that only the installed package is seen)."""
+    code = (
+        "import sys\n"
+        "from planner.cli import cli\n"
+        f"try:\n    cli.main({args!r}, standalone_mode=False)\n"
+        "except SystemExit:\n    pass\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({prefixes!r})))\n"
+    )
+    env = {**os.environ, "PLANNER_HELPER": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    return ast.literal_eval(done.stdout.strip().splitlines()[-1])
+
+
+def test_help_loads_no_pandas(tmp_path: Path) -> None:
+    heavy = ("pandas", "numpy", "ortools", "matplotlib", "openpyxl", "pydantic")
+    assert loaded_after(["--help"], heavy, tmp_path) == []
+
+
+def test_validate_loads_no_cp_sat(tmp_path: Path) -> None:
+    heavy = ("ortools", "matplotlib", "openpyxl", "PIL")
+    assert loaded_after(["validate", "--data", str(TINY)], heavy, tmp_path) == []
+
+
+def test_plan_settled_by_the_flow_loads_no_cp_sat(tmp_path: Path) -> None:
+    # One college: no central cadre, so the network flow settles every term (S5 is empty).
+    args = ["plan", "--data", str(TINY), "--scope", "college=C01", "--quiet"]
+    args += ["--scenario", str(DEFAULT), "--out", str(tmp_path / "plan")]
+    assert loaded_after(args, ("ortools.sat", "matplotlib"), tmp_path) == []
