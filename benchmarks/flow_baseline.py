@@ -1,7 +1,7 @@
 """Baseline: a min-cost-flow relaxation of the same rules, end to end.
 
-Reads the data with :func:`planner.readers.read_dataset`, builds one arc per eligible
-cadre–target pair (:func:`planner.reference.eligible_pairs`: H3, H5, the hard campus rule and
+Reads the data with :func:`planner.io.readers.read_dataset`, builds one arc per eligible
+cadre–target pair (:func:`planner.solver.reference.eligible_pairs`: H3, H5, the hard campus rule and
 ``forbid`` pins), and solves one OR-Tools ``SimpleMinCostFlow``:
 
     cadre (supply 1) --pair arc, cap 1--> target --cap of its kind--> sink
@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     from ortools.graph.python import min_cost_flow
 
     from planner.contract import KINDS, Kind
-    from planner.readers import read_dataset
-    from planner.reference import eligible_pairs, pair_codes
+    from planner.io.readers import read_dataset
     from planner.scenario import TERM_SENSE, load_scenario
+    from planner.solver.reference import eligible_pairs, pair_codes
 
     scenario = load_scenario(Path(args.scenario))
     if args.scope:

@@ -1,4 +1,4 @@
-"""Baseline: the straightforward formulation (:mod:`planner.reference`) as a command.
+"""Baseline: the straightforward formulation (:mod:`planner.solver.reference`) as a command.
 
 Reads a data set, plans it with one CP-SAT Boolean per eligible cadre–target pair under a time
 limit, and writes a plan folder that ``planner check`` reads (``assignments.csv`` and a
@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="CP-SAT threads")
     args = parser.parse_args(argv)
 
-    from planner.readers import read_dataset
-    from planner.reference import reference_plan
+    from planner.io.readers import read_dataset
     from planner.scenario import load_scenario
+    from planner.solver.reference import reference_plan
 
     scenario = load_scenario(Path(args.scenario))
     if args.scope:

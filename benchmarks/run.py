@@ -423,19 +423,19 @@ IMPORTS = (
 )
 """Third-party packages whose import time is reported."""
 
-PLAN_MODULES = ("planner.cli", "planner.planning", "planner.check", "planner.write")
+PLAN_MODULES = ("planner.cli", "planner.planning", "planner.check.checker", "planner.report.write")
 """What ``planner plan`` imports (the command imports the last three lazily)."""
 
 PHASES = (
-    ("read and validate the data", "planner/readers.py", "read_dataset"),
-    ("index the problem", "planner/problem.py", "build_problem"),
-    ("solve (flow, model, CP-SAT stages)", "planner/solve.py", "solve"),
-    ("hand out pairs", "planner/decompose.py", "decompose"),
+    ("read and validate the data", "planner/io/readers.py", "read_dataset"),
+    ("index the problem", "planner/solver/problem.py", "build_problem"),
+    ("solve (flow, model, CP-SAT stages)", "planner/solver/solve.py", "solve"),
+    ("hand out pairs", "planner/solver/decompose.py", "decompose"),
     ("describe the plan", "planner/planning.py", "describe"),
-    ("independent check", "planner/check.py", "check_assignments"),
-    ("write every output", "planner/write.py", "write_plan"),
+    ("independent check", "planner/check/checker.py", "check_assignments"),
+    ("write every output", "planner/report/write.py", "write_plan"),
     ("  of which heatmaps (Pillow)", "planner/plot/__init__.py", "render_heatmaps"),
-    ("  of which the workbook", "planner/report_xlsx.py", "render_workbook"),
+    ("  of which the workbook", "planner/report/workbook.py", "render_workbook"),
     ("command (after imports)", "planner/cli.py", "plan"),
 )
 """Phases of ``planner plan``: label, file and function whose cumulative time is the phase."""
@@ -813,15 +813,15 @@ def goals_table(results: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]
 
 
 PHASE_MODULES = {
-    "read and validate the data": "`planner/readers.py`",
-    "index the problem": "`planner/problem.py`",
-    "solve (flow, model, CP-SAT stages)": "`planner/solve.py`, `planner/flow.py`, "
-    "`planner/model.py`",
-    "hand out pairs": "`planner/decompose.py`",
+    "read and validate the data": "`planner/io/readers.py`",
+    "index the problem": "`planner/solver/problem.py`",
+    "solve (flow, model, CP-SAT stages)": "`planner/solver/solve.py`, `planner/solver/flow.py`, "
+    "`planner/solver/cpsat.py`",
+    "hand out pairs": "`planner/solver/decompose.py`",
     "describe the plan": "`planner/planning.py` (change list, coverage, capacity notes)",
-    "independent check": "`planner/check.py`",
-    "write every output": "`planner/write.py` → `planner/plot/png.py` (heatmaps) and "
-    "`planner/report_xlsx.py` (workbook)",
+    "independent check": "`planner/check/checker.py`",
+    "write every output": "`planner/report/write.py` → `planner/plot/png.py` (heatmaps) and "
+    "`planner/report/workbook.py` (workbook)",
     "start-up: imports and click": "module-level imports (pandas, OR-Tools, pydantic)",
 }
 """Where to look for each phase."""
@@ -1038,7 +1038,7 @@ def readme(results: dict[str, Any], command: str) -> str:
         out += [
             "## Min-cost-flow relaxation (`benchmarks/flow_baseline.py`)",
             "",
-            "Reads the data with `planner.readers`, one arc per eligible cadre–target pair, one "
+            "Reads the data with `planner.io.readers`, one arc per eligible cadre–target pair, one "
             "OR-Tools `SimpleMinCostFlow` with lexicographic integer costs for coverage, "
             "continuity, campus and dorm priority; **H4 and S5 dropped**; writes a CSV plan. "
             "Its plans are checked too: H4 violations per scale "
@@ -1054,9 +1054,9 @@ def readme(results: dict[str, Any], command: str) -> str:
         out += [
             "## Straightforward formulation (`benchmarks/reference_baseline.py`)",
             "",
-            "`planner/reference.py`: one CP-SAT Boolean per eligible cadre–target pair, created "
-            "in Python loops, every rule written per cadre, per target and per college, solved "
-            "lexicographically with CP-SAT defaults (one worker, like `planner plan`). Time "
+            "`planner/solver/reference.py`: one CP-SAT Boolean per eligible cadre–target pair, "
+            "created in Python loops, every rule written per cadre, per target and per college, "
+            "solved lexicographically with CP-SAT defaults (one worker, like `planner plan`). Time "
             "limit for the solve stages as shown; building the model comes on top. One run per "
             "scale; stopped if its memory passes the cap.",
             "",
@@ -1162,7 +1162,7 @@ def readme(results: dict[str, Any], command: str) -> str:
         "- `run.py`: this benchmark (`make bench`); `--parts`, `--repeats`, `--reference-scales`, "
         "`--reference-time-limit`, `--memory-cap-gb`.",
         "- `flow_baseline.py`: the min-cost-flow relaxation; `reference_baseline.py`: the "
-        "straightforward formulation (`planner/reference.py`), both usable on their own.",
+        "straightforward formulation (`planner/solver/reference.py`), both usable on their own.",
         "- `results/results.json`: every run (command, seconds, peak MB, load, plan status, "
         "check); `results/summary.csv`: the tables above; `results/profile.txt`: the profile.",
         "- `work/`: generated data and plans (git-ignored, rewritten on each run).",

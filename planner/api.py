@@ -32,7 +32,7 @@ Paths
 
 Errors are :class:`~planner.errors.PlannerError` subclasses with messages in plain words
 (bad input, hard rules that cannot all hold, no plan in time). Every plan :func:`solve`
-returns has passed the independent checker (:mod:`planner.check`).
+returns has passed the independent checker (:mod:`planner.check.checker`).
 """
 
 from __future__ import annotations
@@ -45,9 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from planner.capacity import college_capacity
-from planner.check import CheckReport, check_assignments, read_plan_csv, read_plan_json
-from planner.compare import (
+from planner.analysis.compare import (
     KPI_COLUMNS,
     KPI_LABELS,
     Failure,
@@ -62,11 +60,13 @@ from planner.compare import (
     vary,
     write_comparison,
 )
-from planner.compare import assert_checked as _assert_checked
+from planner.analysis.compare import assert_checked as _assert_checked
+from planner.check.checker import CheckReport, check_assignments, read_plan_csv, read_plan_json
 from planner.dataset import Dataset, targets_in_scope
 from planner.errors import InputError, Problem, UsageError
+from planner.explain.capacity import college_capacity
+from planner.io.readers import read_dataset
 from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan, TermValue
-from planner.readers import read_dataset
 from planner.scenario import TERM_LABELS, TERM_SENSE, Scenario
 from planner.scenario import load_scenario as _load_scenario_file
 
@@ -207,7 +207,7 @@ def solve(
     time. The returned plan has passed the independent checker.
     """
     from planner.planning import make_plan
-    from planner.solve import stderr_progress
+    from planner.solver.solve import stderr_progress
 
     dataset = data if isinstance(data, Dataset) else load_data(data)
     applied = load_scenario(scenario, **changes)
@@ -250,7 +250,7 @@ def write_plan(plan: Plan, out: str | Path, data: Dataset | None = None) -> list
     replaced; an approved plan, or a folder holding other files, is never touched
     (:class:`~planner.errors.OutputError`).
     """
-    from planner.write import write_plan as _write_plan
+    from planner.report.write import write_plan as _write_plan
 
     return _write_plan(plan, Path(out), targets=data.targets() if data is not None else None)
 

@@ -1,6 +1,6 @@
 """The validated data set: one pandas DataFrame per table, in canonical form.
 
-Readers (``planner.readers``) turn files into a :class:`Dataset`; everything after them trusts
+Readers (``planner.io.readers``) turn files into a :class:`Dataset`; everything after them trusts
 its types. Canonical form, per table (every frame also has ``row``: the spreadsheet row the
 record came from, header = 1):
 

@@ -77,7 +77,7 @@ class Plan:
     coverage: pd.DataFrame
     """Coverage by college × kind: ``college, college_name, campus, kind, targets, covered``."""
     capacity: list[str] = field(default_factory=list)
-    """Plain-language capacity notes per college (see :mod:`planner.capacity`)."""
+    """Plain-language capacity notes per college (see :mod:`planner.explain.capacity`)."""
     warnings: list[str] = field(default_factory=list)
     inputs: dict[str, dict[str, str]] = field(default_factory=dict)
     """Per input table: ``{"file": ..., "sha256": ...}``."""

@@ -10,21 +10,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.capacity import capacity_notes, central_available, college_capacity
 from planner.contract import KINDS, Kind
 from planner.dataset import Dataset
-from planner.decompose import decompose
-from planner.eligibility import why_not
+from planner.explain.capacity import capacity_notes, central_available, college_capacity
+from planner.explain.reasons import uncovered_targets
 from planner.plan import (
     ASSIGNMENT_COLUMNS,
     CHANGE_COLUMNS,
     Plan,
     TermValue,
 )
-from planner.problem import Pair, Problem, _pair_frame, build_problem
-from planner.reasons import uncovered_targets
 from planner.scenario import TERM_LABELS, TERM_SENSE, TERMS, Scenario
-from planner.solve import Progress, Solution, solve
+from planner.solver.decompose import decompose
+from planner.solver.eligibility import why_not
+from planner.solver.problem import Pair, Problem, _pair_frame, build_problem
+from planner.solver.solve import Progress, Solution, solve
 
 
 def make_plan(
@@ -38,7 +38,7 @@ def make_plan(
     deterministic: bool = False,
     progress: Progress | None = None,
 ) -> Plan:
-    """Plan ``dataset`` under ``scenario``; see :func:`planner.solve.solve` for the errors."""
+    """Plan ``dataset`` under ``scenario`` (see :func:`planner.solver.solve.solve`)."""
     problem = build_problem(dataset, scenario, held)
     solution = solve(
         problem,

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from planner.check import CheckReport, check_assignments
+from planner.check.checker import CheckReport, check_assignments
 from planner.contract import CENTRAL_ROLES, TABLES
 from planner.dataset import Dataset, derive_cadre_columns
 from planner.plan import Plan
@@ -123,7 +123,7 @@ def branch(id: str, college: str, *, campus: str = "A", members: int = 10) -> di
 
 
 def _canonical(table: str, records: list[dict[str, Any]]) -> pd.DataFrame:
-    """One canonical frame, typed like :func:`planner.readers._canonical` types it."""
+    """One canonical frame, typed like :func:`planner.io.readers._canonical` types it."""
     spec = TABLES[table]
     columns: dict[str, pd.Series] = {}
     for column in spec.columns:

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from planner.check import (
+from planner.check.checker import (
     PLAN_KEY,
     CheckReport,
     check_assignments,

@@ -32,7 +32,7 @@ import pytest
 from click.testing import CliRunner, Result
 from ortools.sat.python import cp_model
 
-import planner.solve
+import planner.solver.solve
 from planner.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,7 +240,9 @@ def test_no_plan_in_time_exit_4(tmp_path: Path) -> None:
 def test_no_plan_in_time_exit_4_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # CP-SAT stopped by its limit before any solution: status UNKNOWN. A duty range (one or
     # two targets) keeps the network-flow fast path out, so the CP-SAT answer is the only one.
-    monkeypatch.setattr(planner.solve, "_run", lambda solver, model, callback: cp_model.UNKNOWN)
+    monkeypatch.setattr(
+        planner.solver.solve, "_run", lambda solver, model, callback: cp_model.UNKNOWN
+    )
     scenario = tmp_path / "ranges.yaml"
     scenario.write_text("name: ranges\nduties:\n  default: {total: [1, 2]}\n", encoding="utf-8")
     out = tmp_path / "plan"

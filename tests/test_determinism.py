@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from planner import plot
-from planner.check import check_plan_dir
+from planner.check.checker import check_plan_dir
 from planner.cli import cli
-from planner.readers import read_dataset
+from planner.io.readers import read_dataset
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 

@@ -1,8 +1,8 @@
-"""Tests of the capacity check (``planner.capacity``) and the infeasibility diagnosis
-(``planner.diagnose``): every crafted infeasible data set of ``tests/data/infeasible`` must be
-diagnosed with the right rule and the right college, cadre, target and row; the demo data
-broken in five ways must end, through the command line, with exit 3 and a message that says
-what is wrong and what to change.
+"""Tests of the capacity check (``planner.explain.capacity``) and the infeasibility diagnosis
+(``planner.explain.diagnose``): every crafted infeasible data set of ``tests/data/infeasible`` must
+be diagnosed with the right rule and the right college, cadre, target and row; the demo data broken
+in five ways must end, through the command line, with exit 3 and a message that says what is wrong
+and what to change.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import cadre, klass, make_dataset, scn, solve_and_check
 
-from planner.capacity import capacity_notes, central_available, college_capacity
 from planner.cli import cli
-from planner.diagnose import diagnose, precheck, row_list
 from planner.errors import InfeasibleError
+from planner.explain.capacity import capacity_notes, central_available, college_capacity
+from planner.explain.diagnose import diagnose, precheck, row_list
+from planner.io.readers import read_dataset
 from planner.planning import make_plan
-from planner.problem import build_problem
-from planner.readers import read_dataset
 from planner.scenario import Scenario, load_scenario
+from planner.solver.problem import build_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 INFEASIBLE = ROOT / "tests" / "data" / "infeasible"

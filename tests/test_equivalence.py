@@ -1,7 +1,7 @@
 """The fast model and the straightforward formulation reach the same lexicographic optimum.
 
 :func:`planner.planning.make_plan` (pools × groups, the flow fast path, the decomposition) and
-:func:`planner.reference.reference_plan` (one Boolean per eligible cadre–target pair) are two
+:func:`planner.solver.reference.reference_plan` (one Boolean per eligible cadre–target pair) are two
 separate implementations of ``shared/spec/policy.md``. On small generated data sets and on
 hand-made ones, under the default policy and several variants, both must prove the same value
 for every priority stage (a lexicographic optimum is unique in its values, not in its pairs;
@@ -19,16 +19,16 @@ import pandas as pd
 import pytest
 from conftest import branch, cadre, dorm, klass, make_dataset, scn, society
 
-from planner.check import check_assignments
+from planner.check.checker import check_assignments
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError
-from planner.generate import generate_tables, write_tables
+from planner.io.generate import generate_tables, write_tables
+from planner.io.readers import read_dataset
 from planner.planning import make_plan
-from planner.problem import build_problem
-from planner.readers import read_dataset
-from planner.reference import ReferenceResult, reference_plan
 from planner.scenario import Scenario, load_scenario
-from planner.solve import one_target_hint
+from planner.solver.problem import build_problem
+from planner.solver.reference import ReferenceResult, reference_plan
+from planner.solver.solve import one_target_hint
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny"

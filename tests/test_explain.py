@@ -1,5 +1,5 @@
-"""Tests of ``planner explain`` (``planner.explain``) and of the reasons of uncovered targets
-(``planner.reasons``).
+"""Tests of ``planner explain`` (``planner.explain.why``) and of the reasons of uncovered targets
+(``planner.explain.reasons``).
 
 The explained instance is small enough to check by hand. College C1 (campus A) has two
 professors ``P1`` and ``P2``, classes ``K1`` and ``K2`` and a dorm room ``D1``; last semester
@@ -25,16 +25,16 @@ import pytest
 from click.testing import CliRunner
 from conftest import cadre, dorm, klass, make_dataset, scn, solve_and_check
 
-from planner.check import check_assignments
+from planner.check.checker import check_assignments
 from planner.cli import cli
 from planner.dataset import Dataset
 from planner.errors import UsageError
-from planner.explain import Alternative, Explanation, explain_cadre, explain_target
+from planner.explain.reasons import CATEGORIES
+from planner.explain.why import Alternative, Explanation, explain_cadre, explain_target
+from planner.io.readers import read_dataset
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
-from planner.readers import read_dataset
-from planner.reasons import CATEGORIES
+from planner.report.write import plan_document, write_csv
 from planner.scenario import Scenario
-from planner.write import plan_document, write_csv
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny"
 

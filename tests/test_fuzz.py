@@ -1,6 +1,6 @@
 """Fuzzing the readers (hypothesis): no input, however broken, produces a traceback.
 
-Whatever bytes or tables a user hands over, :func:`planner.readers.read_dataset` either returns
+Whatever bytes or tables a user hands over, :func:`planner.io.readers.read_dataset` either returns
 a data set that keeps the contract's promises (ids are unique non-empty text, every reference
 resolves) or raises :class:`~planner.errors.InputError` whose every problem is located in a
 file the user gave, at a row that exists. ``planner validate`` then exits 0 or 2, never with a
@@ -36,7 +36,7 @@ from planner.cli import cli
 from planner.contract import TABLES, Role
 from planner.dataset import Dataset
 from planner.errors import InputError
-from planner.readers import _CONTROL, CELL_LIMIT, read_dataset
+from planner.io.readers import _CONTROL, CELL_LIMIT, read_dataset
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"

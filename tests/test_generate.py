@@ -21,7 +21,7 @@ from planner.contract import (
     TABLES,
     Role,
 )
-from planner.generate import (
+from planner.io.generate import (
     FORMATS,
     GRADES,
     GRADUATED_GRADE,
@@ -410,8 +410,8 @@ def test_bad_arguments_are_refused(small: Tables, tmp_path: Path) -> None:
 def test_the_reader_accepts_generated_data(
     small: Tables, tmp_path: Path, fmt: str, headers: str
 ) -> None:
-    """Integration with ``planner.readers`` (skipped until that module exists)."""
-    readers = pytest.importorskip("planner.readers")
+    """Integration with ``planner.io.readers`` (skipped until that module exists)."""
+    readers = pytest.importorskip("planner.io.readers")
     write_tables(small, tmp_path, fmt=fmt, headers=headers)
     path = tmp_path / WORKBOOK_NAME if fmt == "workbook" else tmp_path
     dataset = readers.read_dataset(path)

@@ -1,4 +1,4 @@
-"""The helper process of ``planner plan`` (:mod:`planner.helper`, :mod:`planner.render`).
+"""The helper process of ``planner plan`` (:mod:`planner.report.helper`, ``render``).
 
 The helper must change nothing but the time taken: the same files, byte for byte where the
 format allows, the same errors, and a plan still written when the helper is lost.
@@ -18,10 +18,11 @@ import openpyxl
 import pytest
 from conftest import TINY
 
-from planner import api, plot, render
+from planner import api, plot
 from planner.dataset import Dataset, targets_in_scope
-from planner.helper import ENV_SWITCH, Helper, HelperLost, enabled
 from planner.plan import Plan
+from planner.report import render
+from planner.report.helper import ENV_SWITCH, Helper, HelperLost, enabled
 
 needs_fork = pytest.mark.skipif(not enabled(), reason="the helper needs fork (Linux)")
 

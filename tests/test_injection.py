@@ -1,8 +1,8 @@
 """Formula injection (OWASP "CSV injection"): data never runs as a formula in any output.
 
-Names, ids, campuses, units and the scenario's own name that begin with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return come out of every CSV file as inert text (a leading ``'``,
-which :func:`planner.write.unneutralize` and ``planner check`` undo) and out of the workbook as
+Names, ids, campuses, units and the scenario's own name that begin with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return come out of every CSV file as inert text (a leading ``'``, which
+:func:`planner.report.write.unneutralize` and ``planner check`` undo) and out of the workbook as
 text cells, exactly as in the data. The data itself is preserved: the plan made from such data
 re-checks clean, and every value reads back unchanged.
 """
@@ -21,13 +21,13 @@ import pytest
 from click.testing import CliRunner
 
 from planner import plot
-from planner.check import check_plan_dir
+from planner.check.checker import check_plan_dir
 from planner.cli import cli
+from planner.io.readers import read_dataset
 from planner.plan import Plan
 from planner.planning import make_plan
-from planner.readers import read_dataset
+from planner.report.write import FORMULA_PREFIXES, is_formula_like, unneutralize, write_plan
 from planner.scenario import scenario_from_dict
-from planner.write import FORMULA_PREFIXES, is_formula_like, unneutralize, write_plan
 
 TINY = Path(__file__).parent / "data" / "tiny"
 

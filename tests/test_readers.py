@@ -1,4 +1,4 @@
-"""Reading and validating data sets (planner.readers) and their summary (planner.summary).
+"""Reading and validating data sets (planner.io.readers) and their summary (planner.report.summary).
 
 The data sets live in ``tests/data``: ``tiny/`` is a small valid set other tests reuse,
 ``broken/<name>/`` is ``tiny/`` with one thing wrong (``several``: several things in one file),
@@ -23,8 +23,8 @@ from planner.cli import cli
 from planner.contract import TABLES
 from planner.dataset import Dataset
 from planner.errors import InputError
-from planner.readers import _cell_text, read_dataset
-from planner.summary import summarize
+from planner.io.readers import _cell_text, read_dataset
+from planner.report.summary import summarize
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"

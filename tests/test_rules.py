@@ -28,7 +28,7 @@ from conftest import (
     term,
 )
 
-from planner.check import check_assignments
+from planner.check.checker import check_assignments
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError
 from planner.planning import make_plan

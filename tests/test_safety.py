@@ -33,17 +33,18 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from planner import plot, write
-from planner.check import check_plan_dir
+from planner import plot
+from planner.check.checker import check_plan_dir
 from planner.cli import cli
 from planner.contract import TABLES
 from planner.errors import InputError, NoPlanInTimeError, OutputError
-from planner.generate import generate_tables, write_tables
+from planner.io.generate import generate_tables, write_tables
+from planner.io.readers import CELL_LIMIT, read_dataset
 from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan
 from planner.planning import make_plan
-from planner.readers import CELL_LIMIT, read_dataset
+from planner.report import write
+from planner.report.write import COVERAGE_COLUMNS, write_plan
 from planner.scenario import TERM_SENSE, scenario_from_dict
-from planner.write import COVERAGE_COLUMNS, write_plan
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"

@@ -24,16 +24,16 @@ from click.testing import CliRunner, Result
 from conftest import cadre, check_plan, dorm, klass, make_dataset, scn, solve_and_check
 
 from planner import plot
-from planner.check import check_assignments, check_plan_dir
+from planner.check.checker import check_assignments, check_plan_dir
 from planner.cli import cli
 from planner.dataset import Dataset
 from planner.errors import UsageError
-from planner.generate import generate_tables, write_tables
+from planner.io.generate import generate_tables, write_tables
+from planner.io.readers import read_dataset
 from planner.plan import Plan
 from planner.planning import make_plan
-from planner.readers import read_dataset
 from planner.scenario import Scenario
-from planner.workflow import (
+from planner.workflow.merge import (
     PINS_KEY,
     PREVIOUS_KEY,
     as_planned,

@@ -13,7 +13,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planner import report_xlsx, write
 from planner.errors import OutputError
 from planner.plan import (
     ASSIGNMENT_COLUMNS,
@@ -22,8 +21,9 @@ from planner.plan import (
     Plan,
     TermValue,
 )
-from planner.report_xlsx import college_sheet_name, text_width, write_workbook
-from planner.write import is_formula_like, neutralize, unneutralize, write_plan
+from planner.report import workbook, write
+from planner.report.workbook import college_sheet_name, text_width, write_workbook
+from planner.report.write import is_formula_like, neutralize, unneutralize, write_plan
 
 EVIL_NAME = '=HYPERLINK("http://example.com","点我")'
 EVIL_TARGET = "@SUM(1+1)"
@@ -471,7 +471,7 @@ def test_a_bug_is_not_disguised_but_still_cleans_up(
     def broken(plan: Plan) -> bytes:
         raise KeyError("boom")
 
-    monkeypatch.setattr(report_xlsx, "render_workbook", broken)
+    monkeypatch.setattr(workbook, "render_workbook", broken)
     with pytest.raises(KeyError):
         write_plan(plan, tmp_path / "plan")
     assert list(tmp_path.iterdir()) == []

@@ -3,7 +3,7 @@
 The chart modules (:mod:`planner.plot.college_kind` and the others) turn a plan's tables into
 a :class:`Heatmap` with pandas; :func:`planner.plot._heatmap.draw_heatmap` draws one with
 matplotlib. Neither side needs the other's library, so ``planner plan``'s helper process draws
-the heatmaps without importing pandas (see :mod:`planner.render`).
+the heatmaps without importing pandas (see :mod:`planner.report.render`).
 """
 
 from __future__ import annotations

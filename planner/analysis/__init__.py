@@ -1,0 +1,1 @@
+"""Plans side by side: KPI tables, comparisons and scenario sweeps."""

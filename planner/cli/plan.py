@@ -1,0 +1,199 @@
+"""``planner plan`` and ``planner check``: make a plan folder, and re-check one."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from planner.cli.app import cli
+from planner.cli.common import (
+    coverage_lines,
+    data_option,
+    data_path_or_default,
+    default_scenario,
+    echo_err,
+    handle_errors,
+    print_warnings,
+)
+
+if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --help` is quick
+    from planner.dataset import Dataset
+    from planner.plan import Plan
+    from planner.report.helper import Helper
+
+
+def summary_lines(plan: Plan) -> list[str]:
+    """A few lines an SAO officer reads after a plan is written."""
+    kpis = plan.kpis()
+    lines = [f"Status: {plan.status} (solved in {plan.solve_seconds:.1f} s, gap {plan.gap:.2%})"]
+    lines += coverage_lines(kpis)
+    lines.append(f"  kept from last semester: {kpis['kept_from_previous']:,}")
+    lines.append(f"  contacts on another campus: {kpis['cross_campus']:,}")
+    lines.append(f"  uncovered classes, branches and societies: {kpis['uncovered']:,}")
+    return lines
+
+
+@cli.command()
+@data_option
+@click.option("--scenario", "scenario_path", default=None, help="Scenario YAML [default].")
+@click.option("--out", "out_dir", default=None, help="Plan folder [out/<scenario name>].")
+@click.option("--scope", default=None, help="university, central or college=ID.")
+@click.option("--time-limit", type=float, default=None, help="Seconds for the whole solve.")
+@click.option("--seed", type=int, default=None, help="Random seed of the solver.")
+@click.option("--workers", type=int, default=None, help="Solver threads [scenario, 2].")
+@click.option("--deterministic", is_flag=True, help="Same input, same plan (one worker).")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option(
+    "--held",
+    "held_dir",
+    default=None,
+    help="Approved central plan folder: its targets are left out (with --scope college=ID).",
+)
+@click.option(
+    "--previous",
+    "previous_path",
+    default=None,
+    help="Approved plan folder (or a previous table) to continue from, instead of the data's.",
+)
+@click.option(
+    "--require",
+    "requires",
+    multiple=True,
+    metavar="CADRE:KIND:TARGET",
+    help="Pin: this cadre must hold this target (repeatable).",
+)
+@click.option(
+    "--forbid",
+    "forbids",
+    multiple=True,
+    metavar="CADRE:KIND:TARGET",
+    help="Pin: this cadre must not hold this target (repeatable).",
+)
+@handle_errors
+def plan(
+    data_path: str | None,
+    scenario_path: str | None,
+    out_dir: str | None,
+    scope: str | None,
+    time_limit: float | None,
+    seed: int | None,
+    workers: int | None,
+    deterministic: bool,
+    quiet: bool,
+    held_dir: str | None,
+    previous_path: str | None,
+    requires: tuple[str, ...],
+    forbids: tuple[str, ...],
+) -> None:
+    """Plan who contacts which target and write the plan folder."""
+    import pandas  # noqa: F401 - loaded before the helper is forked, so both share it
+
+    from planner.report.helper import Helper
+    from planner.report.render import warm_up
+
+    # The helper uses the second core (see planner.report.render): it reads the data while this
+    # process imports the rest, then loads openpyxl and makes the workbook and heatmaps while
+    # this process checks the plan and writes the CSV files. Leaving the block ends it.
+    helper = Helper.start()
+    with helper if helper is not None else contextlib.nullcontext():
+        from planner.io.readers import read_dataset
+
+        data = data_path_or_default(data_path)
+        reading = helper is not None and helper.submit(read_dataset, data, then=warm_up)
+
+        from planner.check.checker import check_assignments
+        from planner.planning import make_plan
+        from planner.report.render import Rendering
+        from planner.report.write import check_destination, write_plan
+        from planner.scenario import load_scenario
+        from planner.solver.solve import stderr_progress
+        from planner.workflow.merge import plan_inputs
+
+        scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
+        if scope:
+            scenario = scenario.with_changes(scope=scope)
+        out = Path(out_dir or f"out/{scenario.name}")
+        check_destination(out)  # an approved plan is never overwritten: say so before solving
+        dataset = _read_in(helper, data) if helper and reading else read_dataset(data)
+        inputs = plan_inputs(
+            dataset,
+            scenario,
+            held=Path(held_dir) if held_dir else None,
+            previous=Path(previous_path) if previous_path else None,
+            require=requires,
+            forbid=forbids,
+        )
+        dataset = inputs.dataset
+        print_warnings(dataset.warnings)
+        for note in inputs.notes:
+            click.echo(note)
+        progress = None if quiet else stderr_progress
+        result = make_plan(
+            dataset,
+            scenario,
+            held=inputs.held,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            deterministic=deterministic,
+            progress=progress,
+        )
+        targets = dataset.targets()
+        rendering = Rendering(result, targets, helper)  # files made while the plan is checked
+        report = check_assignments(
+            dataset,
+            scenario,
+            result.assignments,
+            held=inputs.held,
+            claimed_terms={name: term.value for name, term in result.terms.items()},
+        )
+        if not report.ok:  # never write a plan that breaks a rule: this would be a bug
+            raise RuntimeError(
+                "the plan failed the independent check: " + "; ".join(report.violations)
+            )
+        written = write_plan(
+            result, out, targets=targets, extra_json=inputs.extra_json, rendering=rendering
+        )
+        for line in summary_lines(result):
+            click.echo(line)
+        click.echo(f"Wrote {len(written)} files to {out}/")
+
+
+def _read_in(helper: Helper, data: Path) -> Dataset:
+    """The data set the helper process read; read here if it failed or was lost.
+
+    Reading is deterministic, so a failure there (bad input, say) is read again here, which
+    raises the same error with its full report in this process.
+    """
+    from planner.io.readers import read_dataset
+
+    try:
+        dataset: Dataset = helper.result()
+        return dataset
+    except Exception:
+        return read_dataset(data)
+
+
+@cli.command()
+@data_option
+@click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
+@handle_errors
+def check(data_path: str | None, plan_dir: str) -> None:
+    """Re-check a plan folder against the data: every hard rule and every term."""
+    from planner.check.checker import check_plan_dir
+    from planner.io.readers import read_dataset
+
+    dataset = read_dataset(data_path_or_default(data_path))
+    report = check_plan_dir(dataset, Path(plan_dir))
+    for name, value in report.terms.items():
+        click.echo(f"  {name:<15} {value:,}")
+    if not report.ok:
+        for violation in report.violations:
+            echo_err(f"violation: {violation}")
+        echo_err(f"{len(report.violations)} violation(s): the plan breaks the rules.")
+        sys.exit(1)
+    click.echo(f"OK: {plan_dir} satisfies every hard rule; its terms match plan.json.")

@@ -1,0 +1,105 @@
+"""``planner merge``, ``planner approve`` and ``planner verify``: the semester workflow.
+
+See :mod:`planner.workflow.merge` and the README section "A semester, step by step".
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from planner.cli.app import cli
+from planner.cli.common import (
+    coverage_lines,
+    data_option,
+    data_path_or_default,
+    handle_errors,
+    print_warnings,
+)
+
+
+@cli.command()
+@click.argument("plan_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
+@data_option
+@click.option("--out", "out_dir", required=True, help="Folder of the merged university plan.")
+@handle_errors
+def merge(plan_dirs: tuple[str, ...], data_path: str | None, out_dir: str) -> None:
+    """Merge the central plan and every college plan into one university plan.
+
+    PLAN_DIRS are the plan folders: the central plan (made with --scope central) and one plan
+    per college (--scope college=ID). Every hard rule is checked across them; conflicts are
+    listed by college (exit 2) and nothing is written.
+    """
+    from planner.io.readers import read_dataset
+    from planner.report.write import check_destination, write_plan
+    from planner.workflow.merge import MergeConflictError, merge_plans
+
+    out = Path(out_dir)
+    check_destination(out)
+    dataset = read_dataset(data_path_or_default(data_path))
+    try:
+        result = merge_plans(dataset, [Path(p) for p in plan_dirs])
+    except MergeConflictError as exc:
+        for line in exc.lines():
+            click.echo(line, err=True)
+        sys.exit(exc.exit_code)
+    print_warnings(result.warnings)
+    written = write_plan(result.plan, out, targets=dataset.targets(), extra_json=result.extra_json)
+    kpis = result.plan.kpis()
+    click.echo(f"Merged {len(result.parts)} plans into one university plan:")
+    for line in coverage_lines(kpis):
+        click.echo(line)
+    click.echo(f"  kept from last semester: {kpis['kept_from_previous']:,}")
+    click.echo(f"  uncovered classes, branches and societies: {kpis['uncovered']:,}")
+    click.echo(f"Wrote {len(written)} files to {out}/")
+
+
+@cli.command()
+@click.argument("plan_dir", type=click.Path(file_okay=False))
+@click.option("--by", "by", required=True, help="Name of the person who approves the plan.")
+@data_option
+@handle_errors
+def approve(plan_dir: str, by: str, data_path: str | None) -> None:
+    """Approve a plan: check it, record who and when, and freeze its files.
+
+    The plan must pass planner check against the data. After approval no command changes the
+    folder; planner verify confirms that nothing changed.
+    """
+    from planner.io.readers import read_dataset
+    from planner.workflow.merge import approve_plan
+
+    data = data_path_or_default(data_path)
+    dataset = read_dataset(data)
+    record = approve_plan(Path(plan_dir), by, dataset=dataset, data_label=str(data))
+    click.echo(
+        f"Approved {plan_dir} (scope {record['scope']}) by {record['approved_by']} on "
+        f"{record['approved_at']}: {len(record['files'])} files frozen."
+    )
+
+
+@cli.command()
+@click.argument("plan_dir", type=click.Path(file_okay=False))
+@handle_errors
+def verify(plan_dir: str) -> None:
+    """Confirm that an approved plan is unchanged since approval (exit 0), or list what
+    changed (exit 1)."""
+    from planner.workflow.merge import verify_plan
+
+    report = verify_plan(Path(plan_dir))
+    if not report.ok:
+        for line in report.lines():
+            click.echo(f"changed: {line}" if report.approval else line, err=True)
+        if report.approval is not None:
+            click.echo(
+                f"{plan_dir} is NOT as approved ({report.approval.get('approved_by')}, "
+                f"{report.approval.get('approved_at')}).",
+                err=True,
+            )
+        sys.exit(1)
+    approval = report.approval or {}
+    click.echo(
+        f"OK: {plan_dir} is unchanged since it was approved by {approval.get('approved_by')} "
+        f"on {approval.get('approved_at')} ({len(approval.get('files', {}))} files)."
+    )

@@ -1,0 +1,355 @@
+"""Capacity before solving: per college, targets to cover against cadres who can cover them.
+
+This is what an SAO officer checks first ("法学院 has 25 classes, 3 branches and 2 societies to
+cover but 22 available cadres"). It is shown by ``planner validate``, recorded in ``plan.json``
+and the workbook, and used in the reasons of ``uncovered.csv``.
+
+The figures are counts, not a solve: ``short`` is a lower bound on the targets a college leaves
+uncovered without central cadres (each college cadre covers at most as many targets as its
+duty allows), and ``overflow`` flags a college whose cadres outnumber every target H3 lets them
+hold, which no plan can satisfy (H1). Both follow the scenario's scope, duties, coverage and
+single-pair rules (H3 department of origin, H5 dorm gender, hard campus).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import KINDS, Kind
+from planner.dataset import Dataset
+from planner.scenario import Scenario
+from planner.solver.eligibility import eligible
+from planner.solver.problem import _pair_frame
+
+COVERABLE_KINDS = (Kind.CLASS, Kind.BRANCH, Kind.SOCIETY)
+"""Kinds coverage counts under the default policy (dorm coverage is off by default)."""
+
+KIND_WORDS: dict[str, tuple[str, str]] = {
+    "class": ("class", "classes"),
+    "branch": ("branch", "branches"),
+    "society": ("society", "societies"),
+    "dorm": ("dorm room", "dorm rooms"),
+}
+
+CAPACITY_COLUMNS = [
+    "college",
+    "name",
+    "campus",
+    *(k.value for k in KINDS),
+    "coverable",
+    "need",
+    "available",
+    "on_leave",
+    "able",
+    "central",
+    "short",
+    "holdable",
+    "overflow",
+]
+"""Columns of :func:`college_capacity`."""
+
+
+def count_words(n: int, kind: str) -> str:
+    """``1 class``, ``3 classes``, ``2 dorm rooms``."""
+    one, many = KIND_WORDS.get(kind, (kind, kind + "s"))
+    return f"{n} {one if n == 1 else many}"
+
+
+def join_words(parts: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def coverable_kinds(scenario: Scenario) -> list[str]:
+    """Kinds whose coverage counts (soft or hard) in ``scenario``, in table order."""
+    return [k.value for k in KINDS if scenario.kinds[k].coverage != "off"]
+
+
+def college_capacity(dataset: Dataset, scenario: Scenario | None = None) -> pd.DataFrame:
+    """One row per college in the scenario's scope: targets to cover against cadres.
+
+    Columns (:data:`CAPACITY_COLUMNS`): ``college, name, campus``; targets per kind
+    (``class, dorm, society, branch``); ``coverable`` (targets whose coverage counts) and
+    ``need`` (cadre places they need: the sum of their kinds' minimums); ``available`` and
+    ``on_leave`` (college cadres); ``able`` (how many of the coverable places the available
+    college cadres can fill at most, under their duties and the single-pair rules);
+    ``central`` (available central cadres who may hold at least one of them; 0 in a college
+    scope); ``short`` (``need - able`` when positive: places left empty unless central cadres
+    come in); ``holdable`` (target places of any kind the college's cadres may hold, counting
+    university-level societies on their campus) and ``overflow`` (available cadres beyond
+    ``holdable``: when positive, no plan can give each of them a target).
+    """
+    scenario = scenario or Scenario()
+    scope = scenario.scope
+    targets = dataset.targets()
+    cadres = dataset.cadres
+    colleges = dataset.colleges[["id", "name", "campus"]].rename(columns={"id": "college"})
+    if scope.startswith("college="):
+        colleges = colleges[colleges["college"] == scope.split("=", 1)[1]]
+    frame = colleges.set_index("college")
+    kinds = [k.value for k in KINDS]
+    counts = (
+        targets[targets["college"].notna()]
+        .groupby(["college", "kind"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(index=frame.index, columns=kinds, fill_value=0)
+        .fillna(0)
+    )
+    frame = frame.join(counts)
+    cover = coverable_kinds(scenario)
+    mins = {k.value: scenario.kinds[k].min for k in KINDS}
+    frame["coverable"] = frame[cover].sum(axis=1) if cover else 0
+    frame["need"] = sum(frame[k] * mins[k] for k in cover) if cover else 0
+
+    college_cadres = cadres[~cadres["central"]]
+    if scope == "central":
+        college_cadres = college_cadres.iloc[0:0]
+    frame["available"] = college_cadres[college_cadres["available"]].groupby("unit").size()
+    frame["on_leave"] = college_cadres[~college_cadres["available"]].groupby("unit").size()
+
+    ready = college_cadres[college_cadres["available"]]
+    in_scope = targets
+    if scope.startswith("college="):  # one college: only its cadres and targets count
+        ready = ready[ready["unit"].isin(frame.index)]
+        in_scope = targets[targets["college"].isin(frame.index) | targets["college"].isna()]
+    coverable_targets = in_scope[in_scope["kind"].isin(cover) & in_scope["college"].notna()]
+    frame["able"] = _able(ready, coverable_targets, scenario)
+    central = cadres[cadres["central"] & cadres["available"]]
+    if scope.startswith("college="):
+        central = central.iloc[0:0]
+    frame["central"] = _reachers(central, coverable_targets, scenario)
+    frame["short"] = (frame["need"] - frame["able"]).clip(lower=0)
+
+    frame["holdable"] = _holdable(ready, in_scope, scenario)
+    total_min = ready["role"].map(lambda r: scenario.duty(r).total_range().min)
+    frame["duty"] = total_min.groupby(ready["unit"]).sum()
+    numeric = [*kinds, "coverable", "need", "available", "on_leave", "able", "central"]
+    numeric += ["short", "holdable", "duty"]
+    frame[numeric] = frame[numeric].apply(pd.to_numeric).fillna(0).astype(int)
+    frame["overflow"] = (frame["duty"] - frame["holdable"]).clip(lower=0)
+    out = frame.reset_index()[CAPACITY_COLUMNS]
+    out.attrs["coverable_kinds"] = cover
+    out.attrs["scope"] = scope
+    out.attrs["central_places"] = sum(
+        min(
+            scenario.duty(role).total_range().max,
+            sum(scenario.duty(role).kind_range(Kind(k)).max for k in cover),
+        )
+        for role in central["role"]
+    )
+    out.attrs["unit_min"] = all(mins[k] == 1 for k in cover)
+    university = targets[targets["college"].isna()]["kind"].value_counts()
+    out.attrs["university"] = {str(k): int(n) for k, n in university.items()}
+    return out
+
+
+CADRE_TYPE = ["role", "college", "campus", "gender"]
+TARGET_TYPE = ["kind", "college", "campus", "gender"]
+
+
+def _types(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Distinct rows of ``columns`` with their count ``n`` (a blank college/gender is None).
+
+    Counted in plain Python: the frames hold a few thousand rows at most, where a pandas
+    group-by on text columns costs more in set-up than the counting itself.
+    """
+    if frame.empty:
+        return pd.DataFrame(columns=[*columns, "n"])
+    blank_is_none = [column in ("college", "gender") for column in columns]
+    rows = zip(*(frame[column].tolist() for column in columns), strict=True)
+    counts = Counter(
+        tuple(
+            (v if isinstance(v, str) else "") or (None if none else "")
+            for v, none in zip(row, blank_is_none, strict=True)
+        )
+        for row in rows
+    )
+    return pd.DataFrame(
+        [(*key, n) for key, n in counts.items()], columns=[*columns, "n"], dtype=object
+    ).astype({"n": int})
+
+
+def _type_pairs(
+    cadres: pd.DataFrame, targets: pd.DataFrame, how: str, scenario: Scenario
+) -> pd.DataFrame:
+    """Cadre types × target types (``how``: ``own`` college or ``cross``), eligible ones only.
+
+    Columns: the cadre type, ``n`` (cadres), the target type with suffix ``_t`` and ``n_t``
+    (targets). Working on types keeps this fast on a whole university's data.
+    """
+    c = _types(cadres, CADRE_TYPE)
+    t = _types(targets, TARGET_TYPE)
+    if c.empty or t.empty:
+        return pd.DataFrame(columns=[*CADRE_TYPE, "n", "kind", "college_t", "campus_t"])
+    if how == "own":
+        pairs = c.merge(t, on="college", suffixes=("", "_t"))
+        pairs["college_t"] = pairs["college"]
+    else:
+        pairs = c.merge(t, how="cross", suffixes=("", "_t"))
+    if pairs.empty:
+        return pairs
+    frame = _pair_frame(
+        pairs[CADRE_TYPE],
+        pairs[["kind", "college_t", "campus_t", "gender_t"]].set_axis(TARGET_TYPE, axis=1),
+    )
+    return pairs[eligible(frame, scenario)].reset_index(drop=True)
+
+
+def _able(cadres: pd.DataFrame, targets: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Per college: coverable places its own available cadres can fill at most.
+
+    A cadre fills at most ``min(total max, sum over the kinds it may hold of the kind's max)``
+    places, and only where some target of their college is open to them; a college fills at
+    most the places of the targets open to its cadres.
+    """
+    pairs = _type_pairs(cadres, targets, "own", scenario)
+    if pairs.empty:
+        return pd.Series(dtype=int)
+    roles = set(pairs["role"])
+    kind_max = {(r, k.value): scenario.duty(r).kind_range(k).max for r in roles for k in Kind}
+    total_max = {r: scenario.duty(r).total_range().max for r in roles}
+    kinds = pairs[[*CADRE_TYPE, "n", "kind"]].drop_duplicates([*CADRE_TYPE, "kind"])
+    kinds = kinds.assign(
+        kmax=[kind_max[(r, k)] for r, k in zip(kinds["role"], kinds["kind"], strict=True)]
+    )
+    per_type = kinds.groupby(CADRE_TYPE, sort=False).agg(n=("n", "first"), kmax=("kmax", "sum"))
+    per_type = per_type.reset_index()
+    per_cadre = np.minimum(per_type["role"].map(total_max).to_numpy(), per_type["kmax"])
+    reach = (per_cadre * per_type["n"]).groupby(per_type["college"]).sum()
+    mins = {k.value: scenario.kinds[k].min for k in Kind}
+    open_types = pairs.drop_duplicates(["college", "kind", "campus_t", "gender_t"])
+    room = (open_types["kind"].map(mins) * open_types["n_t"]).groupby(open_types["college"]).sum()
+    return np.minimum(reach, room.reindex(reach.index).fillna(0)).astype(int)
+
+
+def _reachers(central: pd.DataFrame, targets: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Per college: available central cadres who may hold at least one of its targets."""
+    pairs = _type_pairs(central, targets, "cross", scenario)
+    if pairs.empty:
+        return pd.Series(dtype=int)
+    per_type = pairs.drop_duplicates([*CADRE_TYPE, "college_t"])
+    return per_type.groupby("college_t")["n"].sum()
+
+
+def _holdable(cadres: pd.DataFrame, targets: pd.DataFrame, scenario: Scenario) -> pd.Series:
+    """Per college: target places (any kind) its cadres may hold, incl. university societies."""
+    own = _type_pairs(cadres, targets[targets["college"].notna()], "own", scenario)
+    university = targets[targets["college"].isna()]
+    shared = _type_pairs(cadres, university, "cross", scenario)
+    pairs = pd.concat([own, shared], ignore_index=True)
+    if pairs.empty:
+        return pd.Series(dtype=int)
+    caps = {k.value: scenario.kinds[k].cap for k in KINDS}
+    held = pairs.drop_duplicates(["college", "kind", "college_t", "campus_t", "gender_t"])
+    places = held["n_t"].astype(int) * held["kind"].map(caps)
+    return places.groupby(held["college"]).sum()
+
+
+def targets_words(row: pd.Series, kinds: list[str] | None = None) -> str:
+    """ "25 classes, 3 branches and 2 societies" for one capacity row."""
+    kinds = kinds or ["class", "branch", "society"]
+    parts = [count_words(int(row[k]), k) for k in kinds if int(row[k]) > 0]
+    if not parts:
+        return "no " + " or ".join(KIND_WORDS[k][0] for k in kinds)
+    return join_words(parts)
+
+
+def college_words(row: pd.Series) -> str:
+    """``法学院 (C07)`` for one capacity row."""
+    return f"{row['name']} ({row['college']})"
+
+
+def capacity_notes(capacity: pd.DataFrame, central_available: int | None = None) -> list[str]:
+    """Plain-language lines for the colleges that cannot cover or hold their cadres alone.
+
+    ``central_available`` is the number of available central cadres (for the closing line);
+    ``None`` takes the largest ``central`` figure of the table.
+    """
+    notes = []
+    cover = _order(capacity.attrs.get("coverable_kinds", ["class", "branch", "society"]))
+    scope = str(capacity.attrs.get("scope", "university"))
+    if central_available is None:
+        central_available = int(capacity["central"].max()) if len(capacity) else 0
+    if scope == "central":
+        university = capacity.attrs.get("university", {})
+        counts = {k: int(capacity[k].sum()) + int(university.get(k, 0)) for k in cover}
+        total = sum(counts.values())
+        words = join_words([count_words(n, k) for k, n in counts.items()])
+        return [
+            f"Central scope: {count_words(central_available, 'central cadre')} "
+            f"{_are(central_available)} available for "
+            f"{words} ({total} in all); the colleges place their own cadres in their own "
+            "plans (scope college=ID)."
+        ]
+    unit = bool(capacity.attrs.get("unit_min", True))
+    for _, row in capacity.iterrows():
+        leave = f" ({row['on_leave']} on leave)" if row["on_leave"] else ""
+        available = f"{count_words(row['available'], 'college cadre')} {_are(row['available'])}"
+        if row["overflow"] > 0:
+            holds = (
+                f"they may hold only {count_words(row['holdable'], 'target place')} (the "
+                "college's own targets and university-level societies on their campus, under "
+                "H3 department of origin)"
+                if row["holdable"]
+                else "the college has no target they may hold (H3 department of origin)"
+            )
+            notes.append(
+                f"{college_words(row)}: {available} available{leave} and each must hold a "
+                f"target (H1), but {holds}: "
+                f"{row['overflow']} too many, so no plan can be made. To fix: add the college's "
+                "classes, dorm rooms, societies or branches to the data, or mark "
+                f"{row['overflow']} of its cadres unavailable (在岗 = 否)."
+            )
+        if row["short"] > 0:
+            able = (
+                f", who can fill at most {row['able']} of these places"
+                if row["able"] < min(row["available"], row["need"])
+                else ""
+            )
+            if scope.startswith("college="):
+                central = " (central cadres are placed by the central plan, not in this scope)"
+            elif row["central"]:
+                central = f" ({count_words(row['central'], 'central cadre')} could come in)"
+            else:
+                central = " (no central cadre may come in under this scenario)"
+            need = f" ({row['need']} cadre places)" if row["need"] != row["coverable"] else ""
+            notes.append(
+                f"{college_words(row)}: {targets_words(row, cover)} need a "
+                f"cadre{need}; {available} available{leave}{able}; at least "
+                f"{count_words(row['short'], 'target' if unit else 'cadre place')} "
+                f"{'stays' if row['short'] == 1 else 'stay'} "
+                f"{'uncovered' if unit else 'empty'} unless central cadres are placed "
+                f"here{central}."
+            )
+    total_short = int(capacity["short"].sum()) if len(capacity) else 0
+    places = int(capacity.attrs.get("central_places", central_available))
+    if total_short > places and not scope.startswith("college="):
+        gap = total_short - places
+        notes.append(
+            f"In all, the colleges are {count_words(total_short, 'cadre place')} short but the "
+            f"{count_words(central_available, 'available central cadre')} can fill only "
+            f"{places}: at least {count_words(gap, 'target' if unit else 'cadre place')} "
+            f"{'stays' if gap == 1 else 'stay'} {'uncovered' if unit else 'empty'} in any plan."
+        )
+    return notes
+
+
+def _are(n: int) -> str:
+    return "is" if n == 1 else "are"
+
+
+def _order(kinds: list[str]) -> list[str]:
+    """Kinds in the order people list them: classes, branches, societies, dorm rooms."""
+    return [k for k in ("class", "branch", "society", "dorm") if k in kinds]
+
+
+def central_available(dataset: Dataset) -> int:
+    """Available cadres of central roles."""
+    c = dataset.cadres
+    return int((c["central"] & c["available"]).sum())

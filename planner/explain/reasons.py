@@ -1,0 +1,415 @@
+"""Why a target is left without a cadre, in the words of the policy.
+
+Every class, branch and society below its coverage minimum gets one reason in
+``uncovered.csv`` and the workbook. A reason starts with its category, then the detail:
+
+- ``no eligible cadre``: no available cadre in the plan's scope may hold it under H3
+  department of origin and the role duties (names the college's cadres on leave);
+- ``campus rule`` / ``dorm gender rule``: cadres exist who could hold it but for the hard
+  campus rule or H5;
+- ``pinned away``: every cadre who may hold it is forbidden here or required elsewhere by pins;
+- ``equal priority``: every cadre who may hold it is needed at a target that counts as much
+  for S1 coverage. The message names how many targets compete for how many cadres: the set
+  found by following "who else could hold that one" from the uncovered target (a Hall
+  witness: no other cadre may hold any of them);
+- ``kept by a hard rule``: a cadre who may hold it holds a lower-priority target that a hard
+  rule keeps there (H4, a duty of the role, hard continuity).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import Kind, Role
+from planner.explain.capacity import count_words, join_words
+from planner.explain.diagnose import college_name, file_name, row_list
+from planner.plan import UNCOVERED_COLUMNS
+from planner.solver.eligibility import campus_hard, eligible, h5_dorm_gender
+from planner.solver.problem import Problem, _pair_frame
+
+CATEGORIES = (
+    "no eligible cadre",
+    "campus rule",
+    "dorm gender rule",
+    "pinned away",
+    "equal priority",
+    "kept by a hard rule",
+    "below its minimum",
+)
+"""The first words of every reason, one per category."""
+
+MAX_LISTED = 6
+"""Cadres or pins a reason names before it says "and N more"."""
+
+
+def uncovered_targets(
+    problem: Problem,
+    covered: np.ndarray,
+    capacity: pd.DataFrame | None = None,
+    assignments: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Coverable targets below their minimum, each with a reason in words.
+
+    ``covered`` is aligned with ``problem.targets``. ``assignments`` (the plan's, columns
+    ``cadre_id, kind, target_id``) lets the reason say what the competing cadres hold;
+    without it the reason counts the cadres who may hold the target. ``capacity`` is
+    accepted for compatibility and not needed.
+    """
+    p = problem
+    t = p.targets
+    coverable = t["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
+    rows = t[coverable & ~np.asarray(covered, dtype=bool)]
+    if rows.empty:
+        return pd.DataFrame(columns=UNCOVERED_COLUMNS)
+    why = _Reasons(p, assignments)
+    reasons = [why.of(int(i)) for i in rows.index]
+    names = {
+        "id": "target_id",
+        "name": "target_name",
+        "college": "target_college",
+        "campus": "target_campus",
+    }
+    out = rows.rename(columns=names).assign(reason=reasons)
+    return out[UNCOVERED_COLUMNS].reset_index(drop=True)
+
+
+class _Reasons:
+    """Reasons for one problem and plan; work shared between targets is cached."""
+
+    def __init__(self, problem: Problem, assignments: pd.DataFrame | None) -> None:
+        p = problem
+        self.p = p
+        c = p.cadres
+        self.cadre_types = (
+            c.assign(college=c["college"].fillna(""))
+            .groupby(["role", "college", "campus", "gender"], sort=True)
+            .indices
+        )
+        self.pool_of = c["pool"].to_numpy()
+        self.group_of = p.targets["group"].to_numpy()
+        self.cadre_index = pd.Series(np.arange(len(c)), index=c["id"])
+        self.holding: dict[int, list[int]] = defaultdict(list)  # cadre → targets held
+        self.holders = np.zeros(len(p.targets), dtype=np.int64)
+        if assignments is not None and len(assignments):
+            index = pd.Series(
+                np.arange(len(p.targets)),
+                index=pd.MultiIndex.from_arrays([p.targets["kind"], p.targets["id"]]),
+            )
+            keys = pd.MultiIndex.from_arrays([assignments["kind"], assignments["target_id"]])
+            tgt = index.reindex(keys).to_numpy()
+            cad = self.cadre_index.reindex(assignments["cadre_id"]).to_numpy()
+            for ci, ti in zip(cad, tgt, strict=True):
+                if not (pd.isna(ci) or pd.isna(ti)):
+                    self.holding[int(ci)].append(int(ti))
+                    self.holders[int(ti)] += 1
+        self.known = assignments is not None
+        # pool → groups it may hold, group → pools that may hold it (arcs and keeps)
+        self.pools_of_group: dict[int, set[int]] = defaultdict(set)
+        self.groups_of_pool: dict[int, set[int]] = defaultdict(set)
+        for frame in (p.arcs, p.keeps):
+            for pool, group in zip(frame["pool"], frame["group"], strict=True):
+                self.pools_of_group[int(group)].add(int(pool))
+                self.groups_of_pool[int(pool)].add(int(group))
+        self.cadres_of_pool = c.groupby("pool").indices
+        self.weight = p.groups["weight"].to_numpy()
+        self.counted = (p.groups["coverage"] != "off").to_numpy()
+        self.cache: dict[int, str] = {}
+        role = c["role"].to_numpy()
+        self.leaders = set(np.flatnonzero(role == Role.SCHOOL_LEADER.value).tolist())
+        self.leaders_in: dict[str, set[int]] = defaultdict(set)
+        target_college = p.targets["college"].to_numpy()
+        for cadre in self.leaders:
+            for held in self.holding.get(cadre, []):
+                if isinstance(target_college[held], str):
+                    self.leaders_in[target_college[held]].add(cadre)
+        self.pinned = set(p.requires["cadre"].astype(int))
+
+    # -- the reason of one target ----------------------------------------------------------
+    def of(self, target: int) -> str:
+        p = self.p
+        t = p.targets.loc[target]
+        minimum = p.scenario.kinds[Kind(t["kind"])].min
+        partial = ""
+        if self.known and 0 < self.holders[target] < minimum:
+            partial = (
+                f"below its minimum: holds {self.holders[target]} of the {minimum} cadres a "
+                f"{t['kind']} should have; "
+            )
+        group = int(t["group"])
+        singleton = bool(p.groups.at[group, "singleton"])
+        if not singleton and group in self.cache:
+            return partial + self.cache[group]
+        reason = self._reason(target, t)
+        if not singleton:
+            self.cache[group] = reason
+        return partial + reason
+
+    def _reason(self, target: int, t: pd.Series) -> str:
+        mask = self._eligible_types(t, eligible)
+        able = self._cadres(mask)
+        if len(able) == 0:
+            return self._nobody(t)
+        free = self._unpinned(target, able)
+        if len(free) == 0:
+            return self._pinned(target, able)
+        return self._competition(target, t, free)
+
+    # -- cadres by type ---------------------------------------------------------------------
+    def _eligible_types(self, t: pd.Series, rule: object) -> dict[tuple[str, ...], bool]:
+        keys = list(self.cadre_types)
+        if not keys:
+            return {}
+        side = pd.DataFrame(keys, columns=["role", "college", "campus", "gender"])
+        side["college"] = side["college"].where(side["college"] != "", None)
+        target = pd.DataFrame([t] * len(side)).reset_index(drop=True)
+        frame = _pair_frame(side, target)
+        ok = rule(frame, self.p.scenario)  # type: ignore[operator]
+        return dict(zip(keys, np.asarray(ok, dtype=bool), strict=True))
+
+    def _cadres(self, mask: dict[tuple[str, ...], bool]) -> np.ndarray:
+        parts = [self.cadre_types[k] for k, ok in mask.items() if ok]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def _unpinned(self, target: int, able: np.ndarray) -> np.ndarray:
+        """Cadres of ``able`` not forbidden here and not required elsewhere by pins."""
+        p = self.p
+        forbidden = set(p.forbids.loc[p.forbids["target"] == target, "cadre"])
+        busy = set()
+        for cadre, frame in p.requires.groupby("cadre"):
+            role = p.cadres.at[int(cadre), "role"]
+            elsewhere = (frame["target"] != target).sum()
+            if elsewhere >= p.scenario.duty(role).total_range().max:
+                busy.add(int(cadre))
+        return np.array([c for c in able if c not in forbidden and c not in busy], dtype=np.int64)
+
+    # -- the categories ---------------------------------------------------------------------
+    def _nobody(self, t: pd.Series) -> str:
+        """No cadre in scope may hold it: say which rule, and who is missing."""
+        p = self.p
+        for rule, name, words in (
+            (campus_hard, "campus rule", "the campus rule (hard in this scenario)"),
+            (h5_dorm_gender, "dorm gender rule", "H5 dorm gender"),
+        ):
+            relaxed = self._relaxed(t, rule)
+            if len(relaxed):
+                campuses = ", ".join(sorted(set(p.cadres.loc[relaxed, "campus"])))
+                where = (
+                    f"they are on {campuses}, the {t['kind']} on {t['campus']}"
+                    if name == "campus rule"
+                    else "the room houses students of the other gender"
+                )
+                verb = "is" if len(relaxed) == 1 else "are"
+                return (
+                    f"{name}: {count_words(len(relaxed), 'cadre')} could hold it but {verb} kept "
+                    f"out by {words}: {where}"
+                )
+        college = t["college"]
+        data = p.dataset.cadres
+        parts = []
+        if isinstance(college, str):
+            own = data[~data["central"] & (data["unit"] == college)]
+            leave = own[~own["available"]]
+            n_ready = int(own["available"].sum())
+            in_scope = int((p.cadres["college"] == college).sum())
+            text = (
+                f"{college_name(p, college)} has {count_words(n_ready, 'available cadre')} of "
+                "its own"
+            )
+            if n_ready and not in_scope:
+                text += " outside this plan's scope"
+            elif n_ready:
+                text += " and none may hold it (H1 duties of their roles)"
+            if len(leave):
+                text += (
+                    f" ({len(leave)} on leave: {file_name(p, 'cadres')} "
+                    f"{row_list(list(leave['row']))})"
+                )
+            parts.append(text)
+        else:
+            parts.append(f"no cadre on {t['campus']} may hold a university-level society")
+        if p.scope.startswith("college="):
+            parts.append("central cadres are placed by the central plan, not in this scope")
+        elif not p.cadres["central"].any():
+            parts.append("no central cadre is available")
+        return "no eligible cadre: " + "; ".join(parts)
+
+    def _relaxed(self, t: pd.Series, rule: object) -> np.ndarray:
+        """Cadres who could hold ``t`` if only ``rule`` were dropped."""
+        full = self._eligible_types(t, eligible)
+        without = self._eligible_types(t, lambda f, s: _drop(f, s, rule))
+        return self._cadres({k: without[k] and not full[k] for k in full})
+
+    def _pinned(self, target: int, able: np.ndarray) -> str:
+        p = self.p
+        pins = file_name(p, "pins")
+        forbids = p.forbids[(p.forbids["target"] == target) & p.forbids["cadre"].isin(able)]
+        requires = p.requires[p.requires["cadre"].isin(able) & (p.requires["target"] != target)]
+        parts = []
+        if len(forbids):
+            parts.append(
+                f"{pins} {row_list(list(forbids['row']))} forbid "
+                f"{self._names(list(forbids['cadre']))} here"
+            )
+        if len(requires):
+            parts.append(
+                f"{pins} {row_list(list(requires['row']))} require "
+                f"{self._names(sorted(set(requires['cadre'])))} elsewhere"
+            )
+        return (
+            f"pinned away: the {count_words(len(able), 'cadre')} who may hold it "
+            f"{'is' if len(able) == 1 else 'are'} pinned: " + "; ".join(parts)
+        )
+
+    def _competition(self, target: int, t: pd.Series, free: np.ndarray) -> str:
+        p = self.p
+        if not self.known:
+            return (
+                f"equal priority: the {count_words(len(free), 'cadre')} who may hold it "
+                f"({self._who(free)}) are needed at other targets that count as much for S1 "
+                "coverage"
+            )
+        w = self.weight[int(t["group"])]
+        groups, cadres, blocked = self._witness(int(t["group"]), w)
+        # A reached cadre holding a lower-priority target could move: a hard rule keeps them.
+        lower = [c for c in sorted(cadres) if not self._holds_counted(c, w)]
+        if lower:
+            return self._kept(t, lower)
+        targets = p.targets[np.isin(self.group_of, list(groups))]
+        targets = targets[self.counted[targets["group"].to_numpy()]]
+        uncovered = int((self.holders[targets.index] == 0).sum())
+        reached = np.array(sorted(cadres), dtype=np.int64)
+        text = (
+            f"equal priority: {self._count_targets(targets)} compete for the "
+            f"{count_words(len(reached), 'cadre')} who may hold them ({self._who(reached)}); "
+            f"each of these cadres holds one of them (S1 coverage counts them alike), so "
+            f"{uncovered} stay uncovered (S2 continuity, S3 same campus and then id order "
+            "decide which)"
+        )
+        if blocked:
+            limit = p.scenario.school_leader_spread
+            text += (
+                f"; {count_words(len(blocked), 'more school leader')} ({self._names(blocked)}) "
+                f"may not come in: H4 allows at most {limit} school leader(s) per college"
+            )
+        return text
+
+    def _holds_counted(self, cadre: int, weight: int) -> bool:
+        return any(self._counts(h, weight) for h in self.holding.get(cadre, []))
+
+    def _counts(self, target: int, weight: int) -> bool:
+        g = int(self.group_of[target])
+        return bool(self.counted[g] and self.weight[g] >= weight)
+
+    def _witness(self, start: int, weight: int) -> tuple[set[int], set[int], list[int]]:
+        """Follow "who may hold it → what they hold" from group ``start``.
+
+        Returns the groups and cadres reached, and the school leaders H4 keeps out of a
+        reached college. Pinned cadres stay where their pins put them.
+        """
+        p = self.p
+        groups, cadres = {start}, set()
+        blocked: set[int] = set()
+        frontier = [start]
+        while frontier:
+            g = frontier.pop()
+            college = p.groups.at[g, "college"]
+            for pool in sorted(self.pools_of_group.get(g, ())):
+                for c in self.cadres_of_pool.get(pool, ()):
+                    c = int(c)
+                    if c in cadres or c in self.pinned:
+                        continue
+                    if self._h4_blocks(c, college):
+                        blocked.add(c)
+                        continue
+                    cadres.add(c)
+                    blocked.discard(c)
+                    for held in self.holding.get(c, []):
+                        hg = int(self.group_of[held])
+                        if hg not in groups and self._counts(held, weight):
+                            groups.add(hg)
+                            frontier.append(hg)
+        return groups, cadres, sorted(blocked - cadres)
+
+    def _h4_blocks(self, cadre: int, college: object) -> bool:
+        """H4 keeps school leader ``cadre`` out of ``college`` (already at its limit)."""
+        limit = self.p.scenario.school_leader_spread
+        if limit is None or not isinstance(college, str) or cadre not in self.leaders:
+            return False
+        there = self.leaders_in.get(college, set())
+        return cadre not in there and len(there) >= limit
+
+    def _kept(self, t: pd.Series, lower: list[int]) -> str:
+        p = self.p
+        words = []
+        for c in lower[:MAX_LISTED]:
+            cadre = p.cadres.loc[c]
+            held = [p.targets.loc[h] for h in self.holding.get(c, [])]
+            what = ", ".join(f"{h['kind']} {h['id']}" for h in held) or "nothing"
+            words.append(f"{cadre['name']} ({cadre['id']}) holds {what}{self._rule(c, t)}")
+        more = f" and {len(lower) - MAX_LISTED} more" if len(lower) > MAX_LISTED else ""
+        return (
+            "kept by a hard rule: cadres who may hold it hold targets that count less, and "
+            f"a hard rule keeps them there: {'; '.join(words)}{more}"
+        )
+
+    def _rule(self, cadre: int, t: pd.Series) -> str:
+        p = self.p
+        c = p.cadres.loc[cadre]
+        limit = p.scenario.school_leader_spread
+        if c["role"] == Role.SCHOOL_LEADER.value and limit is not None:
+            return f" (H4: at most {limit} school leader(s) per college)"
+        duty = p.scenario.duty(c["role"])
+        if any(duty.kind_range(k).min > 0 for k in Kind):
+            return " (H1: the role's duties require it)"
+        if p.scenario.continuity == "hard":
+            return " (S2 continuity is hard in this scenario)"
+        return " (the solver stopped before proving the plan best; try a longer --time-limit)"
+
+    # -- words ----------------------------------------------------------------------------
+    def _who(self, cadres: np.ndarray) -> str:
+        p = self.p
+        frame = p.cadres.loc[cadres]
+        colleges = sorted({c for c in frame["college"] if isinstance(c, str)})
+        parts = [f"{int((frame['college'] == c).sum())} of {college_name(p, c)}" for c in colleges]
+        if frame["central"].any():
+            parts.append(f"{int(frame['central'].sum())} central")
+        return join_words(parts)
+
+    def _names(self, cadres: list[int]) -> str:
+        p = self.p
+        names = [f"{p.cadres.at[c, 'name']} ({p.cadres.at[c, 'id']})" for c in cadres]
+        if len(names) > MAX_LISTED:
+            return ", ".join(names[:MAX_LISTED]) + f" and {len(names) - MAX_LISTED} more"
+        return ", ".join(names)
+
+    def _count_targets(self, targets: pd.DataFrame) -> str:
+        kinds = targets["kind"].value_counts()
+        words = join_words(
+            [
+                count_words(int(kinds[k]), k)
+                for k in ("class", "branch", "society", "dorm")
+                if k in kinds
+            ]
+        )
+        colleges = sorted({c for c in targets["college"] if isinstance(c, str)})
+        if len(colleges) <= 3:
+            where = [college_name(self.p, c) for c in colleges]
+            if targets["college"].isna().any():
+                where.append("university level")
+            return f"{words} ({join_words(where)})"
+        return f"{words} (of {len(colleges)} colleges)"
+
+
+def _drop(frame: pd.DataFrame, scenario: object, rule: object) -> np.ndarray:
+    """Every single-pair rule but ``rule`` (campus or dorm gender) holds."""
+    from planner.solver.eligibility import h3_department_of_origin, kind_allowed
+
+    checks = [kind_allowed, h3_department_of_origin, h5_dorm_gender, campus_hard]
+    ok = np.ones(len(frame), dtype=bool)
+    for check in checks:
+        if check is not rule:
+            ok &= check(frame, scenario)  # type: ignore[arg-type]
+    return ok

@@ -1,0 +1,503 @@
+"""Writing a plan folder (data contract section 3), all or nothing.
+
+:func:`write_plan` builds every file in a hidden temporary folder next to the destination
+(``.NAME.PID.XXXXXXXX``) and renames it into place only when everything is written, so a reader
+never sees half a plan and a failure (full disk, read-only folder, a bug) leaves nothing
+behind. A run killed outright (SIGKILL, power cut) may leave its hidden folder; the next write
+of the same plan folder removes it. A previous plan in the destination is replaced; an
+approved plan (``approval.json``) and folders holding anything the planner did not write are
+never touched.
+
+Files: ``assignments.csv``, ``uncovered.csv``, ``changes.csv``, ``coverage.csv`` (UTF-8 with
+BOM, so Excel opens Chinese text correctly), ``assignments.xlsx`` (see
+:mod:`planner.report.workbook`), the heatmaps (see :mod:`planner.plot`) and ``plan.json``,
+written last.
+
+Text that a spreadsheet would evaluate as a formula (OWASP "CSV injection": a cell starting
+with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is made inert by :func:`neutralize`
+in the CSV files (a leading ``'``; :func:`unneutralize` undoes it for readers such as
+``planner check``) and written as a plain text cell in the workbook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import KINDS
+from planner.errors import OutputError
+from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan
+from planner.report import render
+from planner.report.render import Rendering
+
+ASSIGNMENTS_CSV = "assignments.csv"
+UNCOVERED_CSV = "uncovered.csv"
+CHANGES_CSV = "changes.csv"
+COVERAGE_CSV = "coverage.csv"
+WORKBOOK = render.WORKBOOK
+PLAN_JSON = "plan.json"
+APPROVAL_JSON = "approval.json"
+"""Written by whoever approves a plan; a folder holding it is never overwritten."""
+
+PLAN_FILES: frozenset[str] = frozenset(
+    {ASSIGNMENTS_CSV, UNCOVERED_CSV, CHANGES_CSV, COVERAGE_CSV, WORKBOOK, PLAN_JSON}
+)
+"""Files of a plan folder besides the ``*.png`` heatmaps."""
+
+COVERAGE_COLUMNS = ["college", "college_name", "campus", "kind", "targets", "covered"]
+
+VERSIONED_PACKAGES = ("planner", "ortools", "pandas", "numpy", "openpyxl", "matplotlib")
+"""Packages whose versions ``plan.json`` records (``python`` is added)."""
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP)."""
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+
+STALE_SECONDS = 3600.0
+"""A hidden folder of a plan write that is older than this was left by a run that was killed."""
+
+_LEFTOVER = re.compile(r"(old\.)?(\d+)\.[0-9a-f]{8}")
+"""The end of a hidden folder's name ``.NAME.[old.]PID.HEX`` (see :func:`_clear_leftovers`)."""
+
+_LOCK_FILE = re.compile(r"^(~\$.+|\.~lock\..+#)$")
+"""Lock files Excel (``~$book.xlsx``) and LibreOffice (``.~lock.book.xlsx#``) keep."""
+
+
+def is_formula_like(value: object) -> bool:
+    """Whether ``value`` is text a spreadsheet could evaluate as a formula.
+
+    True for text starting with one of :data:`FORMULA_PREFIXES`, except plain signed numbers
+    such as ``-12`` or ``+3.5``: a spreadsheet reads those as numbers, never as formulas, and
+    leaving them alone keeps ids like ``-12`` readable and round-trippable.
+    """
+    return (
+        isinstance(value, str)
+        and value.startswith(FORMULA_PREFIXES)
+        and _PLAIN_NUMBER.match(value) is None
+    )
+
+
+def neutralize(value: Any) -> Any:
+    """``value`` made inert for a CSV cell: formula-like text gets a leading ``'``.
+
+    Text that already starts with quotes before formula-like text (``'=x``) gets one more, so
+    :func:`unneutralize` restores every value exactly. Any other value is returned unchanged.
+    The workbook uses :func:`is_formula_like` (the same test) and writes such text as a text
+    cell instead, so it reads exactly as in the data.
+    """
+    if isinstance(value, str) and is_formula_like(value.lstrip("'")):
+        return "'" + value
+    return value
+
+
+def unneutralize(value: Any) -> Any:
+    """The value :func:`neutralize` was given: for readers of the plan's CSV files."""
+    if isinstance(value, str) and value.startswith("'") and is_formula_like(value.lstrip("'")):
+        return value[1:]
+    return value
+
+
+def write_plan(
+    plan: Plan,
+    out: Path,
+    *,
+    targets: pd.DataFrame | None = None,
+    extra_json: dict[str, Any] | None = None,
+    rendering: Rendering | None = None,
+) -> list[Path]:
+    """Write the plan folder ``out`` atomically; return the files written (inside ``out``).
+
+    ``targets`` is ``Dataset.targets()``, needed by the campus × kind and dorm heatmaps (they
+    are left out when it is ``None``). ``extra_json`` is merged into ``plan.json`` (its keys
+    win). ``rendering`` is the same plan's workbook and heatmaps already being made (see
+    :class:`Rendering`); without it they are made here. A previous plan in ``out`` is
+    replaced.
+
+    Raises :class:`~planner.errors.OutputError` (and writes nothing) when ``out`` holds an
+    approved plan, holds files that are not a plan's, or cannot be written.
+    """
+    out = Path(out)
+    if out.is_symlink():
+        out = out.resolve()
+    _clear_leftovers(out)
+    check_destination(out)
+    parent = out.parent
+    created_parents: list[Path] = []
+    temp: Path | None = None
+    done = False
+    try:
+        created_parents = _make_parents(parent)
+        temp = _make_temp_dir(parent, out.name)
+        names = _write_files(
+            plan, temp, targets=targets, extra_json=extra_json, rendering=rendering
+        )
+        check_destination(out)  # it may have been approved while we were writing
+        _move_into_place(temp, out)
+        temp = None
+        done = True
+    except OSError as exc:
+        raise OutputError(f"cannot write the plan to {out}: {describe_os_error(exc)}") from exc
+    finally:
+        if temp is not None:
+            shutil.rmtree(temp, ignore_errors=True)
+        if not done:
+            for folder in reversed(created_parents):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+    return [out / name for name in names]
+
+
+def check_destination(out: Path) -> None:
+    """Raise :class:`OutputError` unless a plan may be written to ``out``.
+
+    Allowed: ``out`` does not exist, is an empty folder, or holds a previous plan that is not
+    approved and holds nothing but the planner's own files.
+    """
+    if not os.path.lexists(out):
+        return
+    if not out.is_dir():
+        raise OutputError(f"{out} is a file, not a folder; choose another --out")
+    approval = out / APPROVAL_JSON
+    if approval.exists():
+        raise OutputError(f"{out} holds {_approval_text(approval)}; choose another --out")
+    try:
+        entries = sorted(out.iterdir())
+    except OSError as exc:
+        raise OutputError(f"cannot write the plan to {out}: {describe_os_error(exc)}") from exc
+    if not entries:
+        return
+    if not (out / PLAN_JSON).is_file():
+        raise OutputError(
+            f"{out} is not empty and does not hold a plan (no {PLAN_JSON}); the planner never "
+            "deletes other files: choose another --out"
+        )
+    locks = [e.name for e in entries if _LOCK_FILE.match(e.name)]
+    if locks:
+        raise OutputError(
+            f"a file of the plan in {out} is open in a spreadsheet program ({locks[0]}); "
+            "close it and run again (if nothing is open, delete the lock file)"
+        )
+    recorded = _recorded_files(out / PLAN_JSON)
+    foreign = [
+        e.name
+        for e in entries
+        if not (
+            e.is_file()
+            and not e.is_symlink()
+            and (e.name in PLAN_FILES or e.name in recorded or e.suffix == ".png")
+        )
+    ]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+        raise OutputError(
+            f"{out} holds a previous plan and also files the planner did not write ({shown}); "
+            "the planner never deletes them: move them elsewhere or choose another --out"
+        )
+
+
+def describe_os_error(exc: OSError) -> str:
+    """A plain-language reason for a failed write (``the disk is full``, …)."""
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EACCES: "permission denied (the folder is read-only or belongs to someone else)",
+        errno.EPERM: "permission denied (the folder is read-only or belongs to someone else)",
+        errno.EROFS: "the disk is read-only",
+        errno.ENAMETOOLONG: "the folder name is too long",
+        errno.EBUSY: "a file in the folder is in use by another program",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+    }
+    if exc.errno in reasons:
+        return reasons[exc.errno]
+    if getattr(exc, "winerror", None) in (32, 33):  # Windows sharing/lock violation
+        return "a file in the folder is open in another program; close it and run again"
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write a made file (the workbook, a heatmap) into the plan's temporary folder."""
+    path.write_bytes(data)
+
+
+def write_csv(frame: pd.DataFrame, path: Path, first: list[str]) -> None:
+    """Write ``frame`` as UTF-8 CSV with BOM: columns ``first``, then the rest; text inert.
+
+    A column of ``first`` the frame lacks is written empty (the contract requires it).
+    """
+    columns = list(first) + [c for c in frame.columns if c not in first]
+    table = frame.reindex(columns=columns)
+    for column in table.columns:
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            table[column] = table[column].map(neutralize)
+    # CRLF (RFC 4180, as Excel writes): the csv module then quotes a bare CR inside a cell too.
+    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def plan_document(
+    plan: Plan, *, files: list[str] | None = None, extra_json: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The content of ``plan.json`` as plain JSON data, keys in a fixed order."""
+    doc: dict[str, Any] = {
+        "status": plan.status,
+        "objective": plan.objective,
+        "bound": plan.bound,
+        "gap": plan.gap,
+        "solve_seconds": plan.solve_seconds,
+        "terms": {
+            name: {
+                "label": term.label,
+                "sense": term.sense,
+                "value": term.value,
+                "bound": term.bound,
+                "optimal": term.optimal,
+            }
+            for name, term in plan.terms.items()
+        },
+        "stages": plan.stages,
+        "scenario": plan.scenario,
+        "scope": plan.scope,
+        "held": [list(pair) for pair in getattr(plan, "held", [])],
+        "inputs": plan.inputs,
+        "versions": software_versions(),
+        "warnings": plan.warnings,
+        "capacity": plan.capacity,
+        "counts": plan_counts(plan),
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "files": files or [],
+    }
+    doc.update(extra_json or {})
+    result: dict[str, Any] = to_json(doc)
+    return result
+
+
+def software_versions() -> dict[str, str | None]:
+    """Versions of Python and of :data:`VERSIONED_PACKAGES` (``None`` if not installed)."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def plan_counts(plan: Plan) -> dict[str, Any]:
+    """Row counts of the plan: assignments (by kind), cadres used, uncovered, changes."""
+    a, u, c = plan.assignments, plan.uncovered, plan.changes
+
+    def by_kind(frame: pd.DataFrame) -> dict[str, int]:
+        counts = frame["kind"].value_counts() if "kind" in frame else pd.Series(dtype=int)
+        return {k.value: int(counts.get(k.value, 0)) for k in KINDS}
+
+    return {
+        "assignments": len(a),
+        "assignments_by_kind": by_kind(a),
+        "cadres": int(a["cadre_id"].nunique()) if "cadre_id" in a else 0,
+        "kept": int(a["kept"].eq(True).sum()) if "kept" in a else 0,
+        "uncovered": len(u),
+        "uncovered_by_kind": by_kind(u),
+        "changes": (
+            {str(k): int(v) for k, v in c["status"].value_counts().sort_index().items()}
+            if "status" in c
+            else {}
+        ),
+    }
+
+
+def to_json(value: Any) -> Any:
+    """``value`` as plain JSON data: numpy/pandas scalars unboxed, NaN and ±inf as ``None``."""
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((to_json(v) for v in value), key=str)
+    if is_dataclass(value) and not isinstance(value, type):
+        return to_json(asdict(value))
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "model_dump"):  # a pydantic model
+        return to_json(value.model_dump(mode="json"))
+    return str(value)
+
+
+def _write_files(
+    plan: Plan,
+    folder: Path,
+    *,
+    targets: pd.DataFrame | None,
+    extra_json: Mapping[str, Any] | None,
+    rendering: Rendering | None = None,
+) -> list[str]:
+    """Write every file of the plan into ``folder``; return their names, plan.json last."""
+    write_csv(plan.assignments, folder / ASSIGNMENTS_CSV, ASSIGNMENT_COLUMNS[:3])
+    write_csv(plan.uncovered, folder / UNCOVERED_CSV, UNCOVERED_COLUMNS[:3])
+    write_csv(plan.changes, folder / CHANGES_CSV, CHANGE_COLUMNS)
+    write_csv(_coverage_table(plan.coverage), folder / COVERAGE_CSV, COVERAGE_COLUMNS)
+    files = (rendering or Rendering(plan, targets)).files()
+    for name, data in files.items():
+        write_file(folder / name, data)
+    images = [name for name in files if name != WORKBOOK]
+    names = [ASSIGNMENTS_CSV, UNCOVERED_CSV, CHANGES_CSV, COVERAGE_CSV, WORKBOOK]
+    names += [*images, PLAN_JSON]
+    doc = plan_document(plan, files=names, extra_json=extra_json)
+    text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False)
+    (folder / PLAN_JSON).write_text(text + "\n", encoding="utf-8")
+    return names
+
+
+def _coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
+    """``Plan.coverage`` plus ``share`` (covered / targets, 4 decimals; empty without targets)."""
+    table = coverage.copy()
+    if {"targets", "covered"} <= set(table.columns):
+        targets = table["targets"].astype(float)
+        share = (table["covered"].astype(float) / targets).where(targets > 0)
+        table["share"] = share.round(4)
+    return table
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing ancestors; return the ones created, outermost first."""
+    missing: list[Path] = []
+    current = folder
+    while not os.path.lexists(current) and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    missing.reverse()
+    for path in missing:
+        path.mkdir()
+    return missing
+
+
+def _make_temp_dir(parent: Path, name: str) -> Path:
+    """A new empty hidden folder ``.NAME.PID.XXXXXXXX`` in ``parent`` (mode from the umask)."""
+    for _ in range(100):
+        candidate = parent / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(errno.EEXIST, "cannot find a free temporary folder name", str(parent))
+
+
+def _move_into_place(temp: Path, out: Path) -> None:
+    """Rename ``temp`` to ``out``; an existing ``out`` is set aside first and then deleted."""
+    if not os.path.lexists(out):
+        os.rename(temp, out)
+        return
+    aside = out.parent / f".{out.name}.old.{os.getpid()}.{secrets.token_hex(4)}"
+    os.rename(out, aside)
+    try:
+        os.rename(temp, out)
+    except OSError:
+        os.rename(aside, out)  # put the previous plan back
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _clear_leftovers(out: Path) -> None:
+    """Remove the hidden folders a killed run left next to ``out``.
+
+    A run killed while writing (power cut, SIGKILL) leaves ``.NAME.PID.HEX`` (a plan being
+    written) or ``.NAME.old.PID.HEX`` (the previous plan set aside). Such a folder is abandoned
+    when its process has ended (POSIX) or it is older than :data:`STALE_SECONDS`; a folder of a
+    run still writing is left alone. If the run was killed between setting the previous plan
+    aside and moving the new one in, the previous plan (whole: it has its ``plan.json``) is
+    put back instead of deleted.
+    """
+    prefix = f".{out.name}."
+    try:
+        entries = sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix))
+    except OSError:
+        return
+    for entry in entries:
+        match = _LEFTOVER.fullmatch(entry.name[len(prefix) :])
+        if match is None or entry.is_symlink() or not entry.is_dir():
+            continue
+        if not _abandoned(entry, int(match[2])):
+            continue
+        if match[1] and not os.path.lexists(out) and (entry / PLAN_JSON).is_file():
+            with contextlib.suppress(OSError):
+                os.rename(entry, out)
+                continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _abandoned(folder: Path, pid: int) -> bool:
+    """Whether the run that made ``folder`` has ended (see :func:`_clear_leftovers`)."""
+    if pid == os.getpid():
+        return False
+    try:
+        age = time.time() - folder.stat().st_mtime
+    except OSError:
+        return False
+    if age > STALE_SECONDS:
+        return True
+    if os.name != "posix":  # on Windows os.kill(pid, 0) would end that process
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it runs, as another user
+        return False
+    return False
+
+
+def _approval_text(path: Path) -> str:
+    """``an approved plan (approved by X on Y)`` from ``approval.json``, as far as readable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    by = next((data[k] for k in ("approved_by", "by", "approver", "name") if data.get(k)), None)
+    on = next((data[k] for k in ("approved_at", "at", "date", "time", "on") if data.get(k)), None)
+    details = []
+    if by:
+        details.append(f"approved by {by}")
+    if on:
+        details.append(f"on {on}")
+    return "an approved plan" + (f" ({' '.join(details)})" if details else "")
+
+
+def _recorded_files(plan_json: Path) -> set[str]:
+    """The file names a previous plan's ``plan.json`` lists as its own."""
+    try:
+        data = json.loads(plan_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    files = data.get("files") if isinstance(data, dict) else None
+    return {f for f in files if isinstance(f, str)} if isinstance(files, list) else set()

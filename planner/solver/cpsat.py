@@ -1,0 +1,475 @@
+"""The CP-SAT model of ``shared/spec/policy.md``: one method per rule family.
+
+Variables (see :mod:`planner.solver.problem` for why they are pool–group counts):
+
+- ``y[a]``: how many cadres of arc ``a``'s pool hold targets of its group;
+- ``keep[i]``: 1 if keep-candidate ``i`` (a last-semester pair) continues.
+
+Hard rules are constraints, added in :meth:`PolicyModel.add_hard_rules`; soft rules are linear
+terms returned by :meth:`PolicyModel.term`, combined strictly or by weight in
+:mod:`planner.solver.solve`. Single-pair hard rules (H3, H5, hard campus, per-role kinds) are
+applied when the arcs are built (:mod:`planner.solver.eligibility`), so no variable breaks them.
+
+For a diagnosis, every hard-rule *instance* that a user can change (one cadre's duty, one
+college's school-leader limit, one pin, one college's hard coverage of one kind, one kept
+contact) can be guarded by an assumption literal; :attr:`PolicyModel.guards` maps each literal
+to a plain-language description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from planner.contract import KINDS, ROLE_LABELS_ZH, Kind, Role
+from planner.solver.flow import ARC, KEEP, MOVE, TARGET, Face
+from planner.solver.problem import Problem
+from planner.solver.terms import active_terms, linear_coefficients
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A guarded hard-rule instance: the rule and what it names, in domain words."""
+
+    rule: str
+    text: str
+    change: str
+
+
+def _index(keys: np.ndarray, n: int) -> list[np.ndarray]:
+    """Positions of each key 0..n-1 in ``keys`` (a list of index arrays)."""
+    if len(keys) == 0:
+        return [np.zeros(0, dtype=np.int64) for _ in range(n)]
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(keys[order], np.arange(n + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+class PolicyModel:
+    """The CP-SAT model of one :class:`~planner.solver.problem.Problem`."""
+
+    def __init__(self, problem: Problem, *, guarded: bool = False) -> None:
+        self.problem = problem
+        self.scenario = problem.scenario
+        self.cp = cp_model.CpModel()
+        self.guarded = guarded
+        self.guards: dict[int, Guard] = {}
+        self._guard_literals: list[cp_model.IntVar] = []
+        arcs, keeps = problem.arcs, problem.keeps
+        ub = arcs["ub"].to_numpy(np.int64)
+        self.y = [
+            self.cp.new_bool_var(f"y{a}")
+            if ub[a] == 1
+            else self.cp.new_int_var(0, int(ub[a]), f"y{a}")
+            for a in range(len(arcs))
+        ]
+        self.keep = [self.cp.new_bool_var(f"k{i}") for i in range(len(keeps))]
+        n_pools, n_groups = len(problem.pools), len(problem.groups)
+        self.arcs_of_pool = _index(arcs["pool"].to_numpy(np.int64), n_pools)
+        self.arcs_of_group = _index(arcs["group"].to_numpy(np.int64), n_groups)
+        self.keeps_of_pool = _index(keeps["pool"].to_numpy(np.int64), n_pools)
+        self.keeps_of_group = _index(keeps["group"].to_numpy(np.int64), n_groups)
+        self.keeps_of_cadre = _index(keeps["cadre"].to_numpy(np.int64), len(problem.cadres))
+        self.keeps_of_target = _index(keeps["target"].to_numpy(np.int64), len(problem.targets))
+        self._central_max: cp_model.IntVar | None = None
+        self._college_names: dict[str, str] | None = None
+
+    # -- helpers ------------------------------------------------------------------------
+    def _sum(self, arc_ids: Iterable[int], keep_ids: Iterable[int] = ()) -> cp_model.LinearExpr:
+        return cp_model.LinearExpr.sum(
+            [self.y[int(a)] for a in arc_ids] + [self.keep[int(k)] for k in keep_ids]
+        )
+
+    def _weighted(
+        self, arc_ids: np.ndarray, arc_w: np.ndarray, keep_ids: np.ndarray, keep_w: np.ndarray
+    ) -> cp_model.LinearExpr:
+        vs = [self.y[int(a)] for a in arc_ids] + [self.keep[int(k)] for k in keep_ids]
+        ws = [int(w) for w in arc_w] + [int(w) for w in keep_w]
+        return cp_model.LinearExpr.weighted_sum(vs, ws)
+
+    def _guard(self, rule: str, text: str, change: str) -> list[cp_model.IntVar]:
+        """An enforcement literal for one rule instance when diagnosing, else nothing."""
+        if not self.guarded:
+            return []
+        literal = self.cp.new_bool_var(f"guard{len(self._guard_literals)}")
+        self.guards[literal.index] = Guard(rule, text, change)
+        self._guard_literals.append(literal)
+        return [literal]
+
+    @property
+    def guard_literals(self) -> list[cp_model.IntVar]:
+        """Every guard literal (assumptions for a diagnosis)."""
+        return self._guard_literals
+
+    def _cadre_words(self, cadre: int) -> str:
+        row = self.problem.cadres.loc[cadre]
+        where = row["college"] if isinstance(row["college"], str) else row["unit"]
+        return f"{row['name']} ({row['id']}, {ROLE_LABELS_ZH[Role(row['role'])]}, {where})"
+
+    def _pool_words(self, row: pd.Series) -> str:
+        """``the 25 青年教师 (young_teacher) cadres of 法学院 (C01) on 石牌校区``."""
+        role = Role(row["role"])
+        where = self._college_words(row["college"]) if row["college"] else "the central offices"
+        return (
+            f"the {row['size']} {ROLE_LABELS_ZH[role]} ({role.value}) cadres of {where} "
+            f"on {row['campus']}"
+        )
+
+    def _college_words(self, college: str | None) -> str:
+        if not isinstance(college, str) or college == "(university)":
+            return "university level"
+        if self._college_names is None:
+            colleges = self.problem.dataset.colleges
+            self._college_names = dict(zip(colleges["id"], colleges["name"], strict=True))
+        return f"{self._college_names.get(college, college)} ({college})"
+
+    def _file(self, table: str) -> str:
+        source = self.problem.dataset.sources.get(table)
+        return source.display if source is not None else f"{table}.csv"
+
+    def _target_words(self, target: int) -> str:
+        row = self.problem.targets.loc[target]
+        return f"{row['kind']} {row['id']} ({row['name']})"
+
+    # -- hard rules -----------------------------------------------------------------------
+    def add_hard_rules(self) -> None:
+        """Add every hard rule of the scenario, in the order of ``policy.md``."""
+        self.h1_one_target_per_cadre()
+        self.h2_one_cadre_per_target()
+        self.h4_school_leader_spread()
+        self.h6_pins()
+        self.hard_coverage()
+        self.hard_continuity()
+
+    def h1_one_target_per_cadre(self) -> None:
+        """H1 One target per cadre [四(1)]: each available cadre holds its duty's count.
+
+        In the default policy that is exactly one target of any kind; a scenario may give a
+        role a count range or one target of each listed kind (the full reading of clause 三).
+        """
+        p = self.problem
+        keeps = p.keeps
+        for pool, row in p.pools.iterrows():
+            arcs = self.arcs_of_pool[pool]
+            kept = self.keeps_of_pool[pool]
+            total = self.scenario.duty(row["role"]).total_range()
+            size = int(row["size"])
+            expr = self._sum(arcs, kept)
+            if row["singleton"]:
+                cadre = int(row["cadre"])
+                who = self._cadre_words(cadre)
+            else:
+                who = self._pool_words(row)
+            self.cp.add(expr <= size * total.max)
+            if total.min > 0:
+                guard = self._guard(
+                    "H1 one target per cadre",
+                    f"{who} must hold {total.min} target(s)"
+                    + ("" if row["singleton"] else " each"),
+                    "add a target they may hold, or mark cadres unavailable (在岗 = 否 in "
+                    f"{self._file('cadres')})",
+                )
+                self.cp.add(expr >= size * total.min).only_enforce_if(guard)
+            if not row["singleton"]:
+                continue
+            duty = self.scenario.duty(row["role"])
+            arc_kind = p.arcs["kind"].to_numpy()[arcs]
+            keep_kind = keeps["kind"].to_numpy()[kept]
+            for kind in Kind:
+                k_range = duty.kind_range(kind)
+                a_ids = arcs[arc_kind == kind.value]
+                k_ids = kept[keep_kind == kind.value]
+                kind_expr = self._sum(a_ids, k_ids)
+                if k_range.max < total.max:
+                    self.cp.add(kind_expr <= k_range.max)
+                if k_range.min > 0:
+                    guard = self._guard(
+                        "H1 one target per cadre",
+                        f"{who} must hold {k_range.min} {kind.value}(s)",
+                        f"give the role fewer {kind.value} duties, or add a {kind.value} "
+                        "the cadre may hold",
+                    )
+                    self.cp.add(kind_expr >= k_range.min).only_enforce_if(guard)
+            # A cadre holds a target once: a kept target leaves one fewer in its group.
+            groups = p.arcs["group"].to_numpy()[arcs]
+            for g in set(keeps["group"].to_numpy()[kept].tolist()):
+                a_ids = arcs[groups == g]
+                k_ids = kept[keeps["group"].to_numpy()[kept] == g]
+                if len(a_ids):
+                    size_g = int(p.groups.at[g, "size"])
+                    self.cp.add(self._sum(a_ids, k_ids) <= size_g)
+        for ids in self.keeps_of_cadre:
+            if len(ids) > 1:
+                cadre = int(keeps.at[int(ids[0]), "cadre"])
+                pool = int(p.cadres.at[cadre, "pool"])
+                limit = self.scenario.duty(p.pools.at[pool, "role"]).total_range().max
+                if len(ids) > limit:
+                    self.cp.add(self._sum((), ids) <= limit)
+
+    def h2_one_cadre_per_target(self) -> None:
+        """H2 One cadre per target: a target holds at most its kind's cap (1 by default)."""
+        p = self.problem
+        for g, row in p.groups.iterrows():
+            self.cp.add(
+                self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
+                <= int(row["cap"]) * int(row["size"])
+            )
+        caps = p.groups["cap"].to_numpy()[p.targets["group"].to_numpy()]
+        for t, ids in enumerate(self.keeps_of_target):
+            if len(ids) > caps[t]:
+                self.cp.add(self._sum((), ids) <= int(caps[t]))
+
+    def h4_school_leader_spread(self) -> None:
+        """H4 School leaders spread out: at most N school leaders per college (default 1).
+
+        The college is the target's; a university-level society counts for no college.
+        """
+        limit = self.scenario.school_leader_spread
+        if limit is None:
+            return
+        arcs, keeps = self.problem.arcs, self.problem.keeps
+        a_mask = arcs["school_leader"].to_numpy(bool) & arcs["college"].notna().to_numpy()
+        k_mask = keeps["school_leader"].to_numpy(bool) & keeps["college"].notna().to_numpy()
+        a_by = arcs[a_mask].groupby("college").groups
+        k_by = keeps[k_mask].groupby("college").groups if k_mask.any() else {}
+        for college in sorted(set(a_by) | set(k_by)):
+            a_ids = np.asarray(a_by.get(college, []), dtype=np.int64)
+            k_ids = np.asarray(k_by.get(college, []), dtype=np.int64)
+            # H4 counts assignments: a leader with several duties may hold several targets
+            # of one college, so only a college that cannot reach the limit is skipped.
+            most = int(arcs.loc[a_ids, "ub"].sum()) + len(k_ids)
+            if most <= limit:
+                continue
+            guard = self._guard(
+                "H4 school leaders spread out",
+                f"at most {limit} school leader(s) in {self._college_words(college)}",
+                "raise school_leader_spread in the scenario, or mark a school leader unavailable",
+            )
+            self.cp.add(self._sum(a_ids, k_ids) <= limit).only_enforce_if(guard)
+
+    def h6_pins(self) -> None:
+        """H6 Pins: every ``require`` pin holds (``forbid`` pins remove arcs when built)."""
+        p = self.problem
+        arc_index = {
+            (pl, g): a
+            for a, (pl, g) in enumerate(zip(p.arcs["pool"], p.arcs["group"], strict=True))
+        }
+        keep_index = {
+            (c, t): i
+            for i, (c, t) in enumerate(zip(p.keeps["cadre"], p.keeps["target"], strict=True))
+        }
+        for _, pin in p.requires.iterrows():
+            cadre, target = int(pin["cadre"]), int(pin["target"])
+            a = arc_index.get((int(p.cadres.at[cadre, "pool"]), int(p.targets.at[target, "group"])))
+            k = keep_index.get((cadre, target))
+            guard = self._guard(
+                "H6 pins",
+                f"{self._file('pins')} row {pin['row']}: {self._cadre_words(cadre)} must hold "
+                f"{self._target_words(target)}",
+                f"drop {self._file('pins')} row {pin['row']}",
+            )
+            if a is None and k is None:
+                # The pair breaks a single-pair rule: only a guard can make it "hold".
+                self.cp.add_bool_or([]).only_enforce_if(guard)
+                continue
+            self.cp.add(
+                self._sum([a] if a is not None else [], [k] if k is not None else []) == 1
+            ).only_enforce_if(guard)
+
+    def hard_coverage(self) -> None:
+        """Coverage as a hard rule (per kind): every target holds at least its minimum."""
+        p = self.problem
+        hard = p.groups["coverage"] == "hard"
+        for college_kind, frame in p.groups[hard].groupby(
+            [p.groups["kind"], p.groups["college"].fillna("(university)")]
+        ):
+            kind, college = college_kind
+            guard = self._guard(
+                "S1 coverage (hard in this scenario)",
+                f"every {kind} of {self._college_words(college)} must hold a cadre",
+                f"make {kind} coverage soft (kinds: {kind}: coverage: soft in the scenario), "
+                "or add cadres who may hold them",
+            )
+            for g, row in frame.iterrows():
+                need = int(row["min"]) * int(row["size"])
+                expr = self._sum(self.arcs_of_group[int(g)], self.keeps_of_group[int(g)])
+                self.cp.add(expr >= need).only_enforce_if(guard)
+
+    def hard_continuity(self) -> None:
+        """Continuity as a hard rule: every contact from ``previous`` that may continue does."""
+        if self.scenario.continuity != "hard":
+            return
+        p = self.problem
+        for i, row in p.keeps.iterrows():
+            guard = self._guard(
+                "S2 continuity (hard in this scenario)",
+                f"{self._file('previous')} row {row['row']}: "
+                f"{self._cadre_words(int(row['cadre']))} keeps "
+                f"{self._target_words(int(row['target']))}",
+                "make continuity soft (continuity: soft in the scenario)",
+            )
+            self.cp.add(self.keep[int(i)] == 1).only_enforce_if(guard)
+
+    def restrict_to_face(self, face: Face) -> None:
+        """Keep only plans on the flow's optimal face (every one optimal for its terms)."""
+        for var, lo, hi in zip(self.y, face.y_lo, face.y_hi, strict=True):
+            if lo == hi:
+                self.cp.add(var == int(lo))
+            elif lo > 0:
+                self.cp.add(var >= int(lo))
+        for var, lo, hi in zip(self.keep, face.keep_lo, face.keep_hi, strict=True):
+            if lo == hi:
+                self.cp.add(var == int(lo))
+        for (cadre, kind), count in face.cadre_keeps.items():
+            self.cp.add(self._sum((), self._cadre_slot_keeps(cadre, kind)) == count)
+        for target, (lo, hi) in face.target_keeps.items():
+            expr = self._sum((), self.keeps_of_target[target])
+            self.cp.add(expr >= lo)
+            self.cp.add(expr <= hi)
+        for g in range(len(self.problem.groups)):
+            lo, hi = int(face.group_lo[g]), int(face.group_hi[g])
+            expr = self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
+            if lo == hi:
+                self.cp.add(expr == lo)
+            else:
+                if lo > 0:
+                    self.cp.add(expr >= lo)
+                self.cp.add(expr <= hi)
+        tie_arc, tie_keep = face.tie_arc, face.tie_keep
+        tie = tie_arc is not None and tie_keep is not None and bool(tie_arc.any() or tie_keep.any())
+        if face.slack != 0 or tie:
+            expr = self._face_slack(face)
+            if tie_arc is not None and tie_keep is not None and tie:
+                a, k = np.flatnonzero(tie_arc), np.flatnonzero(tie_keep)
+                expr = expr - self._weighted(a, tie_arc[a], k, tie_keep[k])
+            self.cp.add(expr == face.slack)
+
+    def _cadre_slot_keeps(self, cadre: int, kind: int) -> np.ndarray:
+        """Keep candidates of a cadre, of one kind (code, see flow.KIND_CODE) or all (-1)."""
+        ids = self.keeps_of_cadre[cadre]
+        if kind < 0:
+            return ids
+        kinds = self.problem.keeps["kind"].to_numpy()[ids]
+        return ids[kinds == KINDS[kind].value]
+
+    def _face_slack(self, face: Face) -> cp_model.LinearExpr:
+        """How much costlier than the flow relaxation a plan is, over the loose arcs."""
+        parts: list[cp_model.LinearExprT] = []
+        for what, index, kind, coef, sign, cap in zip(
+            face.slack_what,
+            face.slack_index,
+            face.slack_kind,
+            face.slack_coef,
+            face.slack_sign,
+            face.slack_cap,
+            strict=True,
+        ):
+            i = int(index)
+            if what == ARC:
+                flow: cp_model.LinearExprT = self.y[i]
+            elif what == KEEP:
+                flow = self.keep[i]
+            elif what == MOVE:
+                flow = 1 - self._sum((), self._cadre_slot_keeps(i, int(kind)))
+            elif what == TARGET:
+                flow = self._sum((), self.keeps_of_target[i])
+            else:  # SINK of a cap-1 group: what it holds beyond its pinned targets
+                flow = self._sum(self.arcs_of_group[i], self.keeps_of_group[i]) - int(
+                    face.pinned[i]
+                )
+            parts.append(int(coef) * (flow if sign > 0 else int(cap) - flow))
+        return cp_model.LinearExpr.sum(parts)
+
+    # -- soft terms ----------------------------------------------------------------------
+    def term(self, name: str) -> cp_model.LinearExpr:
+        """The linear expression of soft term ``name`` (its sense is in ``TERM_SENSE``)."""
+        return {
+            "coverage": self.s1_coverage,
+            "continuity": self.s2_continuity,
+            "campus": self.s3_same_campus,
+            "dorm_gender": self.dorm_gender_soft,
+            "dorm_priority": self.s4_dorm_priority,
+            "central_spread": self.s5_central_spread,
+        }[name]()
+
+    def active_terms(self) -> list[str]:
+        """Terms that the scenario counts (in priority order)."""
+        return active_terms(self.problem)
+
+    def _linear(self, name: str) -> cp_model.LinearExpr | None:
+        coef = linear_coefficients(self.problem, name)
+        if coef is None:
+            return None
+        a = np.flatnonzero(coef[0])
+        k = np.flatnonzero(coef[1])
+        return self._weighted(a, coef[0][a], k, coef[1][k])
+
+    def s1_coverage(self) -> cp_model.LinearExpr:
+        """S1 Coverage (maximise): weighted count of targets holding their minimum of cadres.
+
+        Dorms are off by default: rooms outnumber cadres several times over.
+        """
+        linear = self._linear("coverage")
+        if linear is not None:
+            return linear
+        p = self.problem
+        parts: list[cp_model.LinearExprT] = []
+        for g, row in p.groups.iterrows():
+            if row["coverage"] == "off" or row["weight"] == 0:
+                continue
+            assigned = self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
+            if row["min"] == 1 and row["cap"] == 1:
+                parts.append(int(row["weight"]) * assigned)
+            else:  # a group of one target with min/cap beyond 1
+                covered = self.cp.new_bool_var(f"covered{g}")
+                self.cp.add(assigned >= int(row["min"])).only_enforce_if(covered)
+                parts.append(int(row["weight"]) * covered)
+        return cp_model.LinearExpr.sum(parts)
+
+    def s2_continuity(self) -> cp_model.LinearExpr:
+        """S2 Continuity (maximise): contacts of ``previous`` kept ("fixed contact")."""
+        return cp_model.LinearExpr.sum(self.keep)
+
+    def s3_same_campus(self) -> cp_model.LinearExpr:
+        """S3 Same campus (minimise): contacts on another campus than the cadre's."""
+        return self._linear("campus")  # type: ignore[return-value]
+
+    def dorm_gender_soft(self) -> cp_model.LinearExpr:
+        """H5 as a soft rule (minimise): dorm rooms held by a cadre of the other gender."""
+        return self._linear("dorm_gender")  # type: ignore[return-value]
+
+    def s4_dorm_priority(self) -> cp_model.LinearExpr:
+        """S4 Dorm priority (minimise): sum of the priority ranks of the dorms held."""
+        return self._linear("dorm_priority")  # type: ignore[return-value]
+
+    def s5_central_spread(self) -> cp_model.LinearExpr:
+        """S5 Central spread (minimise): the most central cadres placed in any one college."""
+        if self._central_max is not None:
+            return cp_model.LinearExpr.sum([self._central_max])
+        arcs, keeps = self.problem.arcs, self.problem.keeps
+        central = self.problem.pools[self.problem.pools["central"]]
+        # A central cadre may hold several targets of one college (duties above one).
+        most = sum(
+            int(size) * self.scenario.duty(role).total_range().max
+            for role, size in zip(central["role"], central["size"], strict=True)
+        )
+        top = self.cp.new_int_var(0, max(most, 0), "central_max")
+        a_by = (
+            arcs[arcs["central"].to_numpy(bool) & arcs["college"].notna().to_numpy()]
+            .groupby("college")
+            .groups
+        )
+        k_mask = keeps["central"].to_numpy(bool) & keeps["college"].notna().to_numpy()
+        k_by = keeps[k_mask].groupby("college").groups if k_mask.any() else {}
+        for college in sorted(set(a_by) | set(k_by)):
+            expr = self._sum(
+                np.asarray(a_by.get(college, []), dtype=np.int64),
+                np.asarray(k_by.get(college, []), dtype=np.int64),
+            )
+            self.cp.add(expr <= top)
+        self._central_max = top
+        return cp_model.LinearExpr.sum([top])

@@ -1,0 +1,435 @@
+"""The indexed problem: cadres in pools, targets in groups, and the eligible arcs between them.
+
+Why pools and groups. At university size there are ~3,000 cadres and ~9,000 targets, and a
+central cadre may hold nearly any of them: millions of eligible pairs. But most of them are
+interchangeable under every rule: two young teachers of the same college, campus and gender
+may hold exactly the same targets at exactly the same cost, and so may two dorm rooms alike in
+college, campus, gender and priority rank. The model therefore decides *how many* cadres of a
+pool hold targets of a group (one integer per eligible pool–group arc); the concrete pairs are
+handed out afterwards (:mod:`planner.solver.decompose`). This is exact because:
+
+- a pool only holds cadres whose duty is "at most/exactly one target" (anything else, and any
+  cadre named in a pin, is a pool of one);
+- a group only holds targets whose kind has cap 1 and coverage minimum 1 (otherwise targets are
+  groups of one), and never a pinned target;
+- last semester's contacts are separate 0/1 "keep" variables per (cadre, previous target), so
+  continuity is exact; a kept target still counts against its group's capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import CENTRAL_ROLES, KINDS, Kind, Role
+from planner.dataset import Dataset, targets_in_scope
+from planner.scenario import Scenario
+from planner.solver.eligibility import cross_campus, dorm_gender_mismatch, eligible
+
+Pair = tuple[str, str]  # (kind, target id)
+
+
+@dataclass
+class Problem:
+    """Everything the model needs, as frames indexed 0..n-1.
+
+    - ``cadres``: available in-scope cadres: ``id, name, gender, role, unit, campus, college,
+      central, pool``
+    - ``targets``: in-scope targets (``Dataset.targets()`` columns) plus ``rank`` (S4 dorm
+      priority, 0 = first choice; 0 for other kinds) and ``group``
+    - ``pools``: ``role, college, campus, gender, central, size, singleton, cadre`` (the cadre
+      index for a pool of one, else -1)
+    - ``groups``: ``kind, college, campus, gender, rank, size, cap, min, weight, coverage,
+      singleton``
+    - ``arcs``: eligible pool–group pairs: ``pool, group, ub, cross_campus, gender_mismatch,
+      rank, kind, college, school_leader, central``
+    - ``keeps``: eligible last-semester pairs: ``cadre, target, pool, group, kind, college,
+      cross_campus, gender_mismatch, rank, school_leader, central, row``
+    - ``requires``: require pins in scope: ``cadre, target, row``
+    - ``forbids``: forbid pins in scope: ``cadre, target, row``
+    """
+
+    dataset: Dataset
+    scenario: Scenario
+    cadres: pd.DataFrame
+    targets: pd.DataFrame
+    pools: pd.DataFrame
+    groups: pd.DataFrame
+    arcs: pd.DataFrame
+    keeps: pd.DataFrame
+    requires: pd.DataFrame
+    forbids: pd.DataFrame
+    held: frozenset[Pair] = frozenset()
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def scope(self) -> str:
+        """The scope the problem was built for."""
+        return self.scenario.scope
+
+
+def scope_cadres(dataset: Dataset, scope: str) -> pd.DataFrame:
+    """Available cadres in ``scope`` (``university``, ``central`` or ``college=ID``)."""
+    cadres = dataset.available_cadres()
+    if scope == "central":
+        cadres = cadres[cadres["central"]]
+    elif scope.startswith("college="):
+        cadres = cadres[~cadres["central"] & (cadres["unit"] == scope.split("=", 1)[1])]
+    return cadres.reset_index(drop=True)
+
+
+def scope_targets(
+    dataset: Dataset, scope: str, held: frozenset[Pair] = frozenset()
+) -> pd.DataFrame:
+    """Targets in ``scope`` minus ``held``; a college scope has its own college's targets.
+
+    ``held``: for a college scope, the targets of the approved central plan; for the central
+    scope, the targets left to the colleges' fixed contacts (:mod:`planner.workflow.merge`).
+    """
+    return targets_in_scope(dataset.targets(), scope, held)
+
+
+def dorm_ranks(targets: pd.DataFrame, all_dorms: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """S4 dorm priority rank per target (0 = first choice; 0 for non-dorm targets).
+
+    Ranks are relative to every dorm of the data set, so they do not depend on the scope:
+    by grade, newest entry year − grade (unknown grade ranks last); by residents, most
+    residents − residents; by list, position of the dorm id, else of its building, else last.
+    """
+    rank = np.zeros(len(targets), dtype=np.int64)
+    is_dorm = (targets["kind"] == Kind.DORM.value).to_numpy()
+    if not is_dorm.any():
+        return rank
+    dorm = targets[is_dorm]
+    rule = scenario.dorm_priority
+    if rule.by == "grade":
+        grades = all_dorms["grade"].dropna()
+        if grades.empty:
+            return rank
+        newest, oldest = int(grades.max()), int(grades.min())
+        g = dorm["grade"].astype("Float64").fillna(oldest - 1).to_numpy(dtype=float)
+        rank[is_dorm] = (newest - g).astype(np.int64)
+    elif rule.by == "residents":
+        most = int(all_dorms["residents"].max())
+        rank[is_dorm] = most - dorm["size"].to_numpy(dtype=np.int64)
+    else:
+        order = {key: i for i, key in reversed(list(enumerate(rule.list)))}
+        building = all_dorms.set_index("id")["building"]
+        rank[is_dorm] = [
+            order.get(tid, order.get(str(building.get(tid, "")), len(rule.list)))
+            for tid in dorm["id"]
+        ]
+    return rank
+
+
+def _pins(dataset: Dataset, cadre_index: pd.Series, target_index: pd.Series) -> pd.DataFrame:
+    pins = dataset.pins
+    keys = list(zip(pins["kind"].tolist(), pins["target"].tolist(), strict=True))
+    out = pd.DataFrame(
+        {
+            "cadre": pins["cadre"].map(cadre_index),
+            "target": pd.Series(keys, index=pins.index, dtype=object).map(target_index),
+            "rule": pins["rule"],
+            "row": pins["row"],
+        }
+    )
+    return out.dropna(subset=["cadre", "target"]).astype({"cadre": int, "target": int})
+
+
+def _pair_frame(cadre_side: pd.DataFrame, target_side: pd.DataFrame) -> pd.DataFrame:
+    """Aligned cadre/target attributes in the column names of :mod:`planner.solver.eligibility`."""
+    return pd.DataFrame(
+        {
+            "role": cadre_side["role"].to_numpy(),
+            "cadre_college": cadre_side["college"].to_numpy(),
+            "cadre_campus": cadre_side["campus"].to_numpy(),
+            "cadre_gender": cadre_side["gender"].to_numpy(),
+            "kind": target_side["kind"].to_numpy(),
+            "target_college": target_side["college"].to_numpy(),
+            "target_campus": target_side["campus"].to_numpy(),
+            "target_gender": target_side["gender"].to_numpy(),
+        }
+    )
+
+
+def _poolable(scenario: Scenario, role: str) -> bool:
+    """A role's cadres may share a pool when each holds at most one target, of no set kind.
+
+    School leaders are pools of one while H4 applies: they are few, and the flow's search for
+    H4 (:mod:`planner.solver.flow`) branches on single leaders.
+    """
+    if role == Role.SCHOOL_LEADER.value and scenario.school_leader_spread is not None:
+        return False
+    duty = scenario.duty(role)
+    return duty.total_range().max <= 1 and all(duty.kind_range(k).min == 0 for k in KINDS)
+
+
+def _factorize(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Number the distinct rows of ``keys`` in sorted order: (code per row, distinct rows)."""
+    codes = keys.groupby(list(keys.columns), sort=True).ngroup().to_numpy()
+    uniques = (
+        keys.assign(_code=codes)
+        .drop_duplicates("_code")
+        .sort_values("_code")
+        .drop(columns="_code")
+        .reset_index(drop=True)
+    )
+    return codes, uniques
+
+
+def build_problem(
+    dataset: Dataset, scenario: Scenario, held: frozenset[Pair] = frozenset()
+) -> Problem:
+    """Index the data set for ``scenario`` (its scope, duties and single-pair rules)."""
+    cadres = scope_cadres(dataset, scenario.scope)
+    targets = scope_targets(dataset, scenario.scope, held)
+    cadre_index = pd.Series(np.arange(len(cadres)), index=cadres["id"])
+    target_index = pd.Series(
+        np.arange(len(targets)),
+        index=pd.Index(
+            list(zip(targets["kind"].tolist(), targets["id"].tolist(), strict=True)),
+            tupleize_cols=False,
+        ),
+    )
+    targets["rank"] = dorm_ranks(targets, dataset.dorms, scenario)
+
+    pins = _pins(dataset, cadre_index, target_index)
+    requires = pins[pins["rule"] == "require"].drop(columns="rule").reset_index(drop=True)
+    forbids = pins[pins["rule"] == "forbid"].drop(columns="rule").reset_index(drop=True)
+    pinned_cadres = set(pins["cadre"])
+    pinned_targets = set(pins["target"])
+
+    # --- pools -------------------------------------------------------------------------
+    cadres = cadres.copy()
+    poolable = cadres["role"].map(lambda r: _poolable(scenario, r)).to_numpy(bool)
+    singleton = ~poolable | cadres.index.isin(list(pinned_cadres))
+    pool_key = pd.DataFrame(
+        {
+            "role": cadres["role"],
+            "college": cadres["college"].fillna(""),
+            "campus": cadres["campus"],
+            "gender": cadres["gender"],
+            "solo": np.where(singleton, cadres.index, -1),
+        }
+    )
+    pool_codes, pools = _factorize(pool_key)
+    cadres["pool"] = pool_codes
+    pools["college"] = pools["college"].where(pools["college"] != "", None)
+    pools["size"] = np.bincount(pool_codes, minlength=len(pools))
+    pools["singleton"] = pools["solo"] >= 0
+    pools["cadre"] = pools["solo"].astype(int)
+    pools["central"] = pools["role"].isin([r.value for r in CENTRAL_ROLES])
+    pools = pools.drop(columns="solo")
+
+    # --- groups ------------------------------------------------------------------------
+    kind_rule = {k.value: scenario.kinds[k] for k in KINDS}
+    unit_kind = targets["kind"].map(lambda k: kind_rule[k].cap == 1 and kind_rule[k].min == 1)
+    solo_target = ~unit_kind.to_numpy(bool) | targets.index.isin(list(pinned_targets))
+    group_key = pd.DataFrame(
+        {
+            "kind": targets["kind"],
+            "college": targets["college"].fillna(""),
+            "campus": targets["campus"],
+            "gender": targets["gender"].fillna(""),
+            "rank": targets["rank"],
+            "solo": np.where(solo_target, targets.index, -1),
+        }
+    )
+    group_codes, groups = _factorize(group_key)
+    targets["group"] = group_codes
+    groups["college"] = groups["college"].where(groups["college"] != "", None)
+    groups["gender"] = groups["gender"].where(groups["gender"] != "", None)
+    groups["size"] = np.bincount(group_codes, minlength=len(groups))
+    groups["singleton"] = groups["solo"] >= 0
+    groups = groups.drop(columns="solo")
+    # Typed, so that a scope without targets (no groups) still gives integer columns.
+    groups["cap"] = groups["kind"].map(lambda k: kind_rule[k].cap).astype(np.int64)
+    groups["min"] = groups["kind"].map(lambda k: kind_rule[k].min).astype(np.int64)
+    groups["weight"] = groups["kind"].map(lambda k: kind_rule[k].weight).astype(np.int64)
+    groups["coverage"] = groups["kind"].map(lambda k: kind_rule[k].coverage)
+
+    arcs = _arcs(pools, groups, scenario, forbids, cadres, targets)
+    keeps = _keeps(dataset, scenario, cadres, targets, cadre_index, target_index, forbids)
+    return Problem(
+        dataset=dataset,
+        scenario=scenario,
+        cadres=cadres,
+        targets=targets,
+        pools=pools,
+        groups=groups,
+        arcs=arcs,
+        keeps=keeps,
+        requires=requires,
+        forbids=forbids,
+        held=held,
+    )
+
+
+def _arcs(
+    pools: pd.DataFrame,
+    groups: pd.DataFrame,
+    scenario: Scenario,
+    forbids: pd.DataFrame,
+    cadres: pd.DataFrame,
+    targets: pd.DataFrame,
+) -> pd.DataFrame:
+    """Eligible pool–group arcs, built with joins: college pools meet own-college groups and
+    university societies; central pools (and any pool when H3 is off for its role) meet all."""
+    pool_side = pools.assign(pool=np.arange(len(pools)))
+    group_side = groups.assign(group=np.arange(len(groups)))
+    origin_binds = pool_side["role"].map(lambda r: scenario.origin.applies_to(Role(r)))
+    local = pool_side[origin_binds.to_numpy(bool)]
+    free = pool_side[~origin_binds.to_numpy(bool)]
+    parts = []
+    if len(local):
+        own = local.merge(group_side, on="college", suffixes=("", "_t"))
+        own["college_t"] = own["college"]
+        uni = group_side[group_side["college"].isna()]
+        shared = local.merge(uni, how="cross", suffixes=("", "_t"))
+        parts += [own, shared]
+    if len(free):
+        parts.append(free.merge(group_side, how="cross", suffixes=("", "_t")))
+    if not parts:  # no cadre in scope: no arcs, but every column the model reads
+        return pd.DataFrame(
+            {
+                **{c: pd.Series(dtype=np.int64) for c in ("pool", "group", "ub")},
+                "kind": pd.Series(dtype=object),
+                "college": pd.Series(dtype=object),
+                "rank": pd.Series(dtype=np.int64),
+                **{
+                    c: pd.Series(dtype=bool)
+                    for c in ("cross_campus", "gender_mismatch", "school_leader", "central")
+                },
+            }
+        )
+    pairs = pd.concat(parts, ignore_index=True)
+    frame = _pair_frame(
+        pairs[["role", "college", "campus", "gender"]],
+        pairs[["kind", "college_t", "campus_t", "gender_t"]].set_axis(
+            ["kind", "college", "campus", "gender"], axis=1
+        ),
+    )
+    ok = eligible(frame, scenario)
+    # Pins: a forbid removes the arc between a pool of one and a group of one.
+    if len(forbids):
+        pool_of = cadres["pool"].to_numpy()
+        group_of = targets["group"].to_numpy()
+        banned = set(zip(pool_of[forbids["cadre"]], group_of[forbids["target"]], strict=True))
+        ok &= ~np.fromiter(
+            (
+                (p, g) in banned
+                for p, g in zip(pairs["pool"].tolist(), pairs["group"].tolist(), strict=True)
+            ),
+            dtype=bool,
+            count=len(pairs),
+        )
+    pairs = pairs[ok].reset_index(drop=True)
+    frame = frame[ok].reset_index(drop=True)
+    limits = {
+        (role.value, kind.value): scenario.duty(role).kind_range(kind).max
+        for role in Role
+        for kind in Kind
+    }
+    kind_max = np.fromiter(
+        (limits[k] for k in zip(pairs["role"].tolist(), pairs["kind"].tolist(), strict=True)),
+        dtype=np.int64,
+        count=len(pairs),
+    )
+    pool_cap = np.where(pairs["singleton"], kind_max, pairs["size"].to_numpy() * kind_max)
+    group_cap = np.where(
+        pairs["singleton_t"], pairs["cap"], pairs["size_t"].to_numpy() * pairs["cap"]
+    )
+    # One cadre holds one target at most once.
+    group_cap = np.where(pairs["singleton"], np.minimum(group_cap, pairs["size_t"]), group_cap)
+    ub = np.minimum(pool_cap, group_cap)
+    arcs = pd.DataFrame(
+        {
+            "pool": pairs["pool"].to_numpy(),
+            "group": pairs["group"].to_numpy(),
+            "ub": ub.astype(np.int64),
+            "kind": pairs["kind"].to_numpy(),
+            "college": pairs["college_t"].to_numpy(),
+            "rank": pairs["rank"].to_numpy(),
+            "cross_campus": cross_campus(frame),
+            "gender_mismatch": dorm_gender_mismatch(frame),
+            "school_leader": (pairs["role"] == Role.SCHOOL_LEADER.value).to_numpy(),
+            "central": pairs["central"].to_numpy(bool),
+        }
+    )
+    arcs = arcs[arcs["ub"] > 0]
+    return arcs.sort_values(["pool", "group"]).reset_index(drop=True)
+
+
+def _keeps(
+    dataset: Dataset,
+    scenario: Scenario,
+    cadres: pd.DataFrame,
+    targets: pd.DataFrame,
+    cadre_index: pd.Series,
+    target_index: pd.Series,
+    forbids: pd.DataFrame,
+) -> pd.DataFrame:
+    """Last semester's contacts that may continue under every single-pair hard rule."""
+    columns = [
+        "cadre",
+        "target",
+        "pool",
+        "group",
+        "kind",
+        "college",
+        "cross_campus",
+        "gender_mismatch",
+        "rank",
+        "school_leader",
+        "central",
+        "row",
+    ]
+    if scenario.continuity == "off" or dataset.previous.empty:
+        return pd.DataFrame(columns=columns)
+    prev = dataset.previous
+    keys = pd.Series(
+        list(zip(prev["kind"].tolist(), prev["target"].tolist(), strict=True)), index=prev.index
+    )
+    found = pd.DataFrame(
+        {
+            "cadre": prev["cadre"].map(cadre_index),
+            "target": keys.map(target_index),
+            "row": prev["row"],
+        }
+    ).dropna()
+    found = found.astype({"cadre": int, "target": int}).drop_duplicates(["cadre", "target"])
+    if found.empty:
+        return pd.DataFrame(columns=columns)
+    c = cadres.loc[found["cadre"]].reset_index(drop=True)
+    t = targets.loc[found["target"]].reset_index(drop=True)
+    frame = _pair_frame(c, t)
+    ok = eligible(frame, scenario)
+    if len(forbids):
+        banned = set(zip(forbids["cadre"], forbids["target"], strict=True))
+        ok &= ~np.fromiter(
+            (
+                (a, b) in banned
+                for a, b in zip(found["cadre"].tolist(), found["target"].tolist(), strict=True)
+            ),
+            dtype=bool,
+            count=len(found),
+        )
+    keeps = pd.DataFrame(
+        {
+            "cadre": found["cadre"].to_numpy(),
+            "target": found["target"].to_numpy(),
+            "pool": c["pool"].to_numpy(),
+            "group": t["group"].to_numpy(),
+            "kind": t["kind"].to_numpy(),
+            "college": t["college"].to_numpy(),
+            "cross_campus": cross_campus(frame),
+            "gender_mismatch": dorm_gender_mismatch(frame),
+            "rank": t["rank"].to_numpy(),
+            "school_leader": (c["role"] == Role.SCHOOL_LEADER.value).to_numpy(),
+            "central": c["central"].to_numpy(bool),
+            "row": found["row"].to_numpy(),
+        }
+    )[ok]
+    return keeps.reset_index(drop=True)

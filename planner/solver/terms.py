@@ -1,0 +1,64 @@
+"""Soft terms as coefficient vectors over the model's variables (arcs and keeps).
+
+One definition serves the CP-SAT model (:mod:`planner.solver.cpsat`), the min-cost flow
+(:mod:`planner.solver.flow`) and numeric evaluation of a solution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.scenario import TERMS
+from planner.solver.problem import Problem
+
+
+def active_terms(problem: Problem) -> list[str]:
+    """Terms that the scenario counts for ``problem`` (in priority order)."""
+    s = problem.scenario
+    active = {
+        "coverage": any(r.coverage != "off" and r.weight > 0 for r in s.kinds.values()),
+        "continuity": s.continuity == "soft" and len(problem.keeps) > 0,
+        "campus": s.campus == "soft",
+        "dorm_gender": s.dorm_gender == "soft",
+        "dorm_priority": True,
+        "central_spread": bool(problem.pools["central"].any()),
+    }
+    return [t for t in s.order if t in TERMS and active[t]]
+
+
+def linear_coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-arc and per-keep coefficients of a linear term; ``None`` for S5 (a maximum).
+
+    Coverage is linear here because groups hold targets of cap 1 and minimum 1 only
+    (other targets are groups of one with their own "covered" variable in the model).
+    """
+    arcs, keeps, groups = problem.arcs, problem.keeps, problem.groups
+    if term == "coverage":
+        if not all(r.cap == 1 and r.min == 1 for r in problem.scenario.kinds.values()):
+            return None
+        counted = ((groups["coverage"] != "off") * groups["weight"]).to_numpy(np.int64)
+        return counted[arcs["group"].to_numpy(np.int64)], counted[keeps["group"].to_numpy(np.int64)]
+    if term == "continuity":
+        return np.zeros(len(arcs), np.int64), np.ones(len(keeps), np.int64)
+    if term == "campus":
+        column = "cross_campus"
+    elif term == "dorm_gender":
+        column = "gender_mismatch"
+    elif term == "dorm_priority":
+        a = np.where(arcs["kind"] == "dorm", arcs["rank"], 0).astype(np.int64)
+        k = np.where(keeps["kind"] == "dorm", keeps["rank"], 0).astype(np.int64)
+        return a, k
+    else:
+        return None
+    return (
+        arcs[column].to_numpy(bool).astype(np.int64),
+        keeps[column].to_numpy(bool).astype(np.int64),
+    )
+
+
+def evaluate(problem: Problem, term: str, y: np.ndarray, keep: np.ndarray) -> int | None:
+    """The value of a linear term for given variable values (``None`` if not linear)."""
+    coef = linear_coefficients(problem, term)
+    if coef is None:
+        return None
+    return int(coef[0] @ y + coef[1] @ keep)
