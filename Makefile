@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   - virtual environment, install, plan the shipped demo data into out/demo
-#   make test   - the same set-up, then ruff, mypy and the test suite (what CI runs)
+#   make test   - the same set-up, then ruff, mypy, the import contracts and the test suite
+#                 (what CI runs)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -19,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks tools
 	$(BIN)/ruff format --check planner tests benchmarks tools
 	$(BIN)/mypy planner
+	$(BIN)/lint-imports
 
 bench: $(STAMP) bytecode
 	$(BIN)/python benchmarks/run.py

@@ -37,38 +37,32 @@ returns has passed the independent checker (:mod:`planner.check.checker`).
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from planner.analysis.compare import (
-    KPI_COLUMNS,
-    KPI_LABELS,
     Failure,
     change_scenario,
     compare,
     coverage_table,
     format_kpis,
     plot_compare,
-    plot_tradeoff,
     sweep,
     sweep_plans,
     vary,
     write_comparison,
 )
-from planner.analysis.compare import assert_checked as _assert_checked
-from planner.check.checker import CheckReport, check_assignments, read_plan_csv, read_plan_json
+from planner.check import checker
 from planner.dataset import Dataset, targets_in_scope
-from planner.errors import InputError, Problem, UsageError
+from planner.errors import UsageError
 from planner.explain.capacity import college_capacity
+from planner.io.plan_folder import read_plan
 from planner.io.readers import read_dataset
-from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan, TermValue
-from planner.scenario import TERM_LABELS, TERM_SENSE, Scenario
-from planner.scenario import load_scenario as _load_scenario_file
+from planner.plan import KPI_COLUMNS, KPI_LABELS, Plan
+from planner.plot.tradeoff import plot_tradeoff
+from planner.scenario import Scenario
+from planner.scenario import load_scenario as scenario_from_file
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -165,7 +159,7 @@ def load_scenario(name_or_path: str | Path | Scenario = "default", /, **changes:
                 f"unknown scenario '{text}': give one of {', '.join(SCENARIOS)} or the path of "
                 "a .yaml file"
             )
-        scenario = _load_scenario_file(path)
+        scenario = scenario_from_file(path)
     return change_scenario(scenario, changes) if changes else scenario
 
 
@@ -221,26 +215,17 @@ def solve(
         deterministic=deterministic,
         progress=stderr_progress if progress else None,
     )
-    _assert_checked(dataset, applied, plan)
+    checker.require_checked(plan, dataset, applied)
     return plan
 
 
-def check_plan(plan: Plan, data: Dataset) -> CheckReport:
+def check_plan(plan: Plan, data: Dataset) -> checker.CheckReport:
     """Re-check ``plan`` against ``data`` with the independent checker.
 
     The scenario, the scope and the held targets are the plan's own; the report's ``ok`` is
     true when every hard rule holds and every term the plan claims is recomputed exactly.
     """
-    from planner.scenario import scenario_from_dict
-
-    scenario = scenario_from_dict(plan.scenario, source="plan scenario")
-    return check_assignments(
-        data,
-        scenario,
-        plan.assignments,
-        held=frozenset((str(kind), str(target)) for kind, target in plan.held),
-        claimed_terms={name: term.value for name, term in plan.terms.items()},
-    )
+    return checker.check_plan(plan, data)
 
 
 def write_plan(plan: Plan, out: str | Path, data: Dataset | None = None) -> list[Path]:
@@ -253,118 +238,6 @@ def write_plan(plan: Plan, out: str | Path, data: Dataset | None = None) -> list
     from planner.report.write import write_plan as _write_plan
 
     return _write_plan(plan, Path(out), targets=data.targets() if data is not None else None)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading a plan folder back
-
-
-_TEXT_NULLABLE = ("cadre_college", "target_college")
-"""Assignment columns where an empty cell means "none" (central cadre, university society)."""
-
-
-def read_plan(plan_dir: str | Path) -> Plan:
-    """Read a plan folder written by ``planner plan`` or :func:`write_plan` back into a Plan.
-
-    The frames are those of the plan (ids as text, ``kept`` as bool, coverage counts as
-    integers), the figures those of ``plan.json``. Raises
-    :class:`~planner.errors.InputError` naming every missing or unreadable file.
-    """
-    folder = Path(plan_dir)
-    if not folder.is_dir():
-        raise InputError([Problem(str(folder), 0, "", "no such plan folder")])
-    if not (folder / "plan.json").is_file():
-        raise InputError(
-            [
-                Problem(
-                    str(folder),
-                    0,
-                    "",
-                    "not a plan folder (no plan.json): give a folder written by `planner plan`",
-                )
-            ]
-        )
-    problems: list[Problem] = []
-    assignments = read_plan_csv(folder / "assignments.csv", ASSIGNMENT_COLUMNS[:3], problems)
-    uncovered = read_plan_csv(folder / "uncovered.csv", UNCOVERED_COLUMNS[:3], problems)
-    changes = read_plan_csv(folder / "changes.csv", CHANGE_COLUMNS[:1], problems)
-    coverage = read_plan_csv(folder / "coverage.csv", ["college", "college_name"], problems)
-    meta = read_plan_json(folder / "plan.json", problems)
-    if coverage is not None:
-        for column in ("targets", "covered"):
-            if column not in coverage.columns:
-                problems.append(
-                    Problem(str(folder / "coverage.csv"), 1, "", f"no column '{column}'")
-                )
-    if (
-        problems
-        or assignments is None
-        or uncovered is None
-        or changes is None
-        or coverage is None
-        or meta is None
-    ):
-        raise InputError(problems)
-
-    assignments = assignments.reindex(columns=ASSIGNMENT_COLUMNS, fill_value="")
-    assignments["kept"] = assignments["kept"].str.lower().isin(("true", "1", "yes"))
-    for column in _TEXT_NULLABLE:
-        values = [value if value != "" else None for value in assignments[column]]
-        assignments[column] = pd.Series(values, index=assignments.index, dtype=object)
-    coverage = coverage.reindex(
-        columns=["college", "college_name", "campus", "kind", "targets", "covered"],
-        fill_value="",
-    )
-    try:
-        coverage["targets"] = coverage["targets"].astype(int)
-        coverage["covered"] = coverage["covered"].astype(int)
-    except ValueError:
-        raise InputError(
-            [Problem(str(folder / "coverage.csv"), 0, "targets", "counts must be whole numbers")]
-        ) from None
-    return Plan(
-        status=str(meta.get("status", "")),
-        assignments=assignments,
-        uncovered=uncovered.reindex(columns=UNCOVERED_COLUMNS, fill_value=""),
-        changes=changes.reindex(columns=CHANGE_COLUMNS, fill_value=""),
-        terms=_read_terms(meta.get("terms")),
-        objective=_number(meta.get("objective")),
-        bound=_number(meta.get("bound")),
-        gap=_number(meta.get("gap")),
-        solve_seconds=_number(meta.get("solve_seconds")),
-        scenario=dict(meta.get("scenario") or {}),
-        scope=str(meta.get("scope", "")),
-        coverage=coverage,
-        capacity=list(meta.get("capacity") or []),
-        warnings=list(meta.get("warnings") or []),
-        inputs=dict(meta.get("inputs") or {}),
-        stages=list(meta.get("stages") or []),
-        held=[(str(k), str(t)) for k, t in meta.get("held") or []],
-    )
-
-
-def _number(value: Any) -> float:
-    return (
-        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
-    )
-
-
-def _read_terms(raw: Any) -> dict[str, TermValue]:
-    out: dict[str, TermValue] = {}
-    if not isinstance(raw, Mapping):
-        return out
-    for name, entry in raw.items():
-        entry = entry if isinstance(entry, Mapping) else {"value": entry}
-        bound = entry.get("bound")
-        out[str(name)] = TermValue(
-            name=str(name),
-            label=str(entry.get("label", TERM_LABELS.get(name, name))),
-            sense=int(entry.get("sense", TERM_SENSE.get(name, 1))),
-            value=int(entry.get("value", 0)),
-            bound=int(bound) if isinstance(bound, int | float) else None,
-            optimal=bool(entry.get("optimal", False)),
-        )
-    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,9 +31,12 @@ from planner.contract import CENTRAL_ROLES, KIND_TABLE, KINDS
 
 TARGET_COLUMNS = ["kind", "id", "name", "college", "campus", "gender", "grade", "size"]
 
+Pair = tuple[str, str]
+"""A target, as ``(kind, target id)``."""
+
 
 def targets_in_scope(
-    targets: pd.DataFrame, scope: str, held: Collection[tuple[str, str]] = ()
+    targets: pd.DataFrame, scope: str, held: Collection[Pair] = ()
 ) -> pd.DataFrame:
     """The rows of ``targets`` (``Dataset.targets()``) in ``scope``, minus ``held``.
 

@@ -43,6 +43,56 @@ UNCOVERED_COLUMNS = [
     "target_campus",
 ]
 CHANGE_COLUMNS = ["cadre_id", "cadre_name", "kind", "target_id", "status", "reason"]
+COVERAGE_COLUMNS = ["college", "college_name", "campus", "kind", "targets", "covered"]
+
+KPI_COLUMNS: tuple[str, ...] = (
+    "status",
+    "class_coverage",
+    "branch_coverage",
+    "society_coverage",
+    "dorm_coverage",
+    "uncovered",
+    "kept_from_previous",
+    "cross_campus",
+    "central_spread",
+    "solve_seconds",
+    "gap",
+    "assignments",
+    "scenario",
+    "scope",
+    "note",
+)
+"""Columns of the KPI table, indexed by the plan's label (index name ``plan``).
+
+``*_coverage`` is the share (0–1) of targets of that kind holding their minimum of cadres
+(empty when the scope has none); ``uncovered`` counts classes, branches and societies below
+it; ``kept_from_previous`` counts contacts equal to last semester's; ``cross_campus`` counts
+contacts on another campus than the cadre's; ``central_spread`` is the most central-role
+contacts in any one college (S5); ``solve_seconds`` and ``gap`` come from the solver;
+``note`` says why a scenario has no plan."""
+
+KPI_LABELS: dict[str, str] = {
+    "status": "状态 status",
+    "class_coverage": "班级覆盖率 class coverage",
+    "branch_coverage": "党支部覆盖率 branch coverage",
+    "society_coverage": "社团覆盖率 society coverage",
+    "dorm_coverage": "宿舍覆盖率 dorm coverage",
+    "uncovered": "未覆盖对象 uncovered targets",
+    "kept_from_previous": "保持上学期联系 kept from last semester",
+    "cross_campus": "跨校区联系 cross-campus contacts",
+    "central_spread": "单个学院最多校级联系人 central spread",
+    "solve_seconds": "求解秒数 solve seconds",
+    "gap": "最优性差距 gap",
+    "assignments": "联系总数 assignments",
+    "scenario": "方案 scenario",
+    "scope": "范围 scope",
+    "note": "说明 note",
+}
+"""Bilingual column headers for the workbook, the command line and the charts."""
+
+
+MERGED_STATUS = "MERGED"
+"""Status of a merged plan: the union of plans each solved in its own scope."""
 
 
 @dataclass

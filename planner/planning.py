@@ -10,21 +10,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.contract import KINDS, Kind
-from planner.dataset import Dataset
+from planner.dataset import Dataset, Pair
 from planner.explain.capacity import capacity_notes, central_available, college_capacity
+from planner.explain.diagnose import solve_explained
 from planner.explain.reasons import uncovered_targets
 from planner.plan import (
-    ASSIGNMENT_COLUMNS,
     CHANGE_COLUMNS,
+    MERGED_STATUS,
     Plan,
     TermValue,
 )
 from planner.scenario import TERM_LABELS, TERM_SENSE, TERMS, Scenario
 from planner.solver.decompose import decompose
-from planner.solver.eligibility import why_not
-from planner.solver.problem import Pair, Problem, _pair_frame, build_problem
-from planner.solver.solve import Progress, Solution, solve
+from planner.solver.eligibility import pair_frame, why_not
+from planner.solver.pairs import assignment_table, covered_mask, term_values
+from planner.solver.problem import Problem, build_problem
+from planner.solver.solve import Progress, Solution
 
 
 def make_plan(
@@ -40,7 +41,7 @@ def make_plan(
 ) -> Plan:
     """Plan ``dataset`` under ``scenario`` (see :func:`planner.solver.solve.solve`)."""
     problem = build_problem(dataset, scenario, held)
-    solution = solve(
+    solution = solve_explained(
         problem,
         time_limit=time_limit,
         workers=workers,
@@ -55,7 +56,7 @@ def make_plan(
 def describe(problem: Problem, solution: Solution, pairs: pd.DataFrame) -> Plan:
     """Build the plan's frames and figures from concrete pairs."""
     ds = problem.dataset
-    assignments = _assignments(problem, pairs)
+    assignments = assignment_table(problem, pairs)
     coverage = _coverage(problem, assignments)
     capacity = college_capacity(ds, problem.scenario)
     uncovered = uncovered_targets(
@@ -92,55 +93,6 @@ def describe(problem: Problem, solution: Solution, pairs: pd.DataFrame) -> Plan:
         stages=[s.as_dict() for s in solution.stages],
         held=sorted(problem.held),
     )
-
-
-def _assignments(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
-    c = problem.cadres.loc[pairs["cadre"]].reset_index(drop=True)
-    t = problem.targets.loc[pairs["target"]].reset_index(drop=True)
-    prev = problem.dataset.previous
-    prev_keys = set(
-        zip(prev["cadre"].tolist(), prev["kind"].tolist(), prev["target"].tolist(), strict=True)
-    )
-    frame = pd.DataFrame(
-        {
-            "cadre_id": c["id"],
-            "kind": t["kind"],
-            "target_id": t["id"],
-            "cadre_name": c["name"],
-            "role": c["role"],
-            "cadre_unit": c["unit"],
-            "cadre_college": c["college"],
-            "cadre_campus": c["campus"],
-            "target_name": t["name"],
-            "target_college": t["college"],
-            "target_campus": t["campus"],
-        }
-    )
-    frame["kept"] = [
-        k in prev_keys
-        for k in zip(
-            frame["cadre_id"].tolist(),
-            frame["kind"].tolist(),
-            frame["target_id"].tolist(),
-            strict=True,
-        )
-    ]
-    kind_order = {k.value: i for i, k in enumerate(KINDS)}
-    frame = frame.assign(_k=frame["kind"].map(kind_order))
-    frame = frame.sort_values(["cadre_id", "_k", "target_id"], kind="stable").drop(columns="_k")
-    return frame[ASSIGNMENT_COLUMNS].reset_index(drop=True)
-
-
-def _holders(problem: Problem, assignments: pd.DataFrame) -> pd.Series:
-    """Number of cadres holding each in-scope target (aligned with problem.targets)."""
-    counts = assignments.groupby(["kind", "target_id"]).size()
-    keys = pd.MultiIndex.from_arrays([problem.targets["kind"], problem.targets["id"]])
-    return pd.Series(counts.reindex(keys, fill_value=0).to_numpy(), index=problem.targets.index)
-
-
-def covered_mask(problem: Problem, assignments: pd.DataFrame) -> np.ndarray:
-    mins = problem.targets["kind"].map(lambda k: problem.scenario.kinds[Kind(k)].min)
-    return (_holders(problem, assignments) >= mins).to_numpy(bool)
 
 
 def _coverage(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -244,7 +196,7 @@ def _changes(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
         else:
             c = cadre_rows.loc[r["cadre"]]
             t = targets.loc[(r["kind"], r["target"])]
-            pair = _pair_frame(
+            pair = pair_frame(
                 pd.DataFrame(
                     [
                         {
@@ -346,37 +298,6 @@ def _gap(objective: float, bound: float) -> float:
     return abs(bound - objective) / max(abs(bound), abs(objective), 1.0)
 
 
-def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
-    """Every objective term recomputed from the concrete pairs (no solver involved)."""
-    p = problem
-    a = assignments
-    weights = p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].weight).to_numpy()
-    counted = (
-        p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
-    )
-    covered = covered_mask(p, a)
-    rank = p.targets.set_index(["kind", "id"])["rank"]
-    cadre_gender = p.cadres.set_index("id")["gender"]
-    dorms = a[a["kind"] == "dorm"]
-    dorm_gender = p.dataset.dorms.set_index("id")["gender"]
-    central = a[a["role"].isin(p.cadres.loc[p.cadres["central"], "role"].unique())]
-    central = central[central["target_college"].notna()]
-    return {
-        "coverage": int((weights * (covered & counted)).sum()),
-        "continuity": int(a["kept"].sum()),
-        "campus": int((a["cadre_campus"] != a["target_campus"]).sum()),
-        "dorm_gender": int(
-            (dorms["target_id"].map(dorm_gender) != dorms["cadre_id"].map(cadre_gender)).sum()
-        ),
-        "dorm_priority": int(
-            rank.reindex(pd.MultiIndex.from_arrays([dorms["kind"], dorms["target_id"]])).sum()
-        ),
-        "central_spread": int(central.groupby("target_college").size().max())
-        if len(central)
-        else 0,
-    }
-
-
 def _terms(problem: Problem, assignments: pd.DataFrame, solution: Solution) -> dict[str, TermValue]:
     values = term_values(problem, assignments)
     stage_of = {s.term: s for s in solution.stages}
@@ -392,3 +313,56 @@ def _terms(problem: Problem, assignments: pd.DataFrame, solution: Solution) -> d
             optimal=bool(stage and stage.status == "OPTIMAL"),
         )
     return out
+
+
+def plan_from_assignments(
+    dataset: Dataset,
+    scenario: Scenario,
+    assignments: pd.DataFrame,
+    *,
+    held: frozenset[Pair] = frozenset(),
+    status: str = MERGED_STATUS,
+) -> Plan:
+    """A :class:`~planner.plan.Plan` describing given assignments, without solving.
+
+    Every frame (assignments, uncovered with reasons, changes, coverage) and every term is
+    computed from the pairs exactly as for a solved plan. There is no proven bound: ``bound``
+    and ``gap`` are NaN (``null`` in ``plan.json``). Every ``(cadre_id, kind, target_id)`` must
+    name an available cadre and a target of ``scenario.scope`` (check first).
+    """
+    problem = build_problem(dataset, scenario, held)
+    cadre_index = pd.Series(problem.cadres.index, index=problem.cadres["id"].to_numpy())
+    target_index = pd.Series(
+        problem.targets.index,
+        index=pd.Index(
+            list(zip(problem.targets["kind"], problem.targets["id"], strict=True)),
+            tupleize_cols=False,
+        ),
+    )
+    keys = pd.Series(
+        list(zip(assignments["kind"], assignments["target_id"], strict=True)), dtype=object
+    )
+    cadre = assignments["cadre_id"].reset_index(drop=True).map(cadre_index)
+    target = keys.map(target_index)
+    missing = cadre.isna() | target.isna()
+    if missing.any():
+        row = assignments.reset_index(drop=True)[missing.to_numpy()].iloc[0]
+        raise ValueError(
+            f"cadre {row['cadre_id']} / {row['kind']} {row['target_id']} is not in scope "
+            f"{scenario.scope}"
+        )
+    pairs = pd.DataFrame({"cadre": cadre.astype(int), "target": target.astype(int)})
+    solution = Solution(
+        y=np.zeros(0, dtype=np.int64),
+        keep=np.zeros(0, dtype=np.int64),
+        status=status,
+        objective=0.0,
+        bound=float("nan"),
+    )
+    plan = describe(problem, solution, pairs)
+    plan.objective = float(
+        sum(TERM_SENSE[n] * scenario.weight(n) * t.value for n, t in plan.terms.items())
+    )
+    plan.bound = float("nan")
+    plan.gap = float("nan")
+    return plan

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from planner import plot
 from planner.check.checker import check_plan_dir
 from planner.cli import cli
 from planner.io.readers import read_dataset
+from planner.report import render
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 
@@ -33,7 +33,7 @@ weights: {coverage: 1000, continuity: 10, campus: 3, dorm_priority: 1, central_s
 @pytest.fixture(autouse=True)
 def no_plots(monkeypatch: pytest.MonkeyPatch) -> None:
     """The heatmaps are drawn from the CSV data; skipping them saves a second per plan."""
-    monkeypatch.setattr(plot, "render_heatmaps", lambda *args, **kwargs: {})
+    monkeypatch.setattr(render, "render_heatmaps", lambda *args, **kwargs: {})
 
 
 def plan(out: Path, *args: str) -> dict[str, bytes]:

@@ -18,8 +18,9 @@ import openpyxl
 import pytest
 from conftest import TINY
 
-from planner import api, plot
+from planner import api
 from planner.dataset import Dataset, targets_in_scope
+from planner.io.plan_folder import HEATMAP_FILES, WORKBOOK
 from planner.plan import Plan
 from planner.report import render
 from planner.report.helper import ENV_SWITCH, Helper, HelperLost, enabled
@@ -131,10 +132,10 @@ def test_files_made_by_the_helper_are_the_same(tiny: Dataset, tiny_plan: Plan) -
     assert helper is not None
     with helper:
         made = render.Rendering(tiny_plan, targets, helper).files()
-    assert list(made) == list(here) == [render.WORKBOOK, *plot.HEATMAP_FILES]
-    for name in plot.HEATMAP_FILES:
+    assert list(made) == list(here) == [WORKBOOK, *HEATMAP_FILES]
+    for name in HEATMAP_FILES:
         assert made[name] == here[name], name
-    assert _workbook_values(made[render.WORKBOOK]) == _workbook_values(here[render.WORKBOOK])
+    assert _workbook_values(made[WORKBOOK]) == _workbook_values(here[WORKBOOK])
 
 
 @needs_fork
@@ -145,7 +146,7 @@ def test_files_are_made_here_when_the_helper_is_lost(tiny: Dataset, tiny_plan: P
         made = render.Rendering(tiny_plan, targets, helper).files()
     here = render.render_files(tiny_plan, targets)
     assert list(made) == list(here)
-    assert _workbook_values(made[render.WORKBOOK]) == _workbook_values(here[render.WORKBOOK])
+    assert _workbook_values(made[WORKBOOK]) == _workbook_values(here[WORKBOOK])
 
 
 def test_a_college_plan_charts_only_its_own_targets(tiny: Dataset) -> None:

@@ -2,7 +2,7 @@
 
 Names, ids, campuses, units and the scenario's own name that begin with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return come out of every CSV file as inert text (a leading ``'``, which
-:func:`planner.report.write.unneutralize` and ``planner check`` undo) and out of the workbook as
+:func:`planner.io.cells.unneutralize` and ``planner check`` undo) and out of the workbook as
 text cells, exactly as in the data. The data itself is preserved: the plan made from such data
 re-checks clean, and every value reads back unchanged.
 """
@@ -20,13 +20,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from planner import plot
 from planner.check.checker import check_plan_dir
 from planner.cli import cli
+from planner.io.cells import FORMULA_PREFIXES, is_formula_like, unneutralize
 from planner.io.readers import read_dataset
 from planner.plan import Plan
 from planner.planning import make_plan
-from planner.report.write import FORMULA_PREFIXES, is_formula_like, unneutralize, write_plan
+from planner.report import render
+from planner.report.write import write_plan
 from planner.scenario import scenario_from_dict
 
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -104,7 +105,7 @@ def evil_plan(evil_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     )
     out = tmp_path_factory.mktemp("plans") / "evil"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(plot, "render_heatmaps", lambda *args, **kwargs: {})
+        patch.setattr(render, "render_heatmaps", lambda *args, **kwargs: {})
         result = CliRunner().invoke(
             cli,
             ["plan", "--data", str(evil_data), "--scenario", str(scenario), "--out", str(out)],
@@ -193,7 +194,7 @@ def test_every_prefix_is_inert_in_both_files(
 ) -> None:
     """Tab and carriage return never survive reading, so the plan is given them directly: one
     cadre name per prefix."""
-    monkeypatch.setattr(plot, "render_heatmaps", lambda *args, **kwargs: {})
+    monkeypatch.setattr(render, "render_heatmaps", lambda *args, **kwargs: {})
     plan = make_plan(read_dataset(TINY), scenario_from_dict({}))
     values = [prefix + "cmd|' /C calc'!A0" for prefix in FORMULA_PREFIXES]
     assignments = plan.assignments.copy()

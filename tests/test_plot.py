@@ -16,9 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.testing.compare import compare_images
 from PIL import Image
 
+from planner.io.plan_folder import HEATMAP_FILES
 from planner.plot import (
-    HEATMAP_FILES,
-    _heatmap,
     campus_kind_coverage,
     dorm_campus_grade_coverage,
     fonts,
@@ -27,9 +26,11 @@ from planner.plot import (
     plot_dorm_campus_grade,
     png,
     target_coverage,
-    write_heatmaps,
 )
+from planner.plot import heatmap as heatmap_module
 from planner.plot.college_kind import college_kind_heatmap
+from planner.plot.spec import is_light
+from planner.report.render import render_heatmaps
 
 BASELINE = Path(__file__).parent / "baseline"
 
@@ -171,7 +172,7 @@ def test_dorm_campus_grade_coverage() -> None:
     assert labels == ["2024", "2025", "unknown"]
 
 
-def test_write_heatmaps_png_size(tmp_path: Path) -> None:
+def test_heatmap_files_png_size() -> None:
     from planner.plan import Plan
 
     plan = Plan(
@@ -188,15 +189,13 @@ def test_write_heatmaps_png_size(tmp_path: Path) -> None:
         scope="all",
         coverage=COVERAGE,
     )
-    files = write_heatmaps(plan, TARGETS, tmp_path)
-    assert [p.name for p in files] == list(HEATMAP_FILES)
-    for path in files:
-        image = mpimg.imread(path)
+    files = render_heatmaps(plan, TARGETS)
+    assert list(files) == list(HEATMAP_FILES)
+    for name, data in files.items():
+        image = mpimg.imread(io.BytesIO(data), format="png")
         height, width = image.shape[:2]
-        assert 400 <= width <= 2000 and 250 <= height <= 4000, (path.name, width, height)
-    only = tmp_path / "only"
-    only.mkdir()
-    assert [p.name for p in write_heatmaps(plan, None, only)] == [HEATMAP_FILES[0]]
+        assert 400 <= width <= 2000 and 250 <= height <= 4000, (name, width, height)
+    assert list(render_heatmaps(plan, None)) == [HEATMAP_FILES[0]]
 
 
 # --- the PNG files (Pillow) ------------------------------------------------------------------
@@ -205,12 +204,12 @@ def test_write_heatmaps_png_size(tmp_path: Path) -> None:
 def test_png_colours_are_matplotlibs_colour_map() -> None:
     from matplotlib import colormaps
 
-    reference = colormaps[_heatmap.CMAP]
+    reference = colormaps[heatmap_module.CMAP]
     for share in [i / 997 for i in range(998)]:
         expected = tuple(round(255 * c) for c in reference(share)[:3])
         assert png._rgb(png.share_colour(share)) == expected, share
         assert png.text_colour(png.share_colour(share)) == (
-            png.BLACK if _heatmap._text_colour(reference(share)) == "black" else png.WHITE
+            png.BLACK if is_light(reference(share)) else png.WHITE
         )
 
 

@@ -33,18 +33,18 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from planner import plot
 from planner.check.checker import check_plan_dir
 from planner.cli import cli
 from planner.contract import TABLES
-from planner.errors import InputError, NoPlanInTimeError, OutputError
+from planner.errors import InputError, OutputError
 from planner.io.generate import generate_tables, write_tables
 from planner.io.readers import CELL_LIMIT, read_dataset
 from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan
 from planner.planning import make_plan
-from planner.report import write
+from planner.report import render, write
 from planner.report.write import COVERAGE_COLUMNS, write_plan
 from planner.scenario import TERM_SENSE, scenario_from_dict
+from planner.solver.problem import Problem
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
@@ -104,7 +104,7 @@ def assert_complete_plan(data: Path, out: Path) -> None:
 @pytest.fixture
 def no_plots(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the heatmaps (a second of drawing per plan) where a test is not about them."""
-    monkeypatch.setattr(plot, "write_heatmaps", lambda *args, **kwargs: [])
+    monkeypatch.setattr(render, "render_heatmaps", lambda *args, **kwargs: {})
 
 
 @pytest.fixture(scope="module")
@@ -366,18 +366,17 @@ def test_no_plan_in_time_is_exit_4_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When the time limit runs out before any plan satisfies the hard rules."""
-    from planner import planning
+    from planner.explain import diagnose
+    from planner.solver.solve import Solution, no_plan
 
-    def out_of_time(*args: object, **kwargs: object) -> None:
-        raise NoPlanInTimeError(
-            "the time limit (0.01 s) ran out before any plan satisfying the hard rules was "
-            "found; try a longer --time-limit"
-        )
+    def out_of_time(problem: Problem, **kwargs: object) -> Solution:
+        return no_plan(problem, "UNKNOWN", 0.0)
 
-    monkeypatch.setattr(planning, "solve", out_of_time)
+    monkeypatch.setattr(diagnose, "solve", out_of_time)
     out = tmp_path / "plan"
     result = run_plan("--data", str(TINY), "--out", str(out), "--time-limit", "0.01")
     assert result.exit_code == 4
+    assert "the time limit (0.01 s) ran out" in result.stderr
     assert "try a longer --time-limit" in result.stderr
     assert not out.exists() and hidden(tmp_path) == []
 

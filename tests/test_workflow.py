@@ -23,26 +23,21 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import cadre, check_plan, dorm, klass, make_dataset, scn, solve_and_check
 
-from planner import plot
 from planner.check.checker import check_assignments, check_plan_dir
 from planner.cli import cli
 from planner.dataset import Dataset
 from planner.errors import UsageError
 from planner.io.generate import generate_tables, write_tables
+from planner.io.plan_folder import PINS_KEY, PREVIOUS_KEY, as_planned
 from planner.io.readers import read_dataset
 from planner.plan import Plan
 from planner.planning import make_plan
+from planner.report import render
 from planner.scenario import Scenario
-from planner.workflow.merge import (
-    PINS_KEY,
-    PREVIOUS_KEY,
-    as_planned,
-    parse_pins,
-    plan_inputs,
-    read_previous_table,
-    reserved_for_colleges,
-    verify_plan,
-)
+from planner.workflow.approval import verify_plan
+from planner.workflow.carry import read_previous_table, reserved_for_colleges
+from planner.workflow.inputs import plan_inputs
+from planner.workflow.pins import parse_pins
 
 COLLEGES = ("C01", "C02", "C03")
 ON_LEAVE = 8
@@ -158,15 +153,15 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
     assert sorted(tables["colleges"]["id"]) == list(COLLEGES)
     write_tables(tables, root / "data1")
     with pytest.MonkeyPatch.context() as mp:
-        real_heatmaps = plot.render_heatmaps
-        mp.setattr(plot, "render_heatmaps", lambda plan, targets, **_: {})
+        real_heatmaps = render.render_heatmaps
+        mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
         first = _semester(root, "s1", root / "data1", None)
-        mp.setattr(plot, "render_heatmaps", real_heatmaps)
+        mp.setattr(render, "render_heatmaps", real_heatmaps)
         first.logs["merge"] = ok(
             "merge", first.central, *first.colleges.values(), "--data", first.data,
             "--out", first.merged,
         )  # fmt: skip
-        mp.setattr(plot, "render_heatmaps", lambda plan, targets, **_: {})
+        mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
         ok("approve", first.merged, "--by", "学生处 李处长", "--data", first.data)
 
         t2, graduated, fresh, leave = _second_semester(tables, first.merged)
@@ -493,7 +488,7 @@ def test_merge_reports_a_college_plan_made_without_the_central_plan(
 ) -> None:
     sem = cycle.first
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(plot, "render_heatmaps", lambda plan, targets, **_: {})
+        mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
         alone = tmp_path / "c02"
         planned = ok(
             "plan", "--data", sem.data, "--scope", "college=C02", "--out", alone,
@@ -572,7 +567,7 @@ def test_command_line_pins_hold_and_are_recorded(cycle: Cycle, tmp_path: Path) -
     require = f"{mover['cadre_id']}:class:{target}"
     forbidden = f"{forbid['cadre_id']}:{forbid['kind']}:{forbid['target_id']}"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(plot, "render_heatmaps", lambda plan, targets, **_: {})
+        mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
         out = tmp_path / "c01"
         ok(
             "plan", "--data", sem.data, "--scope", "college=C01", "--held", sem.central,

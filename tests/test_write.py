@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from planner.errors import OutputError
+from planner.io.cells import is_formula_like, neutralize, unneutralize
 from planner.plan import (
     ASSIGNMENT_COLUMNS,
     CHANGE_COLUMNS,
@@ -23,7 +24,7 @@ from planner.plan import (
 )
 from planner.report import workbook, write
 from planner.report.workbook import college_sheet_name, text_width, write_workbook
-from planner.report.write import is_formula_like, neutralize, unneutralize, write_plan
+from planner.report.write import write_plan
 
 EVIL_NAME = '=HYPERLINK("http://example.com","点我")'
 EVIL_TARGET = "@SUM(1+1)"

@@ -33,11 +33,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from planner.errors import InfeasibleError, NoPlanInTimeError, OutputError, UsageError
-from planner.plan import Plan
+from planner.plan import COVERAGE_COLUMNS, KPI_COLUMNS, KPI_LABELS, Plan
 from planner.scenario import Scenario, scenario_from_dict
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
     from planner.dataset import Dataset
@@ -49,57 +48,10 @@ one by default; two processes keep a two-core laptop busy without thrashing)."""
 COVERAGE_KINDS: tuple[str, ...] = ("class", "branch", "society", "dorm")
 """Kinds whose coverage share is a KPI column, in the order the table shows them."""
 
-KPI_COLUMNS: tuple[str, ...] = (
-    "status",
-    "class_coverage",
-    "branch_coverage",
-    "society_coverage",
-    "dorm_coverage",
-    "uncovered",
-    "kept_from_previous",
-    "cross_campus",
-    "central_spread",
-    "solve_seconds",
-    "gap",
-    "assignments",
-    "scenario",
-    "scope",
-    "note",
-)
-"""Columns of the KPI table, indexed by the plan's label (index name ``plan``).
-
-``*_coverage`` is the share (0–1) of targets of that kind holding their minimum of cadres
-(empty when the scope has none); ``uncovered`` counts classes, branches and societies below
-it; ``kept_from_previous`` counts contacts equal to last semester's; ``cross_campus`` counts
-contacts on another campus than the cadre's; ``central_spread`` is the most central-role
-contacts in any one college (S5); ``solve_seconds`` and ``gap`` come from the solver;
-``note`` says why a scenario has no plan."""
-
-KPI_LABELS: dict[str, str] = {
-    "status": "状态 status",
-    "class_coverage": "班级覆盖率 class coverage",
-    "branch_coverage": "党支部覆盖率 branch coverage",
-    "society_coverage": "社团覆盖率 society coverage",
-    "dorm_coverage": "宿舍覆盖率 dorm coverage",
-    "uncovered": "未覆盖对象 uncovered targets",
-    "kept_from_previous": "保持上学期联系 kept from last semester",
-    "cross_campus": "跨校区联系 cross-campus contacts",
-    "central_spread": "单个学院最多校级联系人 central spread",
-    "solve_seconds": "求解秒数 solve seconds",
-    "gap": "最优性差距 gap",
-    "assignments": "联系总数 assignments",
-    "scenario": "方案 scenario",
-    "scope": "范围 scope",
-    "note": "说明 note",
-}
-"""Bilingual column headers for the workbook and the command line."""
-
 KPI_CSV = "kpis.csv"
 KPI_XLSX = "kpis.xlsx"
 COVERAGE_CSV = "coverage.csv"
 COMPARE_PNG = "coverage_compare.png"
-COMPARISON_FILES: tuple[str, ...] = (KPI_CSV, KPI_XLSX, COVERAGE_CSV, COMPARE_PNG)
-"""What :func:`write_comparison` writes."""
 
 
 @dataclass(frozen=True)
@@ -230,13 +182,11 @@ def coverage_table(plans: Mapping[str, Outcome] | Iterable[Outcome]) -> pd.DataF
     for label, outcome in _labelled(plans).items():
         if isinstance(outcome, Failure):
             continue
-        columns = ["college", "college_name", "campus", "kind", "targets", "covered"]
-        frame = outcome.coverage.reindex(columns=columns).copy()
+        frame = outcome.coverage.reindex(columns=COVERAGE_COLUMNS).copy()
         frame.insert(0, "plan", label)
         parts.append(frame)
     if not parts:
-        columns = ["plan", "college", "college_name", "campus", "kind", "targets", "covered"]
-        return pd.DataFrame(columns=[*columns, "share"])
+        return pd.DataFrame(columns=["plan", *COVERAGE_COLUMNS, "share"])
     table = pd.concat(parts, ignore_index=True)
     targets = table["targets"].astype(float)
     table["share"] = (table["covered"].astype(float) / targets).where(targets > 0).round(4)
@@ -425,6 +375,7 @@ def solve_outcome(
 
     Raises ``RuntimeError`` if the plan fails the independent checker (a bug in the planner).
     """
+    from planner.check.checker import require_checked
     from planner.planning import make_plan
 
     try:
@@ -433,23 +384,8 @@ def solve_outcome(
         return Failure("INFEASIBLE", _first_reasons(exc.reasons), scenario.name, scenario.scope)
     except NoPlanInTimeError as exc:
         return Failure("NO_PLAN_IN_TIME", str(exc), scenario.name, scenario.scope)
-    assert_checked(data, scenario, plan)
+    require_checked(plan, data, scenario)
     return plan
-
-
-def assert_checked(data: Dataset, scenario: Scenario, plan: Plan) -> None:
-    """Re-check ``plan`` with the independent checker; raise ``RuntimeError`` if it fails."""
-    from planner.check.checker import check_assignments
-
-    report = check_assignments(
-        data,
-        scenario,
-        plan.assignments,
-        held=frozenset(plan.held),
-        claimed_terms={name: term.value for name, term in plan.terms.items()},
-    )
-    if not report.ok:  # the solver broke a rule: a bug, never a result
-        raise RuntimeError("the plan failed the independent check: " + "; ".join(report.violations))
 
 
 NOTE_REASONS = 3
@@ -565,100 +501,10 @@ def plot_compare(
     a new one, made without pyplot). ``labels`` as in
     :func:`planner.plot.plot_college_kind`. Returns the figure.
     """
-    from matplotlib.figure import Figure
-
-    from planner.plot import plot_college_kind
+    from planner.plot.compare import plot_plans
 
     shown = {k: v for k, v in _labelled(plans).items() if isinstance(v, Plan)}
-    if not shown:
-        raise UsageError("nothing to plot: no plan among the ones given (all failed?)")
-    n = len(shown)
-    n_cols = max(1, min(columns, n))
-    n_rows = math.ceil(n / n_cols)
-    n_colleges = max(p.coverage["college"].nunique() for p in shown.values())
-    if fig is None:
-        fig = Figure(
-            figsize=(min(5.2 * n_cols, 20.0), min((1.9 + 0.32 * n_colleges) * n_rows, 40.0)),
-            layout="constrained",
-        )
-    axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
-    for ax, (label, plan) in zip(axes, shown.items(), strict=False):
-        plot_college_kind(plan.coverage, ax=ax, labels=labels)
-        ax.set_title(label, fontfamily=_user_text_family())
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    return fig
-
-
-def plot_tradeoff(
-    table: pd.DataFrame,
-    x: str = "cross_campus",
-    y: str = "kept_from_previous",
-    ax: Axes | None = None,
-    *,
-    annotate: bool = True,
-    labels: str = "auto",
-) -> Figure:
-    """Plot KPI ``y`` against KPI ``x`` for the plans of a KPI table, in the table's order.
-
-    ``table`` is what :func:`compare` or :func:`sweep` return; rows without figures (failed
-    scenarios) are skipped. Each point is annotated with its plan's label. Returns the figure.
-    """
-    from matplotlib.figure import Figure
-
-    for column in (x, y):
-        if column not in table.columns:
-            raise UsageError(
-                f"'{column}' is not a column of the KPI table (columns: {', '.join(table.columns)})"
-            )
-    points = table[[x, y]].apply(pd.to_numeric, errors="coerce").dropna()
-    if ax is None:
-        ax = Figure(figsize=(6.4, 4.4), layout="constrained").add_subplot()
-    family = _family(labels)
-    ax.plot(points[x], points[y], marker="o", color="#b22222", linewidth=1.2)
-    if annotate:
-        # Plans landing on the same point share one label ("a, b"), not two overprinted ones.
-        same: dict[tuple[float, float], list[str]] = {}
-        for label, row in points.iterrows():
-            same.setdefault((float(row[x]), float(row[y])), []).append(str(label))
-        for (px, py), names in same.items():
-            shown = ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
-            ax.annotate(
-                shown,
-                (px, py),
-                textcoords="offset points",
-                xytext=(6, 4),
-                fontsize=8,
-                fontfamily=_user_text_family(),
-            )
-        ax.margins(x=0.25, y=0.12)  # room for the labels
-    use_cjk = _use_cjk(labels)
-    ax.set_xlabel(KPI_LABELS.get(x, x) if use_cjk else x.replace("_", " "), fontfamily=family)
-    ax.set_ylabel(KPI_LABELS.get(y, y) if use_cjk else y.replace("_", " "), fontfamily=family)
-    ax.grid(True, color="#dddddd", linewidth=0.8)
-    ax.set_axisbelow(True)
-    from planner.plot._heatmap import root_figure
-
-    return root_figure(ax)
-
-
-def _use_cjk(labels: str) -> bool:
-    from planner.plot.fonts import resolve_labels
-
-    return resolve_labels(labels)
-
-
-def _user_text_family() -> list[str]:
-    """Fonts for labels the user chose (plan labels may be Chinese whatever ``labels`` says)."""
-    from planner.plot.fonts import cjk_font, font_family
-
-    return font_family(cjk_font() is not None)
-
-
-def _family(labels: str) -> list[str]:
-    from planner.plot.fonts import font_family
-
-    return font_family(_use_cjk(labels))
+    return plot_plans(shown, labels=labels, columns=columns, fig=fig)
 
 
 # --------------------------------------------------------------------------------------------
@@ -683,7 +529,7 @@ def write_comparison(
     (drawn anew when not given). Raises :class:`~planner.errors.OutputError` when ``out``
     cannot be written.
     """
-    from planner.report.write import COVERAGE_COLUMNS, describe_os_error, write_csv
+    from planner.report.write import describe_os_error, write_csv
 
     out = Path(out)
     labelled = _labelled(plans)
@@ -735,7 +581,7 @@ def _write_workbook(kpis: pd.DataFrame, coverage: pd.DataFrame, path: Path) -> N
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
-    from planner.report.write import is_formula_like
+    from planner.io.cells import is_formula_like
 
     headers = {"plan": "方案 plan", **KPI_LABELS}
     coverage_headers = {

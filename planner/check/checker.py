@@ -63,7 +63,6 @@ Row numbers in messages are those of ``assignments.csv`` as a spreadsheet shows 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,11 +73,16 @@ import pandas as pd
 from planner.contract import CENTRAL_ROLES, KINDS, ROLES, Kind, Role
 from planner.dataset import Dataset
 from planner.errors import InputError, Problem, UsageError
-from planner.report.write import unneutralize
+from planner.io.plan_folder import (
+    PLAN_JSON,
+    PLAN_KEY,
+    as_planned,
+    parse_held,
+    parse_terms,
+    read_plan_dir,
+)
+from planner.plan import Plan
 from planner.scenario import TERMS, Scenario, scenario_from_dict
-
-PLAN_KEY = ["cadre_id", "kind", "target_id"]
-"""The first columns of ``assignments.csv``, and the key of an assignment."""
 
 _CENTRAL_VALUES = frozenset(r.value for r in CENTRAL_ROLES)
 _KIND_VALUES = frozenset(k.value for k in KINDS)
@@ -710,94 +714,38 @@ def _triples(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFram
     return out
 
 
-def read_plan_dir(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a plan folder's ``assignments.csv`` (ids as text) and ``plan.json``.
+def check_plan(plan: Plan, dataset: Dataset, scenario: Scenario | None = None) -> CheckReport:
+    """Re-check ``plan`` against ``dataset``: every hard rule, and every term it claims.
 
-    The frame gets a ``row`` column (the CSV's spreadsheet row, header = 1). A missing or
-    garbled file raises :class:`~planner.errors.InputError` naming the file and, where known,
-    the row.
+    The scope and the held targets are the plan's own, and so is the scenario unless
+    ``scenario`` gives it already validated (the one the plan was made under). The report's
+    ``ok`` is true when every hard rule holds and every claimed term is recomputed exactly.
     """
-    path = Path(path)
-    if not path.is_dir():
-        raise InputError([Problem(str(path), 0, "", "no such plan folder")])
-    problems: list[Problem] = []
-    assignments = _read_assignments(path / "assignments.csv", problems)
-    meta = read_plan_json(path / "plan.json", problems)
-    if problems or assignments is None or meta is None:
-        raise InputError(problems)
-    return assignments, meta
+    if scenario is None:
+        scenario = scenario_from_dict(plan.scenario, source="plan scenario")
+    return check_assignments(
+        dataset,
+        scenario,
+        plan.assignments,
+        held=frozenset((str(kind), str(target)) for kind, target in plan.held),
+        claimed_terms={name: term.value for name, term in plan.terms.items()},
+    )
 
 
-def _read_assignments(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """``assignments.csv`` as text columns plus ``row``, or ``None`` with the problem recorded."""
-    frame = read_plan_csv(file, PLAN_KEY, problems)
-    if frame is not None:
-        frame["row"] = range(2, len(frame) + 2)
-    return frame
-
-
-def read_plan_csv(file: Path, first: list[str], problems: list[Problem]) -> pd.DataFrame | None:
-    """A CSV file of a plan folder as text columns, or ``None`` with the problem recorded.
-
-    Ids stay text, and cells the writer quoted against formula injection (``'=SUM…``) get
-    their text back. ``first`` are the columns the file must start with.
-    """
-    where = str(file)
-    if not file.is_file():
-        problems.append(Problem(where, 0, "", f"missing (a plan folder holds {file.name})"))
-        return None
-    try:
-        frame = pd.read_csv(
-            file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_filter=False
-        )
-    except UnicodeDecodeError:
-        problems.append(Problem(where, 0, "", "not UTF-8 text (the planner writes UTF-8 with BOM)"))
-        return None
-    except pd.errors.EmptyDataError:
-        problems.append(Problem(where, 0, "", f"empty file (expected a header {','.join(first)})"))
-        return None
-    except pd.errors.ParserError as exc:
-        problems.append(Problem(where, 0, "", f"not a readable CSV ({exc})"))
-        return None
-    header = [str(c) for c in frame.columns[: len(first)]]
-    if header != first:
-        problems.append(
-            Problem(
-                where,
-                1,
-                "",
-                f"the first columns must be exactly {','.join(first)} (found {','.join(header)})",
-            )
-        )
-        return None
-    return frame.map(unneutralize)
-
-
-def read_plan_json(file: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    """``plan.json`` as a mapping, or ``None`` with the problem recorded."""
-    where = str(file)
-    if not file.is_file():
-        problems.append(Problem(where, 0, "", "missing (a plan folder holds plan.json)"))
-        return None
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.append(Problem(where, 0, "", "not UTF-8 text"))
-        return None
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(where, exc.lineno, "", f"not valid JSON ({exc.msg})"))
-        return None
-    if not isinstance(data, dict):
-        problems.append(Problem(where, 0, "", "expected a JSON object"))
-        return None
-    return data
+def require_checked(plan: Plan, dataset: Dataset, scenario: Scenario | None = None) -> CheckReport:
+    """:func:`check_plan`, raising ``RuntimeError`` when the plan fails: a plan the planner
+    made that breaks a rule is a bug, never a result, and is never written or returned."""
+    report = check_plan(plan, dataset, scenario)
+    if not report.ok:
+        raise RuntimeError("the plan failed the independent check: " + "; ".join(report.violations))
+    return report
 
 
 def check_plan_dir(dataset: Dataset, plan_dir: Path) -> CheckReport:
     """Check a plan folder against a data set: the scenario, held targets and claimed terms
     are taken from its ``plan.json`` (``scenario``, ``held``, ``terms``)."""
     assignments, meta = read_plan_dir(plan_dir)
-    where = str(Path(plan_dir) / "plan.json")
+    where = str(Path(plan_dir) / PLAN_JSON)
     problems: list[Problem] = []
     scenario: Scenario | None = None
     raw = meta.get("scenario")
@@ -808,53 +756,10 @@ def check_plan_dir(dataset: Dataset, plan_dir: Path) -> CheckReport:
             scenario = scenario_from_dict(raw, source="scenario")
         except UsageError as exc:
             problems.extend(Problem(where, 0, "scenario", line) for line in str(exc).splitlines())
-    held = _parse_held(meta.get("held", []), where, problems)
-    claimed = _parse_terms(meta.get("terms", {}), where, problems)
+    held = parse_held(meta.get("held", []), where, problems)
+    claimed = parse_terms(meta.get("terms", {}), where, problems)
     if problems or scenario is None:
         raise InputError(problems)
     # Last semester's contacts from an approved plan and command-line pins, as recorded.
-    from planner.workflow.merge import as_planned
-
     dataset = as_planned(dataset, meta, where)
     return check_assignments(dataset, scenario, assignments, held=held, claimed_terms=claimed)
-
-
-def _parse_held(value: Any, where: str, problems: list[Problem]) -> frozenset[tuple[str, str]]:
-    """``held``: a list of ``[kind, target_id]`` pairs."""
-    if value is None:
-        return frozenset()
-    if not isinstance(value, list):
-        problems.append(Problem(where, 0, "held", "expected a list of [kind, target_id]"))
-        return frozenset()
-    out: set[tuple[str, str]] = set()
-    for i, item in enumerate(value):
-        if (
-            isinstance(item, list | tuple)
-            and len(item) == 2
-            and all(isinstance(x, str) for x in item)
-        ):
-            out.add((item[0], item[1]))
-        else:
-            problems.append(
-                Problem(where, 0, "held", f"item {i}: expected [kind, target_id], got {item!r}")
-            )
-    return frozenset(out)
-
-
-def _parse_terms(value: Any, where: str, problems: list[Problem]) -> dict[str, int]:
-    """``terms``: a mapping term name → ``{"value": int, ...}`` (a bare int is accepted too)."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problems.append(Problem(where, 0, "terms", "expected a mapping of term → {value: ...}"))
-        return {}
-    out: dict[str, int] = {}
-    for name, entry in value.items():
-        raw = entry.get("value") if isinstance(entry, dict) else entry
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
-            problems.append(
-                Problem(where, 0, f"terms.{name}", f"expected a whole-number value, got {raw!r}")
-            )
-            continue
-        out[str(name)] = int(raw)
-    return out

@@ -79,8 +79,8 @@ def compare(plan_dirs: tuple[str, ...], out_dir: str, labels: str) -> None:
 
     from planner.analysis.compare import compare as kpi_table
     from planner.analysis.compare import format_kpis, write_comparison
-    from planner.api import read_plan
     from planner.errors import InputError, Problem
+    from planner.io.plan_folder import read_plan
 
     paths = [Path(p) for p in plan_dirs]
     problems: list[Problem] = []

@@ -111,7 +111,7 @@ def plan(
         from planner.report.write import check_destination, write_plan
         from planner.scenario import load_scenario
         from planner.solver.solve import stderr_progress
-        from planner.workflow.merge import plan_inputs
+        from planner.workflow.inputs import plan_inputs
 
         scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
         if scope:

@@ -1,6 +1,6 @@
 """``planner merge``, ``planner approve`` and ``planner verify``: the semester workflow.
 
-See :mod:`planner.workflow.merge` and the README section "A semester, step by step".
+See :mod:`planner.workflow` and the README section "A semester, step by step".
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def approve(plan_dir: str, by: str, data_path: str | None) -> None:
     folder; planner verify confirms that nothing changed.
     """
     from planner.io.readers import read_dataset
-    from planner.workflow.merge import approve_plan
+    from planner.workflow.approval import approve_plan
 
     data = data_path_or_default(data_path)
     dataset = read_dataset(data)
@@ -85,7 +85,7 @@ def approve(plan_dir: str, by: str, data_path: str | None) -> None:
 def verify(plan_dir: str) -> None:
     """Confirm that an approved plan is unchanged since approval (exit 0), or list what
     changed (exit 1)."""
-    from planner.workflow.merge import verify_plan
+    from planner.workflow.approval import verify_plan
 
     report = verify_plan(Path(plan_dir))
     if not report.ok:

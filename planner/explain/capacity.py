@@ -21,8 +21,7 @@ import pandas as pd
 from planner.contract import KINDS, Kind
 from planner.dataset import Dataset
 from planner.scenario import Scenario
-from planner.solver.eligibility import eligible
-from planner.solver.problem import _pair_frame
+from planner.solver.eligibility import eligible, pair_frame
 
 COVERABLE_KINDS = (Kind.CLASS, Kind.BRANCH, Kind.SOCIETY)
 """Kinds coverage counts under the default policy (dorm coverage is off by default)."""
@@ -194,7 +193,7 @@ def _type_pairs(
         pairs = c.merge(t, how="cross", suffixes=("", "_t"))
     if pairs.empty:
         return pairs
-    frame = _pair_frame(
+    frame = pair_frame(
         pairs[CADRE_TYPE],
         pairs[["kind", "college_t", "campus_t", "gender_t"]].set_axis(TARGET_TYPE, axis=1),
     )

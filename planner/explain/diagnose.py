@@ -27,14 +27,17 @@ import pandas as pd
 from ortools.graph.python import max_flow
 
 from planner.contract import ROLE_LABELS_ZH, Kind, Role
+from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.explain.capacity import count_words, join_words
 from planner.solver.eligibility import (
     campus_hard,
     h3_department_of_origin,
     h5_dorm_gender,
     kind_allowed,
+    pair_frame,
 )
-from planner.solver.problem import Problem, _pair_frame
+from planner.solver.problem import Problem
+from planner.solver.solve import Progress, Solution, solve
 
 if TYPE_CHECKING:  # CP-SAT and the model load only when a diagnosis needs them
     from ortools.sat.python import cp_model
@@ -166,7 +169,7 @@ def _blocking(problem: Problem, cadres: pd.DataFrame) -> pd.Series:
             out[i] = "no targets"
             continue
         side = pd.DataFrame([c] * len(own)).reset_index(drop=True)
-        frame = _pair_frame(side, own.reset_index(drop=True))
+        frame = pair_frame(side, own.reset_index(drop=True))
         masks = {
             "duties": kind_allowed(frame, p.scenario),
             "origin": h3_department_of_origin(frame, p.scenario),
@@ -321,7 +324,7 @@ def _pin_breaks(problem: Problem, pin: pd.Series) -> list[str]:
     p = problem
     c = p.cadres.loc[int(pin["cadre"])]
     t = p.targets.loc[int(pin["target"])]
-    frame = _pair_frame(c.to_frame().T, t.to_frame().T).reset_index(drop=True)
+    frame = pair_frame(c.to_frame().T, t.to_frame().T).reset_index(drop=True)
     drop = f"drop {file_name(p, 'pins')} row {pin['row']}"
     out = []
     if not kind_allowed(frame, p.scenario)[0]:
@@ -575,6 +578,45 @@ def _hard_coverage_short(problem: Problem) -> list[str]:
         f"soft ({soft} in the scenario), mark cadres on leave available again (在岗 = 是), "
         "or add cadres who may hold them."
     ]
+
+
+# -- solving, with the reasons in words ---------------------------------------------------
+def solve_explained(
+    problem: Problem,
+    *,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+    deterministic: bool = False,
+    progress: Progress | None = None,
+) -> Solution:
+    """:func:`planner.solver.solve.solve`, raising in words when there is no plan.
+
+    The cheap checks (:func:`precheck`) run first, so the usual reasons are given without
+    solving. Raises :class:`~planner.errors.InfeasibleError` with the diagnosis when the hard
+    rules cannot all hold and :class:`~planner.errors.NoPlanInTimeError` when time ran out
+    before any plan was found.
+    """
+    reasons = precheck(problem)
+    if reasons:
+        raise InfeasibleError(reasons)
+    solution = solve(
+        problem,
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        deterministic=deterministic,
+        progress=progress,
+    )
+    if solution.status == "INFEASIBLE":
+        raise InfeasibleError(diagnose(problem))
+    if solution.status == "UNKNOWN":
+        budget = time_limit if time_limit is not None else problem.scenario.solver.time_limit
+        raise NoPlanInTimeError(
+            f"the time limit ({budget:g} s) ran out before any plan satisfying the hard "
+            "rules was found; try a longer --time-limit"
+        )
+    return solution
 
 
 # -- the exact diagnosis -----------------------------------------------------------------

@@ -27,8 +27,8 @@ from planner.contract import Kind, Role
 from planner.explain.capacity import count_words, join_words
 from planner.explain.diagnose import college_name, file_name, row_list
 from planner.plan import UNCOVERED_COLUMNS
-from planner.solver.eligibility import campus_hard, eligible, h5_dorm_gender
-from planner.solver.problem import Problem, _pair_frame
+from planner.solver.eligibility import campus_hard, eligible, h5_dorm_gender, pair_frame
+from planner.solver.problem import Problem
 
 CATEGORIES = (
     "no eligible cadre",
@@ -165,7 +165,7 @@ class _Reasons:
         side = pd.DataFrame(keys, columns=["role", "college", "campus", "gender"])
         side["college"] = side["college"].where(side["college"] != "", None)
         target = pd.DataFrame([t] * len(side)).reset_index(drop=True)
-        frame = _pair_frame(side, target)
+        frame = pair_frame(side, target)
         ok = rule(frame, self.p.scenario)  # type: ignore[operator]
         return dict(zip(keys, np.asarray(ok, dtype=bool), strict=True))
 

@@ -29,19 +29,19 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.check.checker import read_plan_dir
 from planner.contract import ROLE_LABELS_ZH, Kind, Role
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError, NoPlanInTimeError, UsageError
 from planner.explain.capacity import count_words
-from planner.explain.diagnose import college_name, file_name
-from planner.planning import _assignments, covered_mask, term_values
+from planner.explain.diagnose import college_name, file_name, solve_explained
+from planner.io.plan_folder import read_plan_dir
 from planner.scenario import TERM_SENSE, TERMS, Scenario, scenario_from_dict
 from planner.solver.cpsat import PolicyModel
 from planner.solver.decompose import decompose
-from planner.solver.eligibility import eligible
-from planner.solver.problem import Problem, _pair_frame, build_problem
-from planner.solver.solve import Solution, solve
+from planner.solver.eligibility import eligible, pair_frame
+from planner.solver.pairs import assignment_table, covered_mask, term_values
+from planner.solver.problem import Problem, build_problem
+from planner.solver.solve import Solution
 
 ALTERNATIVES = 3
 """Alternatives evaluated by default."""
@@ -213,7 +213,7 @@ class PlanContext:
 
 
 def _plan_frame(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
-    """The plan's assignments in the form :func:`planning.term_values` reads."""
+    """The plan's assignments in the form :func:`planner.solver.pairs.term_values` reads."""
     c = problem.cadres.set_index("id")
     t = problem.targets.set_index(["kind", "id"])
     a = assignments[["cadre_id", "kind", "target_id"]].astype(str)
@@ -697,7 +697,7 @@ class _Explainer:
         p = self.p
         t = p.targets
         side = _repeat(c, len(t), ["role", "college", "campus", "gender"])
-        ok = eligible(_pair_frame(side, t.reset_index(drop=True)), self.ctx.scenario)
+        ok = eligible(pair_frame(side, t.reset_index(drop=True)), self.ctx.scenario)
         forbidden = set(
             zip(
                 *(
@@ -776,7 +776,7 @@ class _Explainer:
         p = self.p
         c = p.cadres
         target = _repeat(t, len(c), ["kind", "college", "campus", "gender"])
-        ok = eligible(_pair_frame(c.reset_index(drop=True), target), self.ctx.scenario)
+        ok = eligible(pair_frame(c.reset_index(drop=True), target), self.ctx.scenario)
         pins = self.ctx.dataset.pins
         forbidden = set(
             pins.loc[
@@ -871,7 +871,7 @@ class _Explainer:
         )
         try:
             problem = build_problem(changed, self.ctx.scenario, self.ctx.held)
-            solution = solve(problem, time_limit=self.time_limit, deterministic=True)
+            solution = solve_explained(problem, time_limit=self.time_limit, deterministic=True)
         except InfeasibleError as exc:
             base.verdict = "impossible"
             added = f"{file_name(self.p, 'pins')} row {added_row}"
@@ -880,7 +880,7 @@ class _Explainer:
         except NoPlanInTimeError:
             return base
         pairs = decompose(problem, solution.y, solution.keep)
-        frame = _assignments(problem, pairs)
+        frame = assignment_table(problem, pairs)
         values = term_values(problem, frame)
         closer = self._closest(problem, solution, values)
         if closer is not None:
@@ -952,7 +952,7 @@ class _Explainer:
             return None
         y = np.array([solver.value(v) for v in model.y], dtype=np.int64)
         keep = np.array([solver.value(v) for v in model.keep], dtype=np.int64)
-        frame = _assignments(p, _hand_out(p, y, keep, self.plan_pairs))
+        frame = assignment_table(p, _hand_out(p, y, keep, self.plan_pairs))
         if term_values(p, frame) != values:  # never report a plan the solve did not reach
             return None
         return frame
@@ -1034,7 +1034,7 @@ def _replace_pins(dataset: Dataset, pins: pd.DataFrame) -> Dataset:
 def _pair_blocked(problem: Problem, c: pd.Series, t: pd.Series) -> list[str]:
     from planner.solver.eligibility import why_not
 
-    frame = _pair_frame(c.to_frame().T, t.to_frame().T).reset_index(drop=True)
+    frame = pair_frame(c.to_frame().T, t.to_frame().T).reset_index(drop=True)
     return why_not(frame.iloc[0], problem.scenario)
 
 

@@ -162,6 +162,21 @@ def read_dataset(path: Path) -> Dataset:
     return dataset
 
 
+def read_table(file: Path, table: Table) -> tuple[pd.DataFrame, Source]:
+    """Read and validate one table given as its own file (``.csv`` or ``.xlsx``, first sheet).
+
+    Returns the canonical frame (see :mod:`planner.dataset`) and the file's
+    :class:`~planner.dataset.Source`. References to other tables are not checked (there are
+    none to check against). Raises :class:`~planner.errors.InputError` listing every problem.
+    """
+    report = _Report()
+    sheet = _read_table_file(Path(file), table, report)
+    values = _check_cells(sheet, report) if sheet is not None else {}
+    if report.problems or sheet is None:
+        raise InputError(report.problems or [Problem(Path(file).name, 0, "", "cannot be read")])
+    return _canonical(table, sheet, values), sheet.source
+
+
 # --------------------------------------------------------------------------- collecting
 
 

@@ -24,7 +24,7 @@ def plot_campus_kind(
     :func:`~planner.plot.college_kind.plot_college_kind`; without a CJK font a Chinese
     campus name is shown as ``campus 1``, ``campus 2``, … Returns the figure.
     """
-    from planner.plot._heatmap import draw_heatmap  # matplotlib: only when drawing
+    from planner.plot.heatmap import draw_heatmap  # matplotlib: only when drawing
 
     return draw_heatmap(campus_kind_heatmap(coverage), ax, labels=labels)
 

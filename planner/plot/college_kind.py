@@ -27,7 +27,7 @@ def plot_college_kind(
     names when a CJK font is installed, else codes), ``names`` or ``codes`` (codes and
     English only: the same picture on every machine). Returns the figure.
     """
-    from planner.plot._heatmap import draw_heatmap  # matplotlib: only when drawing
+    from planner.plot.heatmap import draw_heatmap  # matplotlib: only when drawing
 
     return draw_heatmap(college_kind_heatmap(coverage), ax, labels=labels)
 

@@ -26,7 +26,7 @@ def plot_dorm_campus_grade(
     form a ``?`` column. ``labels`` as in
     :func:`~planner.plot.college_kind.plot_college_kind`. Returns the figure.
     """
-    from planner.plot._heatmap import draw_heatmap  # matplotlib: only when drawing
+    from planner.plot.heatmap import draw_heatmap  # matplotlib: only when drawing
 
     return draw_heatmap(dorm_campus_grade_heatmap(dorms_coverage), ax, labels=labels)
 

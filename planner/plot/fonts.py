@@ -99,6 +99,12 @@ def font_family(use_cjk: bool) -> list[str]:
     return [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
 
 
+def user_text_family() -> list[str]:
+    """Fonts for texts the user chose, such as plan labels: Chinese whenever a CJK font exists,
+    whatever a chart's ``labels`` says."""
+    return font_family(cjk_font() is not None)
+
+
 def resolve_labels(labels: str, font_found: Callable[[], bool] | None = None) -> bool:
     """Whether a chart should show Chinese names, for ``labels`` = ``auto``/``names``/``codes``.
 

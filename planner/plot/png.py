@@ -1,6 +1,6 @@
 """The heatmap PNG files of a plan folder, drawn with Pillow.
 
-The charts are the ones :func:`planner.plot._heatmap.draw_heatmap` draws with matplotlib
+The charts are the ones :func:`planner.plot.heatmap.draw_heatmap` draws with matplotlib
 for notebooks: the same :class:`~planner.plot.spec.Heatmap` data and texts, the same colour
 map (:func:`share_colour`, matplotlib's ``YlOrRd_r``), the same black-or-white cell text and
 grey empty cells. Drawn straight to pixels they take a few hundredths of a second each and
@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from planner.plot import DPI
-from planner.plot.spec import Heatmap
+from planner.plot.spec import DPI, Heatmap, is_light
 
 PX = DPI / 72
 """Pixels per typographic point."""
@@ -73,9 +72,8 @@ def share_colour(share: float) -> tuple[float, float, float]:
 
 
 def text_colour(rgb: tuple[float, float, float]) -> tuple[int, int, int]:
-    """Black on light cells, white on dark ones (relative luminance), as in the notebook."""
-    red, green, blue = rgb
-    return BLACK if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5 else WHITE
+    """Black on light cells, white on dark ones, as in the notebook charts."""
+    return BLACK if is_light(rgb) else WHITE
 
 
 def _rgb(colour: tuple[float, float, float]) -> tuple[int, int, int]:
@@ -230,7 +228,7 @@ def render_png(heatmap: Heatmap, *, labels: str = "auto") -> bytes:
     targets = np.asarray(heatmap.targets, dtype=float)
     n_rows, n_cols = targets.shape
 
-    # The same figure size as the notebook chart's (planner.plot._heatmap.new_axes).
+    # The same figure size as the notebook chart's (planner.plot.heatmap.new_axes).
     widest_row = max((len(s) for s in rows), default=4) * 2
     width_in = min(2.8 + 0.09 * widest_row + 1.15 * max(n_cols, 1), 16.0)
     height_in = min(1.9 + 0.32 * max(n_rows, 1), 40.0)

@@ -1,7 +1,7 @@
 """What a coverage heatmap shows, apart from how it is drawn: :class:`Heatmap`.
 
 The chart modules (:mod:`planner.plot.college_kind` and the others) turn a plan's tables into
-a :class:`Heatmap` with pandas; :func:`planner.plot._heatmap.draw_heatmap` draws one with
+a :class:`Heatmap` with pandas; :func:`planner.plot.heatmap.draw_heatmap` draws one with
 matplotlib. Neither side needs the other's library, so ``planner plan``'s helper process draws
 the heatmaps without importing pandas (see :mod:`planner.report.render`).
 """
@@ -12,6 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+
+DPI = 120
+"""Resolution of the PNG files (their size in inches follows the notebook charts)."""
 
 Label = tuple[str, str]
 """A text in both label sets: ``(with Chinese, codes and English only)``."""
@@ -63,3 +66,10 @@ def grids(
             for array, value in zip(out, cell, strict=True):
                 array[i, j] += float(value)
     return out
+
+
+def is_light(rgb: tuple[float, ...]) -> bool:
+    """Whether a colour (RGB, 0–1; any alpha is ignored) is light: cell text on it is black,
+    on a dark one white (relative luminance), in the notebook charts and the PNG files alike."""
+    red, green, blue = rgb[:3]
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5

@@ -9,7 +9,7 @@ sheets come before the college sheets so they are not buried behind dozens of ta
 Every table sheet has Chinese headers, a bold frozen header row, an autofilter and column
 widths fitted to the content. Ids are written as text (``007`` stays ``007``), and any text
 that a spreadsheet could take for a formula is written as an inert text cell (see
-:func:`planner.report.write.neutralize`).
+:func:`planner.io.cells.neutralize`).
 
 Speed: openpyxl spends ~25 µs per cell, about 6 s for a plan of 9,000 assignments (whose rows
 appear twice: in 全部安排 and in a college sheet). So openpyxl (write-only mode) writes the
@@ -41,8 +41,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from planner.contract import KIND_LABELS_ZH, KINDS, ROLE_LABELS_ZH, Kind, Role
+from planner.io.cells import is_formula_like
 from planner.plan import Plan
-from planner.report.write import is_formula_like
 
 SHEET_ALL = "全部安排"
 SHEET_UNCOVERED = "未覆盖"

@@ -13,10 +13,8 @@ BOM, so Excel opens Chinese text correctly), ``assignments.xlsx`` (see
 :mod:`planner.report.workbook`), the heatmaps (see :mod:`planner.plot`) and ``plan.json``,
 written last.
 
-Text that a spreadsheet would evaluate as a formula (OWASP "CSV injection": a cell starting
-with ``=``, ``+``, ``-``, ``@``, tab or carriage return) is made inert by :func:`neutralize`
-in the CSV files (a leading ``'``; :func:`unneutralize` undoes it for readers such as
-``planner check``) and written as a plain text cell in the workbook.
+Text that a spreadsheet would evaluate as a formula is made inert in the CSV files and written
+as a plain text cell in the workbook (:mod:`planner.io.cells`).
 """
 
 from __future__ import annotations
@@ -43,76 +41,36 @@ import pandas as pd
 
 from planner.contract import KINDS
 from planner.errors import OutputError
-from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan
-from planner.report import render
-from planner.report.render import Rendering
-
-ASSIGNMENTS_CSV = "assignments.csv"
-UNCOVERED_CSV = "uncovered.csv"
-CHANGES_CSV = "changes.csv"
-COVERAGE_CSV = "coverage.csv"
-WORKBOOK = render.WORKBOOK
-PLAN_JSON = "plan.json"
-APPROVAL_JSON = "approval.json"
-"""Written by whoever approves a plan; a folder holding it is never overwritten."""
-
-PLAN_FILES: frozenset[str] = frozenset(
-    {ASSIGNMENTS_CSV, UNCOVERED_CSV, CHANGES_CSV, COVERAGE_CSV, WORKBOOK, PLAN_JSON}
+from planner.io.cells import neutralize
+from planner.io.plan_folder import (
+    APPROVAL_JSON,
+    ASSIGNMENTS_CSV,
+    CHANGES_CSV,
+    COVERAGE_CSV,
+    PLAN_FILES,
+    PLAN_JSON,
+    UNCOVERED_CSV,
+    WORKBOOK,
+    is_lock_file,
+    recorded_files,
 )
-"""Files of a plan folder besides the ``*.png`` heatmaps."""
-
-COVERAGE_COLUMNS = ["college", "college_name", "campus", "kind", "targets", "covered"]
+from planner.plan import (
+    ASSIGNMENT_COLUMNS,
+    CHANGE_COLUMNS,
+    COVERAGE_COLUMNS,
+    UNCOVERED_COLUMNS,
+    Plan,
+)
+from planner.report.render import Rendering
 
 VERSIONED_PACKAGES = ("planner", "ortools", "pandas", "numpy", "openpyxl", "matplotlib")
 """Packages whose versions ``plan.json`` records (``python`` is added)."""
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make a spreadsheet read a cell as a formula (OWASP)."""
-
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
 
 STALE_SECONDS = 3600.0
 """A hidden folder of a plan write that is older than this was left by a run that was killed."""
 
 _LEFTOVER = re.compile(r"(old\.)?(\d+)\.[0-9a-f]{8}")
 """The end of a hidden folder's name ``.NAME.[old.]PID.HEX`` (see :func:`_clear_leftovers`)."""
-
-_LOCK_FILE = re.compile(r"^(~\$.+|\.~lock\..+#)$")
-"""Lock files Excel (``~$book.xlsx``) and LibreOffice (``.~lock.book.xlsx#``) keep."""
-
-
-def is_formula_like(value: object) -> bool:
-    """Whether ``value`` is text a spreadsheet could evaluate as a formula.
-
-    True for text starting with one of :data:`FORMULA_PREFIXES`, except plain signed numbers
-    such as ``-12`` or ``+3.5``: a spreadsheet reads those as numbers, never as formulas, and
-    leaving them alone keeps ids like ``-12`` readable and round-trippable.
-    """
-    return (
-        isinstance(value, str)
-        and value.startswith(FORMULA_PREFIXES)
-        and _PLAIN_NUMBER.match(value) is None
-    )
-
-
-def neutralize(value: Any) -> Any:
-    """``value`` made inert for a CSV cell: formula-like text gets a leading ``'``.
-
-    Text that already starts with quotes before formula-like text (``'=x``) gets one more, so
-    :func:`unneutralize` restores every value exactly. Any other value is returned unchanged.
-    The workbook uses :func:`is_formula_like` (the same test) and writes such text as a text
-    cell instead, so it reads exactly as in the data.
-    """
-    if isinstance(value, str) and is_formula_like(value.lstrip("'")):
-        return "'" + value
-    return value
-
-
-def unneutralize(value: Any) -> Any:
-    """The value :func:`neutralize` was given: for readers of the plan's CSV files."""
-    if isinstance(value, str) and value.startswith("'") and is_formula_like(value.lstrip("'")):
-        return value[1:]
-    return value
 
 
 def write_plan(
@@ -189,13 +147,13 @@ def check_destination(out: Path) -> None:
             f"{out} is not empty and does not hold a plan (no {PLAN_JSON}); the planner never "
             "deletes other files: choose another --out"
         )
-    locks = [e.name for e in entries if _LOCK_FILE.match(e.name)]
+    locks = [e.name for e in entries if is_lock_file(e.name)]
     if locks:
         raise OutputError(
             f"a file of the plan in {out} is open in a spreadsheet program ({locks[0]}); "
             "close it and run again (if nothing is open, delete the lock file)"
         )
-    recorded = _recorded_files(out / PLAN_JSON)
+    recorded = recorded_files(out / PLAN_JSON)
     foreign = [
         e.name
         for e in entries
@@ -491,13 +449,3 @@ def _approval_text(path: Path) -> str:
     if on:
         details.append(f"on {on}")
     return "an approved plan" + (f" ({' '.join(details)})" if details else "")
-
-
-def _recorded_files(plan_json: Path) -> set[str]:
-    """The file names a previous plan's ``plan.json`` lists as its own."""
-    try:
-        data = json.loads(plan_json.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    files = data.get("files") if isinstance(data, dict) else None
-    return {f for f in files if isinstance(f, str)} if isinstance(files, list) else set()

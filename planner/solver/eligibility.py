@@ -34,6 +34,26 @@ class PairColumns:
 COLS = PairColumns()
 
 
+def pair_frame(cadre_side: pd.DataFrame, target_side: pd.DataFrame) -> pd.DataFrame:
+    """One row per pair, in the column names every rule here reads (:class:`PairColumns`).
+
+    ``cadre_side`` has ``role, college, campus, gender`` and ``target_side`` ``kind, college,
+    campus, gender``, aligned row by row (any further columns are ignored).
+    """
+    return pd.DataFrame(
+        {
+            "role": cadre_side["role"].to_numpy(),
+            "cadre_college": cadre_side["college"].to_numpy(),
+            "cadre_campus": cadre_side["campus"].to_numpy(),
+            "cadre_gender": cadre_side["gender"].to_numpy(),
+            "kind": target_side["kind"].to_numpy(),
+            "target_college": target_side["college"].to_numpy(),
+            "target_campus": target_side["campus"].to_numpy(),
+            "target_gender": target_side["gender"].to_numpy(),
+        }
+    )
+
+
 def kind_allowed(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     """H1 (per kind): the role's duty allows at least one target of this kind."""
     allowed = {

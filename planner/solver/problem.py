@@ -24,11 +24,9 @@ import numpy as np
 import pandas as pd
 
 from planner.contract import CENTRAL_ROLES, KINDS, Kind, Role
-from planner.dataset import Dataset, targets_in_scope
+from planner.dataset import Dataset, Pair, targets_in_scope
 from planner.scenario import Scenario
-from planner.solver.eligibility import cross_campus, dorm_gender_mismatch, eligible
-
-Pair = tuple[str, str]  # (kind, target id)
+from planner.solver.eligibility import cross_campus, dorm_gender_mismatch, eligible, pair_frame
 
 
 @dataclass
@@ -136,22 +134,6 @@ def _pins(dataset: Dataset, cadre_index: pd.Series, target_index: pd.Series) -> 
         }
     )
     return out.dropna(subset=["cadre", "target"]).astype({"cadre": int, "target": int})
-
-
-def _pair_frame(cadre_side: pd.DataFrame, target_side: pd.DataFrame) -> pd.DataFrame:
-    """Aligned cadre/target attributes in the column names of :mod:`planner.solver.eligibility`."""
-    return pd.DataFrame(
-        {
-            "role": cadre_side["role"].to_numpy(),
-            "cadre_college": cadre_side["college"].to_numpy(),
-            "cadre_campus": cadre_side["campus"].to_numpy(),
-            "cadre_gender": cadre_side["gender"].to_numpy(),
-            "kind": target_side["kind"].to_numpy(),
-            "target_college": target_side["college"].to_numpy(),
-            "target_campus": target_side["campus"].to_numpy(),
-            "target_gender": target_side["gender"].to_numpy(),
-        }
-    )
 
 
 def _poolable(scenario: Scenario, role: str) -> bool:
@@ -305,7 +287,7 @@ def _arcs(
             }
         )
     pairs = pd.concat(parts, ignore_index=True)
-    frame = _pair_frame(
+    frame = pair_frame(
         pairs[["role", "college", "campus", "gender"]],
         pairs[["kind", "college_t", "campus_t", "gender_t"]].set_axis(
             ["kind", "college", "campus", "gender"], axis=1
@@ -404,7 +386,7 @@ def _keeps(
         return pd.DataFrame(columns=columns)
     c = cadres.loc[found["cadre"]].reset_index(drop=True)
     t = targets.loc[found["target"]].reset_index(drop=True)
-    frame = _pair_frame(c, t)
+    frame = pair_frame(c, t)
     ok = eligible(frame, scenario)
     if len(forbids):
         banned = set(zip(forbids["cadre"], forbids["target"], strict=True))

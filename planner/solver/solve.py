@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from planner.contract import KINDS
-from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.scenario import TERM_SENSE
 from planner.solver.flow import (
     FlowSolution,
@@ -60,7 +59,12 @@ class Stage:
 
 @dataclass
 class Solution:
-    """Variable values of the best plan found and how good it is proven to be."""
+    """Variable values of the best plan found and how good it is proven to be.
+
+    ``status`` is ``OPTIMAL`` (every priority proven), ``FEASIBLE`` (a limit stopped one),
+    ``INFEASIBLE`` (no plan: the hard rules cannot all hold) or ``UNKNOWN`` (no plan found in
+    time); without a plan ``y`` and ``keep`` are zeros.
+    """
 
     y: np.ndarray
     keep: np.ndarray
@@ -144,6 +148,16 @@ def _run(
     return result["status"]
 
 
+def no_plan(problem: Problem, status: str, started: float) -> Solution:
+    """The solution when there is no plan: ``INFEASIBLE`` or ``UNKNOWN`` (no plan in time)."""
+    return Solution(
+        y=np.zeros(len(problem.arcs), dtype=np.int64),
+        keep=np.zeros(len(problem.keeps), dtype=np.int64),
+        status=status,
+        seconds=time.perf_counter() - started,
+    )
+
+
 def one_target_hint(problem: Problem, terms: list[str]) -> list[int] | None:
     """Model values of a plan where every cadre holds exactly one target, or ``None``.
 
@@ -212,17 +226,13 @@ def solve(
     """Solve ``problem`` under its scenario; raise on infeasibility or no plan in time.
 
     ``deterministic`` runs one worker with a fixed seed so that the same input always gives
-    the same plan. Raises :class:`InfeasibleError` with a diagnosis when the hard rules cannot
-    all hold and :class:`NoPlanInTimeError` when time ran out before any plan was found.
+    the same plan. When there is no plan the status says why: ``INFEASIBLE`` (the hard rules
+    cannot all hold) or ``UNKNOWN`` (time ran out before any plan was found); the words come
+    one layer up (:func:`planner.explain.diagnose.solve_explained`).
     """
-    from planner.explain.diagnose import diagnose, precheck
-
     started = time.perf_counter()
     settings = problem.scenario.solver
     budget = time_limit if time_limit is not None else settings.time_limit
-    reasons = precheck(problem)
-    if reasons:
-        raise InfeasibleError(reasons)
 
     strict = problem.scenario.priorities == "strict"
     terms = active_terms(problem)
@@ -344,15 +354,12 @@ def solve(
         seconds = time.perf_counter() - t0
         found = status in ("OPTIMAL", "FEASIBLE")
         if status == "INFEASIBLE" and not feasible:
-            raise InfeasibleError(diagnose(problem))
+            return no_plan(problem, "INFEASIBLE", started)
         if not found:
             if not feasible:
                 if status == "MODEL_INVALID":
                     raise RuntimeError(f"CP-SAT rejected the model: {model.cp.validate()}")
-                raise NoPlanInTimeError(
-                    f"the time limit ({budget:g} s) ran out before any plan satisfying the hard "
-                    "rules was found; try a longer --time-limit"
-                )
+                return no_plan(problem, "UNKNOWN", started)
             proven = False
             break
         feasible = True

@@ -21,7 +21,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import PercentFormatter
 
 from planner.plot.fonts import font_family, resolve_labels
-from planner.plot.spec import Heatmap
+from planner.plot.spec import Heatmap, is_light
 
 CMAP = "YlOrRd_r"
 """Colour map of coverage share (0 = dark red, 1 = pale yellow)."""
@@ -125,7 +125,7 @@ def draw_share_heatmap(
         for j in range(n_cols):
             if n_targets[i, j] > 0:
                 text = f"{int(n_covered[i, j])}/{int(n_targets[i, j])}"
-                colour = _text_colour(cmap(share[i, j]))
+                colour = "black" if is_light(cmap(share[i, j])) else "white"
             else:
                 text, colour = "—", "#555555"
             ax.text(
@@ -222,10 +222,3 @@ class HeatmapLayout(LayoutEngine):
                 ax_height / height,
             )
         )
-
-
-def _text_colour(rgba: tuple[float, float, float, float]) -> str:
-    """Black on light cells, white on dark ones (relative luminance)."""
-    red, green, blue = rgba[:3]
-    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
-    return "black" if luminance > 0.5 else "white"

@@ -1,0 +1,100 @@
+"""Concrete pairs as the plan's tables: the assignments frame, who holds each target, and
+every objective term recomputed from the pairs (no solver involved).
+
+The plan (:mod:`planner.planning`) and the explanations (:mod:`planner.explain`) share these,
+so a term or a covered target means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import KINDS, Kind
+from planner.plan import ASSIGNMENT_COLUMNS
+from planner.solver.problem import Problem
+
+
+def assignment_table(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
+    """The plan's ``assignments`` frame (:data:`~planner.plan.ASSIGNMENT_COLUMNS`) for concrete
+    pairs (``cadre``, ``target``: indices into the problem's frames), sorted by cadre, kind
+    and target; ``kept`` says whether the pair is one of last semester's contacts."""
+    c = problem.cadres.loc[pairs["cadre"]].reset_index(drop=True)
+    t = problem.targets.loc[pairs["target"]].reset_index(drop=True)
+    prev = problem.dataset.previous
+    prev_keys = set(
+        zip(prev["cadre"].tolist(), prev["kind"].tolist(), prev["target"].tolist(), strict=True)
+    )
+    frame = pd.DataFrame(
+        {
+            "cadre_id": c["id"],
+            "kind": t["kind"],
+            "target_id": t["id"],
+            "cadre_name": c["name"],
+            "role": c["role"],
+            "cadre_unit": c["unit"],
+            "cadre_college": c["college"],
+            "cadre_campus": c["campus"],
+            "target_name": t["name"],
+            "target_college": t["college"],
+            "target_campus": t["campus"],
+        }
+    )
+    frame["kept"] = [
+        k in prev_keys
+        for k in zip(
+            frame["cadre_id"].tolist(),
+            frame["kind"].tolist(),
+            frame["target_id"].tolist(),
+            strict=True,
+        )
+    ]
+    kind_order = {k.value: i for i, k in enumerate(KINDS)}
+    frame = frame.assign(_k=frame["kind"].map(kind_order))
+    frame = frame.sort_values(["cadre_id", "_k", "target_id"], kind="stable").drop(columns="_k")
+    return frame[ASSIGNMENT_COLUMNS].reset_index(drop=True)
+
+
+def holders(problem: Problem, assignments: pd.DataFrame) -> pd.Series:
+    """Number of cadres holding each in-scope target (aligned with ``problem.targets``)."""
+    counts = assignments.groupby(["kind", "target_id"]).size()
+    keys = pd.MultiIndex.from_arrays([problem.targets["kind"], problem.targets["id"]])
+    return pd.Series(counts.reindex(keys, fill_value=0).to_numpy(), index=problem.targets.index)
+
+
+def covered_mask(problem: Problem, assignments: pd.DataFrame) -> np.ndarray:
+    """Whether each in-scope target (aligned with ``problem.targets``) holds at least its
+    kind's coverage minimum of cadres in ``assignments``."""
+    mins = problem.targets["kind"].map(lambda k: problem.scenario.kinds[Kind(k)].min)
+    return (holders(problem, assignments) >= mins).to_numpy(bool)
+
+
+def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
+    """Every objective term recomputed from the concrete pairs (no solver involved)."""
+    p = problem
+    a = assignments
+    weights = p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].weight).to_numpy()
+    counted = (
+        p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
+    )
+    covered = covered_mask(p, a)
+    rank = p.targets.set_index(["kind", "id"])["rank"]
+    cadre_gender = p.cadres.set_index("id")["gender"]
+    dorms = a[a["kind"] == "dorm"]
+    dorm_gender = p.dataset.dorms.set_index("id")["gender"]
+    central = a[a["role"].isin(p.cadres.loc[p.cadres["central"], "role"].unique())]
+    central = central[central["target_college"].notna()]
+    return {
+        "coverage": int((weights * (covered & counted)).sum()),
+        "continuity": int(a["kept"].sum()),
+        "campus": int((a["cadre_campus"] != a["target_campus"]).sum()),
+        "dorm_gender": int(
+            (dorms["target_id"].map(dorm_gender) != dorms["cadre_id"].map(cadre_gender)).sum()
+        ),
+        "dorm_priority": int(
+            rank.reindex(pd.MultiIndex.from_arrays([dorms["kind"], dorms["target_id"]])).sum()
+        ),
+        "central_spread": int(central.groupby("target_college").size().max())
+        if len(central)
+        else 0,
+    }

@@ -1,0 +1,148 @@
+"""Fixed contacts carried over: last semester's contacts from an approved plan (or a table of
+their own), and the targets a central plan leaves to the colleges' fixed contacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import TABLES
+from planner.dataset import Dataset, Pair, Source
+from planner.errors import UsageError
+from planner.io.plan_folder import ASSIGNMENTS_CSV, PLAN_JSON, read_plan_dir
+from planner.io.readers import read_table
+from planner.scenario import Scenario
+from planner.solver.eligibility import eligible, pair_frame
+from planner.workflow.approval import require_approved
+
+
+def previous_input(previous: Path) -> tuple[pd.DataFrame, Source, dict[str, Any], list[str]]:
+    """Last semester's contacts given with ``--previous``: an approved plan folder (or its
+    ``assignments.csv``) or a previous table of its own.
+
+    Returns the ``previous`` frame, its :class:`~planner.dataset.Source`, the record that goes
+    into the new plan's ``plan.json`` (with the rows, see
+    :data:`~planner.io.plan_folder.PREVIOUS_KEY`) and notes for the user.
+    """
+    path = Path(previous)
+    notes: list[str] = []
+    if path.is_file() and path.name == ASSIGNMENTS_CSV and (path.parent / PLAN_JSON).exists():
+        path = path.parent
+    if path.is_dir():
+        frame, source, record = previous_from_plan(path)
+        if record.get("scope") != "university":
+            notes.append(
+                f"note: {path} is a plan of scope {record.get('scope')}; only its contacts "
+                "are carried over"
+            )
+    elif path.is_file():
+        frame, source = read_previous_table(path)
+        record = {"file": source.display, "sha256": source.sha256}
+    else:
+        raise UsageError(f"--previous {path}: no such plan folder or file")
+    record["rows"] = [
+        list(r) for r in zip(frame["cadre"], frame["kind"], frame["target"], strict=True)
+    ]
+    notes.append(f"Last semester's contacts: {len(frame):,} from {source.display}")
+    return frame, source, record, notes
+
+
+def previous_from_plan(plan_dir: Path) -> tuple[pd.DataFrame, Source, dict[str, Any]]:
+    """Last semester's contacts from an approved plan folder.
+
+    Returns the ``previous`` frame (canonical: ``cadre, kind, target, row``, rows of
+    ``assignments.csv``), its :class:`~planner.dataset.Source`, and the record that goes into
+    the new plan's ``plan.json`` under :data:`PREVIOUS_KEY`.
+    """
+    folder = Path(plan_dir)
+    approval = require_approved(folder, "--previous")
+    assignments, meta = read_plan_dir(folder)
+    frame = pd.DataFrame(
+        {
+            "cadre": assignments["cadre_id"].astype(str).to_numpy(),
+            "kind": assignments["kind"].astype(str).to_numpy(),
+            "target": assignments["target_id"].astype(str).to_numpy(),
+            "row": assignments["row"].astype("int64").to_numpy(),
+        }
+    )
+    files = approval.get("files") or {}
+    display = f"{folder / ASSIGNMENTS_CSV}"
+    source = Source("previous", display, display, str(files.get(ASSIGNMENTS_CSV, "")))
+    record = {
+        "folder": str(folder),
+        "file": display,
+        "sha256": source.sha256,
+        "approved_by": approval.get("approved_by"),
+        "approved_at": approval.get("approved_at"),
+        "scope": meta.get("scope"),
+    }
+    return frame, source, record
+
+
+def read_previous_table(path: Path) -> tuple[pd.DataFrame, Source]:
+    """A ``previous`` table given as its own file (``.csv`` or ``.xlsx``), read like the data
+    set's; every problem raises :class:`InputError` as the readers do."""
+    file = Path(path)
+    if file.suffix.lower() not in (".csv", ".xlsx"):
+        raise UsageError(
+            f"--previous {file}: give an approved plan folder, or a previous table as .csv or "
+            ".xlsx (columns cadre, kind, target)"
+        )
+    frame, source = read_table(file, TABLES["previous"])
+    return frame[["cadre", "kind", "target", "row"]], source
+
+
+def reserved_for_colleges(dataset: Dataset, scenario: Scenario) -> frozenset[Pair]:
+    """Targets a central plan leaves to the colleges: last semester's contacts of available
+    college cadres that may continue (own college, every single-pair hard rule, no forbid
+    pin), and the targets of require pins naming an available college cadre.
+
+    Without this, a central cadre whose contact ended could be placed at a class a college
+    cadre keeps, and the college plan would then have to move its cadre: a fixed contact lost
+    for nothing (or a pin the college plan cannot honour). Targets named by a central cadre's
+    own previous contact or require pin are not reserved.
+    """
+    cadres = dataset.available_cadres()
+    pins = dataset.pins
+    columns = ["cadre", "kind", "target"]
+    parts = [pins.loc[pins["rule"] == "require", columns].assign(pinned=True)]
+    if scenario.continuity != "off":
+        parts.append(dataset.previous[columns].assign(pinned=False))
+    candidates = pd.concat(parts, ignore_index=True)
+    side = cadres[~cadres["central"]][["id", "role", "college", "campus", "gender"]]
+    pairs = candidates.merge(side.rename(columns={"id": "cadre"}), on="cadre")
+    targets = dataset.targets()[["kind", "id", "college", "campus", "gender"]]
+    pairs = pairs.merge(
+        targets.rename(
+            columns={
+                "id": "target",
+                "college": "target_college",
+                "campus": "target_campus",
+                "gender": "target_gender",
+            }
+        ),
+        on=["kind", "target"],
+    )
+    pairs = pairs[pairs["target_college"].notna()]
+    if pairs.empty:
+        return frozenset()
+    frame = pair_frame(
+        pairs[["role", "college", "campus", "gender"]],
+        pairs[["kind", "target_college", "target_campus", "target_gender"]].set_axis(
+            ["kind", "college", "campus", "gender"], axis=1
+        ),
+    )
+    ok = eligible(frame, scenario) | pairs["pinned"].to_numpy(bool)
+    forbid = pins[pins["rule"] == "forbid"]
+    forbidden = set(zip(forbid["cadre"], forbid["kind"], forbid["target"], strict=True))
+    keys = list(zip(pairs["cadre"], pairs["kind"], pairs["target"], strict=True))
+    ok &= np.array([k not in forbidden for k in keys], dtype=bool)
+    reserved = {(k, t) for (_, k, t), good in zip(keys, ok, strict=True) if good}
+    central_ids = set(cadres.loc[cadres["central"], "id"])
+    for frame_ in (dataset.previous, pins[pins["rule"] == "require"]):
+        mine = frame_[frame_["cadre"].isin(central_ids)]
+        reserved -= set(zip(mine["kind"], mine["target"], strict=True))
+    return frozenset(reserved)
