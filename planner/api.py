@@ -54,6 +54,7 @@ from planner.analysis.compare import (
     write_comparison,
 )
 from planner.check import checker
+from planner.check.checker import CheckReport
 from planner.dataset import Dataset, targets_in_scope
 from planner.errors import UsageError
 from planner.explain.capacity import college_capacity
@@ -62,7 +63,7 @@ from planner.io.readers import read_dataset
 from planner.plan import KPI_COLUMNS, KPI_LABELS, Plan
 from planner.plot.tradeoff import plot_tradeoff
 from planner.scenario import Scenario
-from planner.scenario import load_scenario as scenario_from_file
+from planner.scenario import load_scenario as _load_scenario_file
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -159,7 +160,7 @@ def load_scenario(name_or_path: str | Path | Scenario = "default", /, **changes:
                 f"unknown scenario '{text}': give one of {', '.join(SCENARIOS)} or the path of "
                 "a .yaml file"
             )
-        scenario = scenario_from_file(path)
+        scenario = _load_scenario_file(path)
     return change_scenario(scenario, changes) if changes else scenario
 
 
@@ -219,7 +220,7 @@ def solve(
     return plan
 
 
-def check_plan(plan: Plan, data: Dataset) -> checker.CheckReport:
+def check_plan(plan: Plan, data: Dataset) -> CheckReport:
     """Re-check ``plan`` against ``data`` with the independent checker.
 
     The scenario, the scope and the held targets are the plan's own; the report's ``ok`` is

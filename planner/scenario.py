@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.contract import KINDS, ROLES, Kind, Role
 from planner.errors import UsageError
+from planner.policy import term_name
 
 TERMS: tuple[str, ...] = (
     "coverage",
@@ -29,14 +30,19 @@ TERMS: tuple[str, ...] = (
 
 ``dorm_gender`` only counts when the dorm-gender rule is ``soft``."""
 
-TERM_LABELS: dict[str, str] = {
-    "coverage": "S1 coverage (targets holding a cadre)",
-    "continuity": "S2 continuity (contacts kept from last semester)",
-    "campus": "S3 same campus (contacts on another campus)",
-    "dorm_gender": "H5 as soft rule (dorm rooms of the other gender)",
-    "dorm_priority": "S4 dorm priority (rank of the dorm rooms held; 0 = first choice)",
-    "central_spread": "S5 central spread (most central cadres in one college)",
+TERM_MEASURES: dict[str, str] = {
+    "coverage": "targets holding a cadre",
+    "continuity": "contacts kept from last semester",
+    "campus": "contacts on another campus",
+    "dorm_gender": "dorm rooms of the other gender",
+    "dorm_priority": "rank of the dorm rooms held; 0 = first choice",
+    "central_spread": "most central cadres in one college",
 }
+"""What each term counts."""
+
+TERM_LABELS: dict[str, str] = {term: f"{term_name(term)}: {TERM_MEASURES[term]}" for term in TERMS}
+"""Each term as ``plan.json`` and the workbook name it: its rule (:mod:`planner.policy`) and
+what it counts."""
 
 TERM_SENSE: dict[str, int] = {
     "coverage": 1,

@@ -28,15 +28,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from planner.check.checker import (
-    PLAN_KEY,
-    CheckReport,
-    check_assignments,
-    check_plan_dir,
-    read_plan_dir,
-)
+from planner.check.checker import CheckReport, check_assignments, check_plan_dir
 from planner.dataset import Dataset, derive_cadre_columns
 from planner.errors import InputError
+from planner.io.plan_folder import PLAN_KEY, read_plan_dir
 from planner.scenario import TERMS, Scenario, scenario_from_dict
 
 Triple = tuple[str, str, str]
@@ -169,15 +164,17 @@ def test_good_plan_passes_and_terms_are_recomputed(small: Dataset) -> None:
     }
 
 
-# --- H1 duties ----------------------------------------------------------------------------------
+# --- H1 One target per cadre ----------------------------------------------------------------------
 
 
 def test_h1_cadre_holding_two_targets_or_none(small: Dataset) -> None:
     rows = [r for r in GOOD if r[0] != "007"] + [("T01", "branch", "B1")]
     report = check(small, rows)
     assert sorted(only(report, "H1")) == [
-        "H1 duties: cadre 007 (young_teacher) holds 0 targets; a young_teacher holds exactly 1",
-        "H1 duties: cadre T01 (professor) holds 2 targets; a professor holds exactly 1",
+        "H1 One target per cadre: cadre 007 (young_teacher) holds 0 targets; a young_teacher holds "
+        "exactly 1",
+        "H1 One target per cadre: cadre T01 (professor) holds 2 targets; a professor holds exactly "
+        "1",
     ]
     assert check(small, GOOD).violations == []
 
@@ -193,11 +190,12 @@ def test_h1_per_kind_duties(small: Dataset) -> None:
     report = check(small, GOOD, scenario)
     violations = only(report, "H1")
     assert (
-        "H1 duties: cadre L01 (school_leader) holds 1 target; a school_leader holds exactly 4"
-        in violations
+        "H1 One target per cadre: cadre L01 (school_leader) holds 1 target; a school_leader holds "
+        "exactly 4" in violations
     )
     assert (
-        "H1 duties: cadre L01 (school_leader) holds 0 dorm targets; a school_leader holds "
+        "H1 One target per cadre: cadre L01 (school_leader) holds 0 dorm targets; a school_leader "
+        "holds "
         "exactly 1 dorm" in violations
     )
     full = [
@@ -212,7 +210,7 @@ def test_h1_per_kind_duties(small: Dataset) -> None:
 def test_h1_unavailable_cadre_holds_nothing(small: Dataset) -> None:
     report = check(small, [*GOOD, ("T03", "branch", "B1")])
     assert report.violations == [
-        "H1 duties: cadre T03 is unavailable (on leave) but holds branch B1"
+        "H1 One target per cadre: cadre T03 is unavailable (on leave) but holds branch B1"
     ]
 
 
@@ -220,27 +218,30 @@ def test_h1_unknown_ids_kinds_and_repeated_rows(small: Dataset) -> None:
     rows = [*GOOD, ("X99", "class", "K1"), ("T01", "class", "K77"), ("T01", "room", "K1")]
     rows.append(("007", "branch", "B2"))
     report = check(small, rows)
-    assert "H1 duties: row 6 names unknown cadre 'X99'" in report.violations
-    assert "H1 duties: row 7 names unknown class 'K77'" in report.violations
+    assert "H1 One target per cadre: row 6 names unknown cadre 'X99'" in report.violations
+    assert "H1 One target per cadre: row 7 names unknown class 'K77'" in report.violations
     assert any("row 8 has unknown kind 'room'" in v for v in report.violations)
-    assert "H1 duties: cadre 007 holds branch B2 2 times (rows 5, 9)" in report.violations
+    assert (
+        "H1 One target per cadre: cadre 007 holds branch B2 2 times (rows 5, 9)"
+        in report.violations
+    )
     # A repeated row is counted once everywhere else: 007 still holds exactly one target.
     assert not any("cadre 007 (young_teacher)" in v for v in report.violations)
 
 
-# --- H2 cadres per target -----------------------------------------------------------------------
+# --- H2 One cadre per target ----------------------------------------------------------------------
 
 
 def test_h2_cap(small: Dataset) -> None:
     rows = replace(GOOD, "L01", "class", "K1")
     report = check(small, rows)
     assert only(report, "H2") == [
-        "H2 cadres per target: class K1 holds 2 cadres (L01, T01); the cap is 1"
+        "H2 One cadre per target: class K1 holds 2 cadres (L01, T01); the cap is 1"
     ]
     assert check(small, rows, scn(kinds={"class": {"cap": 2}})).violations == []
 
 
-# --- H3 department of origin --------------------------------------------------------------------
+# --- H3 Department of origin --------------------------------------------------------------------
 
 
 def test_h3_other_college(small: Dataset) -> None:
@@ -248,13 +249,13 @@ def test_h3_other_college(small: Dataset) -> None:
     rows = replace(rows, "007", "class", "K1")
     report = check(small, rows)
     assert sorted(only(report, "H3")) == [
-        "H3 department of origin: cadre 007 (college C02) holds class K1 of college C01",
-        "H3 department of origin: cadre T01 (college C01) holds branch B2 of college C02",
+        "H3 Department of origin: cadre 007 (college C02) holds class K1 of college C01",
+        "H3 Department of origin: cadre T01 (college C01) holds branch B2 of college C02",
     ]
     assert only(check(small, rows, scn(origin={"enforce": False})), "H3") == []
     only_professors_free = scn(origin={"roles": {"professor": False}})
     assert only(check(small, rows, only_professors_free), "H3") == [
-        "H3 department of origin: cadre 007 (college C02) holds class K1 of college C01"
+        "H3 Department of origin: cadre 007 (college C02) holds class K1 of college C01"
     ]
 
 
@@ -263,7 +264,7 @@ def test_h3_university_level_society_on_own_campus_only(small: Dataset) -> None:
     assert check(small, replace(GOOD, "T01", "society", "S01")).violations == []
     report = check(small, replace(GOOD, "007", "society", "S01"))
     assert only(report, "H3") == [
-        "H3 department of origin: cadre 007 (college C02) holds university-level society "
+        "H3 Department of origin: cadre 007 (college C02) holds university-level society "
         "S01 on campus A, not the cadre's campus B"
     ]
 
@@ -273,14 +274,14 @@ def test_h3_central_roles_hold_anything(small: Dataset) -> None:
     assert only(check(small, rows), "H3") == []
 
 
-# --- H4 school leaders spread out ---------------------------------------------------------------
+# --- H4 School leaders spread out ---------------------------------------------------------------
 
 
 def test_h4_school_leader_limit(small: Dataset) -> None:
     scenario = scn(school_leader_spread=0)
     report = check(small, GOOD, scenario)
     assert only(report, "H4") == [
-        "H4 school leaders spread out: college C02 has 1 school-leader assignment (L01); "
+        "H4 School leaders spread out: college C02 has 1 school-leader assignment (L01); "
         "the limit is 0"
     ]
     # A university-level society counts for no college; the rule can be off.
@@ -288,13 +289,13 @@ def test_h4_school_leader_limit(small: Dataset) -> None:
     assert check(small, GOOD, scn(school_leader_spread=None)).violations == []
 
 
-# --- H5 dorm gender and the campus rule ---------------------------------------------------------
+# --- H5 Dorm gender and the campus rule ---------------------------------------------------------
 
 
 def test_h5_dorm_gender(small: Dataset) -> None:
     wrong = replace(GOOD, "T01", "dorm", "D3")  # T01 is F, D3 is M
     report = check(small, wrong)
-    assert report.violations == ["H5 dorm gender: cadre T01 (F) holds dorm D3 (M)"]
+    assert report.violations == ["H5 Dorm gender: cadre T01 (F) holds dorm D3 (M)"]
     assert check(small, replace(GOOD, "T01", "dorm", "D1")).violations == []
     soft = check(small, wrong, scn(dorm_gender="soft"))
     assert soft.violations == []
@@ -304,14 +305,14 @@ def test_h5_dorm_gender(small: Dataset) -> None:
 def test_campus_hard(small: Dataset) -> None:
     report = check(small, GOOD, scn(campus="hard"))
     assert report.violations == [
-        "campus rule (hard): cadre L01 (campus A) holds class 0701 on campus B"
+        "S3 Same campus (hard in this scenario): cadre L01 (campus A) holds class 0701 on campus B"
     ]
     assert check(small, GOOD, scn(campus="soft")).violations == []
     sound = replace(GOOD, "L01", "society", "S01")
     assert check(small, sound, scn(campus="hard")).violations == []
 
 
-# --- H6 pins ------------------------------------------------------------------------------------
+# --- H6 Pins ------------------------------------------------------------------------------------
 
 
 def test_h6_require_and_forbid(small: Dataset) -> None:
@@ -320,8 +321,8 @@ def test_h6_require_and_forbid(small: Dataset) -> None:
     )
     report = check(data, GOOD)
     assert only(report, "H6") == [
-        "H6 pins: required pin cadre T01 – branch B1 is not in the plan",
-        "H6 pins: forbidden pin cadre 007 – branch B2 is in the plan",
+        "H6 Pins: required pin cadre T01 – branch B1 is not in the plan",
+        "H6 Pins: forbidden pin cadre 007 – branch B2 is in the plan",
     ]
     rows = replace(replace(GOOD, "T01", "branch", "B1"), "007", "society", "S02")
     rows = replace(rows, "A01", "class", "K1")
@@ -341,7 +342,7 @@ def test_hard_coverage(small: Dataset) -> None:
     scenario = scn(kinds={"branch": {"coverage": "hard"}})
     report = check(small, GOOD, scenario)
     assert report.violations == [
-        "S1 coverage (hard): branch B1 holds 0 cadres; at least 1 required"
+        "S1 Coverage (hard in this scenario): branch B1 holds 0 cadres; at least 1 required"
     ]
     rows = replace(GOOD, "T01", "branch", "B1")
     assert check(small, rows, scenario).violations == []
@@ -353,7 +354,8 @@ def test_hard_continuity(small: Dataset) -> None:
     assert check(small, GOOD, scenario).violations == []
     report = check(small, replace(GOOD, "T01", "branch", "B1"), scenario)
     assert report.violations == [
-        "S2 continuity (hard): cadre T01 held class K1 last semester and may keep it, but the "
+        "S2 Continuity (hard in this scenario): cadre T01 held class K1 last semester and may keep "
+        "it, but the "
         "plan drops it"
     ]
 
@@ -374,7 +376,8 @@ def test_hard_continuity_skips_pairs_the_hard_rules_forbid() -> None:
     # With campus hard, L01 (A) on 0701 (B) would not be allowed either; unforbidden it is due.
     data = make_dataset(previous=[("L01", "class", "0701")])
     assert check(data, rows, scenario).violations == [
-        "S2 continuity (hard): cadre L01 held class 0701 last semester and may keep it, but "
+        "S2 Continuity (hard in this scenario): cadre L01 held class 0701 last semester and may "
+        "keep it, but "
         "the plan drops it"
     ]
     assert check(data, rows, scenario.with_changes(campus="hard")).violations == []
@@ -468,7 +471,7 @@ def test_college_scope_with_held_target(small: Dataset) -> None:
     report = check(small, [("007", "society", "S01"), ("T01", "class", "K1")], scenario)
     # S01 is on campus A: 007 (campus B) may not hold it under H3 in any scope.
     assert sorted(report.violations) == [
-        "H3 department of origin: cadre 007 (college C02) holds university-level society "
+        "H3 Department of origin: cadre 007 (college C02) holds university-level society "
         "S01 on campus A, not the cadre's campus B",
         "scope college=C02: cadre T01 (professor, C01) is outside the scope but holds class K1",
         "scope college=C02: class K1 (college C01) is outside the scope",
@@ -488,7 +491,8 @@ def test_central_scope(small: Dataset) -> None:
     ]
     report = check(small, central_plan[:1], scenario)
     assert report.violations == [
-        "H1 duties: cadre A01 (sao_cadre) holds 0 targets; a sao_cadre holds exactly 1"
+        "H1 One target per cadre: cadre A01 (sao_cadre) holds 0 targets; a sao_cadre holds exactly "
+        "1"
     ]
 
 

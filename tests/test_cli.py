@@ -32,7 +32,7 @@ import pytest
 from click.testing import CliRunner, Result
 from ortools.sat.python import cp_model
 
-import planner.solver.solve
+import planner.solver.stages
 from planner.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,7 +134,7 @@ def test_check_fails_a_tampered_plan(tiny_plan: Path, tmp_path: Path) -> None:
     frame.to_csv(bad / "assignments.csv", index=False, encoding="utf-8-sig")
     result = run("check", "--data", TINY, bad)
     assert result.exit_code == 1
-    assert "H3 department of origin" in result.stderr and "T005" in result.stderr
+    assert "H3 Department of origin" in result.stderr and "T005" in result.stderr
     assert "H2" in result.stderr
 
     # A plan.json that claims a better coverage than the assignments give.
@@ -241,7 +241,7 @@ def test_no_plan_in_time_exit_4_simulated(tmp_path: Path, monkeypatch: pytest.Mo
     # CP-SAT stopped by its limit before any solution: status UNKNOWN. A duty range (one or
     # two targets) keeps the network-flow fast path out, so the CP-SAT answer is the only one.
     monkeypatch.setattr(
-        planner.solver.solve, "_run", lambda solver, model, callback: cp_model.UNKNOWN
+        planner.solver.stages, "run_in_thread", lambda solver, model, callback: cp_model.UNKNOWN
     )
     scenario = tmp_path / "ranges.yaml"
     scenario.write_text("name: ranges\nduties:\n  default: {total: [1, 2]}\n", encoding="utf-8")

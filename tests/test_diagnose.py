@@ -19,11 +19,13 @@ from conftest import cadre, klass, make_dataset, scn, solve_and_check
 from planner.cli import cli
 from planner.errors import InfeasibleError
 from planner.explain.capacity import capacity_notes, central_available, college_capacity
-from planner.explain.diagnose import diagnose, precheck, row_list
+from planner.explain.diagnose import diagnose
+from planner.explain.precheck import precheck
 from planner.io.readers import read_dataset
 from planner.planning import make_plan
 from planner.scenario import Scenario, load_scenario
 from planner.solver.problem import build_problem
+from planner.words import row_list
 
 ROOT = Path(__file__).resolve().parent.parent
 INFEASIBLE = ROOT / "tests" / "data" / "infeasible"
@@ -50,29 +52,29 @@ def diagnosis(case: str) -> str:
 
 CASES: dict[str, list[str]] = {
     "no_targets": [
-        "H1 one target per cadre + H3 department of origin",
+        "H1 One target per cadre + H3 Department of origin",
         "新闻与传播学院 (C03) has no class, dorm room, society or party branch",
         "孙丽 (T009)",
         "吴强 (T010)",
         "cadres.csv rows 10–11",
     ],
     "too_many_cadres": [
-        "H1 one target per cadre + H2 one cadre per target + H3 department of origin",
+        "H1 One target per cadre + H2 One cadre per target + H3 Department of origin",
         "7 available cadres of 信息科学技术学院 (C02)",
         "room for 6 cadres: 1 cadre too many",
         "cadres.csv rows 8–14",
     ],
     "pins_one_target": [
-        "H2 one cadre per target + H6 pins",
+        "H2 One cadre per target + H6 Pins",
         "pins.csv rows 2, 4",
         "class CL04",
         "周婷 (T008)",
         "黄磊 (T007)",
     ],
-    "pin_require_forbid": ["H6 pins", "pins.csv row 2", "row 4 forbids the same pair"],
-    "pins_one_cadre": ["H1 one target per cadre + H6 pins", "pins.csv rows 2, 4", "周婷 (T008)"],
+    "pin_require_forbid": ["H6 Pins", "pins.csv row 2", "row 4 forbids the same pair"],
+    "pins_one_cadre": ["H1 One target per cadre + H6 Pins", "pins.csv rows 2, 4", "周婷 (T008)"],
     "pin_origin": [
-        "H6 pins + H3 department of origin",
+        "H6 Pins + H3 Department of origin",
         "pins.csv row 4",
         "陈静 (T004)",
         "class CL03",
@@ -80,21 +82,21 @@ CASES: dict[str, list[str]] = {
     ],
     "pin_on_leave": ["pins.csv row 4", "赵敏 (T006)", "on leave (在岗 = 否 in cadres.csv row 7)"],
     "school_leader_pins": [
-        "H4 school leaders spread out + H6 pins",
+        "H4 School leaders spread out + H6 Pins",
         "pins.csv rows 4–5",
         "文学院 (C01)",
         "王建国 (T001)",
         "马丽华 (T009)",
     ],
     "campus_hard": [
-        "campus rule (hard in this scenario)",
+        "S3 Same campus (hard in this scenario)",
         "林涛 (T009)",
         "the cadre is on 番禺",
         "校区 in cadres.csv row 10",
         "campus: soft",
     ],
     "hard_coverage": [
-        "S1 coverage (hard in this scenario for classes)",
+        "S1 Coverage (hard in this scenario for classes)",
         "4 classes of 文学院 (C01)",
         "only 3 available cadres may hold them (3 central)",
         "cadres.csv rows 5–7",
@@ -104,16 +106,16 @@ CASES: dict[str, list[str]] = {
     # Found by the solver (no cheap check catches them): a minimal core of rule instances.
     "school_leaders": [
         "These rules cannot all hold together:",
-        "H1 one target per cadre",
+        "H1 One target per cadre",
         "王建国 (T001",
         "罗志明 (T013",
-        "H4 school leaders spread out: at most 1 school leader(s) in 文学院 (C01)",
+        "H4 School leaders spread out: at most 1 school leader(s) in 文学院 (C01)",
         "信息科学技术学院 (C02)",
     ],
     "continuity_pin": [
         "These rules cannot all hold together:",
-        "H6 pins: pins.csv row 4: 张伟 (T003",
-        "S2 continuity (hard in this scenario): previous.csv row 5: 黄磊 (T007",
+        "H6 Pins: pins.csv row 4: 张伟 (T003",
+        "S2 Continuity (hard in this scenario): previous.csv row 5: 黄磊 (T007",
         "class CL03",
     ],
 }
@@ -241,7 +243,7 @@ def test_demo_contradictory_pins(tmp_path: Path) -> None:
     _save(folder, "pins", pd.concat([pins, extra]))
     code, out = _plan(folder, tmp_path)
     assert code == 3
-    assert "H2 one cadre per target + H6 pins: pins.csv rows 4–5 require 2 cadres" in out
+    assert "H2 One cadre per target + H6 Pins: pins.csv rows 4–5 require 2 cadres" in out
     assert first in out and second in out and "class 2025C0101" in out
     assert "keep one of these pins" in out
 
@@ -254,7 +256,7 @@ def test_demo_strict_campus(tmp_path: Path) -> None:
     _save(folder, "cadres", cadres)
     code, out = _plan(folder, tmp_path, "campus: hard\n")
     assert code == 3
-    assert "campus rule (hard in this scenario)" in out
+    assert "S3 Same campus (hard in this scenario)" in out
     assert "文学院 (C04)" in out
     for i in stray:
         assert cadres.at[i, "id"] in out
@@ -273,7 +275,7 @@ def test_demo_pin_against_department_of_origin(tmp_path: Path) -> None:
     _save(folder, "pins", pd.concat([pins, row]))
     code, out = _plan(folder, tmp_path)
     assert code == 3
-    assert "H6 pins + H3 department of origin: pins.csv row 4" in out
+    assert "H6 Pins + H3 Department of origin: pins.csv row 4" in out
     assert who in out and f"class {other}" in out
     assert "法学院 (C01)" in out and "经济学院 (C02)" in out
     assert "drop pins.csv row 4" in out
@@ -287,7 +289,7 @@ def test_demo_too_few_cadres_for_hard_coverage(tmp_path: Path) -> None:
     _save(folder, "cadres", cadres)
     code, out = _plan(folder, tmp_path, "kinds:\n  class: {coverage: hard}\n")
     assert code == 3
-    assert "S1 coverage (hard in this scenario for classes)" in out
+    assert "S1 Coverage (hard in this scenario for classes)" in out
     assert "46 classes of 法学院 (C01)" in out
     assert re.search(r"only \d+ available cadres may hold them \(\d+ of 法学院 \(C01\)", out)
     assert "are on leave (cadres.csv rows" in out

@@ -8,7 +8,7 @@ contact kept), and:
 
 - moving ``P1`` to ``K2`` pushes ``P2`` onto ``K1``: coverage stays 2, continuity drops to 0;
 - moving ``P1`` to ``D1`` leaves ``K1`` uncovered: coverage drops to 1;
-- without ``P1–K1`` the best plan is the swap, so the pair is needed for S2 continuity.
+- without ``P1–K1`` the best plan is the swap, so the pair is needed for S2 Continuity.
 
 With a third class ``K3`` one class stays uncovered, and giving it to ``P1`` instead of ``K1``
 is a tie.
@@ -30,7 +30,8 @@ from planner.cli import cli
 from planner.dataset import Dataset
 from planner.errors import UsageError
 from planner.explain.reasons import CATEGORIES
-from planner.explain.why import Alternative, Explanation, explain_cadre, explain_target
+from planner.explain.why.alternatives import Alternative
+from planner.explain.why.explanation import Explanation, explain_cadre, explain_target
 from planner.io.readers import read_dataset
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
 from planner.report.write import plan_document, write_csv
@@ -111,32 +112,31 @@ def test_cadre_holds_and_rules(p1: tuple[Dataset, Explanation]) -> None:
     _, ex = p1
     assert ex.subject == "cadre" and ex.id == "P1"
     assert ex.holds == ["class K1 (班级K1) — 学院C1 (C1), campus A, entry year 2025"]
-    assert "H3 department of origin: cadre and class both belong to 学院C1 (C1)" in ex.rules
-    assert ex.rules[0] == "H1 one target per cadre: a professor holds exactly 1 target(s)"
-    assert ex.terms[0].startswith("S1 coverage: the class counts for coverage")
-    assert ex.terms[1] == "S2 continuity: the cadre had no contact last semester"
-    assert ex.terms[2] == "S3 same campus: cadre and class are both on A"
+    assert "H3 Department of origin: cadre and class both belong to 学院C1 (C1)" in ex.rules
+    assert ex.rules[0] == "H1 One target per cadre: a professor holds exactly 1 target(s)"
+    assert ex.terms[0].startswith("S1 Coverage: the class counts for coverage")
+    assert ex.terms[1] == "S2 Continuity: the cadre had no contact last semester"
+    assert ex.terms[2] == "S3 Same campus: cadre and class are both on A"
 
 
 def test_cadre_alternatives_by_hand(p1: tuple[Dataset, Explanation]) -> None:
     dataset, ex = p1
     swap, dorm_room = ex.alternatives
     assert (swap.kind, swap.target_id) == ("class", "K2")
-    assert swap.verdict == "worse" and swap.decided_by == "S2 continuity"
+    assert swap.verdict == "worse" and swap.decided_by == "S2 Continuity"
     assert swap.deltas == {
         "coverage": 0,
         "continuity": -1,
         "campus": 0,
         "dorm_priority": 0,
-        "central_spread": 0,
-    }
+    }  # the terms the scenario counts here: no central cadre, so no S5 Central spread
     assert swap.ended == ["干部P2 (P2) with class K2"]
     assert swap.moves == ["干部P2 (P2): class K2 → class K1"] and swap.moved == 1
     assert swap.uncovered == [] and swap.covered == []
     assert swap.summary.startswith("moving 干部P1 (P1) to class K2 (班级K2) would be worse on S2")
 
     assert (dorm_room.kind, dorm_room.target_id) == ("dorm", "D1")
-    assert dorm_room.verdict == "worse" and dorm_room.decided_by == "S1 coverage"
+    assert dorm_room.verdict == "worse" and dorm_room.decided_by == "S1 Coverage"
     assert dorm_room.deltas["coverage"] == -1
     assert dorm_room.uncovered == ["class K1 (班级K1)"]
     assert dorm_room.moved == 0
@@ -149,7 +149,7 @@ def test_cadre_without_the_pair_is_needed(p1: tuple[Dataset, Explanation]) -> No
     _, ex = p1
     assert len(ex.without) == 1
     assert ex.without[0].startswith("needed: the best plan with 干部P1 (P1) not holding class K1")
-    assert "worse on S2 continuity" in ex.without[0]
+    assert "worse on S2 Continuity" in ex.without[0]
 
 
 def test_text_and_json(p1: tuple[Dataset, Explanation]) -> None:
@@ -187,7 +187,7 @@ def test_pinned_pair_has_no_alternatives(tmp_path: Path) -> None:
     dataset = small(pins=[("P1", "class", "K1", "require")])
     ex = explain_cadre(dataset, planned(dataset, tmp_path), "P1")
     assert ex.alternatives == []
-    assert "H6 pins: pins.csv row 2 requires this pair" in ex.rules
+    assert "H6 Pins: pins.csv row 2 requires this pair" in ex.rules
     assert "fixed by a require pin" in ex.without[-1]
 
 
@@ -198,10 +198,10 @@ def test_target_held_and_its_alternative(small_plan: tuple[Dataset, Path]) -> No
     dataset, folder = small_plan
     ex = explain_target(dataset, folder, "K2", alternatives=3)
     assert ex.holds == ["干部P2 (P2) — 知名教授 professor, 学院C1 (C1), campus A"]
-    assert "S2 continuity: the same contact as last semester (previous.csv row 2)" in ex.terms
+    assert "S2 Continuity: the same contact as last semester (previous.csv row 2)" in ex.terms
     assert [a.cadre_id for a in ex.alternatives] == ["P1"]  # P3 is on leave
     (alt,) = ex.alternatives
-    assert alt.verdict == "worse" and alt.decided_by == "S2 continuity"
+    assert alt.verdict == "worse" and alt.decided_by == "S2 Continuity"
     assert alt.summary.startswith("giving it to 干部P1 (P1) (who holds class K1 now) would be")
     assert alt.moves == ["干部P2 (P2): class K2 → class K1"]
     assert_checked(dataset, alt)
@@ -211,9 +211,9 @@ def test_uncovered_target(k3_plan: tuple[Dataset, Path]) -> None:
     dataset, folder = k3_plan
     ex = explain_target(dataset, folder, "K3", kind="class")
     assert ex.holds == []
-    assert ex.terms[0].startswith("S1 coverage: left uncovered — equal priority: 3 classes")
+    assert ex.terms[0].startswith("S1 Coverage: left uncovered — equal priority: 3 classes")
     verdicts = {a.cadre_id: (a.verdict, a.decided_by) for a in ex.alternatives}
-    assert verdicts == {"P1": ("as good", None), "P2": ("worse", "S2 continuity")}
+    assert verdicts == {"P1": ("as good", None), "P2": ("worse", "S2 Continuity")}
     for alt in ex.alternatives:
         assert_checked(dataset, alt)
 
@@ -255,7 +255,7 @@ def test_cli_explain_cadre(tiny_plan: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("陈静 (T004) — 学院领导 college_leader, 文学院 (C01)")
-    assert "S2 continuity: the same contact as last semester (previous.csv row 3)" in result.output
+    assert "S2 Continuity: the same contact as last semester (previous.csv row 3)" in result.output
     assert "Best alternatives" in result.output
 
 
@@ -321,7 +321,7 @@ def test_reason_campus_rule() -> None:
         dorms=[dorm("D1", "C2")],
     )
     assert reason(ds, "K9", scn(campus="hard")) == (
-        "campus rule: 1 cadre could hold it but is kept out by the campus rule (hard in this "
+        "campus rule: 1 cadre could hold it but is kept out by S3 Same campus (hard in this "
         "scenario): they are on A, the class on B"
     )
 
@@ -334,7 +334,7 @@ def test_reason_dorm_gender_rule() -> None:
     )
     text = reason(ds, "D1", scn(kinds={"dorm": {"coverage": "soft"}}))
     assert text == (
-        "dorm gender rule: 1 cadre could hold it but is kept out by H5 dorm gender: the room "
+        "dorm gender rule: 1 cadre could hold it but is kept out by H5 Dorm gender: the room "
         "houses students of the other gender"
     )
 
@@ -382,8 +382,8 @@ def test_reason_school_leaders_kept_out_by_h4() -> None:
     (outside,) = a.loc[a["kind"] == "dorm", "cadre_id"]  # the leader H4 keeps out of C1
     assert text.startswith("equal priority: 2 classes (学院C1 (C1)) compete for the 1 cadre")
     assert text.endswith(
-        f"1 more school leader (干部{outside} ({outside})) may not come in: H4 allows at most 1 "
-        "school leader(s) per college"
+        f"1 more school leader (干部{outside} ({outside})) may not come in: H4 School leaders "
+        "spread out allows at most 1 school leader(s) per college"
     )
 
 
@@ -397,7 +397,8 @@ def test_reason_kept_by_duties() -> None:
     text = reason(ds, "K1", scenario)
     assert text == (
         "kept by a hard rule: cadres who may hold it hold targets that count less, and a hard "
-        "rule keeps them there: 干部P1 (P1) holds dorm D1 (H1: the role's duties require it)"
+        "rule keeps them there: 干部P1 (P1) holds dorm D1 (H1 One target per cadre: the role's "
+        "duties require it)"
     )
 
 

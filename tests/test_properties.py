@@ -16,7 +16,7 @@ without the planner's code:
   assignment (``scipy.optimize.linear_sum_assignment``) over cadres × target copies, with
   exact lexicographic costs, extra "nothing" columns for cadres who may hold nothing, dummy
   rows that make every hard-coverage column compulsory, and the school leaders' choices
-  enumerated for H4. It checks every linear term (all but S5 central spread).
+  enumerated for H4. It checks every linear term (all but S5 Central spread).
 - :func:`brute_force_optimum` (up to 4 cadres and 6 targets, any duties, coverage minimums of
   2): every assignment enumerated; it checks every term, S5 included, in any priority order.
 

@@ -367,7 +367,7 @@ def test_no_plan_in_time_is_exit_4_and_writes_nothing(
 ) -> None:
     """When the time limit runs out before any plan satisfies the hard rules."""
     from planner.explain import diagnose
-    from planner.solver.solve import Solution, no_plan
+    from planner.solver.solution import Solution, no_plan
 
     def out_of_time(problem: Problem, **kwargs: object) -> Solution:
         return no_plan(problem, "UNKNOWN", 0.0)

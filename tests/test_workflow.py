@@ -591,7 +591,7 @@ def test_command_line_pins_hold_and_are_recorded(cycle: Cycle, tmp_path: Path) -
     a = a[~((a["cadre_id"] == mover["cadre_id"]) & (a["target_id"] == target))]
     a.to_csv(out / "assignments.csv", index=False, encoding="utf-8-sig")
     report = check_plan_dir(data, out)
-    assert any("H6 pins: required pin" in v for v in report.violations)
+    assert any("H6 Pins: required pin" in v for v in report.violations)
 
 
 def test_contradicting_command_line_pins_exit_3(cycle: Cycle, tmp_path: Path) -> None:
@@ -604,7 +604,7 @@ def test_contradicting_command_line_pins_exit_3(cycle: Cycle, tmp_path: Path) ->
         "--forbid", pin, "--out", tmp_path / "x", "--quiet",
     )  # fmt: skip
     assert result.exit_code == 3, result.stderr
-    assert "H6 pins" in result.stderr
+    assert "H6 Pins" in result.stderr
     assert not (tmp_path / "x").exists()
 
 
@@ -651,7 +651,7 @@ def test_changes_give_rule_change_and_coverage_gain_reasons() -> None:
     plan = solve_and_check(ds, scn(campus="hard"))
     ended = plan.changes[plan.changes["status"] == "ended"]
     assert ended["reason"].tolist() == [
-        "rule change: same campus (hard): the cadre is on A, the class on B"
+        "rule change: S3 Same campus (hard in this scenario): the cadre is on A, the class on B"
     ]
     # Keeping P1 at K1 would leave K2 without a cadre (P2 may not hold it): P1 moves.
     ds = make_dataset(
@@ -700,5 +700,6 @@ def test_the_checker_keeps_a_central_plan_off_the_targets_left_to_colleges() -> 
     ]
     assert check_assignments(ds, scn(scope="central"), plan).ok
     assert check_assignments(ds, scn(), plan.assign(cadre_id="P1"), held=held).violations == [
-        "H1 duties: cadre L1 (school_leader) holds 0 targets; a school_leader holds exactly 1"
+        "H1 One target per cadre: cadre L1 (school_leader) holds 0 targets; a school_leader holds "
+        "exactly 1"
     ]

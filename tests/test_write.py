@@ -81,8 +81,8 @@ def make_plan() -> Plan:
         uncovered=uncovered,
         changes=changes,
         terms={
-            "coverage": TermValue("coverage", "S1 coverage", 1, 4, 4, True),
-            "campus": TermValue("campus", "S3 same campus", -1, 0, 0, True),
+            "coverage": TermValue("coverage", "S1 Coverage", 1, 4, 4, True),
+            "campus": TermValue("campus", "S3 Same campus", -1, 0, 0, True),
         },
         objective=4_000_000.0,
         bound=4_000_000.0,
@@ -284,7 +284,7 @@ def test_plan_json(written: Path, plan: Plan) -> None:
     assert doc["command"] == "planner plan"  # extra_json merged in
     assert doc["status"] == "OPTIMAL"
     assert doc["terms"]["campus"] == {
-        "label": "S3 same campus",
+        "label": "S3 Same campus",
         "sense": -1,
         "value": 0,
         "bound": 0,

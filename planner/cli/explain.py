@@ -62,7 +62,7 @@ def explain(
     made from.
     """
     from planner.errors import UsageError
-    from planner.explain.why import explain_cadre, explain_target
+    from planner.explain.why.explanation import explain_cadre, explain_target
     from planner.io.readers import read_dataset
 
     if (cadre_id is None) == (target_id is None):

@@ -8,7 +8,7 @@ The figures are counts, not a solve: ``short`` is a lower bound on the targets a
 uncovered without central cadres (each college cadre covers at most as many targets as its
 duty allows), and ``overflow`` flags a college whose cadres outnumber every target H3 lets them
 hold, which no plan can satisfy (H1). Both follow the scenario's scope, duties, coverage and
-single-pair rules (H3 department of origin, H5 dorm gender, hard campus).
+single-pair rules (H3 Department of origin, H5 Dorm gender, hard campus).
 """
 
 from __future__ import annotations
@@ -20,18 +20,10 @@ import pandas as pd
 
 from planner.contract import KINDS, Kind
 from planner.dataset import Dataset
+from planner.policy import H1, H3
 from planner.scenario import Scenario
 from planner.solver.eligibility import eligible, pair_frame
-
-COVERABLE_KINDS = (Kind.CLASS, Kind.BRANCH, Kind.SOCIETY)
-"""Kinds coverage counts under the default policy (dorm coverage is off by default)."""
-
-KIND_WORDS: dict[str, tuple[str, str]] = {
-    "class": ("class", "classes"),
-    "branch": ("branch", "branches"),
-    "society": ("society", "societies"),
-    "dorm": ("dorm room", "dorm rooms"),
-}
+from planner.words import KIND_WORDS, KINDS_AS_LISTED, count_words, is_are, join_words
 
 CAPACITY_COLUMNS = [
     "college",
@@ -49,19 +41,6 @@ CAPACITY_COLUMNS = [
     "overflow",
 ]
 """Columns of :func:`college_capacity`."""
-
-
-def count_words(n: int, kind: str) -> str:
-    """``1 class``, ``3 classes``, ``2 dorm rooms``."""
-    one, many = KIND_WORDS.get(kind, (kind, kind + "s"))
-    return f"{n} {one if n == 1 else many}"
-
-
-def join_words(parts: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if not parts:
-        return ""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def coverable_kinds(scenario: Scenario) -> list[str]:
@@ -270,8 +249,8 @@ def capacity_notes(capacity: pd.DataFrame, central_available: int | None = None)
     ``central_available`` is the number of available central cadres (for the closing line);
     ``None`` takes the largest ``central`` figure of the table.
     """
-    notes = []
-    cover = _order(capacity.attrs.get("coverable_kinds", ["class", "branch", "society"]))
+    counted = capacity.attrs.get("coverable_kinds", ["class", "branch", "society"])
+    cover = [k for k in KINDS_AS_LISTED if k in counted]
     scope = str(capacity.attrs.get("scope", "university"))
     if central_available is None:
         central_available = int(capacity["central"].max()) if len(capacity) else 0
@@ -282,50 +261,14 @@ def capacity_notes(capacity: pd.DataFrame, central_available: int | None = None)
         words = join_words([count_words(n, k) for k, n in counts.items()])
         return [
             f"Central scope: {count_words(central_available, 'central cadre')} "
-            f"{_are(central_available)} available for "
+            f"{is_are(central_available)} available for "
             f"{words} ({total} in all); the colleges place their own cadres in their own "
             "plans (scope college=ID)."
         ]
     unit = bool(capacity.attrs.get("unit_min", True))
+    notes = []
     for _, row in capacity.iterrows():
-        leave = f" ({row['on_leave']} on leave)" if row["on_leave"] else ""
-        available = f"{count_words(row['available'], 'college cadre')} {_are(row['available'])}"
-        if row["overflow"] > 0:
-            holds = (
-                f"they may hold only {count_words(row['holdable'], 'target place')} (the "
-                "college's own targets and university-level societies on their campus, under "
-                "H3 department of origin)"
-                if row["holdable"]
-                else "the college has no target they may hold (H3 department of origin)"
-            )
-            notes.append(
-                f"{college_words(row)}: {available} available{leave} and each must hold a "
-                f"target (H1), but {holds}: "
-                f"{row['overflow']} too many, so no plan can be made. To fix: add the college's "
-                "classes, dorm rooms, societies or branches to the data, or mark "
-                f"{row['overflow']} of its cadres unavailable (在岗 = 否)."
-            )
-        if row["short"] > 0:
-            able = (
-                f", who can fill at most {row['able']} of these places"
-                if row["able"] < min(row["available"], row["need"])
-                else ""
-            )
-            if scope.startswith("college="):
-                central = " (central cadres are placed by the central plan, not in this scope)"
-            elif row["central"]:
-                central = f" ({count_words(row['central'], 'central cadre')} could come in)"
-            else:
-                central = " (no central cadre may come in under this scenario)"
-            need = f" ({row['need']} cadre places)" if row["need"] != row["coverable"] else ""
-            notes.append(
-                f"{college_words(row)}: {targets_words(row, cover)} need a "
-                f"cadre{need}; {available} available{leave}{able}; at least "
-                f"{count_words(row['short'], 'target' if unit else 'cadre place')} "
-                f"{'stays' if row['short'] == 1 else 'stay'} "
-                f"{'uncovered' if unit else 'empty'} unless central cadres are placed "
-                f"here{central}."
-            )
+        notes += _college_notes(row, cover, scope, unit)
     total_short = int(capacity["short"].sum()) if len(capacity) else 0
     places = int(capacity.attrs.get("central_places", central_available))
     if total_short > places and not scope.startswith("college="):
@@ -339,13 +282,49 @@ def capacity_notes(capacity: pd.DataFrame, central_available: int | None = None)
     return notes
 
 
-def _are(n: int) -> str:
-    return "is" if n == 1 else "are"
-
-
-def _order(kinds: list[str]) -> list[str]:
-    """Kinds in the order people list them: classes, branches, societies, dorm rooms."""
-    return [k for k in ("class", "branch", "society", "dorm") if k in kinds]
+def _college_notes(row: pd.Series, cover: list[str], scope: str, unit: bool) -> list[str]:
+    """The notes of one college: more cadres than targets they may hold, and targets short of
+    cadres."""
+    notes = []
+    leave = f" ({row['on_leave']} on leave)" if row["on_leave"] else ""
+    available = f"{count_words(row['available'], 'college cadre')} {is_are(row['available'])}"
+    if row["overflow"] > 0:
+        holds = (
+            f"they may hold only {count_words(row['holdable'], 'target place')} (the "
+            "college's own targets and university-level societies on their campus, under "
+            f"{H3.label})"
+            if row["holdable"]
+            else f"the college has no target they may hold ({H3.label})"
+        )
+        notes.append(
+            f"{college_words(row)}: {available} available{leave} and each must hold a "
+            f"target ({H1.label}), but {holds}: "
+            f"{row['overflow']} too many, so no plan can be made. To fix: add the college's "
+            "classes, dorm rooms, societies or branches to the data, or mark "
+            f"{row['overflow']} of its cadres unavailable (在岗 = 否)."
+        )
+    if row["short"] > 0:
+        able = (
+            f", who can fill at most {row['able']} of these places"
+            if row["able"] < min(row["available"], row["need"])
+            else ""
+        )
+        if scope.startswith("college="):
+            central = " (central cadres are placed by the central plan, not in this scope)"
+        elif row["central"]:
+            central = f" ({count_words(row['central'], 'central cadre')} could come in)"
+        else:
+            central = " (no central cadre may come in under this scenario)"
+        need = f" ({row['need']} cadre places)" if row["need"] != row["coverable"] else ""
+        notes.append(
+            f"{college_words(row)}: {targets_words(row, cover)} need a "
+            f"cadre{need}; {available} available{leave}{able}; at least "
+            f"{count_words(row['short'], 'target' if unit else 'cadre place')} "
+            f"{'stays' if row['short'] == 1 else 'stay'} "
+            f"{'uncovered' if unit else 'empty'} unless central cadres are placed "
+            f"here{central}."
+        )
+    return notes
 
 
 def central_available(dataset: Dataset) -> int:

@@ -24,11 +24,19 @@ import numpy as np
 import pandas as pd
 
 from planner.contract import Kind, Role
-from planner.explain.capacity import count_words, join_words
-from planner.explain.diagnose import college_name, file_name, row_list
 from planner.plan import UNCOVERED_COLUMNS
+from planner.policy import H1, H4, H5, S1, S2, S3
 from planner.solver.eligibility import campus_hard, eligible, h5_dorm_gender, pair_frame
 from planner.solver.problem import Problem
+from planner.words import (
+    cadres_by_college,
+    college_name,
+    count_words,
+    file_name,
+    join_words,
+    listed,
+    row_list,
+)
 
 CATEGORIES = (
     "no eligible cadre",
@@ -48,15 +56,13 @@ MAX_LISTED = 6
 def uncovered_targets(
     problem: Problem,
     covered: np.ndarray,
-    capacity: pd.DataFrame | None = None,
     assignments: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Coverable targets below their minimum, each with a reason in words.
 
     ``covered`` is aligned with ``problem.targets``. ``assignments`` (the plan's, columns
     ``cadre_id, kind, target_id``) lets the reason say what the competing cadres hold;
-    without it the reason counts the cadres who may hold the target. ``capacity`` is
-    accepted for compatibility and not needed.
+    without it the reason counts the cadres who may hold the target.
     """
     p = problem
     t = p.targets
@@ -190,8 +196,8 @@ class _Reasons:
         """No cadre in scope may hold it: say which rule, and who is missing."""
         p = self.p
         for rule, name, words in (
-            (campus_hard, "campus rule", "the campus rule (hard in this scenario)"),
-            (h5_dorm_gender, "dorm gender rule", "H5 dorm gender"),
+            (campus_hard, "campus rule", S3.made_hard),
+            (h5_dorm_gender, "dorm gender rule", H5.label),
         ):
             relaxed = self._relaxed(t, rule)
             if len(relaxed):
@@ -215,16 +221,16 @@ class _Reasons:
             n_ready = int(own["available"].sum())
             in_scope = int((p.cadres["college"] == college).sum())
             text = (
-                f"{college_name(p, college)} has {count_words(n_ready, 'available cadre')} of "
-                "its own"
+                f"{college_name(p.dataset, college)} has "
+                f"{count_words(n_ready, 'available cadre')} of its own"
             )
             if n_ready and not in_scope:
                 text += " outside this plan's scope"
             elif n_ready:
-                text += " and none may hold it (H1 duties of their roles)"
+                text += f" and none may hold it ({H1.label}: the duties of their roles)"
             if len(leave):
                 text += (
-                    f" ({len(leave)} on leave: {file_name(p, 'cadres')} "
+                    f" ({len(leave)} on leave: {file_name(p.dataset, 'cadres')} "
                     f"{row_list(list(leave['row']))})"
                 )
             parts.append(text)
@@ -244,7 +250,7 @@ class _Reasons:
 
     def _pinned(self, target: int, able: np.ndarray) -> str:
         p = self.p
-        pins = file_name(p, "pins")
+        pins = file_name(p.dataset, "pins")
         forbids = p.forbids[(p.forbids["target"] == target) & p.forbids["cadre"].isin(able)]
         requires = p.requires[p.requires["cadre"].isin(able) & (p.requires["target"] != target)]
         parts = []
@@ -268,8 +274,8 @@ class _Reasons:
         if not self.known:
             return (
                 f"equal priority: the {count_words(len(free), 'cadre')} who may hold it "
-                f"({self._who(free)}) are needed at other targets that count as much for S1 "
-                "coverage"
+                f"({self._who(free)}) are needed at other targets that count as much for "
+                f"{S1.label}"
             )
         w = self.weight[int(t["group"])]
         groups, cadres, blocked = self._witness(int(t["group"]), w)
@@ -284,15 +290,15 @@ class _Reasons:
         text = (
             f"equal priority: {self._count_targets(targets)} compete for the "
             f"{count_words(len(reached), 'cadre')} who may hold them ({self._who(reached)}); "
-            f"each of these cadres holds one of them (S1 coverage counts them alike), so "
-            f"{uncovered} stay uncovered (S2 continuity, S3 same campus and then id order "
+            f"each of these cadres holds one of them ({S1.label} counts them alike), so "
+            f"{uncovered} stay uncovered ({S2.label}, {S3.label} and then id order "
             "decide which)"
         )
         if blocked:
             limit = p.scenario.school_leader_spread
             text += (
                 f"; {count_words(len(blocked), 'more school leader')} ({self._names(blocked)}) "
-                f"may not come in: H4 allows at most {limit} school leader(s) per college"
+                f"may not come in: {H4.label} allows at most {limit} school leader(s) per college"
             )
         return text
 
@@ -360,30 +366,23 @@ class _Reasons:
         c = p.cadres.loc[cadre]
         limit = p.scenario.school_leader_spread
         if c["role"] == Role.SCHOOL_LEADER.value and limit is not None:
-            return f" (H4: at most {limit} school leader(s) per college)"
+            return f" ({H4.label}: at most {limit} school leader(s) per college)"
         duty = p.scenario.duty(c["role"])
         if any(duty.kind_range(k).min > 0 for k in Kind):
-            return " (H1: the role's duties require it)"
+            return f" ({H1.label}: the role's duties require it)"
         if p.scenario.continuity == "hard":
-            return " (S2 continuity is hard in this scenario)"
+            return f" ({S2.made_hard})"
         return " (the solver stopped before proving the plan best; try a longer --time-limit)"
 
     # -- words ----------------------------------------------------------------------------
     def _who(self, cadres: np.ndarray) -> str:
-        p = self.p
-        frame = p.cadres.loc[cadres]
-        colleges = sorted({c for c in frame["college"] if isinstance(c, str)})
-        parts = [f"{int((frame['college'] == c).sum())} of {college_name(p, c)}" for c in colleges]
-        if frame["central"].any():
-            parts.append(f"{int(frame['central'].sum())} central")
-        return join_words(parts)
+        return cadres_by_college(self.p.dataset, self.p.cadres.loc[cadres])
 
     def _names(self, cadres: list[int]) -> str:
         p = self.p
-        names = [f"{p.cadres.at[c, 'name']} ({p.cadres.at[c, 'id']})" for c in cadres]
-        if len(names) > MAX_LISTED:
-            return ", ".join(names[:MAX_LISTED]) + f" and {len(names) - MAX_LISTED} more"
-        return ", ".join(names)
+        return listed(
+            [f"{p.cadres.at[c, 'name']} ({p.cadres.at[c, 'id']})" for c in cadres], MAX_LISTED
+        )
 
     def _count_targets(self, targets: pd.DataFrame) -> str:
         kinds = targets["kind"].value_counts()
@@ -396,7 +395,7 @@ class _Reasons:
         )
         colleges = sorted({c for c in targets["college"] if isinstance(c, str)})
         if len(colleges) <= 3:
-            where = [college_name(self.p, c) for c in colleges]
+            where = [college_name(self.p.dataset, c) for c in colleges]
             if targets["college"].isna().any():
                 where.append("university level")
             return f"{words} ({join_words(where)})"

@@ -13,7 +13,7 @@ applied when the arcs are built (:mod:`planner.solver.eligibility`), so no varia
 For a diagnosis, every hard-rule *instance* that a user can change (one cadre's duty, one
 college's school-leader limit, one pin, one college's hard coverage of one kind, one kept
 contact) can be guarded by an assumption literal; :attr:`PolicyModel.guards` maps each literal
-to a plain-language description.
+to what it binds (:class:`Guard`), which :mod:`planner.explain.diagnose` puts into words.
 """
 
 from __future__ import annotations
@@ -22,22 +22,36 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from ortools.sat.python import cp_model
 
-from planner.contract import KINDS, ROLE_LABELS_ZH, Kind, Role
+from planner.contract import KINDS, Kind
+from planner.policy import H1, H4, H6, S1, S2
 from planner.solver.flow import ARC, KEEP, MOVE, TARGET, Face
 from planner.solver.problem import Problem
-from planner.solver.terms import active_terms, linear_coefficients
+from planner.solver.terms import linear_coefficients
 
 
 @dataclass(frozen=True)
 class Guard:
-    """A guarded hard-rule instance: the rule and what it names, in domain words."""
+    """A guarded hard-rule instance: the rule (its :mod:`planner.policy` id) and what it binds,
+    as indices into the problem's frames. :mod:`planner.explain.diagnose` words it.
+
+    ``what`` is ``duty`` (a cadre's or pool's total: ``pool``, ``count``), ``kind duty`` (a
+    cadre's count of one kind: ``pool``, ``count``, ``kind``), ``school leaders`` (a college's
+    H4 limit: ``college``, ``count``), ``pin`` (a require pin: ``cadre``, ``target``, ``row``),
+    ``coverage`` (hard coverage of one kind in one college: ``kind``, ``college``) or ``keep``
+    (a contact hard continuity keeps: ``cadre``, ``target``, ``row``).
+    """
 
     rule: str
-    text: str
-    change: str
+    what: str
+    pool: int = -1
+    cadre: int = -1
+    target: int = -1
+    kind: str = ""
+    college: str | None = None
+    count: int = 0
+    row: int = 0
 
 
 def _index(keys: np.ndarray, n: int) -> list[np.ndarray]:
@@ -76,7 +90,6 @@ class PolicyModel:
         self.keeps_of_cadre = _index(keeps["cadre"].to_numpy(np.int64), len(problem.cadres))
         self.keeps_of_target = _index(keeps["target"].to_numpy(np.int64), len(problem.targets))
         self._central_max: cp_model.IntVar | None = None
-        self._college_names: dict[str, str] | None = None
 
     # -- helpers ------------------------------------------------------------------------
     def _sum(self, arc_ids: Iterable[int], keep_ids: Iterable[int] = ()) -> cp_model.LinearExpr:
@@ -91,12 +104,12 @@ class PolicyModel:
         ws = [int(w) for w in arc_w] + [int(w) for w in keep_w]
         return cp_model.LinearExpr.weighted_sum(vs, ws)
 
-    def _guard(self, rule: str, text: str, change: str) -> list[cp_model.IntVar]:
+    def _guard(self, guard: Guard) -> list[cp_model.IntVar]:
         """An enforcement literal for one rule instance when diagnosing, else nothing."""
         if not self.guarded:
             return []
         literal = self.cp.new_bool_var(f"guard{len(self._guard_literals)}")
-        self.guards[literal.index] = Guard(rule, text, change)
+        self.guards[literal.index] = guard
         self._guard_literals.append(literal)
         return [literal]
 
@@ -104,36 +117,6 @@ class PolicyModel:
     def guard_literals(self) -> list[cp_model.IntVar]:
         """Every guard literal (assumptions for a diagnosis)."""
         return self._guard_literals
-
-    def _cadre_words(self, cadre: int) -> str:
-        row = self.problem.cadres.loc[cadre]
-        where = row["college"] if isinstance(row["college"], str) else row["unit"]
-        return f"{row['name']} ({row['id']}, {ROLE_LABELS_ZH[Role(row['role'])]}, {where})"
-
-    def _pool_words(self, row: pd.Series) -> str:
-        """``the 25 青年教师 (young_teacher) cadres of 法学院 (C01) on 石牌校区``."""
-        role = Role(row["role"])
-        where = self._college_words(row["college"]) if row["college"] else "the central offices"
-        return (
-            f"the {row['size']} {ROLE_LABELS_ZH[role]} ({role.value}) cadres of {where} "
-            f"on {row['campus']}"
-        )
-
-    def _college_words(self, college: str | None) -> str:
-        if not isinstance(college, str) or college == "(university)":
-            return "university level"
-        if self._college_names is None:
-            colleges = self.problem.dataset.colleges
-            self._college_names = dict(zip(colleges["id"], colleges["name"], strict=True))
-        return f"{self._college_names.get(college, college)} ({college})"
-
-    def _file(self, table: str) -> str:
-        source = self.problem.dataset.sources.get(table)
-        return source.display if source is not None else f"{table}.csv"
-
-    def _target_words(self, target: int) -> str:
-        row = self.problem.targets.loc[target]
-        return f"{row['kind']} {row['id']} ({row['name']})"
 
     # -- hard rules -----------------------------------------------------------------------
     def add_hard_rules(self) -> None:
@@ -159,20 +142,9 @@ class PolicyModel:
             total = self.scenario.duty(row["role"]).total_range()
             size = int(row["size"])
             expr = self._sum(arcs, kept)
-            if row["singleton"]:
-                cadre = int(row["cadre"])
-                who = self._cadre_words(cadre)
-            else:
-                who = self._pool_words(row)
             self.cp.add(expr <= size * total.max)
             if total.min > 0:
-                guard = self._guard(
-                    "H1 one target per cadre",
-                    f"{who} must hold {total.min} target(s)"
-                    + ("" if row["singleton"] else " each"),
-                    "add a target they may hold, or mark cadres unavailable (在岗 = 否 in "
-                    f"{self._file('cadres')})",
-                )
+                guard = self._guard(Guard(H1.id, "duty", pool=int(pool), count=total.min))
                 self.cp.add(expr >= size * total.min).only_enforce_if(guard)
             if not row["singleton"]:
                 continue
@@ -188,10 +160,7 @@ class PolicyModel:
                     self.cp.add(kind_expr <= k_range.max)
                 if k_range.min > 0:
                     guard = self._guard(
-                        "H1 one target per cadre",
-                        f"{who} must hold {k_range.min} {kind.value}(s)",
-                        f"give the role fewer {kind.value} duties, or add a {kind.value} "
-                        "the cadre may hold",
+                        Guard(H1.id, "kind duty", pool=int(pool), count=k_range.min, kind=kind)
                     )
                     self.cp.add(kind_expr >= k_range.min).only_enforce_if(guard)
             # A cadre holds a target once: a kept target leaves one fewer in its group.
@@ -244,11 +213,7 @@ class PolicyModel:
             most = int(arcs.loc[a_ids, "ub"].sum()) + len(k_ids)
             if most <= limit:
                 continue
-            guard = self._guard(
-                "H4 school leaders spread out",
-                f"at most {limit} school leader(s) in {self._college_words(college)}",
-                "raise school_leader_spread in the scenario, or mark a school leader unavailable",
-            )
+            guard = self._guard(Guard(H4.id, "school leaders", college=college, count=limit))
             self.cp.add(self._sum(a_ids, k_ids) <= limit).only_enforce_if(guard)
 
     def h6_pins(self) -> None:
@@ -267,10 +232,7 @@ class PolicyModel:
             a = arc_index.get((int(p.cadres.at[cadre, "pool"]), int(p.targets.at[target, "group"])))
             k = keep_index.get((cadre, target))
             guard = self._guard(
-                "H6 pins",
-                f"{self._file('pins')} row {pin['row']}: {self._cadre_words(cadre)} must hold "
-                f"{self._target_words(target)}",
-                f"drop {self._file('pins')} row {pin['row']}",
+                Guard(H6.id, "pin", cadre=cadre, target=target, row=int(pin["row"]))
             )
             if a is None and k is None:
                 # The pair breaks a single-pair rule: only a guard can make it "hold".
@@ -288,12 +250,7 @@ class PolicyModel:
             [p.groups["kind"], p.groups["college"].fillna("(university)")]
         ):
             kind, college = college_kind
-            guard = self._guard(
-                "S1 coverage (hard in this scenario)",
-                f"every {kind} of {self._college_words(college)} must hold a cadre",
-                f"make {kind} coverage soft (kinds: {kind}: coverage: soft in the scenario), "
-                "or add cadres who may hold them",
-            )
+            guard = self._guard(Guard(S1.id, "coverage", kind=str(kind), college=str(college)))
             for g, row in frame.iterrows():
                 need = int(row["min"]) * int(row["size"])
                 expr = self._sum(self.arcs_of_group[int(g)], self.keeps_of_group[int(g)])
@@ -306,11 +263,13 @@ class PolicyModel:
         p = self.problem
         for i, row in p.keeps.iterrows():
             guard = self._guard(
-                "S2 continuity (hard in this scenario)",
-                f"{self._file('previous')} row {row['row']}: "
-                f"{self._cadre_words(int(row['cadre']))} keeps "
-                f"{self._target_words(int(row['target']))}",
-                "make continuity soft (continuity: soft in the scenario)",
+                Guard(
+                    S2.id,
+                    "keep",
+                    cadre=int(row["cadre"]),
+                    target=int(row["target"]),
+                    row=int(row["row"]),
+                )
             )
             self.cp.add(self.keep[int(i)] == 1).only_enforce_if(guard)
 
@@ -395,10 +354,6 @@ class PolicyModel:
             "dorm_priority": self.s4_dorm_priority,
             "central_spread": self.s5_central_spread,
         }[name]()
-
-    def active_terms(self) -> list[str]:
-        """Terms that the scenario counts (in priority order)."""
-        return active_terms(self.problem)
 
     def _linear(self, name: str) -> cp_model.LinearExpr | None:
         coef = linear_coefficients(self.problem, name)

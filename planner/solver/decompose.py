@@ -2,8 +2,10 @@
 
 Within a pool all cadres are interchangeable, and within a group all targets are, so any
 hand-out that respects the counts keeps every rule and every objective term. The hand-out is
-deterministic (cadres and targets in id order) and gives a cadre its last-semester target
-whenever that target is free in the group it is sent to.
+deterministic (cadres and targets in id order). By default it gives a cadre its last-semester
+target whenever that target is free in the group it is sent to; given a plan to stay near
+(``near``, for the explainer's alternatives), it gives the plan's own pairs first instead, so
+that an alternative shows the ripple of one change and not a reshuffle.
 """
 
 from __future__ import annotations
@@ -16,69 +18,131 @@ import pandas as pd
 from planner.solver.problem import Problem
 
 
-def decompose(problem: Problem, y: np.ndarray, keep: np.ndarray) -> pd.DataFrame:
-    """Pairs ``cadre, target`` (indices into the problem's frames) and ``kept`` (bool)."""
-    p = problem
-    keeps = p.keeps
-    kept_rows = keeps[keep.astype(bool)] if len(keeps) else keeps
-    cadre_out: list[int] = [int(c) for c in kept_rows["cadre"]]
-    target_out: list[int] = [int(t) for t in kept_rows["target"]]
-    kept_flag: list[bool] = [True] * len(cadre_out)
+def decompose(
+    problem: Problem,
+    y: np.ndarray,
+    keep: np.ndarray,
+    near: set[tuple[str, str, str]] | None = None,
+) -> pd.DataFrame:
+    """Pairs ``cadre, target`` (indices into the problem's frames) and ``kept`` (bool).
 
-    taken = set(target_out)
-    keeping = set(cadre_out)
-    held_by: dict[int, set[int]] = defaultdict(set)  # cadre -> targets it holds
-    for c, t in zip(cadre_out, target_out, strict=True):
-        held_by[c].add(t)
-    # Free slots per group in id order: a target of cap k offers k slots, less kept ones.
-    caps = p.groups["cap"].to_numpy()[p.targets["group"].to_numpy()]
-    kept_count: dict[int, int] = defaultdict(int)
-    for t in target_out:
-        kept_count[t] += 1
-    order = p.targets.sort_values(["group", "id"], kind="stable")
-    free: dict[int, list[int]] = defaultdict(list)
-    for t, g in zip(order.index, order["group"], strict=True):
-        free[int(g)].extend([int(t)] * int(caps[t] - kept_count[int(t)]))
-    # Free cadres per pool (pools of one keep their cadre even when it keeps a contact).
-    cadre_order = p.cadres.sort_values(["pool", "id"], kind="stable")
-    members: dict[int, list[int]] = defaultdict(list)
-    for c, pool in zip(cadre_order.index, cadre_order["pool"], strict=True):
-        members[int(pool)].append(int(c))
-    singleton = p.pools["singleton"].to_numpy(bool)
-    # Last semester's target of each cadre that is free, for the "give it back" preference.
-    previous: dict[int, set[int]] = defaultdict(set)
-    for c, t in zip(keeps["cadre"], keeps["target"], strict=True):
-        if int(t) not in taken:
-            previous[int(c)].add(int(t))
-
-    arcs = p.arcs
+    ``near``: the ``(cadre_id, kind, target_id)`` pairs of a plan to stay as close to as the
+    counts allow (see the module docstring).
+    """
+    out = _HandOut(problem, keep)
+    plan = _plan_targets(problem, near) if near is not None else None
+    arcs = problem.arcs
     for a in np.flatnonzero(y > 0):
         pool, group, count = int(arcs.at[a, "pool"]), int(arcs.at[a, "group"]), int(y[a])
-        targets_free = free[group]
-        if singleton[pool]:
-            cadre = members[pool][0]
+        if plan is None:
+            out.give_back(pool, group, count)
+        else:
+            out.stay_near(pool, group, count, plan)
+    return pd.DataFrame({"cadre": out.cadres, "target": out.targets, "kept": out.kept})
+
+
+class _HandOut:
+    """The pairs handed out so far, the free target slots of each group and the cadres of
+    each pool still free (kept contacts come first, as the keep variables say)."""
+
+    def __init__(self, problem: Problem, keep: np.ndarray) -> None:
+        p = self.problem = problem
+        keeps = p.keeps
+        kept_rows = keeps[keep.astype(bool)] if len(keeps) else keeps
+        self.cadres: list[int] = [int(c) for c in kept_rows["cadre"]]
+        self.targets: list[int] = [int(t) for t in kept_rows["target"]]
+        self.kept: list[bool] = [True] * len(self.cadres)
+        self.busy = set(self.cadres)  # cadres of shared pools that hold their target already
+        self.held_by: dict[int, set[int]] = defaultdict(set)  # cadre -> targets it holds
+        for c, t in zip(self.cadres, self.targets, strict=True):
+            self.held_by[c].add(t)
+        # Free slots per group in id order: a target of cap k offers k slots, less kept ones.
+        caps = p.groups["cap"].to_numpy()[p.targets["group"].to_numpy()]
+        kept_count: dict[int, int] = defaultdict(int)
+        for t in self.targets:
+            kept_count[t] += 1
+        order = p.targets.sort_values(["group", "id"], kind="stable")
+        self.free: dict[int, list[int]] = defaultdict(list)
+        for t, g in zip(order.index, order["group"], strict=True):
+            self.free[int(g)].extend([int(t)] * int(caps[t] - kept_count[int(t)]))
+        # Cadres per pool in id order (pools of one keep their cadre even when it keeps a contact).
+        cadre_order = p.cadres.sort_values(["pool", "id"], kind="stable")
+        self.members: dict[int, list[int]] = defaultdict(list)
+        for c, pool in zip(cadre_order.index, cadre_order["pool"], strict=True):
+            self.members[int(pool)].append(int(c))
+        self.singleton = p.pools["singleton"].to_numpy(bool)
+        # Last semester's target of each cadre that is free, for the "give it back" preference.
+        taken = set(self.targets)
+        self.previous: dict[int, set[int]] = defaultdict(set)
+        for c, t in zip(keeps["cadre"], keeps["target"], strict=True):
+            if int(t) not in taken:
+                self.previous[int(c)].add(int(t))
+
+    def add(self, cadre: int, target: int, kept: bool) -> None:
+        """Hand ``target`` to ``cadre``."""
+        self.held_by[cadre].add(target)
+        self.cadres.append(cadre)
+        self.targets.append(target)
+        self.kept.append(kept)
+
+    def give_back(self, pool: int, group: int, count: int) -> None:
+        """``count`` pairs of the arc, giving cadres their previous target where it is free."""
+        slots = self.free[group]
+        if self.singleton[pool]:
+            cadre = self.members[pool][0]
             for _ in range(count):
-                t = _pick(targets_free, previous[cadre], held_by[cadre])
-                held_by[cadre].add(t)
-                cadre_out.append(cadre)
-                target_out.append(t)
-                kept_flag.append(t in previous[cadre])
-            continue
-        candidates = [c for c in members[pool] if c not in keeping]
-        free_set = set(targets_free)
-        first = [c for c in candidates if previous[c] & free_set]
+                t = _pick(slots, self.previous[cadre], self.held_by[cadre])
+                self.add(cadre, t, t in self.previous[cadre])
+            return
+        candidates = [c for c in self.members[pool] if c not in self.busy]
+        free_set = set(slots)
+        first = [c for c in candidates if self.previous[c] & free_set]
         chosen = (first + [c for c in candidates if c not in set(first)])[:count]
         if len(chosen) < count:
             raise AssertionError(f"pool {pool} has fewer free cadres than the plan uses")
         for cadre in chosen:
-            t = _pick(targets_free, previous[cadre], held_by[cadre])
-            held_by[cadre].add(t)
-            keeping.add(cadre)
-            cadre_out.append(cadre)
-            target_out.append(t)
-            kept_flag.append(t in previous[cadre])
-        members[pool] = [c for c in members[pool] if c not in set(chosen)]
-    return pd.DataFrame({"cadre": cadre_out, "target": target_out, "kept": kept_flag})
+            t = _pick(slots, self.previous[cadre], self.held_by[cadre])
+            self.busy.add(cadre)
+            self.add(cadre, t, t in self.previous[cadre])
+        self.members[pool] = [c for c in self.members[pool] if c not in set(chosen)]
+
+    def stay_near(self, pool: int, group: int, count: int, plan: dict[int, list[int]]) -> None:
+        """``count`` pairs of the arc, in turn: pairs the plan has; cadres whose plan target is
+        in this group, to targets the plan leaves free; then the rest by id."""
+        group_of = self.problem.targets["group"].to_numpy()
+        plan_held = {t for targets in plan.values() for t in targets}
+        single = bool(self.singleton[pool])
+        people = [c for c in self.members[pool] if single or c not in self.busy]
+        slots = self.free[group]
+        for _ in range(count):
+            best = next(
+                ((c, t) for c in people for t in plan.get(c, ()) if t in slots),
+                None,
+            )
+            if best is None:
+                same = [c for c in people if any(group_of[t] == group for t in plan.get(c, ()))]
+                cadre = (same or people)[0]
+                open_slots = [t for t in slots if t not in self.held_by[cadre]]
+                unheld = [t for t in open_slots if t not in plan_held]
+                best = (cadre, (unheld or open_slots)[0])
+            c, t = best
+            slots.remove(t)
+            self.add(c, t, False)
+            if not single:
+                people.remove(c)
+                self.busy.add(c)
+
+
+def _plan_targets(problem: Problem, near: set[tuple[str, str, str]]) -> dict[int, list[int]]:
+    """Per cadre index, the target indices it holds in the plan ``near`` (sorted)."""
+    cadre_at = {cid: i for i, cid in enumerate(problem.cadres["id"].tolist())}
+    keys = zip(problem.targets["kind"].tolist(), problem.targets["id"].tolist(), strict=True)
+    target_at = {key: i for i, key in enumerate(keys)}
+    out: dict[int, set[int]] = defaultdict(set)
+    for cadre_id, kind, target_id in near:
+        if cadre_id in cadre_at and (kind, target_id) in target_at:
+            out[cadre_at[cadre_id]].add(target_at[(kind, target_id)])
+    return {c: sorted(ts) for c, ts in out.items()}
 
 
 def _pick(slots: list[int], previous: set[int], held: set[int]) -> int:

@@ -3,7 +3,8 @@
 H3 department of origin, H5 dorm gender, the hard campus rule and the per-role kinds are rules
 on a single pair, so the model never creates a variable for a pair they forbid. Each function
 takes aligned arrays (one element per pair) and returns a boolean mask, so the same code serves
-pools × groups in the model and single pairs (pins, previous contacts) in diagnoses.
+pools × groups in the model and single pairs (pins, previous contacts) in diagnoses; the
+words for a forbidden pair are in :mod:`planner.explain.forbidden`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.contract import KIND_LABELS_ZH, Kind, Role
+from planner.contract import Kind, Role
 from planner.scenario import Scenario
 
 
@@ -115,34 +116,3 @@ def eligible(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
         & h5_dorm_gender(pairs, scenario)
         & campus_hard(pairs, scenario)
     )
-
-
-def why_not(pair: pd.Series, scenario: Scenario) -> list[str]:
-    """The single-pair rules that forbid one pair, in plain words (empty if allowed)."""
-    frame = pair.to_frame().T.reset_index(drop=True)
-    kind = Kind(pair[COLS.kind])
-    reasons = []
-    if not kind_allowed(frame, scenario)[0]:
-        reasons.append(
-            f"H1 duties: the scenario gives role {pair[COLS.role]} no {kind.value} "
-            f"({KIND_LABELS_ZH[kind]}) to hold"
-        )
-    if not h3_department_of_origin(frame, scenario)[0]:
-        target_college = pair[COLS.target_college]
-        where = (
-            f"college {target_college}"
-            if isinstance(target_college, str)
-            else f"university level on campus {pair[COLS.target_campus]}"
-        )
-        reasons.append(
-            f"H3 department of origin: the cadre belongs to college {pair[COLS.cadre_college]}, "
-            f"the {kind.value} to {where}"
-        )
-    if not h5_dorm_gender(frame, scenario)[0]:
-        reasons.append("H5 dorm gender: the dorm room houses students of the other gender")
-    if not campus_hard(frame, scenario)[0]:
-        reasons.append(
-            f"same campus (hard): the cadre is on {pair[COLS.cadre_campus]}, "
-            f"the {kind.value} on {pair[COLS.target_campus]}"
-        )
-    return reasons

@@ -15,6 +15,30 @@ from planner.plan import ASSIGNMENT_COLUMNS
 from planner.solver.problem import Problem
 
 
+def pair_indices(problem: Problem, assignments: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows ``cadre_id, kind, target_id`` of ``assignments`` as concrete pairs (``cadre``,
+    ``target``: indices into the problem's frames), and the mask of the rows whose cadre or
+    target is not in the problem (left out of the pairs)."""
+    cadre_index = pd.Series(problem.cadres.index, index=problem.cadres["id"].to_numpy())
+    target_index = pd.Series(
+        problem.targets.index,
+        index=pd.Index(
+            list(zip(problem.targets["kind"], problem.targets["id"], strict=True)),
+            tupleize_cols=False,
+        ),
+    )
+    keys = pd.Series(
+        list(zip(assignments["kind"], assignments["target_id"], strict=True)), dtype=object
+    )
+    cadre = assignments["cadre_id"].reset_index(drop=True).map(cadre_index)
+    target = keys.map(target_index)
+    missing = (cadre.isna() | target.isna()).to_numpy(bool)
+    pairs = pd.DataFrame(
+        {"cadre": cadre[~missing].astype(int), "target": target[~missing].astype(int)}
+    ).reset_index(drop=True)
+    return pairs, missing
+
+
 def assignment_table(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
     """The plan's ``assignments`` frame (:data:`~planner.plan.ASSIGNMENT_COLUMNS`) for concrete
     pairs (``cadre``, ``target``: indices into the problem's frames), sorted by cadre, kind

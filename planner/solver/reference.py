@@ -39,6 +39,7 @@ from ortools.sat.python import cp_model
 
 from planner.contract import KINDS, Kind, Role
 from planner.dataset import Dataset
+from planner.policy import H1, H6, S1
 from planner.scenario import TERM_SENSE, Scenario
 from planner.solver.eligibility import cross_campus, dorm_gender_mismatch, eligible
 from planner.solver.problem import dorm_ranks, scope_cadres, scope_targets
@@ -321,13 +322,14 @@ class _Model:
         self.hard_continuity()
 
     def h1_duties(self) -> None:
-        """H1: each cadre holds its role's total count, and each kind within its range."""
+        """H1 One target per cadre: each cadre holds its role's total count, and each kind within
+        its range."""
         for cid, role in zip(self.cadres["cadre_id"], self.cadres["role"], strict=True):
             duty = self.scenario.duty(role)
             total = duty.total_range()
             ids = self.by_cadre.get(cid, [])
             if total.min > len(ids):
-                self.infeasible.append(f"cadre {cid} cannot hold {total.min} target(s)")
+                self.infeasible.append(f"{H1.label}: cadre {cid} cannot hold {total.min} target(s)")
             self.cp.add_linear_constraint(self._sum(ids), total.min, total.max)
             for kind in KINDS:
                 k_range = duty.kind_range(kind)
@@ -335,18 +337,21 @@ class _Model:
                     continue
                 k_ids = self.by_cadre_kind.get((cid, kind.value), [])
                 if k_range.min > len(k_ids):
-                    self.infeasible.append(f"cadre {cid} cannot hold {k_range.min} {kind.value}")
+                    self.infeasible.append(
+                        f"{H1.label}: cadre {cid} cannot hold {k_range.min} {kind.value}"
+                    )
                 self.cp.add_linear_constraint(self._sum(k_ids), k_range.min, k_range.max)
 
     def h2_caps(self) -> None:
-        """H2: a target holds at most its kind's cap."""
+        """H2 One cadre per target: a target holds at most its kind's cap."""
         for (kind, _tid), ids in self.by_target.items():
             cap = self.scenario.kinds[Kind(kind)].cap
             if len(ids) > cap:
                 self.cp.add(self._sum(ids) <= cap)
 
     def h4_school_leader_spread(self) -> None:
-        """H4: at most N school-leader assignments to the targets of each college."""
+        """H4 School leaders spread out: at most N school-leader assignments to the targets of
+        each college."""
         limit = self.scenario.school_leader_spread
         if limit is None:
             return
@@ -362,7 +367,7 @@ class _Model:
                 self.cp.add(self._sum(ids) <= limit)
 
     def h6_require_pins(self) -> None:
-        """H6: every ``require`` pin between an in-scope cadre and target holds."""
+        """H6 Pins: every ``require`` pin between an in-scope cadre and target holds."""
         in_scope_cadres = set(self.cadres["cadre_id"])
         in_scope_targets = set(zip(self.targets["kind"], self.targets["target_id"], strict=True))
         for cid, kind, tid in self.requires:
@@ -370,7 +375,9 @@ class _Model:
                 continue
             i = self.index.get((cid, kind, tid))
             if i is None:
-                self.infeasible.append(f"pin {cid} → {kind} {tid} breaks a single-pair rule")
+                self.infeasible.append(
+                    f"{H6.label}: {cid} → {kind} {tid} breaks a single-pair rule"
+                )
                 continue
             self.cp.add(self.x[i] == 1)
 
@@ -382,7 +389,9 @@ class _Model:
                 continue
             ids = self.by_target.get((kind, tid), [])
             if len(ids) < rule.min:
-                self.infeasible.append(f"{kind} {tid} cannot hold {rule.min} cadre(s)")
+                self.infeasible.append(
+                    f"{S1.made_hard}: {kind} {tid} cannot hold {rule.min} cadre(s)"
+                )
                 continue
             self.cp.add(self._sum(ids) >= rule.min)
 

@@ -1,14 +1,20 @@
-"""Soft terms as coefficient vectors over the model's variables (arcs and keeps).
+"""The objective: which terms count, how they weigh, and the soft terms as coefficient vectors
+over the model's variables (arcs and keeps).
 
-One definition serves the CP-SAT model (:mod:`planner.solver.cpsat`), the min-cost flow
-(:mod:`planner.solver.flow`) and numeric evaluation of a solution.
+Each idea is written once here: :func:`active_terms` (the terms a scenario counts for a
+problem), :func:`objective_weights` and :func:`weighted_objective` (Σ sense·weight·value),
+:func:`gap` (how far a bound is from a value), and :func:`linear_coefficients`, which serves the
+CP-SAT model (:mod:`planner.solver.cpsat`), the min-cost flow (:mod:`planner.solver.flow`) and
+numeric evaluation of a solution.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import numpy as np
 
-from planner.scenario import TERMS
+from planner.scenario import TERM_SENSE, TERMS, Scenario
 from planner.solver.problem import Problem
 
 
@@ -24,6 +30,25 @@ def active_terms(problem: Problem) -> list[str]:
         "central_spread": bool(problem.pools["central"].any()),
     }
     return [t for t in s.order if t in TERMS and active[t]]
+
+
+def objective_weights(scenario: Scenario, terms: Iterable[str]) -> dict[str, int]:
+    """Each term's coefficient in the weighted objective (maximised): its sense (+1 to
+    maximise, -1 to minimise) times the scenario's weight."""
+    return {t: TERM_SENSE[t] * scenario.weight(t) for t in terms}
+
+
+def weighted_objective(
+    scenario: Scenario, values: Mapping[str, float], terms: Iterable[str]
+) -> float:
+    """Σ sense·weight·value over ``terms`` (the CP-SAT model sums the same
+    :func:`objective_weights` over its expressions)."""
+    return float(sum(w * values[t] for t, w in objective_weights(scenario, terms).items()))
+
+
+def gap(objective: float, bound: float) -> float:
+    """Relative gap between a (maximised) objective and its bound (0 when they meet)."""
+    return abs(bound - objective) / max(abs(bound), abs(objective), 1.0)
 
 
 def linear_coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.ndarray] | None:

@@ -15,6 +15,7 @@ import pandas as pd
 from planner.dataset import Dataset, Pair
 from planner.errors import InfeasibleError, UsageError
 from planner.io.plan_folder import PINS_KEY, PREVIOUS_KEY, read_plan_dir, with_pins, with_previous
+from planner.policy import H6
 from planner.scenario import Scenario
 from planner.solver.problem import scope_cadres, scope_targets
 from planner.workflow.approval import require_approved
@@ -141,10 +142,10 @@ def held_pins(dataset: Dataset, scenario: Scenario, held: frozenset[Pair]) -> li
     for r in pins[(pins["rule"] == "require") & pins["cadre"].isin(own)].itertuples(index=False):
         if (r.kind, r.target) in held:
             out.append(
-                f"H6 pins: pin row {r.row} requires cadre {r.cadre} to hold {r.kind} {r.target}, "
-                "but the approved central plan holds it. To fix: drop the pin, or ask the "
-                "Student Affairs Office to plan the central roles again with this pin in the "
-                "data set (the central plan then leaves the target to the college)."
+                f"{H6.label}: pin row {r.row} requires cadre {r.cadre} to hold {r.kind} "
+                f"{r.target}, but the approved central plan holds it. To fix: drop the pin, or "
+                "ask the Student Affairs Office to plan the central roles again with this pin in "
+                "the data set (the central plan then leaves the target to the college)."
             )
     return out
 

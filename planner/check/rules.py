@@ -1,0 +1,284 @@
+"""The checker's rules, one function each, in the order of ``policy.md``: every function takes
+the :class:`~planner.check.frames.Context` and returns one plain line per violation, naming the
+rule as :mod:`planner.policy` spells it and the ids involved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+from planner.check.frames import (
+    KIND_VALUES,
+    Context,
+    campus_ok,
+    gender_ok,
+    is_in,
+    key,
+    key_set,
+    kind_ranges,
+    origin_ok,
+)
+from planner.contract import KINDS, ROLES, Role
+from planner.io.plan_folder import PLAN_KEY
+from planner.policy import H1, H2, H3, H4, H5, H6, S1, S2, S3
+from planner.words import count_words, range_words
+
+
+def _blank(value: Any) -> bool:
+    """Whether a college cell is blank (``None`` or NaN): a university-level society."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _college_of(value: Any) -> str:
+    """A target's college for messages (a blank college is university level)."""
+    return "university level" if _blank(value) else f"college {value}"
+
+
+def _each(frame: pd.DataFrame) -> Iterator[Any]:
+    """The rows of a (small: violating) frame as named tuples, for messages."""
+    return frame.itertuples(index=False)
+
+
+def _join(ids: pd.Series) -> str:
+    """Ids as a sorted, comma-separated list, for messages."""
+    return ", ".join(sorted(str(i) for i in ids))
+
+
+def known_rows(rows: pd.DataFrame, cadres: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
+    """H1 One target per cadre: every row names a known kind, cadre and target, and appears once."""
+    out: list[str] = []
+    for r in _each(rows[~rows["kind"].isin(KIND_VALUES)]):
+        out.append(
+            f"{H1.label}: row {r.row} has unknown kind '{r.kind}' (use class, dorm, society or "
+            f"branch)"
+        )
+    unknown_cadre = ~rows["cadre_id"].isin(cadres["cadre_id"])
+    for r in _each(rows[unknown_cadre]):
+        out.append(f"{H1.label}: row {r.row} names unknown cadre '{r.cadre_id}'")
+    known_kind = rows["kind"].isin(KIND_VALUES)
+    target_keys = key(targets, ["kind", "target_id"])
+    unknown_target = known_kind & ~key(rows, ["kind", "target_id"]).isin(target_keys)
+    for r in _each(rows[unknown_target]):
+        out.append(f"{H1.label}: row {r.row} names unknown {r.kind} '{r.target_id}'")
+    twice = rows[rows.duplicated(PLAN_KEY, keep=False)]
+    for (cadre, kind, target), group in twice.groupby(PLAN_KEY, sort=True):
+        where = ", ".join(str(n) for n in group["row"])
+        out.append(
+            f"{H1.label}: cadre {cadre} holds {kind} {target} {len(group)} times (rows {where})"
+        )
+    return out
+
+
+def scope_rule(ctx: Context) -> list[str]:
+    """Scope: unavailable cadres hold nothing; no cadre or target outside the scope appears."""
+    out: list[str] = []
+    v = ctx.valid
+    for r in _each(v[~v["available"]]):
+        out.append(
+            f"{H1.label}: cadre {r.cadre_id} is unavailable (on leave) but holds "
+            f"{r.kind} {r.target_id}"
+        )
+    outside = v["available"] & ~v["in_scope"]
+    for r in _each(v[outside]):
+        out.append(
+            f"scope {ctx.scope.name}: cadre {r.cadre_id} ({r.role}, {r.unit}) is outside the "
+            f"scope but holds {r.kind} {r.target_id}"
+        )
+    for r in _each(v[~v["target_in_scope"]]):
+        if (r.kind, r.target_id) in ctx.scope.held:
+            why = (
+                "is held by the approved central plan"
+                if ctx.scope.college is not None
+                else "is left to its college (a college cadre keeps last semester's contact)"
+            )
+        else:
+            why = f"({_college_of(r.target_college)}) is outside the scope"
+        out.append(f"scope {ctx.scope.name}: {r.kind} {r.target_id} {why}")
+    return out
+
+
+def h1_one_target_per_cadre(ctx: Context) -> list[str]:
+    """H1 One target per cadre: each in-scope cadre holds a count of targets in its duty's
+    range, in total and per kind."""
+    scenario = ctx.scenario
+    cadres = ctx.cadres[ctx.cadres["in_scope"]]
+    kinds = [k.value for k in KINDS]
+    held = (
+        ctx.valid.groupby(["cadre_id", "kind"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(index=cadres["cadre_id"], columns=kinds, fill_value=0)
+    )
+    roles = cadres["role"].to_numpy()
+    ids = cadres["cadre_id"].to_numpy()
+    out: list[str] = []
+
+    total = held.sum(axis=1).to_numpy()
+    ranges = {r.value: scenario.duty(r).total_range() for r in ROLES}
+    lo = pd.Series(roles).map({r: v.min for r, v in ranges.items()}).to_numpy()
+    hi = pd.Series(roles).map({r: v.max for r, v in ranges.items()}).to_numpy()
+    for i in ((total < lo) | (total > hi)).nonzero()[0]:
+        out.append(
+            f"{H1.label}: cadre {ids[i]} ({roles[i]}) holds "
+            f"{count_words(int(total[i]), 'target')}; a {roles[i]} holds "
+            f"{range_words(int(lo[i]), int(hi[i]))}"
+        )
+    for kind in KINDS:
+        count = held[kind.value].to_numpy()
+        k_ranges = {r.value: scenario.duty(r).kind_range(kind) for r in ROLES}
+        lo = pd.Series(roles).map({r: v.min for r, v in k_ranges.items()}).to_numpy()
+        hi = pd.Series(roles).map({r: v.max for r, v in k_ranges.items()}).to_numpy()
+        for i in ((count < lo) | (count > hi)).nonzero()[0]:
+            out.append(
+                f"{H1.label}: cadre {ids[i]} ({roles[i]}) holds "
+                f"{count_words(int(count[i]), f'{kind} target')}; a {roles[i]} holds "
+                f"{range_words(int(lo[i]), int(hi[i]))} {kind}"
+            )
+    return out
+
+
+def h2_one_cadre_per_target(ctx: Context) -> list[str]:
+    """H2 One cadre per target: a target holds at most its kind's cap."""
+    caps = {k.value: rule.cap for k, rule in ctx.scenario.kinds.items()}
+    v = ctx.valid
+    n = v.groupby(["kind", "target_id"])["cadre_id"].transform("size")
+    over = v[n > v["kind"].map(caps).fillna(1)]
+    return [
+        f"{H2.label}: {kind} {target} holds {count_words(len(group), 'cadre')} "
+        f"({_join(group['cadre_id'])}); the cap is {caps.get(str(kind), 1)}"
+        for (kind, target), group in over.groupby(["kind", "target_id"], sort=True)
+    ]
+
+
+def h3_department_of_origin(ctx: Context) -> list[str]:
+    """H3 Department of origin: a college-role cadre holds only their own college's targets."""
+    v = ctx.valid
+    out: list[str] = []
+    for r in _each(v[~origin_ok(v, ctx.scenario)]):
+        if _blank(r.target_college):
+            where = (
+                f"university-level society {r.target_id} on campus {r.target_campus}, not "
+                f"the cadre's campus {r.cadre_campus}"
+            )
+        else:
+            where = f"{r.kind} {r.target_id} of college {r.target_college}"
+        out.append(f"{H3.label}: cadre {r.cadre_id} (college {r.unit}) holds {where}")
+    return out
+
+
+def h4_school_leaders_spread_out(ctx: Context) -> list[str]:
+    """H4 School leaders spread out: at most the limit of school leaders per college."""
+    limit = ctx.scenario.school_leader_spread
+    if limit is None:
+        return []
+    v = ctx.valid
+    leaders = v[(v["role"] == Role.SCHOOL_LEADER.value) & v["target_college"].notna()]
+    return [
+        f"{H4.label}: college {college} has "
+        f"{count_words(len(group), 'school-leader assignment')} "
+        f"({_join(group['cadre_id'])}); "
+        f"the limit is {limit}"
+        for college, group in leaders.groupby("target_college", sort=True)
+        if len(group) > limit
+    ]
+
+
+def h5_dorm_gender_and_campus(ctx: Context) -> list[str]:
+    """H5 Dorm gender and S3 Same campus, each when the scenario makes it hard."""
+    v = ctx.valid
+    out: list[str] = []
+    if ctx.scenario.dorm_gender == "hard":
+        for r in _each(v[~gender_ok(v)]):
+            out.append(
+                f"{H5.label}: cadre {r.cadre_id} ({r.cadre_gender}) holds dorm "
+                f"{r.target_id} ({r.target_gender})"
+            )
+    if ctx.scenario.campus == "hard":
+        for r in _each(v[~campus_ok(v)]):
+            out.append(
+                f"{S3.made_hard}: cadre {r.cadre_id} (campus {r.cadre_campus}) holds "
+                f"{r.kind} {r.target_id} on campus {r.target_campus}"
+            )
+    return out
+
+
+def h6_pins(ctx: Context) -> list[str]:
+    """H6 Pins: every in-scope ``require`` pin is in the plan; no ``forbid`` pin is."""
+    pins = ctx.pins
+    out: list[str] = []
+    if pins.empty:
+        return out
+    require = pins[pins["rule"] == "require"]
+    in_scope_cadres = ctx.cadres.loc[ctx.cadres["in_scope"], "cadre_id"]
+    scoped_targets = ctx.targets[ctx.targets["target_in_scope"]]
+    require = require[require["cadre_id"].isin(in_scope_cadres)]
+    require = require.merge(scoped_targets[["kind", "target_id"]], on=["kind", "target_id"])
+    for r in _each(require[~is_in(require, ctx.keys)]):
+        out.append(
+            f"{H6.label}: required pin cadre {r.cadre_id} – {r.kind} {r.target_id} is not in the "
+            "plan"
+        )
+    forbid = pins[pins["rule"] == "forbid"]
+    for r in _each(forbid[is_in(forbid, ctx.keys)]):
+        out.append(
+            f"{H6.label}: forbidden pin cadre {r.cadre_id} – {r.kind} {r.target_id} is in the plan"
+        )
+    return out
+
+
+def hard_coverage(ctx: Context) -> list[str]:
+    """S1 Coverage made hard: every in-scope target of a hard-coverage kind holds its minimum."""
+    mins = {k.value: r.min for k, r in ctx.scenario.kinds.items() if r.coverage == "hard"}
+    if not mins:
+        return []
+    h = ctx.holders
+    h = h[h["kind"].isin(mins)]
+    h = h[h["n"] < h["kind"].map(mins)]
+    return [
+        f"{S1.made_hard}: {r.kind} {r.target_id} holds {count_words(r.n, 'cadre')}; at least "
+        f"{mins[r.kind]} required"
+        for r in _each(h.sort_values(["kind", "target_id"]))
+    ]
+
+
+def hard_continuity(ctx: Context) -> list[str]:
+    """S2 Continuity made hard: every allowed in-scope ``previous`` contact is kept."""
+    if ctx.scenario.continuity != "hard" or ctx.previous.empty:
+        return []
+    scenario = ctx.scenario
+    prev = ctx.previous.merge(ctx.cadres[ctx.cadres["in_scope"]], on="cadre_id")
+    prev = prev.merge(ctx.targets[ctx.targets["target_in_scope"]], on=["kind", "target_id"])
+    if prev.empty:
+        return []
+    per_kind = kind_ranges(scenario)
+    prev = prev.merge(per_kind, on=["role", "kind"], how="left")
+    allowed = origin_ok(prev, scenario) & (prev["kind_max"] > 0)
+    if scenario.dorm_gender == "hard":
+        allowed &= gender_ok(prev)
+    if scenario.campus == "hard":
+        allowed &= campus_ok(prev)
+    forbid = ctx.pins[ctx.pins["rule"] == "forbid"] if not ctx.pins.empty else ctx.pins
+    if not forbid.empty:
+        allowed &= ~is_in(prev, key_set(forbid))
+    dropped = prev[allowed & ~is_in(prev, ctx.keys)]
+    return [
+        f"{S2.made_hard}: cadre {r.cadre_id} held {r.kind} {r.target_id} last semester "
+        f"and may keep it, but the plan drops it"
+        for r in _each(dropped.sort_values(PLAN_KEY))
+    ]
+
+
+RULES = (
+    scope_rule,
+    h1_one_target_per_cadre,
+    h2_one_cadre_per_target,
+    h3_department_of_origin,
+    h4_school_leaders_spread_out,
+    h5_dorm_gender_and_campus,
+    h6_pins,
+    hard_coverage,
+    hard_continuity,
+)
+"""Every rule over the plan's valid rows, in the order the violations are listed."""

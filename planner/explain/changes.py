@@ -1,0 +1,190 @@
+"""Why a contact changed against last semester: the plan's ``changes`` table.
+
+Every contact of ``previous`` that the plan answers for is ``kept`` or ``ended`` (with why it
+ended: the cadre left or is on leave, the target is gone, another plan holds it, a pin, a rule
+change, or a coverage gain), and every other contact of the plan is ``moved`` (the cadre held
+something else last semester) or ``new``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.explain.forbidden import why_not
+from planner.plan import CHANGE_COLUMNS
+from planner.solver.eligibility import pair_frame
+from planner.solver.problem import Problem
+
+STATUS_ORDER = {"kept": 0, "moved": 1, "new": 2, "ended": 3}
+"""The order of the ``changes`` table: kept, moved, new, ended."""
+
+
+def changes_table(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Kept, moved, new and ended contacts against ``previous``, each with a reason
+    (:data:`~planner.plan.CHANGE_COLUMNS`)."""
+    prev = problem.dataset.previous[_answers_for(problem)]
+    seen = _Seen.of(problem, assignments)
+    rows = []
+    for r in prev.to_dict("records"):
+        key = (r["cadre"], r["kind"], r["target"])
+        name = seen.names.get(r["cadre"], "")
+        if key in seen.now:
+            rows.append((*key[:1], name, r["kind"], r["target"], "kept", KEPT))
+        else:
+            rows.append((r["cadre"], name, r["kind"], r["target"], "ended", seen.ended(r)))
+    had_previous = set(prev["cadre"])
+    for a in assignments[~assignments["kept"]].itertuples(index=False):
+        if a.cadre_id in had_previous:
+            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "moved", MOVED))
+        else:
+            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "new", NEW))
+    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    frame = frame.assign(_s=frame["status"].map(STATUS_ORDER))
+    return (
+        frame.sort_values(["_s", "cadre_id", "kind", "target_id"])
+        .drop(columns="_s")
+        .reset_index(drop=True)
+    )
+
+
+KEPT = "same contact as last semester"
+MOVED = "holds a new target; last semester's contact ended (see its row)"
+NEW = "no contact last semester"
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What the reasons of ended contacts look up, built once per plan."""
+
+    problem: Problem
+    names: dict[str, str]
+    available: dict[str, bool]
+    now: set[tuple[str, str, str]]
+    holding: dict[str, list[tuple[str, str]]]
+    targets: pd.DataFrame
+    target_keys: set[tuple[str, str]]
+    cadre_rows: pd.DataFrame
+    in_scope_cadres: set[str]
+    scope_keys: set[tuple[str, str]]
+    forbidden: set[tuple[str, str, str]]
+    may_continue: set[tuple[str, str, str]]
+
+    @classmethod
+    def of(cls, problem: Problem, assignments: pd.DataFrame) -> _Seen:
+        p, ds = problem, problem.dataset
+        triples = list(
+            zip(
+                assignments["cadre_id"].tolist(),
+                assignments["kind"].tolist(),
+                assignments["target_id"].tolist(),
+                strict=True,
+            )
+        )
+        holding: dict[str, list[tuple[str, str]]] = {}
+        for cid, kind, tid in triples:
+            holding.setdefault(cid, []).append((kind, tid))
+        pins = ds.pins
+        forbidden = {
+            (cid, k, tid)
+            for cid, k, tid, r in zip(
+                pins["cadre"].tolist(),
+                pins["kind"].tolist(),
+                pins["target"].tolist(),
+                pins["rule"].tolist(),
+                strict=True,
+            )
+            if r == "forbid"
+        }
+        # Pairs every single-pair rule still allows (the model's keep candidates).
+        may_continue = set(
+            zip(
+                p.cadres["id"].to_numpy()[p.keeps["cadre"].to_numpy(int)],
+                p.keeps["kind"].tolist(),
+                p.targets["id"].to_numpy()[p.keeps["target"].to_numpy(int)],
+                strict=True,
+            )
+        )
+        cadres = ds.cadres
+        targets = ds.targets().set_index(["kind", "id"])
+        return cls(
+            problem=p,
+            names=dict(zip(cadres["id"].tolist(), cadres["name"].tolist(), strict=True)),
+            available=dict(zip(cadres["id"].tolist(), cadres["available"].tolist(), strict=True)),
+            now=set(triples),
+            holding=holding,
+            targets=targets,
+            target_keys=set(targets.index),
+            cadre_rows=cadres.set_index("id"),
+            in_scope_cadres=set(p.cadres["id"]),
+            scope_keys=set(zip(p.targets["kind"].tolist(), p.targets["id"].tolist(), strict=True)),
+            forbidden=forbidden,
+            may_continue=may_continue,
+        )
+
+    def ended(self, r: dict[str, str]) -> str:
+        """Why last semester's contact ``r`` (a ``previous`` row) is not in the plan."""
+        p = self.problem
+        cadre, kind, target = r["cadre"], r["kind"], r["target"]
+        in_scope = cadre in self.in_scope_cadres
+        if cadre not in self.names:
+            return "the cadre has left (not on the roster)"
+        if not self.available[cadre]:
+            return "the cadre is on leave (在岗 = 否)"
+        if (kind, target) not in self.targets.index:
+            return f"the {kind} no longer exists" + (
+                " (class graduated)" if kind == "class" else ""
+            )
+        if (kind, target) in p.held and in_scope:
+            return (
+                f"the {kind} is held by the approved central plan"
+                if p.scope.startswith("college=")
+                else f"the {kind} is left to its college's plan"
+            )
+        if not in_scope or (kind, target) not in self.scope_keys:
+            return "outside this plan's scope"
+        if (cadre, kind, target) in self.forbidden:
+            return "forbidden by a pin"
+        if p.scenario.continuity == "off":
+            return "the scenario does not keep last semester's contacts"
+        if (cadre, kind, target) not in self.may_continue:
+            blocked = why_not(self._pair(cadre, kind, target), p.scenario)
+            if blocked:
+                return "rule change: " + "; ".join(blocked)
+        now = ", ".join(f"{k} {i}" for k, i in self.holding.get(cadre, [])) or "nothing"
+        return f"coverage gain: moved so that more targets hold a cadre (now holds {now})"
+
+    def _pair(self, cadre: str, kind: str, target: str) -> pd.Series:
+        """The pair in the columns of :func:`~planner.solver.eligibility.pair_frame`."""
+        c = self.cadre_rows.loc[cadre]
+        t = self.targets.loc[(kind, target)]
+        side = ["college", "campus", "gender"]
+        return pair_frame(
+            pd.DataFrame([{"role": c["role"], **{k: c[k] for k in side}}]),
+            pd.DataFrame([{"kind": kind, **{k: t[k] for k in side}}]),
+        ).iloc[0]
+
+
+def _answers_for(problem: Problem) -> np.ndarray:
+    """The ``previous`` rows a plan answers for in its changes: all of them for the
+    university; for a central or college scope, its own cadres' contacts (on leave or not) and
+    contacts at its targets of cadres no longer on the roster (the rest is another plan's)."""
+    ds = problem.dataset
+    prev = ds.previous
+    if problem.scope == "university":
+        return np.ones(len(prev), dtype=bool)
+    roster = ds.cadres
+    if problem.scope == "central":
+        own = roster["central"]
+    else:
+        own = ~roster["central"] & (roster["unit"] == problem.scope.split("=", 1)[1])
+    mine = prev["cadre"].isin(roster.loc[own, "id"])
+    targets = problem.targets
+    keys = pd.Series(
+        list(zip(prev["kind"].tolist(), prev["target"].tolist(), strict=True)), index=prev.index
+    )
+    at_mine = keys.isin(set(zip(targets["kind"].tolist(), targets["id"].tolist(), strict=True)))
+    gone = ~prev["cadre"].isin(roster["id"])
+    return (mine | (gone & at_mine)).to_numpy(bool)

@@ -1,0 +1,328 @@
+"""Why no plan can satisfy the hard rules, found cheaply, before any solve: the common cases,
+named with files, rows and ids, in the words of the policy.
+
+- cadres who must hold a target but may hold none (H1 with H3, H5, the hard campus rule or the
+  role's duties), with the rule that shuts each group out;
+- require pins that break a single-pair rule (H3, H5, hard campus, duties), a forbid pin or a
+  leave; pins that ask too much of one cadre (H1), one target (H2) or one college (H4);
+- more cadres than targets they may hold, and hard coverage the cadres cannot give (Hall's
+  condition, :mod:`planner.explain.hall`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import ROLE_LABELS_ZH, Kind, Role
+from planner.explain.hall import hard_coverage_short, too_many_cadres
+from planner.policy import H1, H2, H3, H4, H5, H6, S3
+from planner.solver.eligibility import (
+    campus_hard,
+    h3_department_of_origin,
+    h5_dorm_gender,
+    kind_allowed,
+    pair_frame,
+)
+from planner.solver.problem import Problem
+from planner.words import (
+    cadre_words,
+    college_name,
+    count_words,
+    file_name,
+    listed,
+    role_words,
+    row_list,
+    target_words,
+)
+
+
+# -- the cheap checks --------------------------------------------------------------------
+def precheck(problem: Problem) -> list[str]:
+    """Cheap checks for the usual reasons a plan cannot exist; plain-language lines."""
+    stuck = _cadres_without_targets(problem)
+    return (
+        stuck[1]
+        + _pins_against_rules(problem)
+        + _pins_against_each_other(problem)
+        + too_many_cadres(problem, skip=stuck[0])
+        + hard_coverage_short(problem)
+    )
+
+
+def _blocking(problem: Problem, cadres: pd.DataFrame) -> pd.Series:
+    """Per stuck cadre (index as ``cadres``): which rule shuts them out of every target.
+
+    One of ``no targets`` (their college has none and no university society is on their
+    campus), ``campus``, ``gender``, ``duties`` or ``rules`` (several together).
+    """
+    p = problem
+    targets = p.targets
+    out = {}
+    for i, c in cadres.iterrows():
+        own = targets[
+            (targets["college"] == c["college"])
+            | (targets["college"].isna() & (targets["campus"] == c["campus"]))
+        ]
+        if not isinstance(c["college"], str):  # central cadre: any target
+            own = targets
+        if own.empty:
+            out[i] = "no targets"
+            continue
+        side = pd.DataFrame([c] * len(own)).reset_index(drop=True)
+        frame = pair_frame(side, own.reset_index(drop=True))
+        masks = {
+            "duties": kind_allowed(frame, p.scenario),
+            "origin": h3_department_of_origin(frame, p.scenario),
+            "gender": h5_dorm_gender(frame, p.scenario),
+            "campus": campus_hard(frame, p.scenario),
+        }
+        others = {
+            name: np.logical_and.reduce([m for n, m in masks.items() if n != name])
+            for name in masks
+        }
+        if np.logical_and.reduce(list(masks.values())).any():
+            out[i] = "pins"  # every rule allows some target: forbid pins took them away
+            continue
+        single = [name for name in ("campus", "gender", "duties") if others[name].any()]
+        out[i] = single[0] if len(single) == 1 else "rules"
+    return pd.Series(out, dtype=object)
+
+
+def _cadres_without_targets(problem: Problem) -> tuple[set[int], list[str]]:
+    """H1 + single-pair rules: cadres who must hold a target but may hold none.
+
+    Returns the pools reported (so the max-flow check skips them) and the lines.
+    """
+    p = problem
+    reach = set(p.arcs["pool"]) | set(p.keeps["pool"])
+    stuck = p.cadres[~p.cadres["pool"].isin(reach)]
+    stuck = stuck[
+        stuck["role"].map(lambda r: p.scenario.duty(r).total_range().min > 0).to_numpy(bool)
+    ]
+    if stuck.empty:
+        return set(), []
+    cause = _blocking(p, stuck)
+    cadre_file = file_name(p.dataset, "cadres")
+    out = []
+    key = [stuck["college"].fillna(""), cause]
+    for (college, why), frame in stuck.groupby(key, sort=True):
+        names = listed([cadre_words(r) for _, r in frame.iterrows()])
+        rows = f"{cadre_file} {row_list(list(frame['row']))}"
+        n = len(frame)
+        who = (
+            f"{count_words(n, 'available cadre')} of {college_name(p.dataset, college)}"
+            if college
+            else count_words(n, "available central cadre")
+        )
+        campuses = ", ".join(sorted(set(frame["campus"])))
+        rule, because, change = _stuck_words(p, str(why), str(college), campuses, rows)
+        each = "each hold a target" if n > 1 else "hold a target"
+        if n == 1:
+            because = because.replace("they are on", "the cadre is on").replace(
+                "the only targets they may hold", "the only targets the cadre may hold"
+            )
+        out.append(
+            f"{rule}: {who} must {each} but may hold none — {because}: {names}. To fix: {change}."
+        )
+    return set(stuck["pool"].astype(int)), out
+
+
+def _stuck_words(
+    p: Problem, why: str, college: str, campuses: str, rows: str
+) -> tuple[str, str, str]:
+    """The rule, the cause and the change for cadres shut out of every target by ``why``
+    (see :func:`_blocking`)."""
+    unavailable = f"mark them unavailable (在岗 = 否 in {rows})"
+    if why == "no targets":
+        return (
+            f"{H1.label} + {H3.label}",
+            f"{college_name(p.dataset, college)} has no class, dorm room, society or party "
+            f"branch in the data, and no university-level society is on {campuses}",
+            f"add the college's targets to the data, or mark these cadres unavailable "
+            f"(在岗 = 否 in {rows})",
+        )
+    if why == "campus":
+        return (
+            f"{H1.label} + {S3.made_hard}",
+            f"they are on {campuses} and every target they may hold is on another campus",
+            "make the campus rule soft (campus: soft in the scenario), correct their campus "
+            f"(校区 in {rows}), or mark them unavailable (在岗 = 否)",
+        )
+    if why == "gender":
+        return (
+            f"{H1.label} + {H5.label}",
+            "the only targets they may hold are dorm rooms of the other gender",
+            f"add a target they may hold, make dorm_gender soft in the scenario, or {unavailable}",
+        )
+    if why == "pins":
+        return (
+            f"{H1.label} + {H6.label}",
+            "forbid pins rule out every target the other rules leave open to them",
+            f"drop some of the forbid pins on these cadres in {file_name(p.dataset, 'pins')}",
+        )
+    if why == "duties":
+        return (
+            f"{H1.label} (duties)",
+            "the scenario's duties for their role allow no kind of target they could hold",
+            f"change the role's duties in the scenario, or {unavailable}",
+        )
+    return (
+        H1.label,
+        f"the hard rules together ({H3.label}, {H5.label}, the campus rule, the role's duties, "
+        "forbid pins) rule out every target for them",
+        f"add a target they may hold, or {unavailable}",
+    )
+
+
+def _pin_words(problem: Problem, pin: pd.Series) -> str:
+    c = problem.cadres.loc[int(pin["cadre"])]
+    t = problem.targets.loc[int(pin["target"])]
+    where = (
+        f"of {college_name(problem.dataset, c['college'])}"
+        if isinstance(c["college"], str)
+        else f"of {c['unit']}"
+    )
+    return (
+        f"{file_name(problem.dataset, 'pins')} row {pin['row']} requires {cadre_words(c)}, "
+        f"{role_words(c['role'])} {where} on {c['campus']}, to hold "
+        f"{target_words(problem.dataset, t)}"
+    )
+
+
+def _pins_against_rules(problem: Problem) -> list[str]:
+    """H6 against leave, forbid pins, H1 duties, H3, H5 and the hard campus rule."""
+    p = problem
+    out = []
+    data = p.dataset
+    pins_file = file_name(p.dataset, "pins")
+    pins = data.pins[data.pins["rule"] == "require"]
+    on_leave = data.cadres.set_index("id")
+    on_leave = on_leave[~on_leave["available"]]
+    scope_targets = set(zip(p.targets["kind"], p.targets["id"], strict=True))
+    for _, pin in pins.iterrows():
+        if (pin["kind"], pin["target"]) not in scope_targets or pin["cadre"] not in on_leave.index:
+            continue
+        c = on_leave.loc[pin["cadre"]]
+        out.append(
+            f"{H6.label} + {H1.label}: {pins_file} row {pin['row']} requires "
+            f"{c['name']} ({pin['cadre']}) to hold {pin['kind']} {pin['target']}, but the cadre "
+            f"is on leave (在岗 = 否 in {file_name(p.dataset, 'cadres')} row {c['row']}) and holds "
+            f"nothing. To fix: drop {pins_file} row {pin['row']}, or mark the cadre available."
+        )
+    forbid_rows = {
+        (c, t): r
+        for c, t, r in zip(p.forbids["cadre"], p.forbids["target"], p.forbids["row"], strict=True)
+    }
+    for _, pin in p.requires.iterrows():
+        key = (int(pin["cadre"]), int(pin["target"]))
+        if key in forbid_rows:
+            out.append(
+                f"{H6.label}: {_pin_words(p, pin)}, but {pins_file} row {forbid_rows[key]} forbids "
+                f"the same pair. To fix: drop {pins_file} row {pin['row']} or row "
+                f"{forbid_rows[key]}."
+            )
+            continue
+        out += _pin_breaks(p, pin)
+    return out
+
+
+def _pin_breaks(problem: Problem, pin: pd.Series) -> list[str]:
+    """The single-pair rules one require pin breaks, each with what to change."""
+    p = problem
+    c = p.cadres.loc[int(pin["cadre"])]
+    t = p.targets.loc[int(pin["target"])]
+    frame = pair_frame(c.to_frame().T, t.to_frame().T).reset_index(drop=True)
+    drop = f"drop {file_name(p.dataset, 'pins')} row {pin['row']}"
+    out = []
+    if not kind_allowed(frame, p.scenario)[0]:
+        out.append(
+            f"{H6.label} + {H1.label}: {_pin_words(p, pin)}, but the scenario's duties give "
+            f"{c['role']} no {t['kind']} to hold. To fix: {drop}, or allow the kind in "
+            f"duties.{c['role']} of the scenario."
+        )
+    if not h3_department_of_origin(frame, p.scenario)[0]:
+        where = (
+            college_name(p.dataset, t["college"])
+            if isinstance(t["college"], str)
+            else f"university level on {t['campus']}"
+        )
+        out.append(
+            f"{H6.label} + {H3.label}: {_pin_words(p, pin)}, but the cadre belongs to "
+            f"{college_name(p.dataset, c['college'])} and the {t['kind']} to {where}; a college's "
+            f"cadres hold only their own college's targets. To fix: {drop}, pin the "
+            f"{t['kind']} to a cadre of its own college or to a central cadre instead, or turn "
+            f"{H3.id} off for {c['role']} (origin: roles: {c['role']}: false in the scenario)."
+        )
+    if not h5_dorm_gender(frame, p.scenario)[0]:
+        out.append(
+            f"{H6.label} + {H5.label}: {_pin_words(p, pin)}, but the dorm room houses students "
+            f"of the other gender. To fix: {drop}, or pin a dorm room of the cadre's gender."
+        )
+    if not campus_hard(frame, p.scenario)[0]:
+        out.append(
+            f"{H6.label} + {S3.made_hard}: {_pin_words(p, pin)}, but the "
+            f"cadre is on {c['campus']} and the {t['kind']} on {t['campus']}. To fix: {drop}, "
+            "or make the campus rule soft (campus: soft in the scenario)."
+        )
+    return out
+
+
+def _pins_against_each_other(problem: Problem) -> list[str]:
+    """H6 against H1/H2/H4: too many require pins on one cadre, one target or one college."""
+    p = problem
+    out: list[str] = []
+    req = p.requires
+    pins_file = file_name(p.dataset, "pins")
+    if req.empty:
+        return out
+    for target, frame in req.groupby("target"):
+        t = p.targets.loc[int(target)]
+        cap = p.scenario.kinds[Kind(t["kind"])].cap
+        if len(frame) > cap:
+            names = ", ".join(cadre_words(p.cadres.loc[int(c)]) for c in frame["cadre"])
+            out.append(
+                f"{H2.label} + {H6.label}: {pins_file} {row_list(list(frame['row']))} "
+                f"require {len(frame)} cadres ({names}) on {target_words(p.dataset, t)}, which "
+                f"may hold only {cap}. To fix: keep one of these pins and drop the other(s)."
+            )
+    for cadre, frame in req.groupby("cadre"):
+        c = p.cadres.loc[int(cadre)]
+        duty = p.scenario.duty(c["role"])
+        rows = f"{pins_file} {row_list(list(frame['row']))}"
+        if len(frame) > duty.total_range().max:
+            held = ", ".join(
+                target_words(p.dataset, p.targets.loc[int(t)]) for t in frame["target"]
+            )
+            out.append(
+                f"{H1.label} + {H6.label}: {rows} require {cadre_words(c)} to hold "
+                f"{len(frame)} targets ({held}), but a {c['role']} holds at most "
+                f"{duty.total_range().max}. To fix: keep one of these pins and drop the other(s)."
+            )
+            continue
+        kinds = Counter(p.targets.loc[frame["target"], "kind"])
+        for kind, n in kinds.items():
+            if n > duty.kind_range(Kind(kind)).max:
+                out.append(
+                    f"{H1.label} + {H6.label}: {rows} require {cadre_words(c)} to "
+                    f"hold {n} {kind}s, but a {c['role']} holds at most "
+                    f"{duty.kind_range(Kind(kind)).max}. To fix: keep one of these pins."
+                )
+    limit = p.scenario.school_leader_spread
+    if limit is not None:
+        leaders = req[(p.cadres.loc[req["cadre"], "role"] == Role.SCHOOL_LEADER.value).to_numpy()]
+        colleges = p.targets.loc[leaders["target"], "college"].to_numpy()
+        for college in sorted({c for c in colleges if isinstance(c, str)}):
+            rows_here = leaders[colleges == college]
+            if len(rows_here) > limit:
+                names = ", ".join(cadre_words(p.cadres.loc[int(c)]) for c in rows_here["cadre"])
+                out.append(
+                    f"{H4.label} + {H6.label}: {pins_file} "
+                    f"{row_list(list(rows_here['row']))} place {len(rows_here)} school leaders "
+                    f"({ROLE_LABELS_ZH[Role.SCHOOL_LEADER]}: {names}) in "
+                    f"{college_name(p.dataset, college)}, but at most {limit} may be there. To "
+                    "fix: keep one of these pins, or raise school_leader_spread in the scenario."
+                )
+    return out

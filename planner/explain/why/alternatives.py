@@ -1,0 +1,370 @@
+"""Alternatives, re-planned: the best plan with one pair required (or forbidden), compared with
+the plan term by term in the scenario's order, and what it would change, in words.
+
+Each alternative is solved once, deterministically, on the same data, scenario and held targets
+as the plan, with a pin added to a copy of the pins table; among the plans as good as the best
+one, the one closest to the plan is shown (the ripple of the change, not a reshuffle).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from planner.contract import Kind
+from planner.dataset import Dataset
+from planner.errors import InfeasibleError, NoPlanInTimeError
+from planner.explain.diagnose import solve_explained
+from planner.explain.why.index import PlanIndex
+from planner.policy import term_name
+from planner.scenario import TERM_SENSE
+from planner.solver.cpsat import PolicyModel
+from planner.solver.decompose import decompose
+from planner.solver.pairs import assignment_table, covered_mask, term_values
+from planner.solver.problem import Problem, build_problem
+from planner.solver.solution import Solution
+from planner.solver.terms import active_terms, weighted_objective
+from planner.words import cadre_words, count_words, file_name, listed, target_label
+
+MAX_MOVES = 3
+"""Other cadres' changes an alternative names before it counts the rest."""
+
+TERM_UNITS: dict[str, str] = {
+    "coverage": "targets covered",
+    "continuity": "contacts kept",
+    "campus": "contacts on another campus",
+    "dorm_gender": "dorm rooms of the other gender",
+    "dorm_priority": "dorm rank total",
+    "central_spread": "most central cadres in one college",
+}
+"""What the figure of each term counts, in an alternative's summary."""
+
+
+@dataclass
+class Alternative:
+    """One alternative pair, solved: what the best plan holding it would cost.
+
+    ``verdict`` is ``worse``, ``as good`` or ``better`` (than the plan, in the scenario's
+    priority order), ``impossible`` (the hard rules cannot hold with it) or ``unknown`` (no
+    plan within the time limit). ``decided_by`` is the first term that differs.
+    """
+
+    cadre_id: str
+    cadre_name: str
+    kind: str
+    target_id: str
+    target_name: str
+    verdict: str
+    summary: str
+    decided_by: str | None = None
+    terms: dict[str, int] = field(default_factory=dict)
+    deltas: dict[str, int] = field(default_factory=dict)
+    uncovered: list[str] = field(default_factory=list)
+    """Targets covered in the plan that this alternative leaves without their cadre."""
+    covered: list[str] = field(default_factory=list)
+    """Targets uncovered in the plan that this alternative covers."""
+    ended: list[str] = field(default_factory=list)
+    """Contacts kept from last semester in the plan that this alternative ends."""
+    moved: int = 0
+    """Other cadres whose targets change."""
+    moves: list[str] = field(default_factory=list)
+    """The first of those changes, ``name (id): class A → class B``."""
+    reasons: list[str] = field(default_factory=list)
+    """Why it is impossible (the diagnosis), when it is."""
+    assignments: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    """The alternative plan's assignments (not in ``as_dict``)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, without the assignments."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "assignments"}
+
+
+def evaluate(
+    ix: PlanIndex,
+    c: pd.Series,
+    t: pd.Series,
+    verb: str,
+    time_limit: float,
+    *,
+    target_first: bool = False,
+) -> Alternative:
+    """The best plan with cadre ``c`` holding target ``t``, summarised (``verb``: how the
+    change is said, ``moving 张伟 to`` or ``giving it to``; ``time_limit``: seconds per
+    re-plan)."""
+    alt = solve_with(ix, c, t, "require", time_limit)
+    if target_first:
+        now = ", ".join(f"{k} {i}" for k, i in ix.holding.get(c["id"], [])) or "nothing"
+        what = f"{verb} {cadre_words(c)} (who holds {now} now)"
+    else:
+        what = f"{verb} {target_label(t)}"
+    if alt.verdict == "impossible":
+        alt.summary = f"{what}: impossible — {'; '.join(alt.reasons[:2])}"
+    elif alt.verdict == "unknown":
+        alt.summary = f"{what}: no plan found within the time limit"
+    elif alt.verdict == "as good":
+        alt.summary = f"{what}: as good on every rule (a tie){_tail(alt)}"
+    else:
+        alt.summary = f"{what} would be {alt.verdict} on {alt.decided_by}: {effects(alt)}"
+    return alt
+
+
+def without(
+    ix: PlanIndex, c: pd.Series, t: pd.Series, alts: list[Alternative], time_limit: float
+) -> list[str]:
+    """Whether the plan needs the pair: a tie with another alternative, or the best plan with
+    the pair forbidden, compared with the plan."""
+    if ix.pin_rows(c["id"], t["kind"], t["id"], "require"):
+        return []
+    pair = (c["id"], t["kind"], t["id"])
+    for other in alts:  # an alternative as good as the plan and without the pair: a tie
+        a = other.assignments
+        if (
+            other.verdict == "as good"
+            and a is not None
+            and pair not in set(zip(a["cadre_id"], a["kind"], a["target_id"], strict=True))
+        ):
+            return [
+                "a tie: another plan is as good on every rule without this pair — "
+                f"{other.summary.split(':', 1)[0]} (see the alternatives); among "
+                "equally good plans the planner picks cadres and targets in id order"
+            ]
+    alt = solve_with(ix, c, t, "forbid", time_limit)
+    subject = f"{cadre_words(c)} not holding {target_label(t)}"
+    if alt.verdict == "impossible":
+        return [f"no plan keeps the hard rules without this pair: {'; '.join(alt.reasons[:2])}"]
+    if alt.verdict == "unknown":
+        return [f"{subject}: no plan found within the time limit"]
+    if alt.verdict == "as good":
+        return [
+            f"a tie: the best plan with {subject} is as good on every rule "
+            f"({effects(alt) or 'the same figures'}); the planner picks cadres and "
+            "targets in id order among equals"
+        ]
+    if alt.verdict == "better":
+        return [f"with {subject} the plan would be better on {alt.decided_by}: {effects(alt)}"]
+    return [f"needed: the best plan with {subject} is worse on {alt.decided_by} — {effects(alt)}"]
+
+
+def solve_with(
+    ix: PlanIndex, c: pd.Series, t: pd.Series, rule: str, time_limit: float
+) -> Alternative:
+    """The best plan with the pair required (or forbidden), compared with the plan."""
+    pins = ix.dataset.pins
+    added_row = int(pins["row"].max()) + 1 if len(pins) else 2
+    extra = pd.DataFrame(
+        [{"cadre": c["id"], "kind": t["kind"], "target": t["id"], "rule": rule, "row": added_row}]
+    )
+    if rule == "require":  # the cadre's own require pins would contradict it
+        pins = pins[~((pins["cadre"] == c["id"]) & (pins["rule"] == "require"))]
+    changed = _with_pins(ix.dataset, pd.concat([pins, extra], ignore_index=True))
+    base = Alternative(
+        cadre_id=str(c["id"]),
+        cadre_name=str(c["name"]),
+        kind=str(t["kind"]),
+        target_id=str(t["id"]),
+        target_name=str(t["name"]),
+        verdict="unknown",
+        summary="",
+    )
+    try:
+        problem = build_problem(changed, ix.scenario, ix.held)
+        solution = solve_explained(problem, time_limit=time_limit, deterministic=True)
+    except InfeasibleError as exc:
+        base.verdict = "impossible"
+        added = f"{file_name(ix.dataset, 'pins')} row {added_row}"
+        base.reasons = [
+            r.replace(added, "the alternative asked for")
+            for r in exc.reasons
+            if not r.endswith(":")
+        ]
+        return base
+    except NoPlanInTimeError:
+        return base
+    frame = assignment_table(problem, decompose(problem, solution.y, solution.keep))
+    values = term_values(problem, frame)
+    closer = closest(ix, problem, solution, values, time_limit)
+    if closer is not None:
+        frame = closer
+    base.assignments = frame
+    base.terms = {k: int(values[k]) for k in ix.terms}
+    base.deltas = {k: int(values[k]) - int(ix.values[k]) for k in ix.terms}
+    base.verdict, base.decided_by = compare(ix, values)
+    _diff(ix, base, problem, frame, c)
+    return base
+
+
+def _with_pins(dataset: Dataset, pins: pd.DataFrame) -> Dataset:
+    """A shallow copy of ``dataset`` with another pins table."""
+    return dataclasses.replace(dataset, pins=pins.reset_index(drop=True))
+
+
+def closest(
+    ix: PlanIndex, problem: Problem, solution: Solution, values: dict[str, int], time_limit: float
+) -> pd.DataFrame | None:
+    """Among plans as good as ``solution`` on every term, the one closest to the plan.
+
+    A re-solve reaches the same optimum in many ways (ties); the user wants the ripple of the
+    change, not a reshuffle. Fixes every active term at its value and maximises the pool–group
+    counts and kept contacts the plan already has, then hands out the pairs near the plan.
+    """
+    p = problem
+    model = PolicyModel(p)
+    model.add_hard_rules()
+    for term in active_terms(p):
+        model.cp.add(model.term(term) == int(values[term]))
+    reward = _closeness(ix, p, model)
+    if not reward:
+        return None
+    model.cp.maximize(cp_model.LinearExpr.sum(reward))
+    for var, value in zip(model.y + model.keep, [*solution.y, *solution.keep], strict=True):
+        model.cp.add_hint(var, int(value))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = min(time_limit, 10.0)
+    solver.parameters.linearization_level = 2
+    status = solver.solve(model.cp)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    y = np.array([solver.value(v) for v in model.y], dtype=np.int64)
+    keep = np.array([solver.value(v) for v in model.keep], dtype=np.int64)
+    frame = assignment_table(p, decompose(p, y, keep, near=set(ix.pairs)))
+    if term_values(p, frame) != values:  # never report a plan the solve did not reach
+        return None
+    return frame
+
+
+def _closeness(ix: PlanIndex, p: Problem, model: PolicyModel) -> list[Any]:
+    """The plan's own kept contacts and pool–group counts, as terms to maximise."""
+    pool = pd.Series(p.cadres["pool"].to_numpy(), index=p.cadres["id"])
+    target_index = pd.Series(
+        np.arange(len(p.targets)),
+        index=pd.MultiIndex.from_arrays([p.targets["kind"], p.targets["id"]]),
+    )
+    keep_index = {
+        (int(c), int(t)): i
+        for i, (c, t) in enumerate(zip(p.keeps["cadre"], p.keeps["target"], strict=True))
+    }
+    cadre_index = pd.Series(np.arange(len(p.cadres)), index=p.cadres["id"])
+    arc_index = {
+        (int(a), int(b)): i
+        for i, (a, b) in enumerate(zip(p.arcs["pool"], p.arcs["group"], strict=True))
+    }
+    counts: dict[int, int] = {}
+    reward: list[Any] = []
+    plan = ix.assignments
+    for cid, kind, tid in zip(plan["cadre_id"], plan["kind"], plan["target_id"], strict=True):
+        if cid not in cadre_index.index or (kind, tid) not in target_index.index:
+            continue
+        ci, ti = int(cadre_index[cid]), int(target_index[(kind, tid)])
+        k = keep_index.get((ci, ti))
+        if k is not None and (cid, kind, tid) in ix.kept:
+            reward.append(model.keep[k])
+            continue
+        a = arc_index.get((int(pool[cid]), int(p.targets.at[ti, "group"])))
+        if a is not None:
+            counts[a] = counts.get(a, 0) + 1
+    for a, n in counts.items():
+        z = model.cp.new_int_var(0, n, f"same{a}")
+        model.cp.add(z <= model.y[a])
+        reward.append(z)
+    return reward
+
+
+def compare(ix: PlanIndex, values: dict[str, int]) -> tuple[str, str | None]:
+    """``worse``, ``as good`` or ``better`` than the plan, and the term that decides it."""
+    s = ix.scenario
+    if s.priorities == "weighted":
+        score = weighted_objective(s, values, ix.terms)
+        ref = weighted_objective(s, ix.values, ix.terms)
+        if score == ref:
+            return "as good", None
+        return ("better" if score > ref else "worse"), "the weighted sum of the terms"
+    for k in ix.terms:
+        diff = TERM_SENSE[k] * (values[k] - ix.values[k])
+        if diff:
+            return ("better" if diff > 0 else "worse"), term_name(k)
+    return "as good", None
+
+
+def _diff(
+    ix: PlanIndex, alt: Alternative, problem: Problem, frame: pd.DataFrame, c: pd.Series
+) -> None:
+    """What the alternative changes against the plan: coverage, ended contacts, other cadres."""
+    new_pairs = set(zip(frame["cadre_id"], frame["kind"], frame["target_id"], strict=True))
+    t = problem.targets
+    counted = t["kind"].map(lambda k: ix.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
+    keys = list(zip(t["kind"], t["id"], strict=True))
+    before = {
+        k
+        for k, cov, cnt in zip(keys, _covered_in(ix, problem), counted, strict=True)
+        if cov and cnt
+    }
+    now = covered_mask(problem, frame)
+    after = {k for k, cov, cnt in zip(keys, now, counted, strict=True) if cov and cnt}
+    names = dict(zip(keys, t["name"], strict=True))
+    alt.uncovered = [f"{k} {i} ({names[(k, i)]})" for k, i in sorted(before - after)]
+    alt.covered = [f"{k} {i} ({names[(k, i)]})" for k, i in sorted(after - before)]
+    kept = frame[frame["kept"]]
+    kept_now = set(zip(kept["cadre_id"], kept["kind"], kept["target_id"], strict=True))
+    cadre_names = dict(zip(problem.cadres["id"], problem.cadres["name"], strict=True))
+    alt.ended = [
+        f"{cadre_names.get(cid, cid)} ({cid}) with {k} {i}"
+        for cid, k, i in sorted(ix.kept - kept_now)
+    ]
+    changed = sorted({cid for cid, _, _ in ix.pairs ^ new_pairs} - {c["id"]})
+    alt.moved = len(changed)
+    holds: dict[str, list[str]] = {}
+    for cid, k, i in sorted(new_pairs):
+        holds.setdefault(cid, []).append(f"{k} {i}")
+    for cid in changed[:MAX_MOVES]:
+        was = ", ".join(f"{k} {i}" for k, i in ix.holding.get(cid, [])) or "nothing"
+        becomes = ", ".join(holds.get(cid, [])) or "nothing"
+        alt.moves.append(f"{cadre_names.get(cid, cid)} ({cid}): {was} → {becomes}")
+
+
+def _covered_in(ix: PlanIndex, problem: Problem) -> np.ndarray:
+    """The plan's coverage, aligned with ``problem.targets`` (same order as the plan's)."""
+    keys = pd.MultiIndex.from_arrays([problem.targets["kind"], problem.targets["id"]])
+    mine = pd.Series(ix.covered, index=ix.target_index.index)
+    return mine.reindex(keys, fill_value=False).to_numpy(bool)
+
+
+def _figure(alt: Alternative, k: str) -> str:
+    d = alt.deltas[k]
+    return f"{term_name(k)} {alt.terms[k] - d} → {alt.terms[k]} {TERM_UNITS[k]}"
+
+
+def effects(alt: Alternative) -> str:
+    """What changes against the plan, in words: uncovered targets, ended contacts, figures."""
+    parts = []
+    if alt.deltas.get("coverage"):
+        parts.append(_figure(alt, "coverage"))
+    if alt.uncovered:
+        parts.append("would leave " + listed(alt.uncovered, 4) + " uncovered")
+    if alt.covered:
+        parts.append("would cover " + listed(alt.covered, 4))
+    if alt.deltas.get("continuity"):
+        parts.append(_figure(alt, "continuity"))
+    if alt.ended:
+        parts.append("would end last semester's contact of " + listed(alt.ended, 4))
+    parts += [
+        _figure(alt, k) for k, d in alt.deltas.items() if d and k not in ("coverage", "continuity")
+    ]
+    if alt.moved:
+        others = count_words(alt.moved, "other cadre")
+        if alt.moves:
+            more = f" and {alt.moved - len(alt.moves)} more" if alt.moved > len(alt.moves) else ""
+            parts.append(f"{others} would change target ({'; '.join(alt.moves)}{more})")
+        else:
+            parts.append(f"{others} would change target")
+    return "; ".join(parts)
+
+
+def _tail(alt: Alternative) -> str:
+    found = effects(alt)
+    return f" — {found}" if found else ""
