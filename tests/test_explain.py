@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import cadre, dorm, klass, make_dataset, scn, solve_and_check
+from conftest import branch, cadre, dorm, klass, make_dataset, scn, solve_and_check
 
 from planner.check.checker import check_assignments
 from planner.cli import cli
@@ -173,6 +173,29 @@ def test_tie_is_named_as_a_tie(k3_plan: tuple[Dataset, Path]) -> None:
     assert "as good on every rule (a tie)" in alt.summary
     assert ex.without[0].startswith("a tie: another plan is as good on every rule")
     assert_checked(dataset, alt)
+
+
+def test_alternatives_near_a_target_of_cap_two(tmp_path: Path) -> None:
+    """Regression: two cadres on one branch of cap 2 (each pool sends its own arc to the
+    branch's group). The explainer's own hand-out ran out of slots there (IndexError, an
+    internal error under the full-engagement scenario); it now uses decompose's."""
+    scenario = scn(
+        duties={"default": {"per_kind": {"class": 1, "branch": 1}}},
+        kinds={"branch": {"cap": 2}},
+    )
+    dataset = make_dataset(
+        cadres=[cadre("P1", "professor", "C1"), cadre("P2", "professor", "C1")],
+        classes=[klass(k, "C1") for k in ("K1", "K2", "K3")],
+        branches=[branch("B1", "C1")],
+        dorms=[dorm("D1", "C1")],
+    )
+    folder = planned(dataset, tmp_path, scenario)
+    ex = explain_cadre(dataset, folder, "P1", alternatives=2, time_limit=10)
+    assert ex.alternatives and all(alt.verdict != "unknown" for alt in ex.alternatives)
+    for alt in ex.alternatives:
+        assert_checked(dataset, alt, scenario)
+        assert alt.assignments is not None
+        assert (alt.assignments["target_id"] == "B1").sum() == 2  # both keep the branch
 
 
 def test_cadre_on_leave_and_unknown(small_plan: tuple[Dataset, Path]) -> None:
