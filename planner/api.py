@@ -43,16 +43,13 @@ from typing import TYPE_CHECKING, Any
 
 from planner.analysis.compare import (
     Failure,
-    change_scenario,
     compare,
     coverage_table,
     format_kpis,
     plot_compare,
-    sweep,
-    sweep_plans,
-    vary,
     write_comparison,
 )
+from planner.analysis.sweep import sweep, sweep_plans, vary
 from planner.check import checker
 from planner.check.checker import CheckReport
 from planner.dataset import Dataset, targets_in_scope
@@ -62,7 +59,7 @@ from planner.io.plan_folder import read_plan
 from planner.io.readers import read_dataset
 from planner.plan import KPI_COLUMNS, KPI_LABELS, Plan
 from planner.plot.tradeoff import plot_tradeoff
-from planner.scenario import Scenario
+from planner.scenario import Scenario, change_scenario
 from planner.scenario import load_scenario as _load_scenario_file
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ policy, so an empty file is the default policy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -318,6 +319,36 @@ def scenario_from_dict(data: dict[str, Any], source: str = "scenario") -> Scenar
                 message = "unknown key (check the spelling; see scenarios/README.md)"
             lines.append(f"{source}: {path}: {message}")
         raise UsageError("\n".join(lines)) from None
+
+
+def change_scenario(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with ``changes`` applied, validated again.
+
+    A plain key (``campus``) replaces that top-level key, as
+    :meth:`Scenario.with_changes` does. A dotted key (``weights.campus``)
+    or one with double underscores (``weights__campus``, usable as a Python keyword) sets one
+    nested value and keeps its siblings: ``{"kinds.class.coverage": "hard"}`` changes only the
+    class coverage rule. Errors name the key path (:class:`~planner.errors.UsageError`).
+    """
+    data = scenario.as_dict()
+    for raw_key, value in changes.items():
+        path = raw_key.replace("__", ".").split(".")
+        if not all(path):
+            raise UsageError(f"scenario change '{raw_key}': empty part in the key")
+        node: dict[str, Any] = data
+        for i, part in enumerate(path[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                where = ".".join(path[: i + 1])
+                raise UsageError(
+                    f"scenario change '{raw_key}': '{where}' is a single value, not a group of "
+                    "keys (see scenarios/README.md)"
+                )
+            node = child
+        node[path[-1]] = value
+    return scenario_from_dict(data, source="scenario change")
 
 
 def load_scenario(path: Path) -> Scenario:

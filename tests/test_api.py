@@ -1,5 +1,5 @@
 """The notebook-facing API (``planner.api``), comparisons and sweeps
-(``planner.analysis.compare``) and ``planner compare``.
+(``planner.analysis``) and ``planner compare``.
 
 Every plan solved here is re-checked by the independent checker (``check_plan`` of conftest
 or ``api.check_plan``), besides the check ``api.solve`` and the sweeps run themselves.
@@ -20,7 +20,7 @@ from conftest import cadre, check_plan, klass, make_dataset, pairs
 from matplotlib.figure import Figure
 
 from planner import api
-from planner.analysis.compare import KPI_COLUMNS, Failure, format_kpis
+from planner.analysis.compare import Failure, format_kpis
 from planner.check.checker import check_plan_dir
 from planner.cli import cli
 from planner.cli.compare import data_differences, plan_labels
@@ -28,7 +28,7 @@ from planner.contract import Kind
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError, InputError, UsageError
 from planner.io.readers import read_dataset
-from planner.plan import Plan
+from planner.plan import KPI_COLUMNS, Plan
 from planner.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
