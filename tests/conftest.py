@@ -123,7 +123,7 @@ def branch(id: str, college: str, *, campus: str = "A", members: int = 10) -> di
 
 
 def _canonical(table: str, records: list[dict[str, Any]]) -> pd.DataFrame:
-    """One canonical frame, typed like :func:`planner.io.readers._canonical` types it."""
+    """One canonical frame, typed like the readers type it (:mod:`planner.io.readers`)."""
     spec = TABLES[table]
     columns: dict[str, pd.Series] = {}
     for column in spec.columns:

@@ -36,7 +36,7 @@ from planner.cli import cli
 from planner.contract import TABLES, Role
 from planner.dataset import Dataset
 from planner.errors import InputError
-from planner.io.readers import _CONTROL, CELL_LIMIT, read_dataset
+from planner.io.readers import CELL_LIMIT, CONTROL, read_dataset
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
@@ -200,7 +200,7 @@ def _assert_sane(dataset: Dataset) -> None:
         for column in frame.columns:
             for value in frame[column]:
                 if isinstance(value, str):
-                    assert len(value) <= CELL_LIMIT and not _CONTROL.search(value), (name, value)
+                    assert len(value) <= CELL_LIMIT and not CONTROL.search(value), (name, value)
         if "id" in frame:
             ids = frame["id"].tolist()
             assert all(isinstance(i, str) and i and i == i.strip() for i in ids), name

@@ -23,7 +23,8 @@ from planner.cli import cli
 from planner.contract import TABLES
 from planner.dataset import Dataset
 from planner.errors import InputError
-from planner.io.readers import _cell_text, read_dataset
+from planner.io.readers import read_dataset
+from planner.io.sheets import cell_text
 from planner.report.summary import summarize
 
 DATA = Path(__file__).parent / "data"
@@ -364,7 +365,7 @@ def test_a_folder_holding_only_one_workbook_reads_that_workbook(tmp_path: Path) 
 def test_excel_cells_read_as_the_text_a_user_sees(
     value: object, number_format: str, text: str
 ) -> None:
-    assert _cell_text(value, number_format) == text
+    assert cell_text(value, number_format) == text
 
 
 def test_decimal_number_in_a_text_column_stays_as_shown(tmp_path: Path) -> None:

@@ -1,0 +1,522 @@
+"""From files to sheets: each table of a data set read into a grid of clean text.
+
+A data set is a folder with one file per table (``TABLE.csv`` or ``TABLE.xlsx``) or one
+workbook with one sheet per table; table and column names may be English or Chinese; CSV files
+may be UTF-8 (with or without BOM) or GB18030. Every cell becomes clean text (NFKC-folded,
+surrounding whitespace stripped), indexed by the spreadsheet row a user sees (header = 1), and
+the header is matched to the contract's columns. Every problem found is recorded in a
+:class:`Report` with its file, row and column; :mod:`planner.io.readers` then checks the cells.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import difflib
+import hashlib
+import io
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import TABLE_ALIASES, TABLES, Column, Table
+from planner.dataset import Source
+from planner.errors import Problem
+
+SAVE_AS_CSV_UTF8 = 'in Excel choose File > Save As and pick "CSV UTF-8 (Comma delimited)"'
+"""How to save a table in an encoding the planner reads, told whenever one is not."""
+_TABLE_SUFFIXES = (".csv", ".xlsx")
+_OTHER_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".et", ".ods", ".numbers", ".tsv", ".txt"})
+"""Spreadsheet-like files that are not read; named after a table they get a helpful error."""
+# Invisible characters str.strip() misses: zero-width space and a stray byte-order mark.
+_INVISIBLE = "\u200b\ufeff"
+_ZERO_PAD_FORMAT = re.compile(r"0+")
+_UNCLOSED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+"""pandas' message for a quoted cell that never ends (its row counts from 0)."""
+_CSV_FIELD_LIMIT = 2**31 - 1
+
+
+@dataclass
+class Report:
+    """Every problem and warning found so far."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def problem(self, file: str, row: int, column: str, message: str) -> None:
+        self.problems.append(Problem(file, row, column, message))
+
+    def cells(
+        self,
+        sheet: Sheet,
+        column: str,
+        bad: pd.Series,
+        message: Callable[[str], str],
+        *,
+        warning: bool = False,
+    ) -> None:
+        """One problem (or warning) per cell of ``column`` where ``bad`` holds."""
+        if not bad.any():
+            return
+        header = sheet.headers[column]
+        selected = sheet.cells.loc[bad, column]
+        for row, value in zip(selected.index.tolist(), selected.tolist(), strict=True):
+            problem = Problem(sheet.display, int(row), header, message(str(value)))
+            if warning:
+                self.warnings.append(str(problem))
+            else:
+                self.problems.append(problem)
+
+
+@dataclass
+class Sheet:
+    """One table as read: clean text cells indexed by spreadsheet row (header = 1).
+
+    ``cells`` holds only the contract's columns found in the header, under their English
+    names; ``headers`` maps each to the header as the user wrote it.
+    """
+
+    table: Table
+    display: str
+    cells: pd.DataFrame
+    headers: dict[str, str]
+    source: Source
+
+
+def table_name(name: str) -> str | None:
+    """The English table name that a file stem or sheet name stands for, if any."""
+    name = unicodedata.normalize("NFKC", name).strip()
+    return TABLE_ALIASES.get(name) or TABLE_ALIASES.get(name.lower())
+
+
+def lone_workbook(folder: Path) -> Path | None:
+    """The one ``.xlsx`` file of a folder that holds no table files, else ``None``.
+
+    A user who keeps the whole data set in one workbook often gives its folder as ``--data``.
+    """
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", "."))]
+    if any(table_name(p.stem) is not None for p in files):
+        return None
+    workbooks = [p for p in files if p.suffix.lower() == ".xlsx"]
+    return workbooks[0] if len(workbooks) == 1 else None
+
+
+def read_folder(folder: Path, report: Report) -> dict[str, Sheet]:
+    """Read every table file in ``folder`` (one file per table)."""
+    display_folder = folder.resolve().name or str(folder)
+    found: dict[str, Path] = {}
+    for file in sorted(p for p in folder.iterdir() if p.is_file()):
+        name = table_name(file.stem)
+        suffix = file.suffix.lower()
+        if name is None or file.name.startswith(("~$", ".")):
+            continue
+        if suffix in _OTHER_SUFFIXES:
+            report.problem(
+                file.name,
+                0,
+                "",
+                f"this kind of file ({suffix}) is not read: save table '{name}' as .xlsx, "
+                f"or as CSV ({SAVE_AS_CSV_UTF8})",
+            )
+            found.setdefault(name, file)
+            continue
+        if suffix not in _TABLE_SUFFIXES:
+            continue
+        if name in found:
+            report.problem(
+                file.name,
+                0,
+                "",
+                f"table '{name}' ({TABLES[name].alias}) is given twice: "
+                f"{found[name].name} and {file.name}; keep only one",
+            )
+            continue
+        found[name] = file
+
+    sheets: dict[str, Sheet] = {}
+    for name, file in found.items():
+        if file.suffix.lower() not in _TABLE_SUFFIXES:
+            continue
+        sheet = read_table_file(file, TABLES[name], report)
+        if sheet is not None:
+            sheets[name] = sheet
+    for table in TABLES.values():
+        if table.required and table.name not in found:
+            report.problem(
+                display_folder,
+                0,
+                "",
+                f"missing table '{table.name}' ({table.alias}): add {table.name}.csv "
+                f"or {table.name}.xlsx (the Chinese name {table.alias} works too)",
+            )
+    return sheets
+
+
+def read_table_file(file: Path, table: Table, report: Report) -> Sheet | None:
+    """Read one ``TABLE.csv`` or ``TABLE.xlsx`` (first sheet)."""
+    data = _read_bytes(file, report)
+    if data is None:
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    if file.suffix.lower() == ".csv":
+        grid = _csv_grid(data, file.name, report)
+        display = file.name
+    else:
+        book = _open_workbook(data, file.name, report)
+        if book is None:
+            return None
+        try:
+            if not book.worksheets:
+                report.problem(file.name, 0, "", "the workbook has no sheet to read")
+                return None
+            first = book.worksheets[0]
+            display = f"{file.name}[{first.title}]"
+            grid = _sheet_grid(first, display, report)
+        finally:
+            book.close()
+    if grid is None:
+        return None
+    source = Source(table.name, display, str(file), digest)
+    return _sheet_from_grid(grid, table, source, report, strict_width=file.suffix.lower() == ".csv")
+
+
+def read_workbook(book_path: Path, report: Report) -> dict[str, Sheet]:
+    """Read one workbook whose sheet names are table names; other sheets are ignored."""
+    data = _read_bytes(book_path, report)
+    if data is None:
+        return {}
+    digest = hashlib.sha256(data).hexdigest()
+    book_name = book_path.name
+    book = _open_workbook(data, book_name, report)
+    if book is None:
+        return {}
+    sheets: dict[str, Sheet] = {}
+    seen: dict[str, str] = {}
+    try:
+        for title in book.sheetnames:
+            name = table_name(title)
+            if name is None:
+                continue
+            display = f"{book_name}[{title}]"
+            if name in seen:
+                report.problem(
+                    display,
+                    0,
+                    "",
+                    f"table '{name}' ({TABLES[name].alias}) is given twice: sheets "
+                    f"'{seen[name]}' and '{title}'; keep only one",
+                )
+                continue
+            seen[name] = title
+            grid = _sheet_grid(book[title], display, report)
+            if grid is None:
+                continue
+            source = Source(name, display, str(book_path), digest)
+            sheet = _sheet_from_grid(grid, TABLES[name], source, report, strict_width=False)
+            if sheet is not None:
+                sheets[name] = sheet
+    finally:
+        book.close()
+    for table in TABLES.values():
+        if table.required and table.name not in seen:
+            report.problem(
+                book_name,
+                0,
+                "",
+                f"missing sheet '{table.name}' ({table.alias}): add a sheet named "
+                f"{table.name} or {table.alias}",
+            )
+    return sheets
+
+
+def _read_bytes(file: Path, report: Report) -> bytes | None:
+    """The bytes of ``file``, or None (with a problem) if it cannot be read or is empty."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        report.problem(file.name, 0, "", f"the file cannot be read: {exc.strerror}")
+        return None
+    if not data:
+        report.problem(
+            file.name, 0, "", "the file is empty (0 bytes); a table needs at least its header row"
+        )
+        return None
+    return data
+
+
+def _csv_grid(data: bytes, display: str, report: Report) -> pd.DataFrame | None:
+    """The cells of a CSV file as text, indexed by spreadsheet row; None if unreadable."""
+    text = _decode(data, display, report)
+    if text is None:
+        return None
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.EmptyDataError:
+        report.problem(display, 0, "", "the file has no header row: it holds no text at all")
+        return None
+    except pd.errors.ParserError as exc:
+        unclosed = _UNCLOSED_QUOTE.search(str(exc))
+        if unclosed:
+            report.problem(
+                display,
+                int(unclosed[1]) + 1,
+                "",
+                'a double quote (") opens a cell here that is never closed, so the rest of the '
+                "file would read as one cell: remove the quote or close it",
+            )
+            return None
+        # Rows of unequal length: the csv module copes, and the width check locates them.
+        rows = _csv_rows(text, display, report)
+        if rows is None:
+            return None
+        width = max((len(r) for r in rows), default=0)
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid.index = grid.index + 1
+    grid.columns = pd.RangeIndex(grid.shape[1])
+    return grid.fillna("")
+
+
+def _csv_rows(text: str, display: str, report: Report) -> list[list[str]] | None:
+    """The rows of a CSV text by the csv module (which accepts rows of unequal length)."""
+    # The csv module refuses cells over 128 KiB by default; a huge cell is the user's data.
+    limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:  # not expected after pandas read the file; never a traceback
+        report.problem(display, reader.line_num, "", f"the file cannot be read as CSV: {exc}")
+        return None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _decode(data: bytes, display: str, report: Report) -> str | None:
+    """The text of a CSV file in UTF-8 (with or without BOM) or GB18030; None if neither."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2000].count(0) > len(data[:2000]) // 10:
+        report.problem(
+            display,
+            0,
+            "",
+            'the file is saved as UTF-16 (Excel\'s "Unicode text"), which is not read: '
+            + SAVE_AS_CSV_UTF8,
+        )
+        return None
+    if data.startswith(b"PK\x03\x04"):
+        report.problem(
+            display,
+            0,
+            "",
+            "this is an Excel workbook named .csv: rename it to .xlsx, or " + SAVE_AS_CSV_UTF8,
+        )
+        return None
+    failures = []
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    for encoding, offset in (("utf-8-sig", bom), ("gb18030", 0)):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            failures.append(exc.start + offset)  # utf-8-sig counts from after the BOM
+    # Locate the bad byte where the likelier encoding stopped: the one that read further.
+    position = max(failures)
+    line = data.count(b"\n", 0, position) + 1
+    report.problem(
+        display,
+        line,
+        "",
+        f"byte 0x{data[position]:02X} cannot be read: the file is neither UTF-8 nor GB18030 "
+        f"text; {SAVE_AS_CSV_UTF8}",
+    )
+    return None
+
+
+def column_letter(number: int) -> str:
+    """Excel's name of column ``number`` (1 → ``A``, 27 → ``AA``)."""
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(number))
+
+
+def _open_workbook(data: bytes, display: str, report: Report) -> Any:
+    """An openpyxl read-only workbook, or None (with a located problem) if it cannot be opened."""
+    import openpyxl  # here: about 0.2 s, and most data sets are CSV files
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's style warnings mean nothing to users
+            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any failure to parse a user's file is a located problem, not a crash
+        report.problem(
+            display,
+            0,
+            "",
+            "the file cannot be opened as an Excel workbook (.xlsx): it is damaged or is another "
+            "kind of file; open it in Excel and save it again as .xlsx",
+        )
+        return None
+
+
+def _sheet_grid(sheet: Any, display: str, report: Report) -> pd.DataFrame | None:
+    """The cells of a worksheet as the text a user sees, indexed by spreadsheet row."""
+    try:
+        sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rows = [[cell_text(c.value, c.number_format) for c in r] for r in sheet.iter_rows()]
+    except Exception:  # a truncated or corrupt sheet fails only while its rows are read
+        report.problem(
+            display,
+            0,
+            "",
+            "the sheet cannot be read: the workbook is damaged; open it in Excel and save it "
+            "again as .xlsx",
+        )
+        return None
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
+    grid.index = grid.index + 1
+    return grid
+
+
+def cell_text(value: Any, number_format: str | None) -> str:
+    """The text Excel shows for a cell value (``12345`` never ``12345.0``)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    if isinstance(value, int):
+        text = str(value)
+        # An id such as 007 is often a number formatted "000": the user sees the zeros.
+        if number_format and _ZERO_PAD_FORMAT.fullmatch(number_format) and value >= 0:
+            text = text.zfill(len(number_format))
+        return text
+    if isinstance(value, float):
+        return format(value, ".15g")  # Excel shows at most 15 significant digits
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _clean_text(text: str) -> str:
+    """NFKC-fold (full-width digits to ASCII) and strip surrounding whitespace."""
+    return unicodedata.normalize("NFKC", text).strip().strip(_INVISIBLE).strip()
+
+
+def _clean(grid: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_clean_text` on every cell; each distinct text is cleaned once."""
+    cells = grid.to_numpy(dtype=object, na_value="")
+    codes, texts = pd.factorize(cells.ravel())
+    cleaned = np.array([_clean_text(str(t)) for t in texts], dtype=object)
+    return pd.DataFrame(cleaned[codes].reshape(cells.shape), index=grid.index, columns=grid.columns)
+
+
+def _sheet_from_grid(
+    grid: pd.DataFrame, table: Table, source: Source, report: Report, *, strict_width: bool
+) -> Sheet | None:
+    """Find the header, match it to the contract, and keep the contract's columns.
+
+    The header is the first non-empty row; empty rows are skipped but keep their numbers.
+    With ``strict_width`` (CSV), a value right of the last header is an error, since it
+    usually means a comma inside an unquoted cell shifted the row.
+    """
+    display = source.display
+    grid = _clean(grid)
+    filled = grid != ""
+    grid = grid[filled.any(axis=1)]
+    if grid.empty:
+        report.problem(display, 0, "", "the table has no header row: it holds no text at all")
+        return None
+    header_row = int(grid.index[0])
+    header = [str(text) for text in grid.iloc[0].tolist()]
+    data = grid.iloc[1:]
+    filled_data = data.to_numpy() != ""
+    rows = data.index.to_numpy()
+
+    last = max(j for j, text in enumerate(header) if text)
+    if strict_width:
+        for row in rows[filled_data[:, last + 1 :].any(axis=1)]:
+            report.problem(
+                display,
+                int(row),
+                "",
+                f"this row has more cells than the header ({last + 1}); "
+                "a comma inside a cell must be inside double quotes",
+            )
+    by_header = _header_lookup(table)
+    headers: dict[str, str] = {}
+    keep: dict[int, str] = {}
+    unknown: list[str] = []
+    for j, text in enumerate(header):
+        if not text:
+            if filled_data[:, j].any() and not (strict_width and j > last):
+                report.warnings.append(
+                    f"{display}: column {column_letter(j + 1)} has values but "
+                    "no header; it is ignored"
+                )
+            continue
+        name = by_header.get(text) or by_header.get(text.lower())
+        if name is None:
+            unknown.append(text)
+            report.warnings.append(
+                f"{display}: column '{text}' is not part of the contract and is ignored"
+            )
+            continue
+        if name in headers:
+            report.problem(
+                display,
+                header_row,
+                text,
+                f"column '{name}' is given twice (as '{headers[name]}' and '{text}'); "
+                "keep only one",
+            )
+            continue
+        headers[name] = text
+        keep[j] = name
+
+    for column in table.columns:
+        if column.required and column.name not in headers:
+            report.problem(
+                display,
+                header_row,
+                column.name,
+                f"missing required column '{column.name}' ({column.alias})"
+                + _looks_like(column, unknown),
+            )
+    cells = data.iloc[:, list(keep)].set_axis(list(keep.values()), axis="columns")
+    return Sheet(table, display, cells, headers, source)
+
+
+def _looks_like(column: Column, unknown: list[str]) -> str:
+    """A hint naming an unknown header that is probably ``column`` misspelt, or nothing."""
+    lowered = {text.lower(): text for text in unknown}
+    close = difflib.get_close_matches(column.name, list(lowered), n=1, cutoff=0.7)
+    close = close or difflib.get_close_matches(column.alias, list(lowered), n=1, cutoff=0.7)
+    if not close:
+        return ""
+    return f"; the column '{lowered[close[0]]}' looks like it: rename it to '{column.name}'"
+
+
+def _header_lookup(table: Table) -> dict[str, str]:
+    """Header text (English lower case, or the Chinese alias) to English column name."""
+    lookup = {c.alias: c.name for c in table.columns}
+    lookup.update({c.name: c.name for c in table.columns})
+    return lookup
