@@ -22,7 +22,8 @@ from conftest import branch, cadre, dorm, klass, make_dataset, scn, society
 from planner.check.checker import check_assignments
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError
-from planner.io.generate import generate_tables, write_tables
+from planner.io.generate.files import write_tables
+from planner.io.generate.tables import generate_tables
 from planner.io.readers import read_dataset
 from planner.planning import make_plan
 from planner.scenario import Scenario, load_scenario

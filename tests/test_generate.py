@@ -21,15 +21,9 @@ from planner.contract import (
     TABLES,
     Role,
 )
-from planner.io.generate import (
-    FORMATS,
-    GRADES,
-    GRADUATED_GRADE,
-    PRESETS,
-    WORKBOOK_NAME,
-    generate_tables,
-    write_tables,
-)
+from planner.io.generate.files import FORMATS, WORKBOOK_NAME, write_tables
+from planner.io.generate.tables import generate_tables
+from planner.io.generate.vocabulary import GRADES, GRADUATED_GRADE, PRESETS
 
 Tables = dict[str, pd.DataFrame]
 

@@ -37,7 +37,8 @@ from planner.check.checker import check_plan_dir
 from planner.cli import cli
 from planner.contract import TABLES
 from planner.errors import InputError, OutputError
-from planner.io.generate import generate_tables, write_tables
+from planner.io.generate.files import write_tables
+from planner.io.generate.tables import generate_tables
 from planner.io.readers import CELL_LIMIT, read_dataset
 from planner.plan import ASSIGNMENT_COLUMNS, CHANGE_COLUMNS, UNCOVERED_COLUMNS, Plan
 from planner.planning import make_plan

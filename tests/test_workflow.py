@@ -27,7 +27,8 @@ from planner.check.checker import check_assignments, check_plan_dir
 from planner.cli import cli
 from planner.dataset import Dataset
 from planner.errors import UsageError
-from planner.io.generate import generate_tables, write_tables
+from planner.io.generate.files import write_tables
+from planner.io.generate.tables import generate_tables
 from planner.io.plan_folder import PINS_KEY, PREVIOUS_KEY, as_planned
 from planner.io.readers import read_dataset
 from planner.plan import Plan

@@ -44,7 +44,8 @@ def validate(data_path: str | None) -> None:
 @handle_errors
 def generate(preset: str, seed: int, scale: float, out_dir: str, fmt: str, headers: str) -> None:
     """Write a realistic synthetic data set (Chinese names, colleges, campuses)."""
-    from planner.io.generate import generate_tables, write_tables
+    from planner.io.generate.files import write_tables
+    from planner.io.generate.tables import generate_tables
 
     tables = generate_tables(preset, seed=seed, scale=scale)
     written = write_tables(tables, Path(out_dir), fmt=fmt, headers=headers)
