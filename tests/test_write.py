@@ -23,8 +23,9 @@ from planner.plan import (
     TermValue,
 )
 from planner.report import workbook, write
-from planner.report.workbook import college_sheet_name, text_width, write_workbook
+from planner.report.workbook import write_workbook
 from planner.report.write import write_plan
+from planner.report.xlsx import college_sheet_name, text_width
 
 EVIL_NAME = '=HYPERLINK("http://example.com","点我")'
 EVIL_TARGET = "@SUM(1+1)"
