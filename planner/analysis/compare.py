@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 
-
 COVERAGE_KINDS: tuple[str, ...] = ("class", "branch", "society", "dorm")
 """Kinds whose coverage share is a KPI column, in the order the table shows them."""
 

@@ -26,7 +26,8 @@ from ortools.sat.python import cp_model
 
 from planner.contract import KINDS, Kind
 from planner.policy import H1, H4, H6, S1, S2
-from planner.solver.flow import ARC, KEEP, MOVE, TARGET, Face
+from planner.solver.flow.face import Face
+from planner.solver.flow.network import ARC, KEEP, MOVE, TARGET
 from planner.solver.problem import Problem
 from planner.solver.terms import linear_coefficients
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.solver.flow import FlowSolution
+from planner.solver.flow.search import FlowSolution
 from planner.solver.problem import Problem
 from planner.solver.terms import gap, weighted_objective
 

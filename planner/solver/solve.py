@@ -17,12 +17,8 @@ from typing import Any
 import numpy as np
 
 from planner.contract import KINDS
-from planner.solver.flow import (
-    FlowSolution,
-    flow_applicable,
-    flow_solution,
-    school_leaders_spread_ok,
-)
+from planner.solver.flow.network import flow_applicable
+from planner.solver.flow.search import FlowSolution, flow_solution, school_leaders_spread_ok
 from planner.solver.problem import Problem
 from planner.solver.solution import Progress, Solution, flow_stages, staged_solution
 from planner.solver.terms import active_terms

@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 from planner.scenario import TERM_SENSE
 from planner.solver.cpsat import PolicyModel
-from planner.solver.flow import FlowSolution
+from planner.solver.flow.search import FlowSolution
 from planner.solver.problem import Problem
 from planner.solver.solution import Progress, Solution, Stage, flow_stages, no_plan, staged_solution
 from planner.solver.terms import objective_weights
