@@ -24,6 +24,8 @@ if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --he
     from planner.dataset import Dataset
     from planner.plan import Plan
     from planner.report.helper import Helper
+    from planner.scenario import Scenario
+    from planner.workflow.inputs import PlanInputs
 
 
 def summary_lines(plan: Plan) -> list[str]:
@@ -105,10 +107,8 @@ def plan(
         data = data_path_or_default(data_path)
         reading = helper is not None and helper.submit(read_dataset, data, then=warm_up)
 
-        from planner.check.checker import check_assignments
         from planner.planning import make_plan
-        from planner.report.render import Rendering
-        from planner.report.write import check_destination, write_plan
+        from planner.report.write import check_destination
         from planner.scenario import load_scenario
         from planner.solver.solve import stderr_progress
         from planner.workflow.inputs import plan_inputs
@@ -127,40 +127,40 @@ def plan(
             require=requires,
             forbid=forbids,
         )
-        dataset = inputs.dataset
-        print_warnings(dataset.warnings)
+        print_warnings(inputs.dataset.warnings)
         for note in inputs.notes:
             click.echo(note)
-        progress = None if quiet else stderr_progress
         result = make_plan(
-            dataset,
+            inputs.dataset,
             scenario,
             held=inputs.held,
             time_limit=time_limit,
             seed=seed,
             workers=workers,
             deterministic=deterministic,
-            progress=progress,
+            progress=None if quiet else stderr_progress,
         )
-        targets = dataset.targets()
-        rendering = Rendering(result, targets, helper)  # files made while the plan is checked
-        report = check_assignments(
-            dataset,
-            scenario,
-            result.assignments,
-            held=inputs.held,
-            claimed_terms={name: term.value for name, term in result.terms.items()},
-        )
-        if not report.ok:  # never write a plan that breaks a rule: this would be a bug
-            raise RuntimeError(
-                "the plan failed the independent check: " + "; ".join(report.violations)
-            )
-        written = write_plan(
-            result, out, targets=targets, extra_json=inputs.extra_json, rendering=rendering
-        )
-        for line in summary_lines(result):
-            click.echo(line)
-        click.echo(f"Wrote {len(written)} files to {out}/")
+        _check_and_write(result, inputs, scenario, out, helper)
+
+
+def _check_and_write(
+    result: Plan, inputs: PlanInputs, scenario: Scenario, out: Path, helper: Helper | None
+) -> None:
+    """Check the plan (never write one that breaks a rule: that would be a bug), write it, and
+    say what it holds; the helper makes the workbook and the heatmaps meanwhile."""
+    from planner.check.checker import require_checked
+    from planner.report.render import Rendering
+    from planner.report.write import write_plan
+
+    targets = inputs.dataset.targets()
+    rendering = Rendering(result, targets, helper)  # files made while the plan is checked
+    require_checked(result, inputs.dataset, scenario)
+    written = write_plan(
+        result, out, targets=targets, extra_json=inputs.extra_json, rendering=rendering
+    )
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(f"Wrote {len(written)} files to {out}/")
 
 
 def _read_in(helper: Helper, data: Path) -> Dataset:

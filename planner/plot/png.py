@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -222,89 +223,168 @@ def render_png(heatmap: Heatmap, *, labels: str = "auto") -> bytes:
     chinese = use_chinese(labels)
     pick = 0 if chinese else 1
     text_file = (cjk_file() if chinese else None) or dejavu_file()
-    rows = [label[pick] for label in heatmap.rows]
-    cols = [label[pick] for label in heatmap.cols]
+    texts = _Texts(
+        rows=[label[pick] for label in heatmap.rows],
+        cols=[label[pick] for label in heatmap.cols],
+        title=heatmap.title[pick],
+        xlabel=heatmap.xlabel[pick],
+        ylabel=heatmap.ylabel[pick],
+        bar=heatmap.colorbar_label[pick],
+    )
     covered = np.asarray(heatmap.covered, dtype=float)
     targets = np.asarray(heatmap.targets, dtype=float)
     n_rows, n_cols = targets.shape
-
     # The same figure size as the notebook chart's (planner.plot.heatmap.new_axes).
-    widest_row = max((len(s) for s in rows), default=4) * 2
+    widest_row = max((len(s) for s in texts.rows), default=4) * 2
     width_in = min(2.8 + 0.09 * widest_row + 1.15 * max(n_cols, 1), 16.0)
     height_in = min(1.9 + 0.32 * max(n_rows, 1), 40.0)
     canvas = _Canvas(round(width_in * DPI), round(height_in * DPI), text_file)
+    box = _Layout.of(canvas, texts, n_rows, n_cols)
+    _cells(canvas, box, covered, targets)
+    _labels(canvas, box, texts)
+    _colour_bar(canvas, box, texts)
+    buffer = io.BytesIO()
+    canvas.image.save(buffer, format="PNG", dpi=(DPI, DPI))
+    return buffer.getvalue()
 
-    tick, label, title, cell = 10.0, 10.0, 12.0, 9.0 if n_rows <= 40 else 7.0
-    pad, gap = 0.05 * DPI, 6 * PX  # margin around everything; space between texts
-    ylabel_w = canvas.size(heatmap.ylabel[pick], label)[1]
-    xlabel_h = canvas.size(heatmap.xlabel[pick], label)[1]
-    title_h = canvas.size(heatmap.title[pick], title)[1]
-    row_w = max((canvas.size(r, tick)[0] for r in rows), default=0)
-    col_h = max((canvas.size(c, tick)[1] for c in cols), default=0)
-    bar_label_w = canvas.size("100%", tick, digits=True)[0]
-    bar_title_w = canvas.size(heatmap.colorbar_label[pick], label)[1]
-    bar_w, bar_gap = round(0.16 * DPI), round(0.2 * DPI)
 
-    left = pad + ylabel_w + gap + row_w + gap
-    right = canvas.image.width - (pad + bar_title_w + gap + bar_label_w + gap + bar_w + bar_gap)
-    top = pad + title_h + gap
-    bottom = canvas.image.height - (pad + xlabel_h + gap + col_h + gap)
-    cell_w = max((right - left) / max(n_cols, 1), 1.0)
-    cell_h = max((bottom - top) / max(n_rows, 1), 1.0)
-    line = max(1, round(1.5 * PX))  # the white lines between cells
+@dataclass(frozen=True)
+class _Texts:
+    """Every text of one chart, in the label set chosen."""
 
+    rows: list[str]
+    cols: list[str]
+    title: str
+    xlabel: str
+    ylabel: str
+    bar: str
+
+
+TICK, LABEL, TITLE = 10.0, 10.0, 12.0
+"""Font sizes (points) of tick labels, axis labels and the title."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where everything goes: the cell area, the texts around it and the colour bar (pixels)."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+    cell_w: float
+    cell_h: float
+    cell_points: float
+    pad: float
+    gap: float
+    title_h: float
+    xlabel_h: float
+    ylabel_w: float
+    col_h: float
+    bar_label_w: float
+    bar_title_w: float
+    bar_w: int
+    bar_gap: int
+
+    @classmethod
+    def of(cls, canvas: _Canvas, texts: _Texts, n_rows: int, n_cols: int) -> _Layout:
+        """The layout that fits ``texts`` around ``n_rows`` × ``n_cols`` cells."""
+        pad, gap = 0.05 * DPI, 6 * PX  # margin around everything; space between texts
+        ylabel_w = canvas.size(texts.ylabel, LABEL)[1]
+        xlabel_h = canvas.size(texts.xlabel, LABEL)[1]
+        title_h = canvas.size(texts.title, TITLE)[1]
+        row_w = max((canvas.size(r, TICK)[0] for r in texts.rows), default=0)
+        col_h = max((canvas.size(c, TICK)[1] for c in texts.cols), default=0)
+        bar_label_w = canvas.size("100%", TICK, digits=True)[0]
+        bar_title_w = canvas.size(texts.bar, LABEL)[1]
+        bar_w, bar_gap = round(0.16 * DPI), round(0.2 * DPI)
+        left = pad + ylabel_w + gap + row_w + gap
+        right = canvas.image.width - (pad + bar_title_w + gap + bar_label_w + gap + bar_w + bar_gap)
+        top = pad + title_h + gap
+        bottom = canvas.image.height - (pad + xlabel_h + gap + col_h + gap)
+        return cls(
+            left=left,
+            right=right,
+            top=top,
+            bottom=bottom,
+            cell_w=max((right - left) / max(n_cols, 1), 1.0),
+            cell_h=max((bottom - top) / max(n_rows, 1), 1.0),
+            cell_points=9.0 if n_rows <= 40 else 7.0,
+            pad=pad,
+            gap=gap,
+            title_h=title_h,
+            xlabel_h=xlabel_h,
+            ylabel_w=ylabel_w,
+            col_h=col_h,
+            bar_label_w=bar_label_w,
+            bar_title_w=bar_title_w,
+            bar_w=bar_w,
+            bar_gap=bar_gap,
+        )
+
+
+def _cells(canvas: _Canvas, at: _Layout, covered: np.ndarray, targets: np.ndarray) -> None:
+    """Each cell in its colour with ``covered/targets`` (a dash without targets), then the
+    white lines between the cells."""
+    n_rows, n_cols = targets.shape
     for i in range(n_rows):
         for j in range(n_cols):
             box = (
-                round(left + j * cell_w),
-                round(top + i * cell_h),
-                round(left + (j + 1) * cell_w) - 1,
-                round(top + (i + 1) * cell_h) - 1,
+                round(at.left + j * at.cell_w),
+                round(at.top + i * at.cell_h),
+                round(at.left + (j + 1) * at.cell_w) - 1,
+                round(at.top + (i + 1) * at.cell_h) - 1,
             )
             middle = ((box[0] + box[2] + 1) / 2, (box[1] + box[3] + 1) / 2)
             if targets[i, j] > 0:
                 colour = share_colour(covered[i, j] / targets[i, j])
                 canvas.draw.rectangle(box, fill=_rgb(colour))
                 text = f"{int(covered[i, j])}/{int(targets[i, j])}"
-                canvas.text(middle, text, cell, text_colour(colour), digits=True)
+                canvas.text(middle, text, at.cell_points, text_colour(colour), digits=True)
             else:
                 canvas.draw.rectangle(box, fill=EMPTY)
-                canvas.text(middle, "—", cell, DASH_COLOUR, digits=True)
+                canvas.text(middle, "—", at.cell_points, DASH_COLOUR, digits=True)
+    line = max(1, round(1.5 * PX))  # the white lines between cells
     for j in range(1, n_cols):
-        x = round(left + j * cell_w)
-        canvas.draw.line([(x, round(top)), (x, round(bottom))], fill=WHITE, width=line)
+        x = round(at.left + j * at.cell_w)
+        canvas.draw.line([(x, round(at.top)), (x, round(at.bottom))], fill=WHITE, width=line)
     for i in range(1, n_rows):
-        y = round(top + i * cell_h)
-        canvas.draw.line([(round(left), y), (round(right), y)], fill=WHITE, width=line)
+        y = round(at.top + i * at.cell_h)
+        canvas.draw.line([(round(at.left), y), (round(at.right), y)], fill=WHITE, width=line)
 
-    for i, text in enumerate(rows):
-        canvas.text((left - gap, top + (i + 0.5) * cell_h), text, tick, anchor_x="r")
-    for j, text in enumerate(cols):
-        canvas.text((left + (j + 0.5) * cell_w, bottom + gap + col_h / 2), text, tick)
-    middle_x, middle_y = (left + right) / 2, (top + bottom) / 2
-    canvas.text((middle_x, pad + title_h / 2), heatmap.title[pick], title)
-    canvas.text((middle_x, bottom + gap + col_h + gap + xlabel_h / 2), heatmap.xlabel[pick], label)
-    canvas.vertical_text((pad + ylabel_w / 2, middle_y), heatmap.ylabel[pick], label)
 
-    # The colour bar: the map from 0 % (bottom) to 100 % (top), ticks as many as fit.
-    bar_left = round(right + bar_gap)
-    height = max(round(bottom) - round(top), 1)
+def _labels(canvas: _Canvas, at: _Layout, texts: _Texts) -> None:
+    """Row and column labels, the title and the axis labels."""
+    for i, text in enumerate(texts.rows):
+        canvas.text((at.left - at.gap, at.top + (i + 0.5) * at.cell_h), text, TICK, anchor_x="r")
+    for j, text in enumerate(texts.cols):
+        canvas.text(
+            (at.left + (j + 0.5) * at.cell_w, at.bottom + at.gap + at.col_h / 2), text, TICK
+        )
+    middle_x, middle_y = (at.left + at.right) / 2, (at.top + at.bottom) / 2
+    canvas.text((middle_x, at.pad + at.title_h / 2), texts.title, TITLE)
+    below = at.bottom + at.gap + at.col_h + at.gap + at.xlabel_h / 2
+    canvas.text((middle_x, below), texts.xlabel, LABEL)
+    canvas.vertical_text((at.pad + at.ylabel_w / 2, middle_y), texts.ylabel, LABEL)
+
+
+def _colour_bar(canvas: _Canvas, at: _Layout, texts: _Texts) -> None:
+    """The colour bar: the map from 0 % (bottom) to 100 % (top), ticks as many as fit."""
+    bar_left = round(at.right + at.bar_gap)
+    top, bottom = round(at.top), round(at.bottom)
+    height = max(bottom - top, 1)
     shares = np.linspace(1.0, 0.0, height)
     column = np.array([_rgb(share_colour(s)) for s in shares], dtype=np.uint8)
-    strip = np.repeat(column[:, None, :], bar_w, axis=1)
-    canvas.image.paste(Image.fromarray(strip, "RGB"), (bar_left, round(top)))
-    room = height / (1.8 * canvas.size("0%", tick, digits=True)[1])  # label heights that fit
+    strip = np.repeat(column[:, None, :], at.bar_w, axis=1)
+    canvas.image.paste(Image.fromarray(strip, "RGB"), (bar_left, top))
+    room = height / (1.8 * canvas.size("0%", TICK, digits=True)[1])  # label heights that fit
     step = next((s for s in BAR_STEPS if 1 / s <= room), BAR_STEPS[-1])
     for k in range(round(1 / step) + 1):
         share = k * step
-        text = f"{round(100 * share)}%"
-        y = round(bottom) - share * (round(bottom) - round(top))
-        x = bar_left + bar_w
+        y = bottom - share * (bottom - top)
+        x = bar_left + at.bar_w
         canvas.draw.line([(x, y), (x + round(3.5 * PX), y)], fill=BLACK, width=1)
-        canvas.text((x + round(3.5 * PX) + gap / 2, y), text, tick, digits=True, anchor_x="l")
-    title_x = bar_left + bar_w + gap + bar_label_w + gap + bar_title_w / 2
-    canvas.vertical_text((title_x, middle_y), heatmap.colorbar_label[pick], label)
-
-    buffer = io.BytesIO()
-    canvas.image.save(buffer, format="PNG", dpi=(DPI, DPI))
-    return buffer.getvalue()
+        text = f"{round(100 * share)}%"
+        canvas.text((x + round(3.5 * PX) + at.gap / 2, y), text, TICK, digits=True, anchor_x="l")
+    title_x = bar_left + at.bar_w + at.gap + at.bar_label_w + at.gap + at.bar_title_w / 2
+    canvas.vertical_text((title_x, (at.top + at.bottom) / 2), texts.bar, LABEL)

@@ -183,7 +183,30 @@ def build_problem(
     pinned_cadres = set(pins["cadre"])
     pinned_targets = set(pins["target"])
 
-    # --- pools -------------------------------------------------------------------------
+    cadres, pools = _pools(cadres, scenario, pinned_cadres)
+    targets, groups = _groups(targets, scenario, pinned_targets)
+    arcs = _arcs(pools, groups, scenario, forbids, cadres, targets)
+    keeps = _keeps(dataset, scenario, cadres, targets, cadre_index, target_index, forbids)
+    return Problem(
+        dataset=dataset,
+        scenario=scenario,
+        cadres=cadres,
+        targets=targets,
+        pools=pools,
+        groups=groups,
+        arcs=arcs,
+        keeps=keeps,
+        requires=requires,
+        forbids=forbids,
+        held=held,
+    )
+
+
+def _pools(
+    cadres: pd.DataFrame, scenario: Scenario, pinned_cadres: set[int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cadres interchangeable under every rule share a pool (see the module docstring): the
+    cadres with their ``pool``, and the pools."""
     cadres = cadres.copy()
     poolable = cadres["role"].map(lambda r: _poolable(scenario, r)).to_numpy(bool)
     singleton = ~poolable | cadres.index.isin(list(pinned_cadres))
@@ -205,7 +228,14 @@ def build_problem(
     pools["central"] = pools["role"].isin([r.value for r in CENTRAL_ROLES])
     pools = pools.drop(columns="solo")
 
-    # --- groups ------------------------------------------------------------------------
+    return cadres, pools
+
+
+def _groups(
+    targets: pd.DataFrame, scenario: Scenario, pinned_targets: set[int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Targets interchangeable under every rule share a group (see the module docstring): the
+    targets with their ``group``, and the groups."""
     kind_rule = {k.value: scenario.kinds[k] for k in KINDS}
     unit_kind = targets["kind"].map(lambda k: kind_rule[k].cap == 1 and kind_rule[k].min == 1)
     solo_target = ~unit_kind.to_numpy(bool) | targets.index.isin(list(pinned_targets))
@@ -232,32 +262,13 @@ def build_problem(
     groups["weight"] = groups["kind"].map(lambda k: kind_rule[k].weight).astype(np.int64)
     groups["coverage"] = groups["kind"].map(lambda k: kind_rule[k].coverage)
 
-    arcs = _arcs(pools, groups, scenario, forbids, cadres, targets)
-    keeps = _keeps(dataset, scenario, cadres, targets, cadre_index, target_index, forbids)
-    return Problem(
-        dataset=dataset,
-        scenario=scenario,
-        cadres=cadres,
-        targets=targets,
-        pools=pools,
-        groups=groups,
-        arcs=arcs,
-        keeps=keeps,
-        requires=requires,
-        forbids=forbids,
-        held=held,
-    )
+    return targets, groups
 
 
-def _arcs(
-    pools: pd.DataFrame,
-    groups: pd.DataFrame,
-    scenario: Scenario,
-    forbids: pd.DataFrame,
-    cadres: pd.DataFrame,
-    targets: pd.DataFrame,
-) -> pd.DataFrame:
-    """Eligible pool–group arcs, built with joins: college pools meet own-college groups and
+def _candidates(
+    pools: pd.DataFrame, groups: pd.DataFrame, scenario: Scenario
+) -> list[pd.DataFrame]:
+    """Candidate pool–group pairs, built with joins: college pools meet own-college groups and
     university societies; central pools (and any pool when H3 is off for its role) meet all."""
     pool_side = pools.assign(pool=np.arange(len(pools)))
     group_side = groups.assign(group=np.arange(len(groups)))
@@ -273,6 +284,20 @@ def _arcs(
         parts += [own, shared]
     if len(free):
         parts.append(free.merge(group_side, how="cross", suffixes=("", "_t")))
+    return parts
+
+
+def _arcs(
+    pools: pd.DataFrame,
+    groups: pd.DataFrame,
+    scenario: Scenario,
+    forbids: pd.DataFrame,
+    cadres: pd.DataFrame,
+    targets: pd.DataFrame,
+) -> pd.DataFrame:
+    """Eligible pool–group arcs: the candidate pairs (:func:`_candidates`) that every
+    single-pair rule and the forbid pins allow, with their upper bounds and attributes."""
+    parts = _candidates(pools, groups, scenario)
     if not parts:  # no cadre in scope: no arcs, but every column the model reads
         return pd.DataFrame(
             {

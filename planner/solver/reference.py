@@ -24,6 +24,11 @@ min-cost-flow baseline in ``benchmarks/flow_baseline.py``); only the model is wr
 straightforward way. At university size that is about 1.8 million Booleans: about a minute to
 build, over 3 GB, and no plan at all within two minutes of solving on the 2-core benchmark
 machine (``benchmarks/README.md``) — which is the point of keeping it.
+
+The module is longer than the package's other modules on purpose: it is one responsibility (the
+yardstick model, its pairs and its solve) kept whole and independent of the fast model, so that
+the two stay separate implementations. It also keeps its own list of the terms a scenario
+counts and its own weighted sum, for the same reason.
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ from planner.policy import H1, H6, S1
 from planner.scenario import TERM_SENSE, Scenario
 from planner.solver.eligibility import cross_campus, dorm_gender_mismatch, eligible
 from planner.solver.problem import dorm_ranks, scope_cadres, scope_targets
+
+CADRE_SIDE = ["role", "cadre_college", "cadre_campus", "cadre_gender"]
+TARGET_SIDE = ["kind", "target_college", "target_campus", "target_gender"]
+"""The columns a cadre's and a target's type is made of (what the single-pair rules read)."""
 
 PAIR_COLUMNS = ["cadre_id", "kind", "target_id"]
 """The key of an assignment, and the first columns of :attr:`ReferenceResult.assignments`."""
@@ -122,83 +131,9 @@ def eligible_pairs(
     gender and on a target's kind, college, campus and gender only, so they are evaluated once per
     distinct combination of those and broadcast to the pairs.
     """
-    cadres = scope_cadres(dataset, scenario.scope)
-    targets = scope_targets(dataset, scenario.scope, held).copy()
-    targets["rank"] = dorm_ranks(targets, dataset.dorms, scenario)
-    c = pd.DataFrame(
-        {
-            "cadre_id": cadres["id"].astype(str).to_numpy(object),
-            "role": cadres["role"].astype(str).to_numpy(object),
-            "cadre_college": cadres["college"].to_numpy(object),
-            "cadre_campus": cadres["campus"].astype(str).to_numpy(object),
-            "cadre_gender": cadres["gender"].astype(str).to_numpy(object),
-            "central": cadres["central"].to_numpy(bool),
-        }
-    )
-    t = pd.DataFrame(
-        {
-            "kind": targets["kind"].astype(str).to_numpy(object),
-            "target_id": targets["id"].astype(str).to_numpy(object),
-            "target_college": targets["college"].to_numpy(object),
-            "target_campus": targets["campus"].astype(str).to_numpy(object),
-            "target_gender": targets["gender"].to_numpy(object),
-            "rank": targets["rank"].to_numpy(np.int64),
-        }
-    )
-    cadre_side = ["role", "cadre_college", "cadre_campus", "cadre_gender"]
-    target_side = ["kind", "target_college", "target_campus", "target_gender"]
-    c["ctype"] = _types(c, cadre_side) if len(c) else np.zeros(0, np.int64)
-    t["ttype"] = _types(t, target_side) if len(t) else np.zeros(0, np.int64)
-    c["cidx"] = np.arange(len(c), dtype=np.int64)
-    t["tidx"] = np.arange(len(t), dtype=np.int64)
-
-    # Candidate pairs as (cadre, target) row numbers: college cadres meet their own college's
-    # targets and the university-level societies; the others meet every target.
-    binds = np.array([scenario.origin.applies_to(Role(r)) for r in c["role"]], dtype=bool)
-    local = c.loc[binds, ["cidx", "cadre_college"]]
-    free = c.loc[~binds, "cidx"].to_numpy(np.int64)
-    own = local.merge(
-        t[["tidx", "target_college"]], left_on="cadre_college", right_on="target_college"
-    )
-    university = t.loc[t["target_college"].isna(), "tidx"].to_numpy(np.int64)
-    local_ids = local["cidx"].to_numpy(np.int64)
-    all_targets = t["tidx"].to_numpy(np.int64)
-    cidx = np.concatenate(
-        [
-            own["cidx"].to_numpy(np.int64),
-            np.repeat(local_ids, len(university)),
-            np.repeat(free, len(all_targets)),
-        ]
-    )
-    tidx = np.concatenate(
-        [
-            own["tidx"].to_numpy(np.int64),
-            np.tile(university, len(local_ids)),
-            np.tile(all_targets, len(free)),
-        ]
-    )
-
-    # The single-pair rules, once per (cadre type, target type) met in the pairs.
-    n_ctypes = int(c["ctype"].max()) + 1 if len(c) else 1
-    n_ttypes = int(t["ttype"].max()) + 1 if len(t) else 1
-    combo = c["ctype"].to_numpy(np.int64)[cidx] * n_ttypes + t["ttype"].to_numpy(np.int64)[tidx]
-    present = np.zeros(n_ctypes * n_ttypes, dtype=bool)
-    present[combo] = True
-    distinct = np.flatnonzero(present)
-    inverse = (np.cumsum(present) - 1)[combo]
-    ctypes = c.drop_duplicates("ctype").set_index("ctype")[cadre_side]
-    ttypes = t.drop_duplicates("ttype").set_index("ttype")[target_side]
-    frame = pd.concat(
-        [
-            ctypes.loc[distinct // n_ttypes].reset_index(drop=True),
-            ttypes.loc[distinct % n_ttypes].reset_index(drop=True),
-        ],
-        axis=1,
-    )
-    no = np.zeros(0, dtype=bool)
-    ok = eligible(frame, scenario)[inverse] if len(frame) else no
-    across = cross_campus(frame)[inverse] if len(frame) else no
-    mismatch = dorm_gender_mismatch(frame)[inverse] if len(frame) else no
+    c, t = _scope_frames(dataset, scenario, held)
+    cidx, tidx = _candidate_pairs(c, t, scenario)
+    ok, across, mismatch = _pair_rules(c, t, cidx, tidx, scenario)
     forbid = dataset.pins[dataset.pins["rule"] == "forbid"]
     if len(forbid) and len(cidx):
         banned = pair_codes(c, t, forbid["cadre"], forbid["kind"], forbid["target"])
@@ -224,6 +159,99 @@ def eligible_pairs(
         }
     )
     return c, t, pairs
+
+
+def _scope_frames(
+    dataset: Dataset, scenario: Scenario, held: frozenset[tuple[str, str]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """In-scope cadres and targets with their type numbers and row numbers."""
+    cadres = scope_cadres(dataset, scenario.scope)
+    targets = scope_targets(dataset, scenario.scope, held).copy()
+    targets["rank"] = dorm_ranks(targets, dataset.dorms, scenario)
+    c = pd.DataFrame(
+        {
+            "cadre_id": cadres["id"].astype(str).to_numpy(object),
+            "role": cadres["role"].astype(str).to_numpy(object),
+            "cadre_college": cadres["college"].to_numpy(object),
+            "cadre_campus": cadres["campus"].astype(str).to_numpy(object),
+            "cadre_gender": cadres["gender"].astype(str).to_numpy(object),
+            "central": cadres["central"].to_numpy(bool),
+        }
+    )
+    t = pd.DataFrame(
+        {
+            "kind": targets["kind"].astype(str).to_numpy(object),
+            "target_id": targets["id"].astype(str).to_numpy(object),
+            "target_college": targets["college"].to_numpy(object),
+            "target_campus": targets["campus"].astype(str).to_numpy(object),
+            "target_gender": targets["gender"].to_numpy(object),
+            "rank": targets["rank"].to_numpy(np.int64),
+        }
+    )
+    c["ctype"] = _types(c, CADRE_SIDE) if len(c) else np.zeros(0, np.int64)
+    t["ttype"] = _types(t, TARGET_SIDE) if len(t) else np.zeros(0, np.int64)
+    c["cidx"] = np.arange(len(c), dtype=np.int64)
+    t["tidx"] = np.arange(len(t), dtype=np.int64)
+    return c, t
+
+
+def _candidate_pairs(
+    c: pd.DataFrame, t: pd.DataFrame, scenario: Scenario
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs as (cadre, target) row numbers: college cadres meet their own college's
+    targets and the university-level societies; the others meet every target."""
+    binds = np.array([scenario.origin.applies_to(Role(r)) for r in c["role"]], dtype=bool)
+    local = c.loc[binds, ["cidx", "cadre_college"]]
+    free = c.loc[~binds, "cidx"].to_numpy(np.int64)
+    own = local.merge(
+        t[["tidx", "target_college"]], left_on="cadre_college", right_on="target_college"
+    )
+    university = t.loc[t["target_college"].isna(), "tidx"].to_numpy(np.int64)
+    local_ids = local["cidx"].to_numpy(np.int64)
+    all_targets = t["tidx"].to_numpy(np.int64)
+    cidx = np.concatenate(
+        [
+            own["cidx"].to_numpy(np.int64),
+            np.repeat(local_ids, len(university)),
+            np.repeat(free, len(all_targets)),
+        ]
+    )
+    tidx = np.concatenate(
+        [
+            own["tidx"].to_numpy(np.int64),
+            np.tile(university, len(local_ids)),
+            np.tile(all_targets, len(free)),
+        ]
+    )
+    return cidx, tidx
+
+
+def _pair_rules(
+    c: pd.DataFrame, t: pd.DataFrame, cidx: np.ndarray, tidx: np.ndarray, scenario: Scenario
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per candidate pair: allowed by every single-pair rule, across campuses, a dorm of the
+    other gender; evaluated once per (cadre type, target type) met in the pairs."""
+    n_ctypes = int(c["ctype"].max()) + 1 if len(c) else 1
+    n_ttypes = int(t["ttype"].max()) + 1 if len(t) else 1
+    combo = c["ctype"].to_numpy(np.int64)[cidx] * n_ttypes + t["ttype"].to_numpy(np.int64)[tidx]
+    present = np.zeros(n_ctypes * n_ttypes, dtype=bool)
+    present[combo] = True
+    distinct = np.flatnonzero(present)
+    inverse = (np.cumsum(present) - 1)[combo]
+    ctypes = c.drop_duplicates("ctype").set_index("ctype")[CADRE_SIDE]
+    ttypes = t.drop_duplicates("ttype").set_index("ttype")[TARGET_SIDE]
+    frame = pd.concat(
+        [
+            ctypes.loc[distinct // n_ttypes].reset_index(drop=True),
+            ttypes.loc[distinct % n_ttypes].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    no = np.zeros(0, dtype=bool)
+    ok = eligible(frame, scenario)[inverse] if len(frame) else no
+    across = cross_campus(frame)[inverse] if len(frame) else no
+    mismatch = dorm_gender_mismatch(frame)[inverse] if len(frame) else no
+    return ok, across, mismatch
 
 
 def pair_codes(
@@ -536,67 +564,101 @@ def reference_plan(
         return result("INFEASIBLE", [], None)
 
     solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.num_workers = workers
-    params.random_seed = seed
-    params.catch_sigint_signal = False
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.catch_sigint_signal = False
+    run = _run_stages(model, solver, _stage_plan(scenario, terms, exprs), time_limit)
+    if run.values is None:
+        return result(run.status, run.stages, None)
+    chosen = run.values[: len(model.x)].astype(bool)
+    return result("OPTIMAL" if run.proven else "FEASIBLE", run.stages, chosen)
 
+
+Stage = tuple[str, int, "cp_model.LinearExpr | None"]
+"""A stage to solve: its label, the sense of its objective, the objective (none: feasibility)."""
+
+
+def _stage_plan(
+    scenario: Scenario, terms: list[str], exprs: dict[str, cp_model.LinearExpr]
+) -> list[Stage]:
+    """Strict priorities: one stage per term, in order; weighted: one stage."""
     if scenario.priorities == "weighted" and terms:
         weighted = cp_model.LinearExpr.sum(
             [TERM_SENSE[t] * scenario.weight(t) * exprs[t] for t in terms]
         )
-        plans: list[tuple[str, int, cp_model.LinearExpr | None]] = [("weighted", 1, weighted)]
-    elif terms:
-        plans = [(t, TERM_SENSE[t], exprs[t]) for t in terms]
-    else:
-        plans = [("feasibility", 1, None)]
+        return [("weighted", 1, weighted)]
+    if terms:
+        return [(t, TERM_SENSE[t], exprs[t]) for t in terms]
+    return [("feasibility", 1, None)]
 
+
+@dataclass
+class _Run:
+    """What the stages found: the status of the first stage without a plan (if any), the
+    stages solved, the best plan's values and whether every stage was proven."""
+
+    status: str = "UNKNOWN"
+    stages: list[ReferenceStage] = field(default_factory=list)
+    values: np.ndarray | None = None
+    proven: bool = True
+
+
+def _run_stages(
+    model: _Model, solver: cp_model.CpSolver, plans: list[Stage], time_limit: float
+) -> _Run:
+    """Solve the stages lexicographically, each fixed before the next, within ``time_limit``."""
     all_vars = model.x + model.covered
     solve_started = time.perf_counter()
-    stages: list[ReferenceStage] = []
-    values: np.ndarray | None = None
-    proven = True
+    run = _Run()
     for label, sense, objective in plans:
         remaining = time_limit - (time.perf_counter() - solve_started)
-        if remaining <= 0.05 and values is not None:
-            proven = False
+        if remaining <= 0.05 and run.values is not None:
+            run.proven = False
             break
-        params.max_time_in_seconds = max(remaining, 0.05)
+        solver.parameters.max_time_in_seconds = max(remaining, 0.05)
         if objective is not None:
             if sense > 0:
                 model.cp.maximize(objective)
             else:
                 model.cp.minimize(objective)
-        if values is not None:
+        if run.values is not None:
             # Start each stage from the previous stage's plan.
             model.cp.clear_hints()
-            for var, value in zip(all_vars, values.tolist(), strict=True):
+            for var, value in zip(all_vars, run.values.tolist(), strict=True):
                 model.cp.add_hint(var, value)
         t0 = time.perf_counter()
         status = _status_name(solver.solve(model.cp))
         seconds = time.perf_counter() - t0
         if status not in ("OPTIMAL", "FEASIBLE"):
-            if values is None:
-                return result(status, stages, None)
-            proven = False
+            run.status = status
+            run.proven = False
             break
-        values = np.asarray(solver.boolean_values(all_vars), dtype=np.int64)
-        if objective is None:
-            continue
-        value = round(solver.objective_value)
-        bound = round(solver.best_objective_bound)
-        stages.append(ReferenceStage(label, status, value, bound, seconds))
-        if status != "OPTIMAL":
-            proven = False
-        if label != "weighted":
-            # Fix this priority before optimising the next one.
-            if status == "OPTIMAL":
-                model.cp.add(objective == value)
-            elif sense > 0:
-                model.cp.add(objective >= value)
-            else:
-                model.cp.add(objective <= value)
+        run.values = np.asarray(solver.boolean_values(all_vars), dtype=np.int64)
+        if objective is not None:
+            _fix(model, solver, run, label, sense, objective, status, seconds)
+    return run
 
-    assert values is not None
-    chosen = values[: len(model.x)].astype(bool)
-    return result("OPTIMAL" if proven else "FEASIBLE", stages, chosen)
+
+def _fix(
+    model: _Model,
+    solver: cp_model.CpSolver,
+    run: _Run,
+    label: str,
+    sense: int,
+    objective: cp_model.LinearExpr,
+    status: str,
+    seconds: float,
+) -> None:
+    """Record the stage, and fix its priority before optimising the next one."""
+    value = round(solver.objective_value)
+    bound = round(solver.best_objective_bound)
+    run.stages.append(ReferenceStage(label, status, value, bound, seconds))
+    if status != "OPTIMAL":
+        run.proven = False
+    if label != "weighted":
+        if status == "OPTIMAL":
+            model.cp.add(objective == value)
+        elif sense > 0:
+            model.cp.add(objective >= value)
+        else:
+            model.cp.add(objective <= value)
