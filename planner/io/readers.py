@@ -43,9 +43,8 @@ from planner.contract import (
 )
 from planner.dataset import Dataset, Source, derive_cadre_columns
 from planner.errors import InputError, Problem
+from planner.io.located import Report, Sheet
 from planner.io.sheets import (
-    Report,
-    Sheet,
     lone_workbook,
     read_folder,
     read_table_file,

@@ -10,8 +10,6 @@ the header is matched to the contract's columns. Every problem found is recorded
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import difflib
 import hashlib
@@ -19,8 +17,6 @@ import io
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,66 +25,15 @@ import pandas as pd
 
 from planner.contract import TABLE_ALIASES, TABLES, Column, Table
 from planner.dataset import Source
-from planner.errors import Problem
+from planner.io.csv_text import SAVE_AS_CSV_UTF8, csv_grid
+from planner.io.located import Report, Sheet
 
-SAVE_AS_CSV_UTF8 = 'in Excel choose File > Save As and pick "CSV UTF-8 (Comma delimited)"'
-"""How to save a table in an encoding the planner reads, told whenever one is not."""
 _TABLE_SUFFIXES = (".csv", ".xlsx")
 _OTHER_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".et", ".ods", ".numbers", ".tsv", ".txt"})
 """Spreadsheet-like files that are not read; named after a table they get a helpful error."""
 # Invisible characters str.strip() misses: zero-width space and a stray byte-order mark.
 _INVISIBLE = "\u200b\ufeff"
 _ZERO_PAD_FORMAT = re.compile(r"0+")
-_UNCLOSED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
-"""pandas' message for a quoted cell that never ends (its row counts from 0)."""
-_CSV_FIELD_LIMIT = 2**31 - 1
-
-
-@dataclass
-class Report:
-    """Every problem and warning found so far."""
-
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def problem(self, file: str, row: int, column: str, message: str) -> None:
-        self.problems.append(Problem(file, row, column, message))
-
-    def cells(
-        self,
-        sheet: Sheet,
-        column: str,
-        bad: pd.Series,
-        message: Callable[[str], str],
-        *,
-        warning: bool = False,
-    ) -> None:
-        """One problem (or warning) per cell of ``column`` where ``bad`` holds."""
-        if not bad.any():
-            return
-        header = sheet.headers[column]
-        selected = sheet.cells.loc[bad, column]
-        for row, value in zip(selected.index.tolist(), selected.tolist(), strict=True):
-            problem = Problem(sheet.display, int(row), header, message(str(value)))
-            if warning:
-                self.warnings.append(str(problem))
-            else:
-                self.problems.append(problem)
-
-
-@dataclass
-class Sheet:
-    """One table as read: clean text cells indexed by spreadsheet row (header = 1).
-
-    ``cells`` holds only the contract's columns found in the header, under their English
-    names; ``headers`` maps each to the header as the user wrote it.
-    """
-
-    table: Table
-    display: str
-    cells: pd.DataFrame
-    headers: dict[str, str]
-    source: Source
 
 
 def table_name(name: str) -> str | None:
@@ -167,7 +112,7 @@ def read_table_file(file: Path, table: Table, report: Report) -> Sheet | None:
         return None
     digest = hashlib.sha256(data).hexdigest()
     if file.suffix.lower() == ".csv":
-        grid = _csv_grid(data, file.name, report)
+        grid = csv_grid(data, file.name, report)
         display = file.name
     else:
         book = _open_workbook(data, file.name, report)
@@ -250,97 +195,6 @@ def _read_bytes(file: Path, report: Report) -> bytes | None:
         )
         return None
     return data
-
-
-def _csv_grid(data: bytes, display: str, report: Report) -> pd.DataFrame | None:
-    """The cells of a CSV file as text, indexed by spreadsheet row; None if unreadable."""
-    text = _decode(data, display, report)
-    if text is None:
-        return None
-    try:
-        grid = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        report.problem(display, 0, "", "the file has no header row: it holds no text at all")
-        return None
-    except pd.errors.ParserError as exc:
-        unclosed = _UNCLOSED_QUOTE.search(str(exc))
-        if unclosed:
-            report.problem(
-                display,
-                int(unclosed[1]) + 1,
-                "",
-                'a double quote (") opens a cell here that is never closed, so the rest of the '
-                "file would read as one cell: remove the quote or close it",
-            )
-            return None
-        # Rows of unequal length: the csv module copes, and the width check locates them.
-        rows = _csv_rows(text, display, report)
-        if rows is None:
-            return None
-        width = max((len(r) for r in rows), default=0)
-        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-    grid.index = grid.index + 1
-    grid.columns = pd.RangeIndex(grid.shape[1])
-    return grid.fillna("")
-
-
-def _csv_rows(text: str, display: str, report: Report) -> list[list[str]] | None:
-    """The rows of a CSV text by the csv module (which accepts rows of unequal length)."""
-    # The csv module refuses cells over 128 KiB by default; a huge cell is the user's data.
-    limit = csv.field_size_limit(_CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return list(reader)
-    except csv.Error as exc:  # not expected after pandas read the file; never a traceback
-        report.problem(display, reader.line_num, "", f"the file cannot be read as CSV: {exc}")
-        return None
-    finally:
-        csv.field_size_limit(limit)
-
-
-def _decode(data: bytes, display: str, report: Report) -> str | None:
-    """The text of a CSV file in UTF-8 (with or without BOM) or GB18030; None if neither."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2000].count(0) > len(data[:2000]) // 10:
-        report.problem(
-            display,
-            0,
-            "",
-            'the file is saved as UTF-16 (Excel\'s "Unicode text"), which is not read: '
-            + SAVE_AS_CSV_UTF8,
-        )
-        return None
-    if data.startswith(b"PK\x03\x04"):
-        report.problem(
-            display,
-            0,
-            "",
-            "this is an Excel workbook named .csv: rename it to .xlsx, or " + SAVE_AS_CSV_UTF8,
-        )
-        return None
-    failures = []
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    for encoding, offset in (("utf-8-sig", bom), ("gb18030", 0)):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            failures.append(exc.start + offset)  # utf-8-sig counts from after the BOM
-    # Locate the bad byte where the likelier encoding stopped: the one that read further.
-    position = max(failures)
-    line = data.count(b"\n", 0, position) + 1
-    report.problem(
-        display,
-        line,
-        "",
-        f"byte 0x{data[position]:02X} cannot be read: the file is neither UTF-8 nor GB18030 "
-        f"text; {SAVE_AS_CSV_UTF8}",
-    )
-    return None
 
 
 def column_letter(number: int) -> str:
