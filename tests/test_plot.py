@@ -207,7 +207,7 @@ def test_png_colours_are_matplotlibs_colour_map() -> None:
     reference = colormaps[heatmap_module.CMAP]
     for share in [i / 997 for i in range(998)]:
         expected = tuple(round(255 * c) for c in reference(share)[:3])
-        assert png._rgb(png.share_colour(share)) == expected, share
+        assert png.rgb255(png.share_colour(share)) == expected, share
         assert png.text_colour(png.share_colour(share)) == (
             png.BLACK if is_light(reference(share)) else png.WHITE
         )
@@ -219,7 +219,7 @@ def test_png_shows_every_cell_in_its_colour() -> None:
     colours = {colour for _, colour in image.getcolors(maxcolors=1 << 20) or []}
     targets, covered = chart.targets, chart.covered
     for i, j in zip(*targets.nonzero(), strict=True):
-        assert png._rgb(png.share_colour(covered[i, j] / targets[i, j])) in colours, (i, j)
+        assert png.rgb255(png.share_colour(covered[i, j] / targets[i, j])) in colours, (i, j)
     assert png.EMPTY in colours  # C02 has no society: a grey cell
     assert image.info["dpi"] == pytest.approx((png.DPI, png.DPI), abs=0.05)  # in dots per metre
 

@@ -77,7 +77,8 @@ def text_colour(rgb: tuple[float, float, float]) -> tuple[int, int, int]:
     return BLACK if is_light(rgb) else WHITE
 
 
-def _rgb(colour: tuple[float, float, float]) -> tuple[int, int, int]:
+def rgb255(colour: tuple[float, float, float]) -> tuple[int, int, int]:
+    """A colour of 0–1 channels as the 0–255 channels a PNG pixel holds."""
     red, green, blue = (round(255 * c) for c in colour)
     return red, green, blue
 
@@ -338,7 +339,7 @@ def _cells(canvas: _Canvas, at: _Layout, covered: np.ndarray, targets: np.ndarra
             middle = ((box[0] + box[2] + 1) / 2, (box[1] + box[3] + 1) / 2)
             if targets[i, j] > 0:
                 colour = share_colour(covered[i, j] / targets[i, j])
-                canvas.draw.rectangle(box, fill=_rgb(colour))
+                canvas.draw.rectangle(box, fill=rgb255(colour))
                 text = f"{int(covered[i, j])}/{int(targets[i, j])}"
                 canvas.text(middle, text, at.cell_points, text_colour(colour), digits=True)
             else:
@@ -374,7 +375,7 @@ def _colour_bar(canvas: _Canvas, at: _Layout, texts: _Texts) -> None:
     top, bottom = round(at.top), round(at.bottom)
     height = max(bottom - top, 1)
     shares = np.linspace(1.0, 0.0, height)
-    column = np.array([_rgb(share_colour(s)) for s in shares], dtype=np.uint8)
+    column = np.array([rgb255(share_colour(s)) for s in shares], dtype=np.uint8)
     strip = np.repeat(column[:, None, :], at.bar_w, axis=1)
     canvas.image.paste(Image.fromarray(strip, "RGB"), (bar_left, top))
     room = height / (1.8 * canvas.size("0%", TICK, digits=True)[1])  # label heights that fit
