@@ -434,9 +434,9 @@ PHASES = (
     ("describe the plan", "planner/planning.py", "describe"),
     ("independent check", "planner/check/checker.py", "check_assignments"),
     ("write every output", "planner/report/write.py", "write_plan"),
-    ("  of which heatmaps (Pillow)", "planner/plot/__init__.py", "render_heatmaps"),
+    ("  of which heatmaps (Pillow)", "planner/report/render.py", "render_heatmaps"),
     ("  of which the workbook", "planner/report/workbook.py", "render_workbook"),
-    ("command (after imports)", "planner/cli.py", "plan"),
+    ("command (after imports)", "planner/cli/plan.py", "plan"),
 )
 """Phases of ``planner plan``: label, file and function whose cumulative time is the phase."""
 
@@ -815,13 +815,13 @@ def goals_table(results: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]
 PHASE_MODULES = {
     "read and validate the data": "`planner/io/readers.py`",
     "index the problem": "`planner/solver/problem.py`",
-    "solve (flow, model, CP-SAT stages)": "`planner/solver/solve.py`, `planner/solver/flow.py`, "
-    "`planner/solver/cpsat.py`",
+    "solve (flow, model, CP-SAT stages)": "`planner/solver/solve.py`, `planner/solver/stages.py`, "
+    "`planner/solver/flow/`, `planner/solver/cpsat.py`",
     "hand out pairs": "`planner/solver/decompose.py`",
     "describe the plan": "`planner/planning.py` (change list, coverage, capacity notes)",
     "independent check": "`planner/check/checker.py`",
-    "write every output": "`planner/report/write.py` → `planner/plot/png.py` (heatmaps) and "
-    "`planner/report/workbook.py` (workbook)",
+    "write every output": "`planner/report/write.py` → `planner/report/render.py`: "
+    "`planner/plot/png.py` (heatmaps) and `planner/report/workbook.py` (workbook)",
     "start-up: imports and click": "module-level imports (pandas, OR-Tools, pydantic)",
 }
 """Where to look for each phase."""
