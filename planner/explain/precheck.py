@@ -193,7 +193,8 @@ def _pin_words(problem: Problem, pin: pd.Series) -> str:
 
 
 def _pins_against_rules(problem: Problem) -> list[str]:
-    """H6 against leave, forbid pins, H1 duties, H3, H5 and the hard campus rule."""
+    """H6 Pins against leave, forbid pins, the duties of H1 One target per cadre, H3, H5 and the
+    hard campus rule."""
     p = problem
     out = []
     data = p.dataset

@@ -9,7 +9,7 @@ Every class, branch and society below its coverage minimum gets one reason in
   campus rule or H5;
 - ``pinned away``: every cadre who may hold it is forbidden here or required elsewhere by pins;
 - ``equal priority``: every cadre who may hold it is needed at a target that counts as much
-  for S1 coverage. The message names how many targets compete for how many cadres: the set
+  for S1 Coverage. The message names how many targets compete for how many cadres: the set
   found by following "who else could hold that one" from the uncovered target (a Hall
   witness: no other cadre may hold any of them);
 - ``kept by a hard rule``: a cadre who may hold it holds a lower-priority target that a hard

@@ -1,6 +1,6 @@
 """Who may hold what: the hard rules that act on one cadre–target pair.
 
-H3 department of origin, H5 dorm gender, the hard campus rule and the per-role kinds are rules
+H3 Department of origin, H5 Dorm gender, the hard campus rule and the per-role kinds are rules
 on a single pair, so the model never creates a variable for a pair they forbid. Each function
 takes aligned arrays (one element per pair) and returns a boolean mask, so the same code serves
 pools × groups in the model and single pairs (pins, previous contacts) in diagnoses; the

@@ -3,15 +3,17 @@
 This is the model a careful newcomer writes first, kept as the yardstick for the fast model
 (:mod:`planner.solver.cpsat` with pools × groups, the flow fast path and the decomposition). It is
 independent of those modules: it shares only the scope, the single-pair rules
-(:func:`planner.solver.eligibility.eligible`) and the dorm ranks with them, so the equivalence test
+(:func:`planner.solver.eligibility.eligible`), the dorm ranks and the record of a priority
+stage (:class:`planner.solver.solution.Stage`) with them, so the equivalence test
 (``tests/test_equivalence.py``) and the benchmark (``benchmarks/reference_baseline.py``) compare
 two separate implementations of ``shared/spec/policy.md``.
 
 - Variables: ``x[c, t]`` for every eligible pair of an in-scope available cadre ``c`` and an
   in-scope target ``t`` (H3, H5 and the hard campus rule remove pairs; so do ``forbid`` pins),
   created one per pair in a Python loop.
-- Hard rules: H1 duties (total and per-kind ranges per cadre), H2 caps, H4 school-leader
-  spread, H6 ``require`` pins, hard coverage and hard continuity when the scenario says so.
+- Hard rules: H1 One target per cadre (the duties: total and per-kind ranges per cadre), H2
+  One cadre per target (the caps), H4 School leaders spread out, H6 Pins (``require``), hard
+  coverage and hard continuity when the scenario says so.
 - Soft terms: coverage (a ``covered`` Boolean per target, ``Σ x ≥ min · covered``), continuity
   (pairs equal to a ``previous`` row), campus, dorm gender (when soft), dorm priority, central
   spread (the most central assignments to the targets of one college).
@@ -36,7 +38,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,7 @@ from planner.policy import H1, H6, S1
 from planner.scenario import TERM_SENSE, Scenario
 from planner.solver.eligibility import cross_campus, dorm_gender_mismatch, eligible
 from planner.solver.problem import dorm_ranks, scope_cadres, scope_targets
+from planner.solver.solution import Stage
 
 CADRE_SIDE = ["role", "cadre_college", "cadre_campus", "cadre_gender"]
 TARGET_SIDE = ["kind", "target_college", "target_campus", "target_gender"]
@@ -55,27 +57,6 @@ TARGET_SIDE = ["kind", "target_college", "target_campus", "target_gender"]
 
 PAIR_COLUMNS = ["cadre_id", "kind", "target_id"]
 """The key of an assignment, and the first columns of :attr:`ReferenceResult.assignments`."""
-
-
-@dataclass
-class ReferenceStage:
-    """One priority stage of the reference solve."""
-
-    term: str
-    status: str
-    value: int
-    bound: int
-    seconds: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data (for a results file)."""
-        return {
-            "term": self.term,
-            "status": self.status,
-            "value": self.value,
-            "bound": self.bound,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass
@@ -91,7 +72,7 @@ class ReferenceResult:
 
     status: str
     assignments: pd.DataFrame
-    stages: list[ReferenceStage] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
     seconds: float = 0.0
     build_seconds: float = 0.0
     variables: int = 0
@@ -505,15 +486,6 @@ class _Model:
 # The solve
 
 
-def _status_name(status: Any) -> str:
-    return {
-        cp_model.OPTIMAL: "OPTIMAL",
-        cp_model.FEASIBLE: "FEASIBLE",
-        cp_model.INFEASIBLE: "INFEASIBLE",
-        cp_model.MODEL_INVALID: "MODEL_INVALID",
-    }.get(status, "UNKNOWN")
-
-
 def _empty_assignments() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=str) for c in PAIR_COLUMNS})
 
@@ -542,9 +514,7 @@ def reference_plan(
     build_seconds = time.perf_counter() - started
     n_vars = len(model.x) + len(model.covered)
 
-    def result(
-        status: str, stages: list[ReferenceStage], chosen: np.ndarray | None
-    ) -> ReferenceResult:
+    def result(status: str, stages: list[Stage], chosen: np.ndarray | None) -> ReferenceResult:
         assignments = (
             pairs.loc[chosen, PAIR_COLUMNS].reset_index(drop=True)
             if chosen is not None
@@ -574,13 +544,13 @@ def reference_plan(
     return result("OPTIMAL" if run.proven else "FEASIBLE", run.stages, chosen)
 
 
-Stage = tuple[str, int, "cp_model.LinearExpr | None"]
+Goal = tuple[str, int, "cp_model.LinearExpr | None"]
 """A stage to solve: its label, the sense of its objective, the objective (none: feasibility)."""
 
 
 def _stage_plan(
     scenario: Scenario, terms: list[str], exprs: dict[str, cp_model.LinearExpr]
-) -> list[Stage]:
+) -> list[Goal]:
     """Strict priorities: one stage per term, in order; weighted: one stage."""
     if scenario.priorities == "weighted" and terms:
         weighted = cp_model.LinearExpr.sum(
@@ -598,13 +568,13 @@ class _Run:
     stages solved, the best plan's values and whether every stage was proven."""
 
     status: str = "UNKNOWN"
-    stages: list[ReferenceStage] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
     values: np.ndarray | None = None
     proven: bool = True
 
 
 def _run_stages(
-    model: _Model, solver: cp_model.CpSolver, plans: list[Stage], time_limit: float
+    model: _Model, solver: cp_model.CpSolver, plans: list[Goal], time_limit: float
 ) -> _Run:
     """Solve the stages lexicographically, each fixed before the next, within ``time_limit``."""
     all_vars = model.x + model.covered
@@ -627,7 +597,7 @@ def _run_stages(
             for var, value in zip(all_vars, run.values.tolist(), strict=True):
                 model.cp.add_hint(var, value)
         t0 = time.perf_counter()
-        status = _status_name(solver.solve(model.cp))
+        status = solver.status_name(solver.solve(model.cp))
         seconds = time.perf_counter() - t0
         if status not in ("OPTIMAL", "FEASIBLE"):
             run.status = status
@@ -652,7 +622,7 @@ def _fix(
     """Record the stage, and fix its priority before optimising the next one."""
     value = round(solver.objective_value)
     bound = round(solver.best_objective_bound)
-    run.stages.append(ReferenceStage(label, status, value, bound, seconds))
+    run.stages.append(Stage(label, status, value, bound, seconds))
     if status != "OPTIMAL":
         run.proven = False
     if label != "weighted":

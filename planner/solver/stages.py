@@ -182,7 +182,7 @@ def _stage(run: CpSatRun, label: str, objective: list[cp_model.LinearExpr]) -> S
             f"{len(model.keep):,} possible kept contacts)"
         )
     t0 = time.perf_counter()
-    status = status_name(run_in_thread(run.solver, model.cp, callback))
+    status = run.solver.status_name(run_in_thread(run.solver, model.cp, callback))
     seconds = time.perf_counter() - t0
     if status == "INFEASIBLE" and not run.feasible:
         return no_plan(run.problem, "INFEASIBLE", limits.started)
@@ -234,17 +234,6 @@ def _record(
         run.progress(
             f"  {label:<14} {status.lower()}: {value:,} (bound {bound:,}) in {seconds:.1f} s"
         )
-
-
-def status_name(status: Any) -> str:
-    """CP-SAT's status as a word: ``OPTIMAL``, ``FEASIBLE``, ``INFEASIBLE``, ``MODEL_INVALID``
-    or ``UNKNOWN``."""
-    return {
-        cp_model.OPTIMAL: "OPTIMAL",
-        cp_model.FEASIBLE: "FEASIBLE",
-        cp_model.INFEASIBLE: "INFEASIBLE",
-        cp_model.MODEL_INVALID: "MODEL_INVALID",
-    }.get(status, "UNKNOWN")
 
 
 def _progress_callback(label: str, report: Progress, start: float) -> Any:
