@@ -352,6 +352,10 @@ cli.add_command(_explain.explain)
 from planner.commands import compare as _compare  # noqa: E402
 
 cli.add_command(_compare.compare)
+from planner.service import commands as _service  # noqa: E402
+
+cli.add_command(_service.serve)
+cli.add_command(_service.users)
 
 
 def main() -> None:
