@@ -87,6 +87,26 @@ KIND_WORDS = {
     "society": N_("society"),
     "branch": N_("party branch"),
 }
+VERDICTS = {
+    "worse": N_("worse"),
+    "as good": N_("as good"),
+    "better": N_("better"),
+    "impossible": N_("impossible"),
+    "unknown": N_("unknown"),
+}
+"""An alternative's verdict (:class:`planner.explain.Alternative`) as users read it."""
+DOWNLOAD_LABELS = {
+    "assignments.xlsx": N_("Workbook of the plan (all sheets)"),
+    "assignments.csv": N_("Assignments (CSV)"),
+    "uncovered.csv": N_("Uncovered targets (CSV)"),
+    "changes.csv": N_("Changes since last semester (CSV)"),
+    "coverage.csv": N_("Coverage by college (CSV)"),
+    "coverage_college_kind.png": N_("Heatmap: college × kind"),
+    "coverage_campus_kind.png": N_("Heatmap: campus × kind"),
+    "dorm_coverage_campus_grade.png": N_("Heatmap: dorm rooms by campus × entry year"),
+    "plan.json": N_("Figures and fingerprints (plan.json)"),
+}
+"""The files of a plan folder as the download list names them."""
 CADRE_ROLE_WORDS = {
     "school_leader": N_("school leader"),
     "office_leader": N_("office leader"),
@@ -128,6 +148,8 @@ def make_environment() -> Environment:
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
         KIND_WORDS=KIND_WORDS,
         CADRE_ROLE_WORDS=CADRE_ROLE_WORDS,
+        VERDICTS=VERDICTS,
+        DOWNLOAD_LABELS=DOWNLOAD_LABELS,
         query=query_string,
     )
     return env
