@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   - virtual environment, install, plan the shipped demo data into out/demo
+#   make demo   - virtual environment, install, plan the shipped demo data into out/demo, then
+#                 serve the demo university in the planning service (Ctrl-C stops it)
 #   make test   - the same set-up, then ruff, mypy and the test suite (what CI runs)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -8,9 +9,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint bench fonts bytecode catalog clean
 
+DEMO_PORT ?= 8000
+
 demo: $(STAMP) fonts bytecode
 	$(BIN)/planner validate --data data/demo
 	$(BIN)/planner plan --data data/demo --scenario scenarios/default.yaml --out out/demo
+	$(BIN)/planner serve --demo --data-dir out/demo-service --port $(DEMO_PORT)
 
 test: $(STAMP) fonts lint
 	$(BIN)/pytest

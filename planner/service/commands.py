@@ -20,16 +20,33 @@ def _settings(data_dir: str | None) -> Settings:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--data-dir", default=None, help="The service's data folder [$PLANNER_DATA_DIR or "
-              "out/service].")
-@click.option("--workers", "web_workers", type=click.IntRange(1, 64), default=1,
-              show_default=True, help="Web server processes.")
-@click.option("--job-workers", type=click.IntRange(0, 64), default=1, show_default=True,
-              help="Processes that run plans in the background.")
-@click.option("--demo", is_flag=True, help="Set up the demo university first (accounts, rosters, "
-              "a planned proposal) and print the accounts.")
-def serve(host: str, port: int, data_dir: str | None, web_workers: int, job_workers: int,
-          demo: bool) -> None:
+@click.option(
+    "--data-dir", default=None, help="The service's data folder [$PLANNER_DATA_DIR or out/service]."
+)
+@click.option(
+    "--workers",
+    "web_workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Web server processes.",
+)
+@click.option(
+    "--job-workers",
+    type=click.IntRange(0, 64),
+    default=1,
+    show_default=True,
+    help="Processes that run plans in the background.",
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Set up the demo university first (accounts, rosters, "
+    "a planned proposal) and print the accounts.",
+)
+def serve(
+    host: str, port: int, data_dir: str | None, web_workers: int, job_workers: int, demo: bool
+) -> None:
     """Run the planning service (web pages for the SAO and the colleges)."""
     from planner.service.server import serve as run
 
@@ -48,8 +65,14 @@ def serve(host: str, port: int, data_dir: str | None, web_workers: int, job_work
     def ready() -> None:
         click.echo(f"The planning service runs at http://{host}:{port}/ (Ctrl-C stops it).")
 
-    run(settings, host=host, port=port, web_workers=web_workers, job_workers=job_workers,
-        on_ready=ready)
+    run(
+        settings,
+        host=host,
+        port=port,
+        web_workers=web_workers,
+        job_workers=job_workers,
+        on_ready=ready,
+    )
 
 
 @click.group()
@@ -70,8 +93,14 @@ def _password(password: str | None) -> str:
 @click.option("--college", default=None, help="The college of a college secretary.")
 @click.option("--password", default=None, help="Asked for when not given.")
 @click.option("--data-dir", default=None)
-def users_add(username: str, display_name: str, role: str, college: str | None,
-              password: str | None, data_dir: str | None) -> None:
+def users_add(
+    username: str,
+    display_name: str,
+    role: str,
+    college: str | None,
+    password: str | None,
+    data_dir: str | None,
+) -> None:
     """Add an account."""
     from planner.service.accounts import service
     from planner.service.forms import FormError
@@ -80,8 +109,14 @@ def users_add(username: str, display_name: str, role: str, college: str | None,
     db = prepare(_settings(data_dir))
     try:
         with db.session() as session:
-            service.add_user(session, username=username, display_name=display_name,
-                             password=_password(password), role=role, college=college)
+            service.add_user(
+                session,
+                username=username,
+                display_name=display_name,
+                password=_password(password),
+                role=role,
+                college=college,
+            )
     except FormError as exc:
         for field, message in exc.problems.items():
             click.echo(f"{field}: {message}", err=True)
@@ -99,8 +134,10 @@ def users_list(data_dir: str | None) -> None:
     with prepare(_settings(data_dir)).session() as session:
         for user in service.list_users(session):
             state = "" if user.active else "  (disabled)"
-            click.echo(f"{user.username:<16} {user.role:<10} {user.college or '':<8} "
-                       f"{user.display_name}{state}")
+            click.echo(
+                f"{user.username:<16} {user.role:<10} {user.college or '':<8} "
+                f"{user.display_name}{state}"
+            )
 
 
 def _change(username: str, data_dir: str | None, action: str, password: str | None = None) -> None:

@@ -38,8 +38,12 @@ class Settings:
         url = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{folder / 'planner.sqlite3'}"
         secure = os.environ.get(SECURE_COOKIES_ENV, "").strip().lower() in ("1", "true", "yes")
         idle = int(os.environ.get(IDLE_MINUTES_ENV) or 120)
-        return cls(data_dir=folder, database_url=normalise_url(url), secure_cookies=secure,
-                   idle_minutes=idle)
+        return cls(
+            data_dir=folder,
+            database_url=normalise_url(url),
+            secure_cookies=secure,
+            idle_minutes=idle,
+        )
 
 
 def normalise_url(url: str) -> str:

@@ -51,30 +51,45 @@ def set_up_demo(settings: Settings, demo_data: Path | None = None) -> int | None
     with db.session() as session:
         for account in DEMO_ACCOUNTS:
             if accounts.get_user(session, account.username) is None:
-                accounts.add_user(session, username=account.username,
-                                  display_name=account.display_name, password=account.password,
-                                  role=account.role, college=account.college)
+                accounts.add_user(
+                    session,
+                    username=account.username,
+                    display_name=account.display_name,
+                    password=account.password,
+                    role=account.role,
+                    college=account.college,
+                )
         admin = accounts.principal_of(accounts.get_user(session, "admin"))  # type: ignore[arg-type]
         semester = session.scalar(select(Semester).where(Semester.name == SEMESTER))
         if semester is None:
             semester = semesters.create_semester(session, SEMESTER, admin)
         if not semesters.versions(session, semester.id):
             folder = demo_data or engine.DEMO_DATA
-            uploads = [semesters.Upload(p.name, p.read_bytes())
-                       for p in sorted(Path(folder).glob("*.csv"))]
-            semesters.accept_upload(session, storage, semester, uploads, admin,
-                                    note="demo university")
-        done = session.scalar(select(Job).where(
-            Job.semester_id == semester.id, Job.kind == "proposal",
-            Job.state.in_((JobState.SUCCEEDED, JobState.QUEUED, JobState.RUNNING))))
+            uploads = [
+                semesters.Upload(p.name, p.read_bytes()) for p in sorted(Path(folder).glob("*.csv"))
+            ]
+            semesters.accept_upload(
+                session, storage, semester, uploads, admin, note="demo university"
+            )
+        done = session.scalar(
+            select(Job).where(
+                Job.semester_id == semester.id,
+                Job.kind == "proposal",
+                Job.state.in_((JobState.SUCCEEDED, JobState.QUEUED, JobState.RUNNING)),
+            )
+        )
         if done is None:
-            flows.start_proposal(session, storage, semester, admin, version_number=None,
-                                 scenario_name="default")
+            flows.start_proposal(
+                session, storage, semester, admin, version_number=None, scenario_name="default"
+            )
     Worker(settings, db, fork=False).run_pending()
     with db.session() as session:
-        job = session.scalar(select(Job).where(Job.kind == "proposal",
-                                               Job.state == JobState.SUCCEEDED)
-                             .order_by(Job.id.desc()).limit(1))
+        job = session.scalar(
+            select(Job)
+            .where(Job.kind == "proposal", Job.state == JobState.SUCCEEDED)
+            .order_by(Job.id.desc())
+            .limit(1)
+        )
         plan_id = job.result_plan_id if job else None
     db.dispose()
     return plan_id

@@ -37,6 +37,7 @@ from planner.errors import (
     Problem,
     UsageError,
 )
+from planner.i18n import N_
 from planner.plan import Plan
 
 __all__ = [
@@ -72,10 +73,10 @@ __all__ = [
 
 def preload() -> None:
     """Import the solver's modules now (a job worker does, so forked jobs start at once)."""
-    import planner.explain  # noqa: F401
-    import planner.planning  # noqa: F401
-    import planner.render  # noqa: F401
-    import planner.workflow  # noqa: F401
+    import planner.explain
+    import planner.planning
+    import planner.render
+    import planner.workflow
     import planner.write  # noqa: F401
 
 
@@ -186,12 +187,12 @@ def run_proposal(
         if progress is not None:
             progress(ProgressEvent(stage))
 
-    say("reading the data")
+    say(N_("reading the data"))
     dataset = load_data(data)
     applied = load_scenario(scenario).with_changes(scope="university")
     inputs = plan_inputs(dataset, applied, previous=previous)
     dataset = inputs.dataset
-    say("planning")
+    say(N_("planning"))
     result = make_plan(
         dataset,
         applied,
@@ -200,7 +201,7 @@ def run_proposal(
         deterministic=deterministic,
         progress=(lambda message: progress(parse_progress(message))) if progress else None,
     )
-    say("checking the plan")
+    say(N_("checking the plan"))
     report = check_assignments(
         dataset,
         applied,
@@ -210,7 +211,7 @@ def run_proposal(
     )
     if not report.ok:
         raise RuntimeError("the plan failed the independent check: " + "; ".join(report.violations))
-    say("writing the workbook and the heatmaps")
+    say(N_("writing the workbook and the heatmaps"))
     written = write_plan(result, out, targets=dataset.targets(), extra_json=inputs.extra_json)
     digest = hashlib.sha256((out / "plan.json").read_bytes()).hexdigest()
     return ProposalResult(

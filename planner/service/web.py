@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -138,7 +138,11 @@ def make_environment() -> Environment:
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
     )
     env.filters.update(
-        local_time=local_time, number=number, kind_label=kind_label, role_label=role_label
+        local_time=local_time,
+        number=number,
+        kind_label=kind_label,
+        role_label=role_label,
+        tr=i18n.gettext,  # translate a stored text as it is (no %-formatting)
     )
     env.globals.update(
         percent=percent,
@@ -237,7 +241,7 @@ class LanguageMiddleware:
 class SecurityHeadersMiddleware:
     """CSP without inline script, no framing, no sniffing, no referrer to other sites."""
 
-    HEADERS = [
+    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
         (b"content-security-policy", CSP.encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),

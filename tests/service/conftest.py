@@ -116,8 +116,9 @@ def demo_templates(
             _drop_database(normalise_url(base), cache["postgres"][1])
 
 
-def _template(cache: dict[str, tuple[Path, str, int]], backend: str,
-              tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, int]:
+def _template(
+    cache: dict[str, tuple[Path, str, int]], backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str, int]:
     if backend not in cache:
         folder = tmp_path_factory.mktemp(f"demo-{backend}") / "service"
         if backend == "postgres":
@@ -175,13 +176,25 @@ def sign_in(client: TestClient, username: str, password: str) -> None:
     page = client.get("/signin")
     if page.status_code == 303:  # signed in already: the session's token signs in again
         page = client.get("/semesters")
-    response = client.post("/signin", data={"username": username, "password": password,
-                                            "csrf_token": csrf_of(page.text), "next": "/"})
+    response = client.post(
+        "/signin",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_of(page.text),
+            "next": "/",
+        },
+    )
     assert response.status_code == 303, response.text[:500]
 
 
-def post_form(client: TestClient, page_url: str, url: str, data: dict[str, str] | None = None,
-              **kwargs: object) -> object:
+def post_form(
+    client: TestClient,
+    page_url: str,
+    url: str,
+    data: dict[str, str] | None = None,
+    **kwargs: object,
+) -> object:
     """Open ``page_url``, take its CSRF token and post ``data`` to ``url``."""
     token = csrf_of(client.get(page_url).text)
     return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)  # type: ignore[arg-type]

@@ -30,10 +30,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 9
         if process.poll() is not None:
             out = process.stdout.read().decode(errors="replace") if process.stdout else ""
             raise AssertionError(f"the server stopped ({process.returncode}):\n{out[-4000:]}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
         time.sleep(0.3)
     raise AssertionError(f"the server did not answer {url} in {timeout} s")
 
@@ -42,8 +41,12 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 9
 def running(args: list[str], env: dict[str, str], port: int, cwd: Path) -> Iterator[str]:
     """Run ``args`` (a ``planner serve`` command line) until the block ends; its base URL."""
     process = subprocess.Popen(
-        args, env={**os.environ, **env}, cwd=cwd, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, start_new_session=True,
+        args,
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

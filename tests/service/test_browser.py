@@ -5,15 +5,12 @@ Screenshots of the main pages are saved in ``out/screenshots/`` for a reviewer t
 
 from __future__ import annotations
 
-import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from planner.api import load_data
 from planner.service import engine
 
 from .server import PLANNER, free_port, running
@@ -21,8 +18,15 @@ from .server import PLANNER, free_port, running
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "out" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +36,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``planner serve --demo`` on a free port, as ``make demo`` runs it."""
     folder = tmp_path_factory.mktemp("browser")
     port = free_port()
-    args = [PLANNER, "serve", "--demo", "--port", str(port), "--data-dir", str(folder / "data"),
-            "--job-workers", "1"]
+    args = [
+        PLANNER,
+        "serve",
+        "--demo",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(folder / "data"),
+        "--job-workers",
+        "1",
+    ]
     with running(args, {}, port, ROOT) as base:
         yield base
 
@@ -56,13 +69,20 @@ def shot(page: object, name: str) -> None:
 
 
 def test_a_semester_through_the_pages(server: str, browser: object, tmp_path: Path) -> None:
-    context = browser.new_context(viewport={"width": 1360, "height": 900},  # type: ignore[attr-defined]
-                                  accept_downloads=True, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 900},  # type: ignore[attr-defined]
+        accept_downloads=True,
+        locale="zh-CN",
+    )
     page = context.new_page()
     errors: list[str] = []
     # script errors and CSP refusals (a 400 answer to a bad form is expected, not an error)
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and "status of 400" not in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "status of 400" not in m.text else None
+        ),
+    )
     page.goto(server + "/")
     assert "/signin" in page.url
     shot(page, "01-signin")

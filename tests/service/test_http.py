@@ -7,15 +7,12 @@ import re
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from planner.service.accounts.service import SESSION_COOKIE
 from planner.service.app import create_app
-from planner.service.audit.models import AuditEntry
-from planner.service.jobs.models import Job, JobState
 from planner.service.permissions import PERMISSIONS, route_table
-from planner.service.plans.models import Assignment, Plan
-from planner.service.semesters.models import DataVersion, StoredFile
+from planner.service.plans.models import Assignment
 
 from .conftest import PASSWORDS, Service, csrf_of, post_form, sign_in
 
@@ -35,8 +32,9 @@ def test_signing_in_rotates_the_session_and_signing_out_ends_it(service: Service
     assert page.status_code == 200
     assert "登录" in page.text  # Chinese by default
     token = csrf_of(page.text)
-    wrong = client.post("/signin", data={"username": "admin", "password": "nope",
-                                         "csrf_token": token})
+    wrong = client.post(
+        "/signin", data={"username": "admin", "password": "nope", "csrf_token": token}
+    )
     assert wrong.status_code == 400
     assert "用户名或密码不正确" in wrong.text
     sign_in(client, "admin", PASSWORDS["admin"])
@@ -58,8 +56,9 @@ def test_signing_in_rotates_the_session_and_signing_out_ends_it(service: Service
 def test_session_cookie_is_httponly_and_samesite(service: Service) -> None:
     client = service.client()
     token = csrf_of(client.get("/signin").text)
-    response = client.post("/signin", data={"username": "staff", "password": PASSWORDS["staff"],
-                                            "csrf_token": token})
+    response = client.post(
+        "/signin", data={"username": "staff", "password": PASSWORDS["staff"], "csrf_token": token}
+    )
     header = next(h for h in response.headers.get_list("set-cookie") if SESSION_COOKIE in h)
     assert "HttpOnly" in header and "SameSite=lax" in header
     assert "content-security-policy" in response.headers
@@ -82,8 +81,12 @@ def test_forms_without_the_csrf_token_are_refused(service: Service) -> None:
     response = client.post("/semesters", data={"name": "2027春", "csrf_token": "forged"})
     assert response.status_code == 403
     anonymous = service.client()
-    assert anonymous.post("/signin", data={"username": "admin",
-                                           "password": PASSWORDS["admin"]}).status_code == 403
+    assert (
+        anonymous.post(
+            "/signin", data={"username": "admin", "password": PASSWORDS["admin"]}
+        ).status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,13 +113,16 @@ def test_a_viewer_and_a_college_cannot_change_anything(service: Service) -> None
     for user in ("viewer", "c01"):
         client = service.client(user)
         token = csrf_of(client.get("/semesters").text)
-        assert client.post("/semesters", data={"name": "2027春", "csrf_token": token}
-                           ).status_code == 403
+        assert (
+            client.post("/semesters", data={"name": "2027春", "csrf_token": token}).status_code
+            == 403
+        )
         files = {"files": ("data.xlsx", b"x", "application/octet-stream")}
-        assert client.post("/semesters/1/uploads", data={"csrf_token": token}, files=files
-                           ).status_code == 403
-        assert client.post("/semesters/1/proposals", data={"csrf_token": token}
-                           ).status_code == 403
+        assert (
+            client.post("/semesters/1/uploads", data={"csrf_token": token}, files=files).status_code
+            == 403
+        )
+        assert client.post("/semesters/1/proposals", data={"csrf_token": token}).status_code == 403
         assert client.post("/jobs/1/rerun", data={"csrf_token": token}).status_code == 403
 
 
@@ -125,12 +131,19 @@ def test_a_college_sees_only_its_own_rows(service: Service) -> None:
     page = client.get(f"/plans/{service.plan_id}/assignments")
     assert page.status_code == 200
     with service.db.session() as db:
-        theirs = db.scalars(select(Assignment).where(
-            Assignment.plan_id == service.plan_id, Assignment.cadre_college == "C02",
-            Assignment.target_college == "C02")).first()
-        mine = db.scalar(select(func.count()).where(
-            Assignment.plan_id == service.plan_id,
-            (Assignment.cadre_college == "C01") | (Assignment.target_college == "C01")))
+        theirs = db.scalars(
+            select(Assignment).where(
+                Assignment.plan_id == service.plan_id,
+                Assignment.cadre_college == "C02",
+                Assignment.target_college == "C02",
+            )
+        ).first()
+        mine = db.scalar(
+            select(func.count()).where(
+                Assignment.plan_id == service.plan_id,
+                (Assignment.cadre_college == "C01") | (Assignment.target_college == "C01"),
+            )
+        )
     assert theirs is not None
     assert f"{mine:,}" in page.text
     # asking for another college by URL shows nothing of it
@@ -154,8 +167,11 @@ def test_tables_search_filter_sort_and_page(service: Service) -> None:
     n_classes = int(re.search(r"([\d,]+) 行", classes.text).group(1).replace(",", ""))
     assert 0 < n_classes < total
     with service.db.session() as db:
-        rows = db.scalars(select(Assignment).where(Assignment.plan_id == service.plan_id)
-                          .order_by(Assignment.cadre_name.desc(), Assignment.id)).all()
+        rows = db.scalars(
+            select(Assignment)
+            .where(Assignment.plan_id == service.plan_id)
+            .order_by(Assignment.cadre_name.desc(), Assignment.id)
+        ).all()
     by_name = client.get(f"{base}?sort=name&dir=desc")
     assert by_name.text.index(rows[0].cadre_name) < by_name.text.index(rows[5].cadre_name)
     found = client.get(f"{base}?q={rows[3].cadre_id}")
@@ -163,8 +179,12 @@ def test_tables_search_filter_sort_and_page(service: Service) -> None:
     page2 = client.get(f"{base}?page=2")
     assert "第 2 页" in page2.text
     for table in ("uncovered", "changes"):
-        assert client.get(f"/plans/{service.plan_id}/{table}?kind=class&sort=kind&dir=desc"
-                          ).status_code == 200
+        assert (
+            client.get(
+                f"/plans/{service.plan_id}/{table}?kind=class&sort=kind&dir=desc"
+            ).status_code
+            == 200
+        )
     assert client.get(f"/plans/{service.plan_id}/nothing").status_code == 404
     assert client.get(f"{base}?page=abc").status_code == 400
 

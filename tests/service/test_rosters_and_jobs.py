@@ -63,8 +63,11 @@ def test_a_workbook_upload_becomes_a_data_version(service: Service, tmp_path: Pa
         version = db.scalar(select(DataVersion).where(DataVersion.number == 2))
         assert version is not None and version.source == "workbook"
         assert version.counts["cadres"] == 400
-        entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "data.upload")
-                          .order_by(AuditEntry.id.desc()))
+        entry = db.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.action == "data.upload")
+            .order_by(AuditEntry.id.desc())
+        )
         assert entry is not None and entry.after_sha == version.sha256
         assert entry.username == "staff"
     download = client.get("/semesters/1/versions/2/download")
@@ -72,9 +75,7 @@ def test_a_workbook_upload_becomes_a_data_version(service: Service, tmp_path: Pa
     assert download.content == book
 
 
-def test_a_broken_upload_is_located_and_nothing_is_stored(
-    service: Service, tmp_path: Path
-) -> None:
+def test_a_broken_upload_is_located_and_nothing_is_stored(service: Service, tmp_path: Path) -> None:
     client = service.client("admin")
     book = openpyxl.load_workbook(io.BytesIO(demo_workbook(tmp_path)))
     sheet = book["联系人"]
@@ -115,10 +116,17 @@ def test_the_template_has_dropdowns_and_reads_back_when_filled(
     lists = {str(v.sqref).split(":")[0]: v.formula1 for v in cadres.data_validations.dataValidation}
     assert "校领导" in lists["D2"] and lists["C2"] == '"男,女"' and lists["G2"] == '"是,否"'
     assert "选项" in lists["F2"]
-    assert "学院" in {str(v.formula1) for v in book["班级"].data_validations.dataValidation
-                      if str(v.sqref).startswith("C2")}.pop()
-    assert '"班级,宿舍,社团,党支部"' in {v.formula1 for v in
-                                       book["上学期安排"].data_validations.dataValidation}
+    assert (
+        "学院"
+        in {
+            str(v.formula1)
+            for v in book["班级"].data_validations.dataValidation
+            if str(v.sqref).startswith("C2")
+        }.pop()
+    )
+    assert '"班级,宿舍,社团,党支部"' in {
+        v.formula1 for v in book["上学期安排"].data_validations.dataValidation
+    }
     # fill it with the demo university (Chinese values) and read it back with the planner
     filled = openpyxl.load_workbook(io.BytesIO(demo_workbook(tmp_path)))
     for sheet in filled.worksheets:
@@ -135,8 +143,10 @@ def test_the_template_has_dropdowns_and_reads_back_when_filled(
 def test_a_proposal_runs_as_a_job_and_is_shown(service: Service) -> None:
     client = service.client("staff")
     token = csrf_of(client.get("/semesters/1").text)
-    response = client.post("/semesters/1/proposals",
-                           data={"csrf_token": token, "version": "1", "scenario": "strict-campus"})
+    response = client.post(
+        "/semesters/1/proposals",
+        data={"csrf_token": token, "version": "1", "scenario": "strict-campus"},
+    )
     assert response.status_code == 303
     job_url = response.headers["location"].split("?")[0]
     assert client.get(job_url + ".json").json()["state"] == "queued"
@@ -162,16 +172,20 @@ def test_a_bad_scenario_upload_is_refused(service: Service) -> None:
     )
     assert response.status_code == 400
     assert "campus" in response.text
-    response = client.post("/semesters/1/proposals",
-                           data={"csrf_token": token, "scenario": "nonexistent"})
+    response = client.post(
+        "/semesters/1/proposals", data={"csrf_token": token, "scenario": "nonexistent"}
+    )
     assert response.status_code == 400 and "请选择一个方案规则" in response.text
 
 
 def test_a_queued_job_cancels_at_once_and_runs_again(service: Service) -> None:
     client = service.client("admin")
     token = csrf_of(client.get("/semesters/1").text)
-    job_url = client.post("/semesters/1/proposals", data={"csrf_token": token}
-                          ).headers["location"].split("?")[0]
+    job_url = (
+        client.post("/semesters/1/proposals", data={"csrf_token": token})
+        .headers["location"]
+        .split("?")[0]
+    )
     job_id = int(job_url.rsplit("/", 1)[1])
     token = csrf_of(client.get(job_url).text)
     assert client.post(f"{job_url}/cancel", data={"csrf_token": token}).status_code == 303
@@ -195,8 +209,11 @@ def test_cancelling_a_running_job_kills_it_and_stores_nothing(
     monkeypatch.setattr(engine, "run_proposal", slow)  # the forked child inherits it
     client = service.client("admin")
     token = csrf_of(client.get("/semesters/1").text)
-    job_url = client.post("/semesters/1/proposals", data={"csrf_token": token}
-                          ).headers["location"].split("?")[0]
+    job_url = (
+        client.post("/semesters/1/proposals", data={"csrf_token": token})
+        .headers["location"]
+        .split("?")[0]
+    )
     with service.db.session() as db:
         plans_before = db.scalar(select(func.count()).select_from(Plan))
     worker = Worker(service.settings, service.db, fork=True)
@@ -228,16 +245,20 @@ def test_jobs_of_a_dead_worker_are_marked_interrupted(service: Service) -> None:
         later = dt.datetime.now(dt.UTC) + jobs.STALE_AFTER * 2
         assert jobs.recover(db, later) == [job_id]
     with service.db.session() as db:
-        db.execute(update(Job).where(Job.id == job_id).values(state="running",
-                                                              worker="x:1"))
+        db.execute(update(Job).where(Job.id == job_id).values(state="running", worker="x:1"))
     with service.db.session() as db:
         # a worker of this host whose process is gone: interrupted at once
         import os
         import socket
 
-        db.execute(update(Job).where(Job.id == job_id).values(
-            worker=f"{socket.gethostname()}:{2**22 + os.getpid()}",
-            heartbeat_at=dt.datetime.now(dt.UTC)))
+        db.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                worker=f"{socket.gethostname()}:{2**22 + os.getpid()}",
+                heartbeat_at=dt.datetime.now(dt.UTC),
+            )
+        )
     with service.db.session() as db:
         assert jobs.recover(db) == [job_id]
         assert db.get(Job, job_id).state == JobState.INTERRUPTED  # type: ignore[union-attr]
@@ -256,23 +277,41 @@ def test_the_audit_log_is_append_only_in_the_database(service: Service) -> None:
 def test_accounts_are_added_checked_and_disabled(service: Service) -> None:
     client = service.client("admin")
     token = csrf_of(client.get("/accounts").text)
-    bad = client.post("/accounts", data={"csrf_token": token, "username": "a b",
-                                         "display_name": "", "password": "short",
-                                         "role": "college", "college": ""})
+    bad = client.post(
+        "/accounts",
+        data={
+            "csrf_token": token,
+            "username": "a b",
+            "display_name": "",
+            "password": "short",
+            "role": "college",
+            "college": "",
+        },
+    )
     assert bad.status_code == 400
     for message in ("不能有空格", "请填写姓名", "至少 8 个字符", "须指定所属学院"):
         assert message in bad.text
-    good = client.post("/accounts", data={"csrf_token": token, "username": "c03",
-                                          "display_name": "C03 联络员", "password": "longenough1",
-                                          "role": "college", "college": "C03"})
+    good = client.post(
+        "/accounts",
+        data={
+            "csrf_token": token,
+            "username": "c03",
+            "display_name": "C03 联络员",
+            "password": "longenough1",
+            "role": "college",
+            "college": "C03",
+        },
+    )
     assert good.status_code == 303
     new = service.client()
     from .conftest import sign_in
 
     sign_in(new, "c03", "longenough1")
     assert new.get(f"/plans/{service.plan_id}").status_code == 200
-    assert client.post("/accounts/c03/active", data={"csrf_token": token, "active": "0"}
-                       ).status_code == 303
+    assert (
+        client.post("/accounts/c03/active", data={"csrf_token": token, "active": "0"}).status_code
+        == 303
+    )
     assert new.get("/semesters").status_code == 303  # its session ended
     assert client.post("/accounts/nobody/active", data={"csrf_token": token}).status_code == 404
 
@@ -282,9 +321,13 @@ def test_an_explanation_is_computed_by_a_job_and_cached(service: Service) -> Non
     with service.db.session() as db:
         from planner.service.plans.models import Assignment
 
-        row = db.scalars(select(Assignment).where(Assignment.plan_id == service.plan_id,
-                                                  Assignment.target_college == "C01",
-                                                  Assignment.kind == "class")).first()
+        row = db.scalars(
+            select(Assignment).where(
+                Assignment.plan_id == service.plan_id,
+                Assignment.target_college == "C01",
+                Assignment.kind == "class",
+            )
+        ).first()
     assert row is not None
     url = f"/plans/{service.plan_id}/explain/page?kind=class&target={row.target_id}"
     waiting = client.get(url)

@@ -83,8 +83,9 @@ def add_user(
     )
     db.add(user)
     db.flush()
-    record(db, actor, "user.add", "user", user.username,
-           detail={"role": role, "college": user.college})
+    record(
+        db, actor, "user.add", "user", user.username, detail={"role": role, "college": user.college}
+    )
     return user
 
 
@@ -140,8 +141,9 @@ def start_session(db: Session, user: User, old_token: str | None = None) -> str:
         db.execute(delete(UserSession).where(UserSession.token_hash == _digest(old_token)))
     token = secrets.token_urlsafe(32)
     db.add(
-        UserSession(token_hash=_digest(token), user_id=user.id,
-                    csrf_token=secrets.token_urlsafe(32))
+        UserSession(
+            token_hash=_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32)
+        )
     )
     record(db, principal_of(user, "", ""), "session.start", "user", user.username)
     return token

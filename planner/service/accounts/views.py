@@ -44,8 +44,11 @@ def signin(
         user = service.authenticate(db, username, password)
         token = service.start_session(db, user, old) if user else None
     if token is None:
-        context = {"next": safe_next(next), "username": username,
-                   "error": _("The user name or the password is wrong.")}
+        context = {
+            "next": safe_next(next),
+            "username": username,
+            "error": _("The user name or the password is wrong."),
+        }
         return render(request, "accounts/signin.html", context, status=400)
     response = redirect(safe_next(next))
     response.set_cookie(
@@ -77,8 +80,14 @@ def language(request: Request, code: str, who: Anyone, next: str = "/") -> Respo
     if code not in ("zh", "en"):
         raise HTTPException(status_code=404)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax",
-                        httponly=True, secure=request.app.state.settings.secure_cookies)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="lax",
+        httponly=True,
+        secure=request.app.state.settings.secure_cookies,
+    )
     return response
 
 
@@ -127,11 +136,22 @@ def add_account(
     """Add an account (SAO administrator only)."""
     try:
         with request.app.state.db.session() as db:
-            service.add_user(db, username=username, display_name=display_name,
-                             password=password, role=role, college=college, actor=who)
+            service.add_user(
+                db,
+                username=username,
+                display_name=display_name,
+                password=password,
+                role=role,
+                college=college,
+                actor=who,
+            )
     except FormError as exc:
-        form = {"username": username, "display_name": display_name, "role": role,
-                "college": college}
+        form = {
+            "username": username,
+            "display_name": display_name,
+            "role": role,
+            "college": college,
+        }
         return _accounts(request, {"problems": exc.problems, "form": form}, status=400)
     return redirect("/accounts", "user_added")
 
@@ -151,8 +171,7 @@ def reset_password(
                 raise HTTPException(status_code=404)
             service.set_password(db, user, password, actor=who)
     except FormError as exc:
-        return _accounts(request, {"problems": exc.problems, "password_for": username},
-                         status=400)
+        return _accounts(request, {"problems": exc.problems, "password_for": username}, status=400)
     return redirect("/accounts", "password_set")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from planner.i18n import N_
@@ -84,11 +84,15 @@ class AuditPage:
 
 
 def entries(
-    db: Session, *, action: str = "", username: str = "", semester_id: int | None = None,
+    db: Session,
+    *,
+    action: str = "",
+    username: str = "",
+    semester_id: int | None = None,
     page: int = 1,
 ) -> AuditPage:
     """The log filtered by action, user and semester, paged."""
-    query: Select[tuple[AuditEntry]] = select(AuditEntry)
+    query = select(AuditEntry)
     if action:
         query = query.where(AuditEntry.action == action)
     if username:

@@ -28,5 +28,6 @@ def audit_log(
     with request.app.state.db.session() as db:
         result = service.entries(db, action=action, username=user, page=page)
     params = {"action": action, "user": user}
-    return render(request, "audit/log.html", {"log": result, "params": params,
-                                              "ACTIONS": service.ACTIONS})
+    return render(
+        request, "audit/log.html", {"log": result, "params": params, "ACTIONS": service.ACTIONS}
+    )

@@ -24,8 +24,9 @@ class JobState(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-FINISHED = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED,
-                      JobState.INTERRUPTED})
+FINISHED = frozenset(
+    {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED}
+)
 """States a job never leaves (a re-run is a new job)."""
 
 STATE_LABELS: dict[str, str] = {

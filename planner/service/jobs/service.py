@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from planner.i18n import N_
 from planner.service.audit.service import record
 from planner.service.db import Database, utcnow
 from planner.service.jobs.models import FINISHED, Job, JobKind, JobState
@@ -64,9 +65,21 @@ def enqueue(
     db.add(job)
     db.flush()
     if kind == JobKind.PROPOSAL:
-        record(db, actor, "job.start", "job", str(job.id), semester_id=semester_id,
-               detail={"kind": kind, "scenario": scenario_name, "data_version": data_version_id})
+        record(
+            db,
+            actor,
+            "job.start",
+            "job",
+            str(job.id),
+            semester_id=semester_id,
+            detail={"kind": kind, "scenario": scenario_name, "data_version": data_version_id},
+        )
     return job
+
+
+def _changed(result: object) -> int:
+    """Rows an UPDATE changed."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def claim_next(database: Database, worker: str, kinds: tuple[str, ...] | None = None) -> int | None:
@@ -82,31 +95,48 @@ def claim_next(database: Database, worker: str, kinds: tuple[str, ...] | None = 
         if job_id is None:
             return None
         now = utcnow()
-        won = db.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.state == JobState.QUEUED)
-            .values(state=JobState.RUNNING, worker=worker, started_at=now, heartbeat_at=now,
-                    stage="starting")
-        ).rowcount
+        won = _changed(
+            db.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.state == JobState.QUEUED)
+                .values(
+                    state=JobState.RUNNING,
+                    worker=worker,
+                    started_at=now,
+                    heartbeat_at=now,
+                    stage=N_("starting"),
+                )
+            )
+        )
         return job_id if won == 1 else None
 
 
 def heartbeat(db: Session, job_id: int) -> bool:
     """Mark the job alive; returns whether a cancel was asked for."""
     db.execute(
-        update(Job).where(Job.id == job_id, Job.state == JobState.RUNNING)
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.RUNNING)
         .values(heartbeat_at=utcnow())
     )
     return bool(db.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
 
 def report_progress(
-    db: Session, job_id: int, stage: str, best: float | None, bound: float | None,
-    elapsed: float, log: list[str],
+    db: Session,
+    job_id: int,
+    stage: str,
+    best: float | None,
+    bound: float | None,
+    elapsed: float,
+    log: list[str],
 ) -> None:
     """Write the job's progress (only while it runs)."""
-    values: dict[str, Any] = {"stage": stage[:300], "elapsed": elapsed, "heartbeat_at": utcnow(),
-                              "log": log[-LOG_LINES:]}
+    values: dict[str, Any] = {
+        "stage": stage[:300],
+        "elapsed": elapsed,
+        "heartbeat_at": utcnow(),
+        "log": log[-LOG_LINES:],
+    }
     if best is not None:
         values["best"] = best
     if bound is not None:
@@ -132,16 +162,29 @@ def finish(
         values["result"] = result
     if stage:
         values["stage"] = stage
-    done = db.execute(
-        update(Job).where(Job.id == job_id, Job.state == JobState.RUNNING).values(values)
-    ).rowcount
+    done = _changed(
+        db.execute(
+            update(Job).where(Job.id == job_id, Job.state == JobState.RUNNING).values(values)
+        )
+    )
     if done == 1:
         job = db.get(Job, job_id)
         if job is not None and job.kind == JobKind.PROPOSAL:
-            action = {JobState.SUCCEEDED: "job.finish", JobState.FAILED: "job.fail",
-                      JobState.CANCELLED: "job.cancel", JobState.INTERRUPTED: "job.interrupt"}
-            record(db, None, action[state], "job", str(job_id), semester_id=job.semester_id,
-                   detail={"plan": result_plan_id} if result_plan_id else {})
+            action = {
+                JobState.SUCCEEDED: "job.finish",
+                JobState.FAILED: "job.fail",
+                JobState.CANCELLED: "job.cancel",
+                JobState.INTERRUPTED: "job.interrupt",
+            }
+            record(
+                db,
+                None,
+                action[state],
+                "job",
+                str(job_id),
+                semester_id=job.semester_id,
+                detail={"plan": result_plan_id} if result_plan_id else {},
+            )
     return done == 1
 
 
@@ -149,14 +192,22 @@ def request_cancel(db: Session, job: Job, actor: Principal) -> None:
     """Cancel a job: a queued one at once, a running one by its worker within seconds."""
     if job.state == JobState.QUEUED:
         db.execute(
-            update(Job).where(Job.id == job.id, Job.state == JobState.QUEUED)
+            update(Job)
+            .where(Job.id == job.id, Job.state == JobState.QUEUED)
             .values(state=JobState.CANCELLED, finished_at=utcnow(), cancel_requested=True)
         )
         record(db, actor, "job.cancel", "job", str(job.id), semester_id=job.semester_id)
     elif job.state == JobState.RUNNING:
         job.cancel_requested = True
-        record(db, actor, "job.cancel", "job", str(job.id), semester_id=job.semester_id,
-               detail={"requested": True})
+        record(
+            db,
+            actor,
+            "job.cancel",
+            "job",
+            str(job.id),
+            semester_id=job.semester_id,
+            detail={"requested": True},
+        )
 
 
 def rerun(db: Session, job: Job, actor: Principal) -> Job:
@@ -198,7 +249,7 @@ def recover(db: Session, now: dt.datetime | None = None) -> list[int]:
         if gone_here or silent:
             lost.append(job.id)
     for job_id in lost:
-        finish(db, job_id, JobState.INTERRUPTED, stage="interrupted")
+        finish(db, job_id, JobState.INTERRUPTED, stage=N_("interrupted"))
     return lost
 
 

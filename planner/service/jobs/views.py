@@ -46,12 +46,16 @@ async def start_proposal(request: Request, semester_id: int, who: RunProposal) -
                 if semester is None:
                     raise HTTPException(status_code=404)
                 job = flows.start_proposal(
-                    db, Storage(state.settings.data_dir), semester, who,
+                    db,
+                    Storage(state.settings.data_dir),
+                    semester,
+                    who,
                     version_number=int(version) if version.isdigit() else None,
-                    scenario_name=scenario, scenario_upload=scenario_upload)
+                    scenario_name=scenario,
+                    scenario_upload=scenario_upload,
+                )
         except FormError as exc:
-            return semester_page(request, who, semester_id, {"problems": exc.problems},
-                                 status=400)
+            return semester_page(request, who, semester_id, {"problems": exc.problems}, status=400)
         return redirect(f"/jobs/{job.id}", "job_queued")
 
     return await run_in_threadpool(start)
@@ -71,16 +75,26 @@ def job_page(request: Request, job_id: int, who: ViewAll) -> Response:
     job = _proposal(request, job_id)
     with request.app.state.db.session() as db:
         semester = semesters.get_semester(db, job.semester_id)
-    return render(request, "jobs/job.html", {"job": job, "semester": semester,
-                                             "finished": job.state in FINISHED,
-                                             "STATE_LABELS": STATE_LABELS})
+    return render(
+        request,
+        "jobs/job.html",
+        {
+            "job": job,
+            "semester": semester,
+            "finished": job.state in FINISHED,
+            "STATE_LABELS": STATE_LABELS,
+        },
+    )
 
 
 @router.get("/jobs/{job_id}.json")
 def job_status(request: Request, job_id: int, who: ViewAll) -> dict[str, Any]:
     """The job's state and progress (polled by ``app.js``)."""
     job = _proposal(request, job_id)
-    return {**service.status(job), "state_label": _(STATE_LABELS[job.state])}
+    status = service.status(job)
+    status["stage"] = _(status["stage"]) if status["stage"] else ""
+    status["log"] = [_(line) for line in status["log"]]
+    return {**status, "state_label": _(STATE_LABELS[job.state])}
 
 
 @router.post("/jobs/{job_id}/cancel")

@@ -10,6 +10,7 @@ killed child leaves no half-written plan; a worker that dies leaves its job to
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ import threading
 import time
 import traceback
 
+from planner.i18n import N_
 from planner.i18n import gettext as _
 from planner.service import engine
 from planner.service.config import Settings
@@ -50,8 +52,15 @@ class ProgressWriter:
         if now - self.last >= 0.5 or not event.stage.startswith(("coverage", "continuity")):
             self.last = now
             with self.db.session() as db:
-                service.report_progress(db, self.job_id, event.stage, self.best, self.bound,
-                                        now - self.started, self.lines)
+                service.report_progress(
+                    db,
+                    self.job_id,
+                    event.stage,
+                    self.best,
+                    self.bound,
+                    now - self.started,
+                    self.lines,
+                )
 
 
 def run_job(db: Database, storage: Storage, job_id: int) -> None:
@@ -79,20 +88,29 @@ def run_job(db: Database, storage: Storage, job_id: int) -> None:
         _fail(db, job_id, str(exc))
     except Exception as exc:  # a bug: the job fails with a plain message, the log has more
         log.error("job %s failed: %s", job_id, "".join(traceback.format_exception(exc)))
-        _fail(db, job_id, _("internal error (please report it): {error}").format(
-            error=type(exc).__name__))
+        _fail(
+            db,
+            job_id,
+            _("internal error (please report it): {error}").format(error=type(exc).__name__),
+        )
 
 
 def _fail(db: Database, job_id: int, message: str) -> None:
     with db.session() as session:
-        service.finish(session, job_id, JobState.FAILED, error=message, stage="failed")
+        service.finish(session, job_id, JobState.FAILED, error=message, stage=N_("failed"))
 
 
 class Worker:
     """One job worker: claims jobs and runs each in a forked child (or inline, for tests)."""
 
-    def __init__(self, settings: Settings, db: Database | None = None, *, fork: bool = True,
-                 kinds: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database | None = None,
+        *,
+        fork: bool = True,
+        kinds: tuple[str, ...] | None = None,
+    ) -> None:
         self.settings = settings
         self.db = db or Database(settings.database_url)
         self.storage = Storage(settings.data_dir)
@@ -164,14 +182,19 @@ class Worker:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             with self.db.session() as db:
-                service.finish(db, job_id, JobState.INTERRUPTED, stage="interrupted")
+                service.finish(db, job_id, JobState.INTERRUPTED, stage=N_("interrupted"))
             raise
         with self.db.session() as db:
             if cancelled:
-                service.finish(db, job_id, JobState.CANCELLED, stage="cancelled")
+                service.finish(db, job_id, JobState.CANCELLED, stage=N_("cancelled"))
             elif status != 0:
-                service.finish(db, job_id, JobState.FAILED, stage="failed",
-                               error=_("the job stopped unexpectedly"))
+                service.finish(
+                    db,
+                    job_id,
+                    JobState.FAILED,
+                    stage=N_("failed"),
+                    error=_("the job stopped unexpectedly"),
+                )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -183,7 +206,5 @@ def worker_main(data_dir: str, stop: threading.Event | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env(data_dir)
     signal.signal(signal.SIGTERM, _interrupt)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         Worker(settings).run_forever(stop)
-    except KeyboardInterrupt:
-        pass

@@ -5,11 +5,13 @@ transaction."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from planner.i18n import N_
 from planner.i18n import gettext as _
 from planner.service import engine
 from planner.service.audit.service import record
@@ -51,13 +53,20 @@ def start_proposal(
         scenario_name, scenario_id = _store_scenario(db, storage, semester, actor, name, data)
     elif scenario_name not in engine.scenario_names():
         raise FormError({"scenario": _("choose one of the scenarios")})
-    return jobs.enqueue(db, kind=JobKind.PROPOSAL, semester_id=semester.id,
-                        data_version_id=version.id, actor=actor, scenario_name=scenario_name,
-                        scenario_id=scenario_id)
+    return jobs.enqueue(
+        db,
+        kind=JobKind.PROPOSAL,
+        semester_id=semester.id,
+        data_version_id=version.id,
+        actor=actor,
+        scenario_name=scenario_name,
+        scenario_id=scenario_id,
+    )
 
 
-def _store_scenario(db: Session, storage: Storage, semester: Semester, actor: Principal,
-                    name: str, data: bytes) -> tuple[str, int]:
+def _store_scenario(
+    db: Session, storage: Storage, semester: Semester, actor: Principal, name: str, data: bytes
+) -> tuple[str, int]:
     if len(data) > MAX_SCENARIO_BYTES:
         raise FormError({"scenario_file": _("a scenario file is at most 200 KB")})
     try:
@@ -69,12 +78,21 @@ def _store_scenario(db: Session, storage: Storage, semester: Semester, actor: Pr
             scenario_name = engine.check_scenario_text(text, name or "scenario.yaml", folder)
     except (engine.UsageError, engine.InputError) as exc:
         raise FormError({"scenario_file": str(exc)}) from None
-    uploaded = UploadedScenario(name=scenario_name, sha256=sha256(data), text=text,
-                                created_by_id=actor.user_id)
+    uploaded = UploadedScenario(
+        name=scenario_name, sha256=sha256(data), text=text, created_by_id=actor.user_id
+    )
     db.add(uploaded)
     db.flush()
-    record(db, actor, "scenario.upload", "scenario", str(uploaded.id), semester_id=semester.id,
-           after_sha=uploaded.sha256, detail={"name": scenario_name})
+    record(
+        db,
+        actor,
+        "scenario.upload",
+        "scenario",
+        str(uploaded.id),
+        semester_id=semester.id,
+        after_sha=uploaded.sha256,
+        detail={"name": scenario_name},
+    )
     return scenario_name, uploaded.id
 
 
@@ -89,8 +107,12 @@ def previous_plan(db: Session, semester: Semester) -> Plan | None:
     return plan if plan is not None and plan.state == PlanState.APPROVED else None
 
 
-def run_proposal(db: Database, storage: Storage, job_id: int,
-                 progress: object) -> None:
+def run_proposal(
+    db: Database,
+    storage: Storage,
+    job_id: int,
+    progress: Callable[[engine.ProgressEvent], None],
+) -> None:
     """The proposal job: plan, check, write the plan folder, store the plan and its rows."""
     with db.session() as session:
         job = session.get(Job, job_id)
@@ -110,41 +132,60 @@ def run_proposal(db: Database, storage: Storage, job_id: int,
             scenario.write_text(uploaded.text, encoding="utf-8")
         ids = (job.semester_id, job.data_version_id, job.scenario_name, job.created_by_id)
     folder = f"plans/job-{job_id}"
-    result = engine.run_proposal(data, scenario, storage.root / folder, previous=previous_dir,
-                                 progress=progress)  # type: ignore[arg-type]
+    result = engine.run_proposal(
+        data, scenario, storage.root / folder, previous=previous_dir, progress=progress
+    )
     try:
         with db.session() as session:
             plan = service.store_plan(
-                session, semester_id=ids[0], data_version_id=ids[1], result=result,
-                folder=folder, scenario_name=ids[2],
-                previous_plan_id=previous.id if previous else None, created_by_id=ids[3],
+                session,
+                semester_id=ids[0],
+                data_version_id=ids[1],
+                result=result,
+                folder=folder,
+                scenario_name=ids[2],
+                previous_plan_id=previous.id if previous else None,
+                created_by_id=ids[3],
             )
-            if not jobs.finish(session, job_id, JobState.SUCCEEDED, result_plan_id=plan.id,
-                               stage="finished"):
+            if not jobs.finish(
+                session, job_id, JobState.SUCCEEDED, result_plan_id=plan.id, stage=N_("finished")
+            ):
                 raise jobs.Superseded  # cancelled meanwhile: the rows are rolled back
     except jobs.Superseded:
         shutil.rmtree(storage.root / folder, ignore_errors=True)
         raise
 
 
-def start_explanation(db: Session, plan: Plan, subject: str, key: str,
-                      actor: Principal) -> Job:
+def start_explanation(db: Session, plan: Plan, subject: str, key: str, actor: Principal) -> Job:
     """Queue the explanation of a cadre or target (once: a queued or running one is reused)."""
-    for job in db.scalars(select(Job).where(
-        Job.kind == JobKind.EXPLAIN, Job.plan_id == plan.id,
-        Job.state.in_((JobState.QUEUED, JobState.RUNNING)),
-    )):
+    for job in db.scalars(
+        select(Job).where(
+            Job.kind == JobKind.EXPLAIN,
+            Job.plan_id == plan.id,
+            Job.state.in_((JobState.QUEUED, JobState.RUNNING)),
+        )
+    ):
         if job.params.get("subject") == subject and job.params.get("key") == key:
             return job
-    return jobs.enqueue(db, kind=JobKind.EXPLAIN, semester_id=plan.semester_id,
-                        data_version_id=plan.data_version_id, actor=actor, plan_id=plan.id,
-                        params={"subject": subject, "key": key})
+    return jobs.enqueue(
+        db,
+        kind=JobKind.EXPLAIN,
+        semester_id=plan.semester_id,
+        data_version_id=plan.data_version_id,
+        actor=actor,
+        plan_id=plan.id,
+        params={"subject": subject, "key": key},
+    )
 
 
 def latest_explanation_job(db: Session, plan_id: int, subject: str, key: str) -> Job | None:
     """The newest explanation job of this subject (to show a failure)."""
-    for job in db.scalars(select(Job).where(Job.kind == JobKind.EXPLAIN, Job.plan_id == plan_id)
-                          .order_by(Job.id.desc()).limit(50)):
+    for job in db.scalars(
+        select(Job)
+        .where(Job.kind == JobKind.EXPLAIN, Job.plan_id == plan_id)
+        .order_by(Job.id.desc())
+        .limit(50)
+    ):
         if job.params.get("subject") == subject and job.params.get("key") == key:
             return job
     return None
@@ -169,4 +210,4 @@ def run_explanation(db: Database, storage: Storage, job_id: int) -> None:
     with db.session() as session:
         if service.cached_explanation(session, plan_id, subject, key) is None:
             session.add(Explanation(plan_id=plan_id, subject=subject, key=key, content=content))
-        jobs.finish(session, job_id, JobState.SUCCEEDED, stage="finished")
+        jobs.finish(session, job_id, JobState.SUCCEEDED, stage=N_("finished"))

@@ -58,8 +58,10 @@ def store_plan(
         gap=float(plan_obj.gap),
         solve_seconds=float(plan_obj.solve_seconds),
         kpis=kpis,
-        terms={n: {"label": t.label, "value": t.value, "bound": t.bound, "optimal": t.optimal}
-               for n, t in plan_obj.terms.items()},
+        terms={
+            n: {"label": t.label, "value": t.value, "bound": t.bound, "optimal": t.optimal}
+            for n, t in plan_obj.terms.items()
+        },
         notes=[*result.notes, *plan_obj.capacity],
         folder=folder,
         sha256=result.plan_json_sha256,
@@ -80,38 +82,78 @@ def store_plan(
 def _insert_rows(db: Session, plan_id: int, result: engine.ProposalResult) -> None:
     p = result.plan
     a = p.assignments
-    db.execute(insert(Assignment), [
-        {"plan_id": plan_id, "cadre_id": str(r.cadre_id), "kind": str(r.kind),
-         "target_id": str(r.target_id), "cadre_name": str(r.cadre_name), "role": str(r.role),
-         "cadre_unit": str(r.cadre_unit), "cadre_college": _none(r.cadre_college),
-         "cadre_campus": str(r.cadre_campus), "target_name": str(r.target_name),
-         "target_college": _none(r.target_college), "target_campus": str(r.target_campus),
-         "kept": bool(r.kept)}
-        for r in a.itertuples(index=False)
-    ]) if len(a) else None
+    db.execute(
+        insert(Assignment),
+        [
+            {
+                "plan_id": plan_id,
+                "cadre_id": str(r.cadre_id),
+                "kind": str(r.kind),
+                "target_id": str(r.target_id),
+                "cadre_name": str(r.cadre_name),
+                "role": str(r.role),
+                "cadre_unit": str(r.cadre_unit),
+                "cadre_college": _none(r.cadre_college),
+                "cadre_campus": str(r.cadre_campus),
+                "target_name": str(r.target_name),
+                "target_college": _none(r.target_college),
+                "target_campus": str(r.target_campus),
+                "kept": bool(r.kept),
+            }
+            for r in a.itertuples(index=False)
+        ],
+    ) if len(a) else None
     if len(p.uncovered):
-        db.execute(insert(Uncovered), [
-            {"plan_id": plan_id, "kind": str(r.kind), "target_id": str(r.target_id),
-             "reason": str(r.reason), "target_name": str(r.target_name),
-             "target_college": _none(r.target_college), "target_campus": str(r.target_campus)}
-            for r in p.uncovered.itertuples(index=False)
-        ])
+        db.execute(
+            insert(Uncovered),
+            [
+                {
+                    "plan_id": plan_id,
+                    "kind": str(r.kind),
+                    "target_id": str(r.target_id),
+                    "reason": str(r.reason),
+                    "target_name": str(r.target_name),
+                    "target_college": _none(r.target_college),
+                    "target_campus": str(r.target_campus),
+                }
+                for r in p.uncovered.itertuples(index=False)
+            ],
+        )
     roles = dict(zip(a["cadre_id"].astype(str), a["role"].astype(str), strict=True))
     if len(p.changes):
-        db.execute(insert(Change), [
-            {"plan_id": plan_id, "cadre_id": str(r.cadre_id), "cadre_name": str(r.cadre_name),
-             "role": roles.get(str(r.cadre_id), ""),
-             "college": result.cadre_colleges.get(str(r.cadre_id)), "kind": str(r.kind),
-             "target_id": str(r.target_id), "status": str(r.status), "reason": str(r.reason)}
-            for r in p.changes.itertuples(index=False)
-        ])
+        db.execute(
+            insert(Change),
+            [
+                {
+                    "plan_id": plan_id,
+                    "cadre_id": str(r.cadre_id),
+                    "cadre_name": str(r.cadre_name),
+                    "role": roles.get(str(r.cadre_id), ""),
+                    "college": result.cadre_colleges.get(str(r.cadre_id)),
+                    "kind": str(r.kind),
+                    "target_id": str(r.target_id),
+                    "status": str(r.status),
+                    "reason": str(r.reason),
+                }
+                for r in p.changes.itertuples(index=False)
+            ],
+        )
     if len(p.coverage):
-        db.execute(insert(Coverage), [
-            {"plan_id": plan_id, "college": str(r.college), "college_name": str(r.college_name),
-             "campus": str(r.campus), "kind": str(r.kind), "targets": int(r.targets),
-             "covered": int(r.covered)}
-            for r in p.coverage.itertuples(index=False)
-        ])
+        db.execute(
+            insert(Coverage),
+            [
+                {
+                    "plan_id": plan_id,
+                    "college": str(r.college),
+                    "college_name": str(r.college_name),
+                    "campus": str(r.campus),
+                    "kind": str(r.kind),
+                    "targets": int(r.targets),
+                    "covered": int(r.covered),
+                }
+                for r in p.coverage.itertuples(index=False)
+            ],
+        )
 
 
 def plans_for_semester(db: Session, semester_id: int) -> list[Plan]:
@@ -140,15 +182,23 @@ def kpi_cards(db: Session, plan: Plan, college: str | None = None) -> dict[str, 
         cover[row.kind][1] += row.targets
     visible = _assignment_scope(plan.id, college)
     kept = db.scalar(select(func.count()).where(visible, Assignment.kept.is_(True))) or 0
-    cross = db.scalar(
-        select(func.count()).where(visible, Assignment.cadre_campus != Assignment.target_campus)
-    ) or 0
+    cross = (
+        db.scalar(
+            select(func.count()).where(visible, Assignment.cadre_campus != Assignment.target_campus)
+        )
+        or 0
+    )
     uncovered = select(func.count()).where(Uncovered.plan_id == plan.id)
     if college is not None:
         uncovered = uncovered.where(Uncovered.target_college == college)
     total = db.scalar(select(func.count()).where(visible)) or 0
-    return {"coverage": cover, "kept": kept, "cross_campus": cross,
-            "uncovered": db.scalar(uncovered) or 0, "assignments": total}
+    return {
+        "coverage": cover,
+        "kept": kept,
+        "cross_campus": cross,
+        "uncovered": db.scalar(uncovered) or 0,
+        "assignments": total,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,8 +236,9 @@ class TablePage:
 def _assignment_scope(plan_id: int, college: str | None) -> ColumnElement[bool]:
     where = Assignment.plan_id == plan_id
     if college is not None:
-        where = where & or_(Assignment.cadre_college == college,
-                            Assignment.target_college == college)
+        where = where & or_(
+            Assignment.cadre_college == college, Assignment.target_college == college
+        )
     return where
 
 
@@ -196,8 +247,9 @@ def _search(columns: list[InstrumentedAttribute[Any]], text: str) -> ColumnEleme
     return or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns))
 
 
-def _paged(db: Session, query: Select[Any], sort: Any, descending: bool, page: int,
-           tiebreak: Any) -> TablePage:
+def _paged(
+    db: Session, query: Select[Any], sort: Any, descending: bool, page: int, tiebreak: Any
+) -> TablePage:
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -207,10 +259,16 @@ def _paged(db: Session, query: Select[Any], sort: Any, descending: bool, page: i
 
 
 ASSIGNMENT_SORTS = {
-    "cadre": Assignment.cadre_id, "name": Assignment.cadre_name, "role": Assignment.role,
-    "unit": Assignment.cadre_unit, "kind": Assignment.kind, "target": Assignment.target_id,
-    "target_name": Assignment.target_name, "college": Assignment.target_college,
-    "campus": Assignment.target_campus, "kept": Assignment.kept,
+    "cadre": Assignment.cadre_id,
+    "name": Assignment.cadre_name,
+    "role": Assignment.role,
+    "unit": Assignment.cadre_unit,
+    "kind": Assignment.kind,
+    "target": Assignment.target_id,
+    "target_name": Assignment.target_name,
+    "college": Assignment.target_college,
+    "campus": Assignment.target_campus,
+    "kept": Assignment.kept,
 }
 
 
@@ -218,11 +276,21 @@ def assignments(db: Session, plan_id: int, scope: str | None, t: TableQuery) -> 
     """The plan's assignments a user may see, filtered, sorted and paged."""
     query = select(Assignment).where(_assignment_scope(plan_id, scope))
     if t.q:
-        query = query.where(_search([Assignment.cadre_id, Assignment.cadre_name,
-                                     Assignment.target_id, Assignment.target_name], t.q))
+        query = query.where(
+            _search(
+                [
+                    Assignment.cadre_id,
+                    Assignment.cadre_name,
+                    Assignment.target_id,
+                    Assignment.target_name,
+                ],
+                t.q,
+            )
+        )
     if t.college:
-        query = query.where(or_(Assignment.cadre_college == t.college,
-                                Assignment.target_college == t.college))
+        query = query.where(
+            or_(Assignment.cadre_college == t.college, Assignment.target_college == t.college)
+        )
     if t.kind:
         query = query.where(Assignment.kind == t.kind)
     if t.role:
@@ -232,8 +300,11 @@ def assignments(db: Session, plan_id: int, scope: str | None, t: TableQuery) -> 
 
 
 UNCOVERED_SORTS = {
-    "kind": Uncovered.kind, "target": Uncovered.target_id, "name": Uncovered.target_name,
-    "college": Uncovered.target_college, "campus": Uncovered.target_campus,
+    "kind": Uncovered.kind,
+    "target": Uncovered.target_id,
+    "name": Uncovered.target_name,
+    "college": Uncovered.target_college,
+    "campus": Uncovered.target_campus,
 }
 
 
@@ -243,8 +314,9 @@ def uncovered(db: Session, plan_id: int, scope: str | None, t: TableQuery) -> Ta
     if scope is not None:
         query = query.where(Uncovered.target_college == scope)
     if t.q:
-        query = query.where(_search([Uncovered.target_id, Uncovered.target_name,
-                                     Uncovered.reason], t.q))
+        query = query.where(
+            _search([Uncovered.target_id, Uncovered.target_name, Uncovered.reason], t.q)
+        )
     if t.college:
         query = query.where(Uncovered.target_college == t.college)
     if t.kind:
@@ -254,8 +326,12 @@ def uncovered(db: Session, plan_id: int, scope: str | None, t: TableQuery) -> Ta
 
 
 CHANGE_SORTS = {
-    "cadre": Change.cadre_id, "name": Change.cadre_name, "role": Change.role,
-    "college": Change.college, "kind": Change.kind, "target": Change.target_id,
+    "cadre": Change.cadre_id,
+    "name": Change.cadre_name,
+    "role": Change.role,
+    "college": Change.college,
+    "kind": Change.kind,
+    "target": Change.target_id,
     "status": Change.status,
 }
 
@@ -266,8 +342,9 @@ def changes(db: Session, plan_id: int, scope: str | None, t: TableQuery) -> Tabl
     if scope is not None:
         query = query.where(Change.college == scope)
     if t.q:
-        query = query.where(_search([Change.cadre_id, Change.cadre_name, Change.target_id,
-                                     Change.reason], t.q))
+        query = query.where(
+            _search([Change.cadre_id, Change.cadre_name, Change.target_id, Change.reason], t.q)
+        )
     if t.college:
         query = query.where(Change.college == t.college)
     if t.kind:
@@ -303,17 +380,20 @@ def may_explain(db: Session, plan_id: int, scope: str | None, subject: str, key:
     """Whether the subject is in the plan and visible to the user (the same answer, False,
     for "not yours" and "not there")."""
     if subject == "cadre":
-        shown = select(Assignment.id).where(_assignment_scope(plan_id, scope),
-                                            Assignment.cadre_id == key)
+        shown = select(Assignment.id).where(
+            _assignment_scope(plan_id, scope), Assignment.cadre_id == key
+        )
         changed = select(Change.id).where(Change.plan_id == plan_id, Change.cadre_id == key)
         if scope is not None:
             changed = changed.where(Change.college == scope)
         return bool(db.scalar(shown.limit(1)) or db.scalar(changed.limit(1)))
     kind, _sep, target = key.partition(":")
-    held = select(Assignment.id).where(_assignment_scope(plan_id, scope), Assignment.kind == kind,
-                                       Assignment.target_id == target)
-    left = select(Uncovered.id).where(Uncovered.plan_id == plan_id, Uncovered.kind == kind,
-                                      Uncovered.target_id == target)
+    held = select(Assignment.id).where(
+        _assignment_scope(plan_id, scope), Assignment.kind == kind, Assignment.target_id == target
+    )
+    left = select(Uncovered.id).where(
+        Uncovered.plan_id == plan_id, Uncovered.kind == kind, Uncovered.target_id == target
+    )
     if scope is not None:
         left = left.where(Uncovered.target_college == scope)
     return bool(db.scalar(held.limit(1)) or db.scalar(left.limit(1)))
@@ -321,5 +401,8 @@ def may_explain(db: Session, plan_id: int, scope: str | None, subject: str, key:
 
 def cached_explanation(db: Session, plan_id: int, subject: str, key: str) -> Explanation | None:
     """The explanation computed before, if any."""
-    return db.scalar(select(Explanation).where(
-        Explanation.plan_id == plan_id, Explanation.subject == subject, Explanation.key == key))
+    return db.scalar(
+        select(Explanation).where(
+            Explanation.plan_id == plan_id, Explanation.subject == subject, Explanation.key == key
+        )
+    )

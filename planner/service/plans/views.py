@@ -22,10 +22,17 @@ from planner.service.web import render
 router = APIRouter()
 SignedIn = Annotated[Principal, Depends(perms.SIGNED_IN)]
 ViewAll = Annotated[Principal, Depends(perms.VIEW_ALL)]
-TABLES = {"assignments": service.assignments, "uncovered": service.uncovered,
-          "changes": service.changes}
-MEDIA = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         ".csv": "text/csv; charset=utf-8", ".png": "image/png", ".json": "application/json"}
+TABLES = {
+    "assignments": service.assignments,
+    "uncovered": service.uncovered,
+    "changes": service.changes,
+}
+MEDIA = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv; charset=utf-8",
+    ".png": "image/png",
+    ".json": "application/json",
+}
 Text = Annotated[str, Query(max_length=100)]
 
 
@@ -37,8 +44,9 @@ def _plan(request: Request, plan_id: int) -> Plan:
     return plan
 
 
-def _page(request: Request, who: Principal, plan: Plan, tab: str,
-          extra: dict[str, Any]) -> Response:
+def _page(
+    request: Request, who: Principal, plan: Plan, tab: str, extra: dict[str, Any]
+) -> Response:
     scope = who.scope_college
     with request.app.state.db.session() as db:
         context = {
@@ -49,7 +57,8 @@ def _page(request: Request, who: Principal, plan: Plan, tab: str,
             "mine": service.kpi_cards(db, plan, scope) if scope is not None else None,
             "colleges": service.plan_colleges(db, plan),
             "heatmaps": [f for f in plan.files if f.endswith(".png")]
-            if who.sees_everything else [],
+            if who.sees_everything
+            else [],
             "downloads": plan.files if who.sees_everything else [],
             **extra,
         }
@@ -90,8 +99,9 @@ def plan_table(
     return _page(request, who, plan, table, {"rows": rows, "params": query.params()})
 
 
-def _subject(request: Request, who: Principal, plan: Plan, cadre: str, kind: str,
-             target: str) -> tuple[str, str]:
+def _subject(
+    request: Request, who: Principal, plan: Plan, cadre: str, kind: str, target: str
+) -> tuple[str, str]:
     try:
         subject, key = service.subject_key(cadre, kind, target)
     except ValueError:
@@ -102,18 +112,24 @@ def _subject(request: Request, who: Principal, plan: Plan, cadre: str, kind: str
     return subject, key
 
 
-def _explanation_state(request: Request, who: Principal, plan: Plan, subject: str,
-                       key: str) -> dict[str, Any]:
+def _explanation_state(
+    request: Request, who: Principal, plan: Plan, subject: str, key: str
+) -> dict[str, Any]:
     """The explanation if computed; else its job (queued now if there is none running)."""
     with request.app.state.db.session() as db:
         found = service.cached_explanation(db, plan.id, subject, key)
         if found is not None:
             return {"ready": True, "content": found.content}
         job = flows.latest_explanation_job(db, plan.id, subject, key)
-        if job is None or job.state in FINISHED and job.state != "failed":
+        if job is None or (job.state in FINISHED and job.state != "failed"):
             job = flows.start_explanation(db, plan, subject, key, who)
-        return {"ready": False, "state": job.state, "stage": job.stage, "error": job.error,
-                "failed": job.state in FINISHED}
+        return {
+            "ready": False,
+            "state": job.state,
+            "stage": job.stage,
+            "error": job.error,
+            "failed": job.state in FINISHED,
+        }
 
 
 @router.get("/plans/{plan_id}/explain/page")
@@ -131,9 +147,18 @@ def explain(
     state = _explanation_state(request, who, plan, subject, key)
     with request.app.state.db.session() as db:
         semester = semesters.get_semester(db, plan.semester_id)
-    return render(request, "plans/explain.html", {
-        "plan": plan, "semester": semester, "subject": subject, "key": key, **state,
-        "params": {"cadre": cadre, "kind": kind, "target": target}})
+    return render(
+        request,
+        "plans/explain.html",
+        {
+            "plan": plan,
+            "semester": semester,
+            "subject": subject,
+            "key": key,
+            **state,
+            "params": {"cadre": cadre, "kind": kind, "target": target},
+        },
+    )
 
 
 @router.get("/plans/{plan_id}/explain/state.json")
@@ -149,8 +174,11 @@ def explain_state(
     plan = _plan(request, plan_id)
     subject, key = _subject(request, who, plan, cadre, kind, target)
     state = _explanation_state(request, who, plan, subject, key)
-    return {"ready": state["ready"], "finished": state.get("failed", state["ready"]),
-            "stage": state.get("stage", "")}
+    return {
+        "ready": state["ready"],
+        "finished": state.get("failed", state["ready"]),
+        "stage": state.get("stage", ""),
+    }
 
 
 @router.get("/plans/{plan_id}/files/{name}")
@@ -164,6 +192,9 @@ def download(request: Request, plan_id: int, name: str, who: ViewAll) -> Respons
         raise HTTPException(status_code=404)
     suffix = path.suffix.lower()
     inline = suffix == ".png" and request.query_params.get("inline") == "1"
-    return FileResponse(path, media_type=MEDIA.get(suffix, "application/octet-stream"),
-                        filename=f"plan{plan.id}-{name}",
-                        content_disposition_type="inline" if inline else "attachment")
+    return FileResponse(
+        path,
+        media_type=MEDIA.get(suffix, "application/octet-stream"),
+        filename=f"plan{plan.id}-{name}",
+        content_disposition_type="inline" if inline else "attachment",
+    )

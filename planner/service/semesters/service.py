@@ -48,8 +48,9 @@ def create_semester(
         previous_id = newest.id if newest else None
     elif db.get(Semester, previous_id) is None:
         raise FormError({"previous": _("no such semester")})
-    semester = Semester(name=name, previous_id=previous_id,
-                        created_by_id=actor.user_id if actor else None)
+    semester = Semester(
+        name=name, previous_id=previous_id, created_by_id=actor.user_id if actor else None
+    )
     db.add(semester)
     db.flush()
     record(db, actor, "semester.create", "semester", semester.name, semester_id=semester.id)
@@ -169,13 +170,22 @@ def accept_upload(
     for name, sha, size in stored:
         db.add(StoredFile(data_version_id=version.id, name=name, sha256=sha, size=size))
     for college, name, campus in colleges:
-        db.add(VersionCollege(data_version_id=version.id, college=college, name=name,
-                              campus=campus))
+        db.add(
+            VersionCollege(data_version_id=version.id, college=college, name=name, campus=campus)
+        )
     latest = versions(db, semester.id)
     before = latest[1].sha256 if len(latest) > 1 else None
-    record(db, actor, "data.upload", "data_version", f"{semester.name} v{number}",
-           semester_id=semester.id, before_sha=before, after_sha=digest,
-           detail={"files": [n for n, _s, _z in stored], "cadres": counts["cadres"]})
+    record(
+        db,
+        actor,
+        "data.upload",
+        "data_version",
+        f"{semester.name} v{number}",
+        semester_id=semester.id,
+        before_sha=before,
+        after_sha=digest,
+        detail={"files": [n for n, _s, _z in stored], "cadres": counts["cadres"]},
+    )
     return version
 
 

@@ -32,8 +32,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def attachment(name: str, data: bytes, media_type: str) -> Response:
     """A download with its (possibly Chinese) file name."""
-    return Response(data, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+    )
 
 
 @router.get("/semesters")
@@ -55,13 +58,22 @@ def create_semester(
     except FormError as exc:
         with request.app.state.db.session() as db:
             items = service.list_semesters(db)
-        return render(request, "semesters/list.html",
-                      {"semesters": items, "problems": exc.problems, "name": name}, status=400)
+        return render(
+            request,
+            "semesters/list.html",
+            {"semesters": items, "problems": exc.problems, "name": name},
+            status=400,
+        )
     return redirect(f"/semesters/{semester.id}", "semester_created")
 
 
-def semester_page(request: Request, who: Principal, semester_id: int,
-                  context: dict[str, object] | None = None, status: int = 200) -> Response:
+def semester_page(
+    request: Request,
+    who: Principal,
+    semester_id: int,
+    context: dict[str, object] | None = None,
+    status: int = 200,
+) -> Response:
     """The page of one semester, with ``context`` (form problems) added."""
     with request.app.state.db.session() as db:
         semester = service.get_semester(db, semester_id)
@@ -74,7 +86,8 @@ def semester_page(request: Request, who: Principal, semester_id: int,
             "jobs": jobs.jobs_for_semester(db, semester.id) if who.sees_everything else [],
             "scenarios": engine.scenario_names(),
             "previous": service.get_semester(db, semester.previous_id)
-            if semester.previous_id else None,
+            if semester.previous_id
+            else None,
             "problems": {},
             "upload_problems": [],
         }
@@ -109,14 +122,13 @@ async def upload(request: Request, semester_id: int, who: Rosters) -> Response:
                 semester = service.get_semester(db, semester_id)
                 if semester is None:
                     raise HTTPException(status_code=404)
-                service.accept_upload(db, Storage(settings.data_dir), semester, uploads, who,
-                                      note)
+                service.accept_upload(db, Storage(settings.data_dir), semester, uploads, who, note)
         except engine.InputError as exc:
-            return semester_page(request, who, semester_id,
-                                 {"upload_problems": exc.problems}, status=400)
+            return semester_page(
+                request, who, semester_id, {"upload_problems": exc.problems}, status=400
+            )
         except FormError as exc:
-            return semester_page(request, who, semester_id, {"problems": exc.problems},
-                                 status=400)
+            return semester_page(request, who, semester_id, {"problems": exc.problems}, status=400)
         return redirect(f"/semesters/{semester_id}", "uploaded")
 
     return await run_in_threadpool(accept)
@@ -131,10 +143,14 @@ def download_version(request: Request, semester_id: int, number: int, who: ViewA
         version = service.get_version(db, semester_id, number) if semester else None
         if semester is None or version is None:
             raise HTTPException(status_code=404)
-        name, data = service.version_download(db, Storage(state.settings.data_dir), semester,
-                                              version)
-    media = XLSX if name.endswith(".xlsx") else (
-        "text/csv" if name.endswith(".csv") else "application/zip")
+        name, data = service.version_download(
+            db, Storage(state.settings.data_dir), semester, version
+        )
+    media = (
+        XLSX
+        if name.endswith(".xlsx")
+        else ("text/csv" if name.endswith(".csv") else "application/zip")
+    )
     return attachment(name, data, media)
 
 

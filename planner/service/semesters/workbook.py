@@ -82,8 +82,8 @@ def build_template(book: Any, campuses: list[str], colleges: list[tuple[str, str
             sheet.column_dimensions[letter].width = max(12, 3 * len(column.alias) + 4)
             # ids are text: 007 stays 007
             for row in range(2, 202):
-                sheet.cell(row=row, column=col).number_format = "@" if column.type == "id" else (
-                    "General"
+                sheet.cell(row=row, column=col).number_format = (
+                    "@" if column.type == "id" else ("General")
                 )
             formula = _formula(table.name, column.name, column.type, campus_list, college_list)
             if formula:

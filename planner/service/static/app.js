@@ -28,7 +28,14 @@
         .then(function (data) {
           if (!data) { return; }
           fill(box, data);
-          if (data[reloadOn] || data.finished) { window.location.reload(); return; }
+          if (data[reloadOn] || data.finished) {
+            // reload without the one-time notice of the URL (e.g. "queued")
+            var params = new URLSearchParams(window.location.search);
+            params.delete("notice");
+            var rest = params.toString();
+            window.location.replace(window.location.pathname + (rest ? "?" + rest : ""));
+            return;
+          }
           window.setTimeout(tick, 1000);
         })
         .catch(function () { window.setTimeout(tick, 3000); });
