@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.api import DEMO_DATA, SCENARIO_DIR, SCENARIOS, load_data, load_scenario
+from planner.api import (
+    DEMO_DATA,
+    SCENARIO_DIR,
+    SCENARIOS,
+    check_plan,
+    load_data,
+    load_scenario,
+)
 from planner.contract import (
     CENTRAL_ROLES,
     KIND_LABELS_ZH,
@@ -178,7 +185,6 @@ def run_proposal(
     table). The plan is checked by the independent checker before anything is written; the
     folder is written all or nothing (:func:`planner.write.write_plan`).
     """
-    from planner.check import check_assignments
     from planner.planning import make_plan
     from planner.workflow import plan_inputs
     from planner.write import write_plan
@@ -202,13 +208,7 @@ def run_proposal(
         progress=(lambda message: progress(parse_progress(message))) if progress else None,
     )
     say(N_("checking the plan"))
-    report = check_assignments(
-        dataset,
-        applied,
-        result.assignments,
-        held=inputs.held,
-        claimed_terms={name: term.value for name, term in result.terms.items()},
-    )
+    report = check_plan(result, dataset)  # the independent checker, as planner.api.solve
     if not report.ok:
         raise RuntimeError("the plan failed the independent check: " + "; ".join(report.violations))
     say(N_("writing the workbook and the heatmaps"))

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from planner.i18n import gettext as _
 from planner.service import permissions as perms
 from planner.service.accounts import service
-from planner.service.accounts.models import Role
+from planner.service.accounts.models import Role, User
 from planner.service.forms import FormError
 from planner.service.permissions import Principal
 from planner.service.web import LANGUAGE_COOKIE, redirect, render, safe_next
@@ -156,6 +157,13 @@ def add_account(
     return redirect("/accounts", "user_added")
 
 
+def _user(db: Session, username: str) -> User:
+    user = service.get_user(db, username)
+    if user is None:
+        raise HTTPException(status_code=404)
+    return user
+
+
 @router.post("/accounts/{username}/password")
 def reset_password(
     request: Request,
@@ -166,10 +174,7 @@ def reset_password(
     """Set another account's password (its sessions end)."""
     try:
         with request.app.state.db.session() as db:
-            user = service.get_user(db, username)
-            if user is None:
-                raise HTTPException(status_code=404)
-            service.set_password(db, user, password, actor=who)
+            service.set_password(db, _user(db, username), password, actor=who)
     except FormError as exc:
         return _accounts(request, {"problems": exc.problems, "password_for": username}, status=400)
     return redirect("/accounts", "password_set")
@@ -184,9 +189,7 @@ def set_active(
 ) -> Response:
     """Disable or enable an account (one cannot disable oneself)."""
     with request.app.state.db.session() as db:
-        user = service.get_user(db, username)
-        if user is None:
-            raise HTTPException(status_code=404)
+        user = _user(db, username)
         if user.id == who.user_id:
             raise HTTPException(status_code=400)
         service.set_active(db, user, active == "1", actor=who)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -63,7 +64,12 @@ async def start_proposal(request: Request, semester_id: int, who: RunProposal) -
 
 def _proposal(request: Request, job_id: int) -> Job:
     with request.app.state.db.session() as db:
-        job = db.get(Job, job_id)
+        return proposal_job(db, job_id)
+
+
+def proposal_job(db: Session, job_id: int) -> Job:
+    """The proposal job ``job_id``; 404 for any other id."""
+    job = db.get(Job, job_id)
     if job is None or job.kind != JobKind.PROPOSAL:
         raise HTTPException(status_code=404)
     return job
@@ -101,10 +107,7 @@ def job_status(request: Request, job_id: int, who: ViewAll) -> dict[str, Any]:
 def cancel(request: Request, job_id: int, who: RunProposal) -> Response:
     """Stop a queued or running plan run; nothing of it is stored."""
     with request.app.state.db.session() as db:
-        job = db.get(Job, job_id)
-        if job is None or job.kind != JobKind.PROPOSAL:
-            raise HTTPException(status_code=404)
-        service.request_cancel(db, job, who)
+        service.request_cancel(db, proposal_job(db, job_id), who)
     return redirect(f"/jobs/{job_id}", "job_cancel")
 
 
@@ -112,9 +115,7 @@ def cancel(request: Request, job_id: int, who: RunProposal) -> Response:
 def rerun(request: Request, job_id: int, who: RunProposal) -> Response:
     """Run a finished (cancelled, interrupted, failed) plan run again as a new job."""
     with request.app.state.db.session() as db:
-        job = db.get(Job, job_id)
-        if job is None or job.kind != JobKind.PROPOSAL:
-            raise HTTPException(status_code=404)
+        job = proposal_job(db, job_id)
         if job.state not in FINISHED:
             raise HTTPException(status_code=400)
         new = service.rerun(db, job, who)

@@ -6,6 +6,7 @@ whole-plan downloads and the heatmaps (every college's figures) are for the SAO 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -132,48 +133,47 @@ def _explanation_state(
         }
 
 
-@router.get("/plans/{plan_id}/explain/page")
-def explain(
-    request: Request,
-    plan_id: int,
-    who: SignedIn,
-    cadre: Text = "",
-    kind: Annotated[str, Query(max_length=10)] = "",
-    target: Text = "",
-) -> Response:
-    """Why this cadre holds this target (or a target its cadre), with priced alternatives."""
+@dataclass
+class SubjectQuery:
+    """A cadre (``cadre``) or a target (``kind`` and ``target``) to explain."""
+
+    cadre: Text = ""
+    kind: Annotated[str, Query(max_length=10)] = ""
+    target: Text = ""
+
+
+Subject = Annotated[SubjectQuery, Depends()]
+
+
+def _explained(
+    request: Request, who: Principal, plan_id: int, asked: SubjectQuery
+) -> tuple[Plan, str, str, dict[str, Any]]:
     plan = _plan(request, plan_id)
-    subject, key = _subject(request, who, plan, cadre, kind, target)
-    state = _explanation_state(request, who, plan, subject, key)
+    subject, key = _subject(request, who, plan, asked.cadre, asked.kind, asked.target)
+    return plan, subject, key, _explanation_state(request, who, plan, subject, key)
+
+
+@router.get("/plans/{plan_id}/explain/page")
+def explain(request: Request, plan_id: int, who: SignedIn, asked: Subject) -> Response:
+    """Why this cadre holds this target (or a target its cadre), with priced alternatives."""
+    plan, subject, key, state = _explained(request, who, plan_id, asked)
     with request.app.state.db.session() as db:
         semester = semesters.get_semester(db, plan.semester_id)
-    return render(
-        request,
-        "plans/explain.html",
-        {
-            "plan": plan,
-            "semester": semester,
-            "subject": subject,
-            "key": key,
-            **state,
-            "params": {"cadre": cadre, "kind": kind, "target": target},
-        },
-    )
+    context = {
+        "plan": plan,
+        "semester": semester,
+        "subject": subject,
+        "key": key,
+        **state,
+        "params": vars(asked),
+    }
+    return render(request, "plans/explain.html", context)
 
 
 @router.get("/plans/{plan_id}/explain/state.json")
-def explain_state(
-    request: Request,
-    plan_id: int,
-    who: SignedIn,
-    cadre: Text = "",
-    kind: Annotated[str, Query(max_length=10)] = "",
-    target: Text = "",
-) -> dict[str, Any]:
+def explain_state(request: Request, plan_id: int, who: SignedIn, asked: Subject) -> dict[str, Any]:
     """Whether the explanation is ready (polled by ``app.js``)."""
-    plan = _plan(request, plan_id)
-    subject, key = _subject(request, who, plan, cadre, kind, target)
-    state = _explanation_state(request, who, plan, subject, key)
+    _plan_row, _subject_name, _key, state = _explained(request, who, plan_id, asked)
     return {
         "ready": state["ready"],
         "finished": state.get("failed", state["ready"]),
