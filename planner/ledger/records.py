@@ -358,6 +358,7 @@ def read_ledger(
         # Rows whose own cells are fine are checked against the plan at once, so a file
         # with both kinds of problem is not sent back twice.
         usable = frame[["kind", "activity", "date"]].notna().all(axis=1) & (frame["cadre_id"] != "")
+        usable &= (frame["target_id"] != "") | (frame["kind"] == OTHER)
         for issue in reference_issues(frame[usable], contacts, semester):
             where = pd.Series(sheet.cells.index == issue.index, index=sheet.cells.index)
             column = _FILE_COLUMNS.get(issue.column, issue.column)
