@@ -173,17 +173,41 @@ def rules_from_data(data: Any, source: str = "rules", root: yaml.Node | None = N
     if not isinstance(data, dict):
         message = _("a rule table is a mapping with a list of rules (see duty-rules.yaml)")
         raise InputError([Problem(source, 1, "", message)])
+    repeated = _repeated_ids(data, source, root)
     try:
-        return RuleTable.model_validate(data)
+        table = RuleTable.model_validate(data)
     except ValidationError as exc:
-        problems = []
+        problems = list(repeated)
         for error in exc.errors():
             loc = [p for p in error["loc"] if not str(p).startswith("function-")]
+            if repeated and loc == ["rules"]:
+                continue  # the repeated ids, already located rule by rule
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] == "extra_forbidden":
                 message = _("unknown key (check the spelling; see duty-rules.yaml)")
             problems.append(Problem(source, _line(root, loc), _path(data, loc), message))
         raise InputError(problems) from None
+    return table
+
+
+def _repeated_ids(data: dict[str, Any], source: str, root: yaml.Node | None) -> list[Problem]:
+    """A rule id given again, at the rule that repeats it (found before the rules are checked,
+    so it is reported with every other problem)."""
+    rules = data.get("rules")
+    if not isinstance(rules, list):
+        return []
+    seen: set[str] = set()
+    out = []
+    for number, rule in enumerate(rules):
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        if not isinstance(rule_id, str):
+            continue
+        if rule_id in seen:
+            loc = ["rules", number, "id"]
+            message = _("rule id '{id}' is given twice").format(id=rule_id)
+            out.append(Problem(source, _line(root, loc), _path(data, loc), message))
+        seen.add(rule_id)
+    return out
 
 
 def _path(data: Any, loc: Sequence[Any]) -> str:
