@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -177,11 +178,13 @@ def records_frame(records: Iterable[ContactRecord]) -> pd.DataFrame:
         for record in records
     ]
     frame = pd.DataFrame(rows, columns=[c for c in RECORD_COLUMNS if c != "record_id"])
-    return _with_ids(frame)
+    return number_records(frame)
 
 
-def _with_ids(frame: pd.DataFrame) -> pd.DataFrame:
-    """Give each record an id: ``CADRE-YYYYMMDD-N``, N counting the cadre's records that day."""
+def number_records(frame: pd.DataFrame) -> pd.DataFrame:
+    """A ledger in canonical form from records without ids (:data:`RECORD_COLUMNS` but
+    ``record_id``): each gets ``CADRE-YYYYMMDD-N``, N counting the cadre's records that day in
+    the order given."""
     frame = frame.reset_index(drop=True)
     day = [d.strftime("%Y%m%d") for d in frame["date"]]
     number = frame.groupby([frame["cadre_id"], pd.Series(day)], sort=False).cumcount() + 1
@@ -217,9 +220,30 @@ def reference_issues(
     """
     issues: list[Issue] = []
     held = {cadre: group for cadre, group in contacts.groupby("cadre_id", sort=False)}
-    for index, record in records.iterrows():
+    for index, record in records[_suspect(records, contacts, semester)].iterrows():
         issues.extend(_record_issues(index, record, held, semester))
     return issues
+
+
+def _suspect(records: pd.DataFrame, contacts: pd.DataFrame, semester: Semester) -> np.ndarray:
+    """The records that may have an issue, found as tables (:func:`_record_issues` then says
+    exactly what), so a large ledger is not checked row by row: dated outside the semester,
+    an activity unsuited to the kind, or no contact of the cadre with the target that day
+    (every ``other`` record, so its cadre is checked)."""
+    days = pd.to_datetime(records["date"]).to_numpy()
+    outside = (days < np.datetime64(semester.start)) | (days > np.datetime64(semester.end))
+    activities, kinds = records["activity"].tolist(), records["kind"].tolist()
+    fits = {pair: suited(*pair) for pair in set(zip(activities, kinds, strict=True))}
+    unsuited = np.array([not fits[pair] for pair in zip(activities, kinds, strict=True)], bool)
+    keys = ["cadre_id", "kind", "target_id"]
+    spans = records[keys].assign(day=days, number=np.arange(len(records)))
+    spans = spans.merge(contacts[[*keys, "start", "end"]], on=keys)
+    inside = (spans["day"] >= pd.to_datetime(spans["start"])) & (
+        spans["day"] <= pd.to_datetime(spans["end"])
+    )
+    held = np.zeros(len(records), dtype=bool)
+    held[spans.loc[inside, "number"].to_numpy(dtype=np.int64)] = True
+    return np.asarray(outside | unsuited | ~held, dtype=bool)
 
 
 def _record_issues(
@@ -366,7 +390,7 @@ def read_ledger(
             report(LEDGER_TABLE, column, where, _always(issue.message))
     if sheet.problems:
         raise InputError(sheet.problems)
-    return Ledger(_with_ids(frame), sheet.source, sheet.warnings)
+    return Ledger(number_records(frame), sheet.source, sheet.warnings)
 
 
 _FILE_COLUMNS = {"cadre_id": "cadre", "target_id": "target"}

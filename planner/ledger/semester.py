@@ -166,10 +166,12 @@ def contacts_from_plan(assignments: pd.DataFrame, semester: Semester) -> pd.Data
 
 
 def _optional(column: Any) -> Any:
-    """Text ids with blanks and NaN as ``None`` (a central cadre's or university college)."""
+    """Text ids with blanks and NaN as ``None`` (a central cadre's or university college),
+    kept as objects: pandas would otherwise store a missing text as NaN."""
     if column is None:
         return None
-    return [None if v is None or v == "" or pd.isna(v) else str(v) for v in column]
+    values = [None if v is None or v == "" or pd.isna(v) else str(v) for v in column]
+    return pd.Series(values, dtype=object, index=getattr(column, "index", None))
 
 
 def contacts_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
@@ -180,6 +182,8 @@ def contacts_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
             source = {"cadre_name": "cadre_id", "target_name": "target_id"}.get(column)
             frame[column] = frame[source] if source else None
     frame = frame[CONTACT_COLUMNS].copy()
+    for column in ("college", "target_college"):
+        frame[column] = _optional(frame[column])
     bad = frame[frame["end"] < frame["start"]]
     if len(bad):
         row = bad.iloc[0]
