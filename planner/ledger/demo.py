@@ -39,6 +39,10 @@ DILIGENCE: dict[str, tuple[float, float]] = {
 }
 """Kinds of cadre: (share of cadres, chance that an owed duty is done)."""
 
+LAGGING_SHARES: dict[str, float] = {"steady": 0.2, "irregular": 0.4, "behind": 0.4}
+"""The shares of the kinds of cadre in the one college that falls behind (one of the larger
+colleges, so that its figures show it rather than chance)."""
+
 LEAVE_SHARE = 0.03
 ONLINE_PER_CADRE = 1.2
 """Mean number of online contacts per cadre in a semester (三(六))."""
@@ -103,6 +107,8 @@ class DemoLedger:
     cases: list[Case]
     diligence: dict[str, str]
     """Each cadre's kind: ``steady``, ``irregular`` or ``behind``."""
+    lagging_college: str | None
+    """The college made to fall behind (more of its cadres irregular or behind)."""
 
     @property
     def behind(self) -> frozenset[str]:
@@ -117,25 +123,46 @@ def demo_ledger(
     seed: int = 1,
     rules: RuleTable | None = None,
     as_of: dt.date | None = None,
+    cases_until: dt.date | None = None,
 ) -> DemoLedger:
     """A semester of ledger entries for the plan's ``assignments`` up to ``as_of`` (the whole
-    semester by default), deterministic for a given ``seed``."""
+    semester by default), deterministic for a given ``seed``.
+
+    The students' problems are followed up to ``cases_until`` (``as_of`` by default): the SAO
+    goes on answering a semester's problems after it ends, which a year's report sees.
+    """
     rules = rules or default_rules()
     as_of = as_of or semester.end + dt.timedelta(days=1)
     rng = np.random.default_rng(seed)
     contacts = contacts_from_plan(assignments, semester)
-    cadres = sorted(set(contacts["cadre_id"]))
-    kinds = list(DILIGENCE)
-    shares = np.array([DILIGENCE[k][0] for k in kinds])
-    diligence = dict(zip(cadres, rng.choice(kinds, size=len(cadres), p=shares), strict=True))
-    leaves = _leaves(rng, cadres, semester)
+    diligence, lagging = _diligence(rng, contacts)
+    leaves = _leaves(rng, sorted(diligence), semester)
     owed = owed_duties(semester, contacts, rules, leaves)
     parts = [_duty_records(rng, owed, diligence, rules, as_of), _online(rng, contacts, as_of)]
     records = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     records = records.sort_values(["date", "cadre_id", "activity"], kind="stable")
     records = number_records(_with_problems(rng, records.reset_index(drop=True)))
-    cases = _progress(rng, cases_from_ledger(records, contacts), as_of)
-    return DemoLedger(semester, as_of, contacts, leaves, records, cases, diligence)
+    cases = _progress(rng, cases_from_ledger(records, contacts), cases_until or as_of)
+    return DemoLedger(semester, as_of, contacts, leaves, records, cases, diligence, lagging)
+
+
+def _diligence(
+    rng: np.random.Generator, contacts: pd.DataFrame
+) -> tuple[dict[str, str], str | None]:
+    """Each cadre's kind, drawn by :data:`DILIGENCE`; in one college by :data:`LAGGING_SHARES`."""
+    cadres = contacts.drop_duplicates("cadre_id").sort_values("cadre_id")
+    sizes = cadres["college"].dropna().value_counts()
+    colleges = sorted(sizes.index[sizes >= sizes.median()])
+    lagging = str(colleges[int(rng.integers(len(colleges)))]) if colleges else None
+    kinds = list(DILIGENCE)
+    usual = np.array([DILIGENCE[k][0] for k in kinds])
+    behind = np.array([LAGGING_SHARES[k] for k in kinds])
+    draws = rng.random(len(cadres))
+    out = {}
+    for cadre, college, draw in zip(cadres["cadre_id"], cadres["college"], draws, strict=True):
+        shares = behind if college == lagging else usual
+        out[str(cadre)] = kinds[int(np.searchsorted(np.cumsum(shares), draw, side="right"))]
+    return out, lagging
 
 
 def _leaves(rng: np.random.Generator, cadres: list[str], semester: Semester) -> pd.DataFrame:
@@ -252,7 +279,7 @@ def _progress(rng: np.random.Generator, cases: list[Case], as_of: dt.date) -> li
         steps.append(("answered", sao, 25, {"note": "已协调相关部门处理"}))
         steps.append(("fed_back", sender, 6, {"note": "已在联系学生时向学生反馈"}))
         for status, actor, most, more in steps:
-            if rng.random() < (0.1 if status != "answered" else 0.25):
+            if rng.random() < (0.03 if status != "answered" else 0.08):
                 break  # the case stays here: open, or answered but not yet fed back
             on = case.steps[-1].on + dt.timedelta(days=int(rng.integers(1, most + 1)))
             if on >= as_of:

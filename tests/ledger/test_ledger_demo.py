@@ -52,9 +52,14 @@ def test_the_gaps_show_up_in_the_duty_figures(plan: Plan) -> None:
     assert rate["steady"] > rate["irregular"] > rate["behind"]
     whole = summarise(kept).iloc[0]
     assert 0.75 < whole["kept_rate"] < 0.95 and whole["due"] == 0
-    # Cadres made to fall behind are on the overdue list.
+    # Cadres made to fall behind are on the overdue list (a few may have been lucky with one
+    # or two duties), and the college made to lag has the lowest kept rate.
     late = set(kept.loc[kept["status"] == "overdue", "cadre_id"])
-    assert len(demo.behind & late) >= 0.9 * len(demo.behind)
+    assert len(demo.behind & late) >= 0.8 * len(demo.behind)
+    colleges = summarise(kept, ["college"]).dropna(subset=["college"])
+    colleges = colleges[colleges["owed"] >= 100].sort_values("kept_rate")
+    assert colleges["college"].iloc[0] == demo.lagging_college
+    assert colleges["kept_rate"].iloc[0] < 0.75
 
 
 def test_some_problems_stay_open(plan: Plan) -> None:
