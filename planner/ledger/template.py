@@ -107,7 +107,7 @@ def _write_options(sheet: Worksheet, contacts: pd.DataFrame) -> dict[str, str]:
     ranges = {}
     for number, (name, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(number)
-        sheet.cell(1, number, name)
+        sheet.cell(1, number, LEDGER_TABLE.column(name).alias)
         for row, value in enumerate(values, start=2):
             _set(sheet.cell(row, number), value)
         last = max(len(values) + 1, 2)

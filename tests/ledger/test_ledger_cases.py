@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from ledger_helpers import D, contact, contacts, ledger, record
+from pydantic import ValidationError
 
 from planner.i18n import use_language
 from planner.ledger.cases import (
@@ -107,6 +108,11 @@ def test_personal_details_stay_out_of_cases() -> None:
     case = advance(raised(), "with_sao", D(2026, 9, 11), C01)
     with pytest.raises(CaseError, match="phone or identity card"):
         advance(case, "answered", D(2026, 9, 12), SAO, note="身份证440101200001011234")
+
+
+def test_a_case_has_no_field_for_students_personal_details() -> None:
+    with pytest.raises(ValidationError, match="student_name"):
+        Case(**raised().model_dump(), student_name="张三")
 
 
 def test_cases_come_from_the_ledger_one_per_line() -> None:
