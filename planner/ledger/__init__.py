@@ -72,6 +72,7 @@ _LAZY: dict[str, str] = {
     "heatmap_table": "duties",
     "overdue_list": "duties",
     "owed_duties": "duties",
+    "reminders": "duties",
     "summarise": "duties",
     "Actor": "cases",
     "Case": "cases",

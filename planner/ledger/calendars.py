@@ -18,6 +18,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from icalendar import Calendar, Event
@@ -48,7 +49,31 @@ def duty_calendar(
 ) -> Calendar:
     """A calendar of the owed ``duties`` (:func:`owed_duties` rows), one series per duty of
     each contact; ``with_names`` puts the cadre's name in each summary (a college's calendar)."""
-    rules = rules or default_rules()
+    series = list(_series(duties).values())
+    return _calendar(series, semester, name, rules or default_rules(), with_names, uid_prefix)
+
+
+Series = list[dict[str, Any]]
+"""The owed duties of one rule for one contact (or one cadre), as records, in date order."""
+
+
+def _series(duties: pd.DataFrame) -> dict[tuple[str, ...], Series]:
+    """The duties grouped by :data:`SERIES` (in key order), as plain records: a calendar of a
+    whole university has thousands of small groups, too many for pandas to split one by one."""
+    out: dict[tuple[str, ...], Series] = {}
+    for row in duties.sort_values("window_start", kind="stable").to_dict("records"):
+        out.setdefault(tuple(str(row[c]) for c in SERIES), []).append(row)
+    return dict(sorted(out.items()))
+
+
+def _calendar(
+    series_list: list[Series],
+    semester: Semester,
+    name: str,
+    rules: RuleTable,
+    with_names: bool,
+    uid_prefix: str,
+) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -56,8 +81,8 @@ def duty_calendar(
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     stamp = dt.datetime.combine(semester.start, dt.time(), tzinfo=dt.UTC)
-    for _key, series in duties.groupby(SERIES, dropna=False, sort=True):
-        first = series.iloc[0]
+    for series in series_list:
+        first = series[0]
         rule = rules.rule(str(first["rule"]))
         event = Event()
         event.add("uid", _uid(uid_prefix, semester, first))
@@ -71,14 +96,14 @@ def duty_calendar(
     return calendar
 
 
-def _schedule(event: Event, rule: DutyRule, series: pd.DataFrame, semester: Semester) -> None:
+def _schedule(event: Event, rule: DutyRule, series: Series, semester: Semester) -> None:
     """DTSTART/DTEND of the first owed period, an RRULE to the last, EXDATEs between."""
     if rule.every == "semester":
-        start = min(series["window_start"])
+        start = min(d["window_start"] for d in series)
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(days=1))
         return
-    owed = {str(p) for p in series["period"]}
+    owed = {str(d["period"]) for d in series}
     periods = semester.periods(rule.every)
     first = next(i for i, p in enumerate(periods) if p.key in owed)
     last = max(i for i, p in enumerate(periods) if p.key in owed)
@@ -91,7 +116,7 @@ def _schedule(event: Event, rule: DutyRule, series: pd.DataFrame, semester: Seme
         event.add("exdate", skipped)
 
 
-def _summary(rule: DutyRule, duty: pd.Series, with_names: bool) -> str:
+def _summary(rule: DutyRule, duty: dict[str, Any], with_names: bool) -> str:
     if duty["scope"] == "contact":
         target = _("{kind} {name}").format(
             kind=target_kind_label(str(duty["kind"])), name=duty["target_name"]
@@ -106,8 +131,9 @@ def _summary(rule: DutyRule, duty: pd.Series, with_names: bool) -> str:
     return text
 
 
-def _description(rule: DutyRule, series: pd.DataFrame, semester: Semester) -> str:
-    start, end = min(series["window_start"]), max(series["window_end"])
+def _description(rule: DutyRule, series: Series, semester: Semester) -> str:
+    start = min(d["window_start"] for d in series)
+    end = max(d["window_end"] for d in series)
     return _(
         "{policy} {clause}. Owed from {start} to {end} ({semester}). Enter each activity in "
         "the work ledger."
@@ -120,7 +146,7 @@ def _description(rule: DutyRule, series: pd.DataFrame, semester: Semester) -> st
     )
 
 
-def _uid(prefix: str, semester: Semester, duty: pd.Series) -> str:
+def _uid(prefix: str, semester: Semester, duty: dict[str, Any]) -> str:
     """A UID that stays the same for the same semester, cadre, rule and contact."""
     key = "|".join(str(duty[c]) for c in SERIES)
     digest = hashlib.sha256(f"{semester.id}|{key}".encode()).hexdigest()[:20]
@@ -151,23 +177,27 @@ def calendar_files(
     college_names = college_names or {}
     rules = rules or default_rules()
     duties = owed_duties(semester, contacts, rules, leaves)
+    cadres: dict[str, list[Series]] = {}
+    colleges: dict[str, list[Series]] = {}
+    for series in _series(duties).values():
+        first = series[0]
+        cadres.setdefault(str(first["cadre_id"]), []).append(series)
+        college = first["college"] if isinstance(first["college"], str) else CENTRAL
+        colleges.setdefault(college, []).append(series)
     out: dict[str, bytes] = {}
     with use_language(language):
-        for cadre_id, mine in duties.groupby("cadre_id", sort=True):
-            name = _("Contact work: {cadre}").format(cadre=mine["cadre_name"].iloc[0])
-            calendar = duty_calendar(mine, semester, name, rules=rules)
-            out[f"cadres/{_safe(str(cadre_id))}.ics"] = calendar.to_ical()
-        colleges = duties["college"].fillna(CENTRAL)
-        for college, theirs in duties.groupby(colleges, sort=True):
+        for cadre_id, mine in sorted(cadres.items()):
+            name = _("Contact work: {cadre}").format(cadre=mine[0][0]["cadre_name"])
+            calendar = _calendar(mine, semester, name, rules, False, "")
+            out[f"cadres/{_safe(cadre_id)}.ics"] = calendar.to_ical()
+        for college, theirs in sorted(colleges.items()):
             name = _("Contact work: {college}").format(
                 college=_("cadres placed by the SAO")
                 if college == CENTRAL
-                else college_names.get(str(college), str(college))
+                else college_names.get(college, college)
             )
-            calendar = duty_calendar(
-                theirs, semester, name, rules=rules, with_names=True, uid_prefix="college-"
-            )
-            out[f"colleges/{_safe(str(college))}.ics"] = calendar.to_ical()
+            calendar = _calendar(theirs, semester, name, rules, True, "college-")
+            out[f"colleges/{_safe(college)}.ics"] = calendar.to_ical()
     return out
 
 

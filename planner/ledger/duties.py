@@ -328,6 +328,23 @@ def _duty_sentence(row: dict[str, Any], rules: RuleTable) -> str:
     )
 
 
+def reminders(kept: pd.DataFrame, rules: RuleTable | None = None) -> pd.DataFrame:
+    """One reminder per cadre with overdue duties: ``cadre_id, cadre_name, college, overdue``
+    (how many) and ``lines`` (one sentence per overdue duty, oldest first)."""
+    late = overdue_list(kept, rules)
+    columns = ["cadre_id", "cadre_name", "college", "overdue", "lines"]
+    if late.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = late.groupby("cadre_id", sort=False)
+    out = grouped.agg(
+        cadre_name=("cadre_name", "first"),
+        college=("college", "first"),
+        overdue=("what", "size"),
+        lines=("what", list),
+    ).reset_index()
+    return out[columns]
+
+
 def for_college(frame: pd.DataFrame, college: str, column: str = "college") -> pd.DataFrame:
     """The rows of ``frame`` that belong to ``college`` (a college sees its own cadres only)."""
     return frame[frame[column] == college].reset_index(drop=True)

@@ -174,6 +174,13 @@ def _optional(column: Any) -> Any:
     return pd.Series(values, dtype=object, index=getattr(column, "index", None))
 
 
+def _dates(column: pd.Series) -> pd.Series:
+    """Days as :class:`datetime.date` objects, whether given as dates, datetimes, timestamps
+    or ISO text (a database or a notebook may hand over any of them)."""
+    days = [pd.Timestamp(v).date() for v in column]
+    return pd.Series(days, index=column.index, dtype=object)
+
+
 def contacts_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """A contacts frame from records (missing names default to the ids; for tests, the service)."""
     frame = pd.DataFrame(list(rows))
@@ -184,6 +191,8 @@ def contacts_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     frame = frame[CONTACT_COLUMNS].copy()
     for column in ("college", "target_college"):
         frame[column] = _optional(frame[column])
+    for column in ("start", "end"):
+        frame[column] = _dates(frame[column])
     bad = frame[frame["end"] < frame["start"]]
     if len(bad):
         row = bad.iloc[0]
@@ -238,6 +247,8 @@ def change_target(
 def leaves_frame(rows: Iterable[tuple[str, dt.date, dt.date]] = ()) -> pd.DataFrame:
     """A leave table from ``(cadre_id, start, end)`` rows (dates included)."""
     frame = pd.DataFrame(list(rows), columns=LEAVE_COLUMNS)
+    for column in ("start", "end"):
+        frame[column] = _dates(frame[column])
     for row in frame.itertuples():
         if row.end < row.start:
             raise UsageError(

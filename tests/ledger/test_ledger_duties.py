@@ -15,6 +15,7 @@ from planner.ledger.duties import (
     heatmap_table,
     overdue_list,
     owed_duties,
+    reminders,
     summarise,
 )
 from planner.ledger.semester import Semester, change_target, leaves_frame
@@ -272,6 +273,19 @@ def test_overdue_list_says_what_is_late_in_chinese() -> None:
     assert late["what"].iloc[0] == "走访宿舍或面对面交流：宿舍 dorm-D1，2026年9月1日至2026年9月30日"
 
 
+def test_reminders_gather_each_cadres_overdue_duties() -> None:
+    two = contacts(contact("T1", "dorm", "D1"), contact("T2", "dorm", "D2", college="C02"))
+    visits = ledger(record("T2", "dorm", "D2", D(2026, 9, 3), "dorm_visit"))
+    kept = duties_kept(AUTUMN, two, visits, as_of=D(2026, 11, 2))
+    table = reminders(kept)
+    assert table[["cadre_id", "college", "overdue"]].values.tolist() == [
+        ["T1", "C01", 2],
+        ["T2", "C02", 1],
+    ]
+    assert table["lines"].iloc[0][0].startswith("dorm visit or face-to-face talk with dorm")
+    assert reminders(kept.iloc[0:0]).empty
+
+
 def test_duty_lines_for_a_letter() -> None:
     with use_language("zh"):
         lines = duty_lines("school_leader", "dorm")
@@ -281,6 +295,13 @@ def test_duty_lines_for_a_letter() -> None:
         "思政课或形势政策课：每学期至少1次",
         "每周面对面接触学生：每周至少1次",
     ]
+
+
+def test_dates_may_come_as_timestamps_or_text() -> None:
+    given = contacts(contact("T1", "dorm", "D1", start="2026-09-01", end=pd.Timestamp(2027, 1, 15)))
+    leaves = leaves_frame([("T1", pd.Timestamp(2026, 10, 1), "2026-10-25")])
+    kept = duties_kept(AUTUMN, given, ledger(), leaves=leaves)
+    assert periods(kept, "dorm_visit") == ["2026-09", "2026-11", "2026-12"]
 
 
 def test_no_contacts_no_duties() -> None:
