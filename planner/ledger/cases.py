@@ -274,7 +274,7 @@ def _not_next_message(case: Case, to: str) -> str:
     return _("case {case} is '{now}': it can go to {allowed} next, not to '{to}'").format(
         case=case.case_id,
         now=status_label(case.status),
-        allowed=_(" or ").join(f"'{status_label(s)}'" for s in allowed),
+        allowed=_(" or ").join(_("'{name}'").format(name=status_label(s)) for s in allowed),
         to=status_label(to) if to in STATUS_LABELS else to,
     )
 
