@@ -127,7 +127,11 @@ def _canonical(table: str, records: list[dict[str, Any]]) -> pd.DataFrame:
     spec = TABLES[table]
     columns: dict[str, pd.Series] = {}
     for column in spec.columns:
-        values = [r[column.name] for r in records]
+        # Optional text columns a test does not name are blank, as the readers make them.
+        default = "" if column.type == "text" and not column.required else None
+        values = [
+            r[column.name] if default is None else r.get(column.name, default) for r in records
+        ]
         if column.type == "int":
             dtype = "int64" if column.required else "Int64"
             columns[column.name] = pd.Series(pd.array(values, dtype=dtype))
