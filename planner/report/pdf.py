@@ -131,7 +131,9 @@ class Styles:
         return cls(
             title=style("title", 18, alignment=TA_CENTER, spaceAfter=2 * mm),
             subtitle=style("subtitle", 11, alignment=TA_CENTER, textColor=GREY),
-            heading=style("heading", 12.5, spaceBefore=3.5 * mm, spaceAfter=1.5 * mm),
+            heading=style(
+                "heading", 12.5, spaceBefore=3.5 * mm, spaceAfter=1.5 * mm, keepWithNext=1
+            ),
             body=style("body", 10.5, spaceAfter=1.5 * mm),
             small=style("small", 8.5, textColor=GREY),
             small_centred=style("small_centred", 8.5, textColor=GREY, alignment=TA_CENTER),
@@ -308,12 +310,14 @@ class Document:
         widths: Sequence[float] | None = None,
         align: str = "",
         empty: str = "",
+        compact: bool = False,
     ) -> None:
         """A table that splits across pages, its header row repeated on each.
 
         ``widths`` are relative column widths (default: equal); ``align`` one letter per
         column, ``L``/``C``/``R`` (default left); cell text wraps. With no rows, ``empty`` is
-        shown as a paragraph instead (nothing when it is empty too).
+        shown as a paragraph instead (nothing when it is empty too). ``compact`` sets a table
+        of many narrow columns smaller and closer, so short headers stay on one line.
         """
         body = [list(row) for row in rows]
         if not body:
@@ -323,13 +327,18 @@ class Document:
         n = len(header)
         weights = list(widths) if widths else [1.0] * n
         col_widths = [self.width * w / sum(weights) for w in weights]
+        size = {"fontSize": 8, "leading": 11} if compact else {}
         cell_styles = [
             ParagraphStyle(
-                f"cell{j}", parent=self.styles.cell, alignment=ALIGNMENTS[(align + "L" * n)[j]]
+                f"cell{j}",
+                parent=self.styles.cell,
+                alignment=ALIGNMENTS[(align + "L" * n)[j]],
+                **size,
             )
             for j in range(n)
         ]
-        head = [Paragraph(text(h), self.styles.head) for h in header]
+        head_style = ParagraphStyle("head", parent=self.styles.head, **size)
+        head = [Paragraph(text(h), head_style) for h in header]
         data: list[list[Any]] = [head]
         for row in body:
             data.append([Paragraph(text(value), cell_styles[j]) for j, value in enumerate(row[:n])])
@@ -343,6 +352,8 @@ class Document:
             ("TOPPADDING", (0, 0), (-1, -1), 2),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ]
+        if compact:
+            style += [("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
         style += [("BACKGROUND", (0, r), (-1, r), STRIPE_FILL) for r in range(2, len(data), 2)]
         table.setStyle(TableStyle(style))
         self.story.append(table)
@@ -370,18 +381,19 @@ class Document:
     # ---------------------------------------------------------------- signing
 
     def signatures(self, parties: Sequence[str], *, opinion: str = "", seal: bool = True) -> None:
-        """Signature lines, one block per party (签字 / 日期 / 盖章), kept on one page.
+        """Signature lines, one block per party (签字 / 日期 / 盖章), all on one page.
 
         ``opinion`` (e.g. "审批意见：") adds a box above each block to write an opinion in;
         ``seal=False`` leaves out the space for the seal (a person signs alone).
         """
+        parts: list[Flowable] = []
         for party in parties:
-            parts: list[Flowable] = [Spacer(1, 5 * mm)]
+            parts.append(Spacer(1, 5 * mm))
             if opinion:
                 parts.append(self._opinion_box(opinion))
                 parts.append(Spacer(1, 3 * mm))
             parts.append(self._signature_table(party, seal))
-            self.story.append(KeepTogether(parts))
+        self.story.append(KeepTogether(parts))  # every party signs on the same page
 
     def signature_line(self, *, height_mm: float = 14.0) -> None:
         """One line to sign and date (签字 / 日期), for a person signing alone (a receipt),
