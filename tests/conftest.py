@@ -275,3 +275,19 @@ def tiny_plan(tiny: Dataset) -> Plan:
     plan = api.solve(tiny, deterministic=True)
     assert check_plan(tiny, Scenario(), plan).ok
     return plan
+
+
+@pytest.fixture(scope="module")
+def demo() -> Dataset:
+    """The shipped demo data set (``data/demo``)."""
+    from planner import api
+
+    return api.load_data()
+
+
+@pytest.fixture(scope="module")
+def demo_plan(demo: Dataset) -> Plan:
+    """The default plan of the demo data (``api.solve`` re-checks it)."""
+    from planner import api
+
+    return api.solve(demo, deterministic=True)

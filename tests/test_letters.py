@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
-import pytest
 from conftest import cadre, klass, make_dataset
 from printed import english_words, flat, ink, needs_poppler, page_count, pages_text, render, save
 
@@ -31,16 +30,6 @@ pytestmark = needs_poppler
 
 ISSUED = date(2026, 9, 7)
 OPTIONS = LetterOptions(issued=ISSUED)
-
-
-@pytest.fixture(scope="module")
-def demo() -> Dataset:
-    return api.load_data()
-
-
-@pytest.fixture(scope="module")
-def demo_plan(demo: Dataset) -> Plan:
-    return api.solve(demo, deterministic=True)
 
 
 def _holder(plan: Plan, kind: str, college: str | None = "C01", role: str | None = None) -> dict:

@@ -30,16 +30,6 @@ PRINTED = datetime(2026, 12, 3, 16, 5).astimezone()
 
 
 @pytest.fixture(scope="module")
-def demo() -> Dataset:
-    return api.load_data()
-
-
-@pytest.fixture(scope="module")
-def demo_plan(demo: Dataset) -> Plan:
-    return api.solve(demo, deterministic=True)
-
-
-@pytest.fixture(scope="module")
 def plan_dir(demo: Dataset, demo_plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pack") / "university"
     api.write_plan(demo_plan, folder, demo)

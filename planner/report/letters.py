@@ -296,9 +296,9 @@ def letters_pdf(
 def _letter_page(
     doc: Document, letter: Letter, issuer: str, options: LetterOptions, tight: int = 0
 ) -> None:
-    """One letter; ``tight`` 1 sets the duties smaller, 2 the title, the introduction and the
-    signing line too, 3 the receipt (a cadre holding several kinds has many duties, and a
-    letter stays one page)."""
+    """One letter; ``tight`` 1 sets the duties smaller, 2 the title, the introduction, the
+    sender and the signing line too, 3 the receipt (a cadre holding several kinds has many
+    duties, and a letter stays one page)."""
     semester = _semester(options)
     doc.title_block(_("Notice of contact with students"), subtitle=semester, compact=tight >= 2)
     doc.paragraph(_("Dear {name},").format(name=letter.name), compact=tight >= 2)
@@ -336,7 +336,9 @@ def _letter_page(
         ),
         compact=compact,
     )
-    doc.paragraph_right(f"{issuer}　{words.local_date(options.issued or date.today())}")
+    issued = words.local_date(options.issued or date.today())
+    for line in [f"{issuer} {issued}"] if tight >= 2 else [issuer, issued]:
+        doc.paragraph_right(line)
     doc.cut_line(_("Receipt (cut off and return to {issuer})").format(issuer=issuer))
     doc.paragraph(
         _(

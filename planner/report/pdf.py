@@ -35,13 +35,10 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -63,6 +60,17 @@ from reportlab.platypus import (
 from planner.i18n import current_language, use_language
 from planner.i18n import gettext as _
 from planner.report.pdf_fonts import pdf_font
+from planner.report.pdf_styles import (
+    ALIGNMENTS,
+    FIGURE_FILL,
+    GREY,
+    HEADER_FILL,
+    INK,
+    RULE,
+    STRIPE_FILL,
+    Styles,
+    text,
+)
 
 PAGE_SIZE = A4
 """Every document is A4 portrait, what Chinese offices print on."""
@@ -72,78 +80,6 @@ MARGINS_MM = (20.0, 18.0, 20.0, 22.0)
 
 FRAME_PADDING = 6.0
 """Points between the margins and the text (reportlab's frame padding, on every side)."""
-
-INK = colors.HexColor("#1F1F1F")
-GREY = colors.HexColor("#666666")
-RULE = colors.HexColor("#9AA5B1")
-HEADER_FILL = colors.HexColor("#DDEBF7")
-"""The header colour of the workbook's sheets, so the printouts look like one family."""
-STRIPE_FILL = colors.HexColor("#F5F8FC")
-FIGURE_FILL = colors.HexColor("#EEF3F9")
-
-ALIGNMENTS = {"L": TA_LEFT, "C": TA_CENTER, "R": TA_RIGHT}
-
-
-def text(value: object) -> str:
-    """``value`` as paragraph text: markup characters escaped, line breaks and ideographic
-    spaces kept (a paragraph would fold a run of U+3000 into one space, and Chinese forms
-    use them to leave room: "年　　月　　日")."""
-    if value is None:
-        return ""
-    return escape(str(value)).replace("\n", "<br/>").replace("\u3000", "\u00a0\u00a0")
-
-
-@dataclass(frozen=True)
-class Styles:
-    """The paragraph styles of one document, all in its font."""
-
-    title: ParagraphStyle
-    subtitle: ParagraphStyle
-    heading: ParagraphStyle
-    body: ParagraphStyle
-    small: ParagraphStyle
-    small_centred: ParagraphStyle
-    small_right: ParagraphStyle
-    body_right: ParagraphStyle
-    cell: ParagraphStyle
-    head: ParagraphStyle
-    value: ParagraphStyle
-    label: ParagraphStyle
-
-    @classmethod
-    def for_font(cls, font: str, *, chinese: bool = True) -> Styles:
-        """The styles set in ``font``: Chinese line breaking (at any character) for a Chinese
-        document; for another language, breaks between words, and inside a word (a Chinese
-        name, say) only when it is longer than the line."""
-
-        def style(name: str, size: float, **extra: Any) -> ParagraphStyle:
-            base: dict[str, Any] = {
-                "fontName": font,
-                "fontSize": size,
-                "leading": size * 1.45,
-                "textColor": INK,
-                "wordWrap": "CJK" if chinese else None,
-                "splitLongWords": True,
-                "bulletFontName": font,
-            }
-            return ParagraphStyle(name, **(base | extra))
-
-        return cls(
-            title=style("title", 18, alignment=TA_CENTER, spaceAfter=2 * mm),
-            subtitle=style("subtitle", 11, alignment=TA_CENTER, textColor=GREY),
-            heading=style(
-                "heading", 12.5, spaceBefore=3.5 * mm, spaceAfter=1.5 * mm, keepWithNext=1
-            ),
-            body=style("body", 10.5, spaceAfter=1.5 * mm),
-            small=style("small", 8.5, textColor=GREY),
-            small_centred=style("small_centred", 8.5, textColor=GREY, alignment=TA_CENTER),
-            small_right=style("small_right", 8.5, textColor=GREY, alignment=TA_RIGHT),
-            body_right=style("body_right", 10.5, alignment=TA_RIGHT),
-            cell=style("cell", 9, leading=12.5),
-            head=style("head", 9, leading=12.5),
-            value=style("value", 16, alignment=TA_CENTER, leading=20),
-            label=style("label", 9, alignment=TA_CENTER, leading=12),
-        )
 
 
 class Document:
@@ -402,6 +338,29 @@ class Document:
         table._argH = [height_mm * mm]  # reportlab keeps the row heights here
         self.story.append(table)
 
+    def _date_blank(self, width: float) -> Flowable | str:
+        """Where a date is written by hand: "　　年　　月　　日" in Chinese (fixed cells, so it
+        looks the same in every font), a plain line in another language."""
+        if self.language != "zh":
+            return ""
+        cells = ["", "年", "", "月", "", "日"]
+        unit = min(width / 8, 12 * mm)
+        blank = Table(
+            [[Paragraph(c, self.styles.body) for c in cells]],
+            colWidths=[2 * unit, unit, unit, unit, unit, unit],
+            hAlign="RIGHT",
+        )
+        blank.setStyle(
+            TableStyle(
+                [
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ]
+            )
+        )
+        return blank
+
     def cut_line(self, label: str) -> None:
         """A dashed line across the page to cut along, with ``label`` (e.g. "回执") under it."""
         line = Table([[""]], colWidths=[self.width], rowHeights=[3 * mm])
@@ -437,7 +396,7 @@ class Document:
                 Paragraph(text(sign), body),
                 "",
                 Paragraph(text(date), body),
-                Paragraph(text(_("(year, month, day)")), self.styles.body_right),
+                self._date_blank(line),
                 "",
                 "",
             ],
