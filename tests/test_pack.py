@@ -82,6 +82,8 @@ def test_the_approval_pack_in_chinese(plan_dir: Path, demo: Dataset, tmp_path: P
     ):
         assert expected in text, expected
     assert "不设覆盖要求" in text  # dorm coverage is off by design: no failing percentage
+    personal = [v for c in ("phone", "email") for v in demo.cadres[c] if v]
+    assert personal and not any(v in text for v in personal)  # a university-wide output
     assert english_words("".join(pages)) == set()  # no English in the Chinese pack
     for solver_word in ("OPTIMAL", "objective", "目标值", "gap"):
         assert solver_word not in text
