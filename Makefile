@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench fonts bytecode catalog clean
+.PHONY: demo test lint bench fonts pdftools bytecode catalog clean
 
 DEMO_PORT ?= 8000
 
@@ -16,7 +16,7 @@ demo: $(STAMP) fonts bytecode
 	$(BIN)/planner plan --data data/demo --scenario scenarios/default.yaml --out out/demo
 	$(BIN)/planner serve --demo --data-dir out/demo-service --port $(DEMO_PORT)
 
-test: $(STAMP) fonts lint
+test: $(STAMP) fonts pdftools lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -51,6 +51,15 @@ fonts:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
 		|| echo "warning: could not install fonts-wqy-microhei; charts will use college codes"; \
 	else echo "warning: no CJK font (install fonts-wqy-microhei); charts will use college codes"; fi
+
+# poppler-utils (pdftotext, pdftoppm): the tests of the printed PDFs read and render their
+# pages with it. Installed with apt when missing and possible; else those tests are skipped.
+pdftools:
+	@if command -v pdftoppm >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
+		|| echo "warning: could not install poppler-utils; the PDF tests will be skipped"; \
+	else echo "warning: no pdftoppm (install poppler-utils); the PDF tests will be skipped"; fi
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Reports made from a plan: files people read, print and sign (imports nothing heavy)."""
