@@ -112,7 +112,18 @@ def test_the_template_has_dropdowns_and_reads_back_when_filled(
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     cadres = book["联系人"]
-    assert [c.value for c in cadres[1]] == ["工号", "姓名", "性别", "类别", "单位", "校区", "在岗"]
+    assert [c.value for c in cadres[1]] == [
+        "工号",
+        "姓名",
+        "性别",
+        "类别",
+        "单位",
+        "校区",
+        "在岗",
+        "职务",
+        "联系电话",
+        "邮箱",
+    ]
     lists = {str(v.sqref).split(":")[0]: v.formula1 for v in cadres.data_validations.dataValidation}
     assert "校领导" in lists["D2"] and lists["C2"] == '"男,女"' and lists["G2"] == '"是,否"'
     assert "选项" in lists["F2"]
