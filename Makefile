@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   - virtual environment, install, plan the shipped demo data into out/demo
+#   make demo   - virtual environment, install, plan the shipped demo data into out/demo, then
+#                 serve the demo university in the planning service (Ctrl-C stops it)
 #   make test   - the same set-up, then ruff, mypy, the import contracts and the test suite
 #                 (what CI runs)
 PYTHON ?= python3
@@ -7,13 +8,16 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench fonts bytecode catalog clean
+.PHONY: demo test lint bench fonts pdftools bytecode catalog clean
+
+DEMO_PORT ?= 8000
 
 demo: $(STAMP) fonts bytecode
 	$(BIN)/planner validate --data data/demo
 	$(BIN)/planner plan --data data/demo --scenario scenarios/default.yaml --out out/demo
+	$(BIN)/planner serve --demo --data-dir out/demo-service --port $(DEMO_PORT)
 
-test: $(STAMP) fonts lint
+test: $(STAMP) fonts pdftools lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -49,6 +53,15 @@ fonts:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) \
 		|| echo "warning: could not install fonts-wqy-microhei; charts will use college codes"; \
 	else echo "warning: no CJK font (install fonts-wqy-microhei); charts will use college codes"; fi
+
+# poppler-utils (pdftotext, pdftoppm): the tests of the printed PDFs read and render their
+# pages with it. Installed with apt when missing and possible; else those tests are skipped.
+pdftools:
+	@if command -v pdftoppm >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null) \
+		|| echo "warning: could not install poppler-utils; the PDF tests will be skipped"; \
+	else echo "warning: no pdftoppm (install poppler-utils); the PDF tests will be skipped"; fi
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The data contract v1 (``shared/spec/data-contract.md``) as data.
+"""The data contract v1.1 (``shared/spec/data-contract.md``) as data.
 
 Everything that knows a table name, a column name, a Chinese alias or a vocabulary word reads
 it from here, so the contract lives in one place.
@@ -158,6 +158,9 @@ TABLES: dict[str, Table] = {
                 Column("unit", "单位", "text"),
                 Column("campus", "校区", "text"),
                 Column("available", "在岗", "bool", required=False),
+                Column("title", "职务", "text", required=False),
+                Column("phone", "联系电话", "text", required=False),
+                Column("email", "邮箱", "text", required=False),
             ),
         ),
         Table(
@@ -171,6 +174,8 @@ TABLES: dict[str, Table] = {
                 Column("campus", "校区", "text"),
                 Column("size", "人数", "int"),
                 Column("major", "专业", "text", required=False),
+                Column("counsellor", "辅导员", "text", required=False),
+                Column("head_teacher", "班主任", "text", required=False),
             ),
         ),
         Table(
@@ -233,6 +238,10 @@ TABLES: dict[str, Table] = {
     )
 }
 """Every input table of the contract, keyed by English name, in the contract's order."""
+
+PERSONAL_COLUMNS: dict[str, tuple[str, ...]] = {"cadres": ("phone", "email")}
+"""Columns (v1.1) holding a person's contact details: they reach the cadre's own letter and
+their college's own files, never a university-wide output (plan files, logs, messages)."""
 
 TABLE_ALIASES: dict[str, str] = {t.name: t.name for t in TABLES.values()} | {
     t.alias: t.name for t in TABLES.values()

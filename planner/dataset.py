@@ -6,10 +6,11 @@ record came from, header = 1):
 
 - ``colleges``: ``id, name, campus``
 - ``cadres``: ``id, name, gender`` (``M``/``F``), ``role`` (English word), ``unit, campus,
-  available`` (bool), plus derived ``central`` (bool) and ``college`` (the unit for a college
-  role, ``None`` for a central role)
-- ``classes``: ``id, name, college, grade`` (int), ``campus, size`` (int), ``major`` (str, "" if
-  absent)
+  available`` (bool), ``title, phone, email`` (str, "" if absent; ``phone`` and ``email`` are
+  personal: see :data:`planner.contract.PERSONAL_COLUMNS`), plus derived ``central`` (bool) and
+  ``college`` (the unit for a college role, ``None`` for a central role)
+- ``classes``: ``id, name, college, grade`` (int), ``campus, size`` (int), ``major``,
+  ``counsellor``, ``head_teacher`` (str, "" if absent)
 - ``dorms``: ``id, building, room, campus, gender, residents`` (int), ``college, grade``
   (nullable ``Int64``)
 - ``societies``: ``id, name, campus, members`` (int), ``college`` (``None`` = university level)

@@ -126,7 +126,7 @@ def read_dataset(path: Path) -> Dataset:
         report.problem(str(path), 0, "", "no such folder or file")
         raise InputError(report.problems)
 
-    values = {name: _check_cells(sheet, report) for name, sheet in sheets.items()}
+    values = {name: check_cells(sheet, report) for name, sheet in sheets.items()}
     for sheet in sheets.values():
         _check_unique_ids(sheet, report)
     _check_references(sheets, values, report)
@@ -156,7 +156,7 @@ def read_table(file: Path, table: Table) -> tuple[pd.DataFrame, Source]:
     """
     report = Report()
     sheet = read_table_file(Path(file), table, report)
-    values = _check_cells(sheet, report) if sheet is not None else {}
+    values = check_cells(sheet, report) if sheet is not None else {}
     if report.problems or sheet is None:
         raise InputError(report.problems or [Problem(Path(file).name, 0, "", "cannot be read")])
     return _canonical(table, sheet, values), sheet.source
@@ -177,7 +177,7 @@ def read_table(file: Path, table: Table) -> tuple[pd.DataFrame, Source]:
 # --------------------------------------------------------------------------- checking cells
 
 
-def _check_cells(sheet: Sheet, report: Report) -> dict[str, pd.Series]:
+def check_cells(sheet: Sheet, report: Report) -> dict[str, pd.Series]:
     """Check every cell of ``sheet`` against its column; return the converted values."""
     converted: dict[str, pd.Series] = {}
     for column in sheet.table.columns:
@@ -322,7 +322,7 @@ def _check_references(
 ) -> None:
     """Colleges, units, pins and previous rows must name rows that exist.
 
-    ``values`` are the converted cells (:func:`_check_cells`): roles and kinds in English.
+    ``values`` are the converted cells (:func:`check_cells`): roles and kinds in English.
     """
     colleges = _ids(sheets.get("colleges"))
     if colleges is not None:

@@ -21,6 +21,7 @@ Modules: :mod:`~planner.workflow.approval` (approve, verify), :mod:`~planner.wor
 (last semester's contacts), :mod:`~planner.workflow.pins` (pins from the command line),
 :mod:`~planner.workflow.inputs` (what ``planner plan`` plans from), and the merge
 (:mod:`~planner.workflow.parts`, :mod:`~planner.workflow.merge_checks`,
-:mod:`~planner.workflow.merge`). What a plan was made from is recorded in its ``plan.json`` and
+:mod:`~planner.workflow.merge`), and the printable documents of a plan folder
+(:mod:`~planner.workflow.documents`). What a plan was made from is recorded in its ``plan.json`` and
 read back by :func:`planner.io.plan_folder.as_planned`.
 """

@@ -65,6 +65,12 @@ def _folder_files(folder: Path) -> tuple[list[str], list[str]]:
     return files, odd
 
 
+def folder_hashes(plan_dir: Path) -> dict[str, str]:
+    """File name → SHA-256 of each file of ``plan_dir`` that an approval would record."""
+    files, _odd = _folder_files(Path(plan_dir))
+    return {name: file_sha256(Path(plan_dir) / name) for name in files}
+
+
 def _seal(doc: dict[str, Any]) -> str:
     """SHA-256 of the approval record without its seal (detects edits of approval.json)."""
     body = {k: v for k, v in doc.items() if k != "seal"}

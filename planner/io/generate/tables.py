@@ -9,6 +9,7 @@ import pandas as pd
 
 from planner.contract import TABLES
 from planner.io.generate.cadres import make_cadres
+from planner.io.generate.contacts import add_contact_columns
 from planner.io.generate.dorms import make_dorms
 from planner.io.generate.history import make_pins, make_previous, target_frame
 from planner.io.generate.places import make_branches, make_classes, make_colleges, make_societies
@@ -42,6 +43,8 @@ def generate_tables(preset: str, seed: int = 1, scale: float = 1.0) -> dict[str,
     targets = target_frame(colleges, classes, dorms, societies, branches)
     previous = make_previous(rng, cadres, targets)
     pins = make_pins(rng, colleges, cadres, targets, previous)
+    # Drawn from a stream of their own, so every other column is what it was before v1.1.
+    add_contact_columns(np.random.default_rng(np.random.SeedSequence([*key, 1])), cadres, classes)
 
     current = cadres[~cadres["departed"]]
     frames = {

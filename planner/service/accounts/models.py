@@ -1,0 +1,63 @@
+"""Accounts and sessions: who may sign in, with which role, for which college."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from planner.i18n import N_
+from planner.service.db import Base, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    """The roles of ``design/service.md`` ("who may do what")."""
+
+    SAO_ADMIN = "sao_admin"
+    SAO_STAFF = "sao_staff"
+    COLLEGE = "college"
+    VIEWER = "viewer"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.SAO_ADMIN: N_("SAO administrator"),
+    Role.SAO_STAFF: N_("SAO staff"),
+    Role.COLLEGE: N_("College secretary"),
+    Role.VIEWER: N_("Viewer"),
+}
+"""Each role as users read it (catalogue msgids; translate where shown)."""
+
+
+class User(Base):
+    """A person who signs in. A college secretary is bound to one college (its id)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    college: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_sao(self) -> bool:
+        """SAO administrator or SAO staff."""
+        return self.role in (Role.SAO_ADMIN, Role.SAO_STAFF)
+
+
+class UserSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,85 @@
+"""The web application: routers of every domain, middleware, error pages.
+
+``create_app()`` is what uvicorn runs (``--factory``); settings come from the environment
+(:class:`~planner.service.config.Settings`). The database must be migrated first
+(:func:`planner.service.server.prepare` does, once, before web and job workers start).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from planner.i18n import N_
+from planner.i18n import gettext as _
+from planner.service.config import Settings
+from planner.service.db import Database
+from planner.service.permissions import SignInRequired
+from planner.service.web import (
+    STATIC_DIR,
+    LanguageMiddleware,
+    SecurityHeadersMiddleware,
+    redirect,
+    render,
+)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """The service as an ASGI app, on ``db`` (or the database the settings name)."""
+    from planner.service.accounts.views import router as accounts
+    from planner.service.audit.views import router as audit
+    from planner.service.jobs.views import router as jobs
+    from planner.service.plans.views import router as plans
+    from planner.service.semesters.views import router as semesters
+
+    settings = settings or Settings.from_env()
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="planner")
+    app.state.settings = settings
+    app.state.db = db or Database(settings.database_url)
+    for router in (accounts, semesters, jobs, plans, audit):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(LanguageMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_exception_handler(SignInRequired, _sign_in_first)
+    app.add_exception_handler(HTTPException, _error_page)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    return app
+
+
+async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    if request.url.path.endswith(".json"):
+        return Response(status_code=401)
+    target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    from urllib.parse import urlencode
+
+    return redirect("/signin?" + urlencode({"next": target}))
+
+
+ERROR_TITLES = {
+    400: N_("The request is not valid."),
+    403: N_("You may not open this page or do this."),
+    404: N_("This page does not exist, or it is not yours to see."),
+    405: N_("This page cannot be used this way."),
+    413: N_("The upload is too large."),
+}
+
+
+async def _error_page(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if getattr(exc, "detail", None) == "csrf":
+        message = _("The form has expired. Go back, reload the page and try again.")
+    else:
+        title = ERROR_TITLES.get(status)
+        message = _(title) if title else _("Something went wrong.")
+    if request.url.path.endswith(".json"):
+        return Response(status_code=status)
+    return render(request, "error.html", {"message": message, "status": status}, status=status)
+
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    return render(
+        request, "error.html", {"message": _(ERROR_TITLES[400]), "status": 400}, status=400
+    )

@@ -1,0 +1,210 @@
+"""Job workers: processes that claim jobs from the database and run each in a child process.
+
+The child (forked from a worker that has the planner's modules loaded, so it starts at once)
+does the work and commits its result and the job's final state in one transaction. The worker
+watches it: it writes the heartbeat, and on a cancel request kills the child — which has
+committed nothing — and marks the job cancelled. A plan folder is written all or nothing, so a
+killed child leaves no half-written plan; a worker that dies leaves its job to
+:func:`~planner.service.jobs.service.recover`, which marks it interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+import time
+import traceback
+
+from planner.i18n import N_
+from planner.i18n import gettext as _
+from planner.service import engine
+from planner.service.config import Settings
+from planner.service.db import Database
+from planner.service.jobs import service
+from planner.service.jobs.models import Job, JobKind, JobState
+from planner.service.storage import Storage
+
+log = logging.getLogger("planner.service.jobs")
+POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 2.0
+
+
+class ProgressWriter:
+    """Writes a job's progress to the database, at most twice a second."""
+
+    def __init__(self, db: Database, job_id: int) -> None:
+        self.db = db
+        self.job_id = job_id
+        self.started = time.perf_counter()
+        self.last = 0.0
+        self.lines: list[str] = []
+        self.best: float | None = None
+        self.bound: float | None = None
+
+    def __call__(self, event: engine.ProgressEvent) -> None:
+        self.lines.append(event.stage)
+        if event.best is not None:
+            self.best, self.bound = event.best, event.bound
+        now = time.perf_counter()
+        if now - self.last >= 0.5 or not event.stage.startswith(("coverage", "continuity")):
+            self.last = now
+            with self.db.session() as db:
+                service.report_progress(
+                    db,
+                    self.job_id,
+                    event.stage,
+                    self.best,
+                    self.bound,
+                    now - self.started,
+                    self.lines,
+                )
+
+
+def run_job(db: Database, storage: Storage, job_id: int) -> None:
+    """Do job ``job_id`` (claimed, running) and record how it ended."""
+    from planner.service.plans import flows
+
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        kind = job.kind if job else None
+    progress = ProgressWriter(db, job_id)
+    try:
+        if kind == JobKind.PROPOSAL:
+            flows.run_proposal(db, storage, job_id, progress)
+        elif kind == JobKind.EXPLAIN:
+            flows.run_explanation(db, storage, job_id)
+        else:
+            raise RuntimeError(f"unknown job kind {kind!r}")
+    except service.Superseded:
+        pass
+    except engine.InputError as exc:
+        _fail(db, job_id, "\n".join(str(p) for p in exc.problems))
+    except engine.InfeasibleError as exc:
+        _fail(db, job_id, "\n".join(exc.reasons))
+    except engine.PlannerError as exc:
+        _fail(db, job_id, str(exc))
+    except Exception as exc:  # a bug: the job fails with a plain message, the log has more
+        log.error("job %s failed: %s", job_id, "".join(traceback.format_exception(exc)))
+        _fail(
+            db,
+            job_id,
+            _("internal error (please report it): {error}").format(error=type(exc).__name__),
+        )
+
+
+def _fail(db: Database, job_id: int, message: str) -> None:
+    with db.session() as session:
+        service.finish(session, job_id, JobState.FAILED, error=message, stage=N_("failed"))
+
+
+class Worker:
+    """One job worker: claims jobs and runs each in a forked child (or inline, for tests)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database | None = None,
+        *,
+        fork: bool = True,
+        kinds: tuple[str, ...] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.database_url)
+        self.storage = Storage(settings.data_dir)
+        self.fork = fork and hasattr(os, "fork")
+        self.kinds = kinds
+        self.name = service.worker_name()
+
+    def run_once(self) -> int | None:
+        """Claim one queued job and run it to the end; its id, or None if none was queued."""
+        job_id = service.claim_next(self.db, self.name, self.kinds)
+        if job_id is None:
+            return None
+        if self.fork:
+            self._run_in_child(job_id)
+        else:
+            run_job(self.db, self.storage, job_id)
+        return job_id
+
+    def run_pending(self) -> list[int]:
+        """Run queued jobs until none is left (tests, the demo set-up)."""
+        done = []
+        while (job_id := self.run_once()) is not None:
+            done.append(job_id)
+        return done
+
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Poll for jobs until ``stop`` is set; interrupted jobs of dead workers are marked."""
+        stop = stop or threading.Event()
+        engine.preload()
+        last_recovery = 0.0
+        while not stop.is_set():
+            if time.monotonic() - last_recovery > 10:
+                with self.db.session() as db:
+                    service.recover(db)
+                last_recovery = time.monotonic()
+            if self.run_once() is None:
+                stop.wait(POLL_SECONDS)
+
+    def _run_in_child(self, job_id: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # the child: its own connections, then the work
+            code = 1
+            try:
+                self.db.engine.dispose(close=False)
+                child_db = Database(self.settings.database_url)
+                run_job(child_db, self.storage, job_id)
+                code = 0
+            finally:
+                os._exit(code)
+        self._watch(job_id, pid)
+
+    def _watch(self, job_id: int, pid: int) -> None:
+        """Heartbeat, cancel and the child's end."""
+        cancelled = False
+        last_beat = 0.0
+        try:
+            while True:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
+                    last_beat = time.monotonic()
+                    with self.db.session() as db:
+                        if service.heartbeat(db, job_id) and not cancelled:
+                            cancelled = True
+                            os.kill(pid, signal.SIGKILL)
+                time.sleep(0.1)
+        except KeyboardInterrupt:  # the worker is stopping: so is the job, marked re-runnable
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            with self.db.session() as db:
+                service.finish(db, job_id, JobState.INTERRUPTED, stage=N_("interrupted"))
+            raise
+        with self.db.session() as db:
+            if cancelled:
+                service.finish(db, job_id, JobState.CANCELLED, stage=N_("cancelled"))
+            elif status != 0:
+                service.finish(
+                    db,
+                    job_id,
+                    JobState.FAILED,
+                    stage=N_("failed"),
+                    error=_("the job stopped unexpectedly"),
+                )
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def worker_main(data_dir: str, stop: threading.Event | None = None) -> None:
+    """Entry point of a worker process (``planner serve`` starts these)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings.from_env(data_dir)
+    signal.signal(signal.SIGTERM, _interrupt)
+    with contextlib.suppress(KeyboardInterrupt):
+        Worker(settings).run_forever(stop)

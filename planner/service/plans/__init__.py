@@ -1,0 +1,1 @@
+"""The plans domain of the service (see planner.service)."""

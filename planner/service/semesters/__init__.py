@@ -1,0 +1,1 @@
+"""The semesters domain of the service (see planner.service)."""

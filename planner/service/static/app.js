@@ -1,0 +1,54 @@
+// The only script of the service (no inline script: the pages' CSP forbids it).
+// Elements with data-poll="URL" fetch that JSON every second and fill their [data-field]
+// children; when the answer says finished (or, with data-reload="ready", ready) the page
+// reloads to show the result. Without JavaScript, reloading the page shows the same.
+(function () {
+  "use strict";
+  function number(value) {
+    if (value === null || value === undefined) { return "—"; }
+    return Math.round(value).toLocaleString("en-US");
+  }
+  function fill(box, data) {
+    box.querySelectorAll("[data-field]").forEach(function (el) {
+      var key = el.getAttribute("data-field");
+      if (!(key in data)) { return; }
+      var value = data[key];
+      if (key === "best" || key === "bound") { value = number(value); }
+      else if (key === "elapsed") { value = Number(value).toFixed(1); }
+      else if (Array.isArray(value)) { value = value.join("\n"); }
+      if (value !== null && value !== "") { el.textContent = value; }
+    });
+  }
+  function poll(box) {
+    var url = box.getAttribute("data-poll");
+    var reloadOn = box.getAttribute("data-reload") || "finished";
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          fill(box, data);
+          if (data[reloadOn] || data.finished) {
+            // reload without the one-time notice of the URL (e.g. "queued")
+            var params = new URLSearchParams(window.location.search);
+            params.delete("notice");
+            var rest = params.toString();
+            window.location.replace(window.location.pathname + (rest ? "?" + rest : ""));
+            return;
+          }
+          window.setTimeout(tick, 1000);
+        })
+        .catch(function () { window.setTimeout(tick, 3000); });
+    }
+    window.setTimeout(tick, 1000);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-poll]").forEach(function (box) {
+      if (box.getAttribute("data-finished") !== "true") { poll(box); }
+    });
+    // Filter selects submit their form at once (the Filter button does the same without JS).
+    document.querySelectorAll("form.filters select").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  });
+})();

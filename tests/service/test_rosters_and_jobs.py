@@ -1,0 +1,354 @@
+"""Uploads, the template workbook, proposals as jobs (cancel, re-run, recovery), the audit
+log and accounts, through HTTP on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import signal
+import threading
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select, text, update
+
+from planner.api import load_data
+from planner.service import engine
+from planner.service.audit.models import AuditEntry
+from planner.service.jobs import service as jobs
+from planner.service.jobs.models import Job, JobState
+from planner.service.jobs.worker import Worker
+from planner.service.plans.models import Plan
+from planner.service.semesters.models import DataVersion, StoredFile
+
+from .conftest import Service, csrf_of
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def demo_workbook(tmp_path: Path) -> bytes:
+    """The demo university as one workbook with Chinese sheet and column names."""
+    [path] = engine.write_generated(tmp_path / "wb", "demo", fmt="workbook", headers="zh")
+    return path.read_bytes()
+
+
+def upload(service: Service, client: object, files: list[tuple[str, bytes]]) -> object:
+    token = csrf_of(client.get("/semesters/1").text)  # type: ignore[attr-defined]
+    return client.post(  # type: ignore[attr-defined]
+        "/semesters/1/uploads",
+        data={"csrf_token": token, "note": "test"},
+        files=[("files", (name, data, XLSX)) for name, data in files],
+    )
+
+
+def counts(service: Service) -> tuple[int, int, int]:
+    with service.db.session() as db:
+        return (
+            db.scalar(select(func.count()).select_from(DataVersion)) or 0,
+            db.scalar(select(func.count()).select_from(StoredFile)) or 0,
+            len(list((service.settings.data_dir / "blobs").rglob("*"))),
+        )
+
+
+def test_a_workbook_upload_becomes_a_data_version(service: Service, tmp_path: Path) -> None:
+    client = service.client("staff")
+    book = demo_workbook(tmp_path)
+    response = upload(service, client, [("全校名单.xlsx", book)])
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    page = client.get("/semesters/1")
+    assert "v2" in page.text
+    with service.db.session() as db:
+        version = db.scalar(select(DataVersion).where(DataVersion.number == 2))
+        assert version is not None and version.source == "workbook"
+        assert version.counts["cadres"] == 400
+        entry = db.scalar(
+            select(AuditEntry)
+            .where(AuditEntry.action == "data.upload")
+            .order_by(AuditEntry.id.desc())
+        )
+        assert entry is not None and entry.after_sha == version.sha256
+        assert entry.username == "staff"
+    download = client.get("/semesters/1/versions/2/download")
+    assert download.status_code == 200
+    assert download.content == book
+
+
+def test_a_broken_upload_is_located_and_nothing_is_stored(service: Service, tmp_path: Path) -> None:
+    client = service.client("admin")
+    book = openpyxl.load_workbook(io.BytesIO(demo_workbook(tmp_path)))
+    sheet = book["联系人"]
+    sheet["D3"] = "校长助理"  # not a role
+    sheet["A5"] = sheet["A4"].value  # a repeated id
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = counts(service)
+    response = upload(service, client, [("名单.xlsx", buffer.getvalue())])
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    html = response.text  # type: ignore[attr-defined]
+    assert "名单.xlsx[联系人]" in html and "<td>3</td><td>类别</td>" in html
+    assert "<td>5</td><td>工号</td>" in html
+    assert "未保存任何内容" in html
+    assert counts(service) == before
+    assert list((service.settings.data_dir / "tmp").iterdir()) == []
+
+
+def test_only_table_files_are_accepted(service: Service) -> None:
+    client = service.client("admin")
+    response = upload(service, client, [("../../etc/passwd", b"root:x:0:0")])
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "只能读取 .xlsx 和 .csv" in response.text  # type: ignore[attr-defined]
+    response = upload(service, client, [("classes.csv", b"id,name\n")])
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert "missing table" in response.text  # type: ignore[attr-defined]
+
+
+def test_the_template_has_dropdowns_and_reads_back_when_filled(
+    service: Service, tmp_path: Path
+) -> None:
+    client = service.client("c01")
+    response = client.get("/template.xlsx")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cadres = book["联系人"]
+    assert [c.value for c in cadres[1]] == [
+        "工号",
+        "姓名",
+        "性别",
+        "类别",
+        "单位",
+        "校区",
+        "在岗",
+        "职务",
+        "联系电话",
+        "邮箱",
+    ]
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in cadres.data_validations.dataValidation}
+    assert "校领导" in lists["D2"] and lists["C2"] == '"男,女"' and lists["G2"] == '"是,否"'
+    assert "选项" in lists["F2"]
+    assert (
+        "学院"
+        in {
+            str(v.formula1)
+            for v in book["班级"].data_validations.dataValidation
+            if str(v.sqref).startswith("C2")
+        }.pop()
+    )
+    assert '"班级,宿舍,社团,党支部"' in {
+        v.formula1 for v in book["上学期安排"].data_validations.dataValidation
+    }
+    # fill it with the demo university (Chinese values) and read it back with the planner
+    filled = openpyxl.load_workbook(io.BytesIO(demo_workbook(tmp_path)))
+    for sheet in filled.worksheets:
+        target = book[sheet.title]
+        for r, row in enumerate(sheet.iter_rows(min_row=2, values_only=True), 2):
+            for c, value in enumerate(row, 1):
+                target.cell(row=r, column=c, value=value)
+    path = tmp_path / "filled.xlsx"
+    book.save(path)
+    data = load_data(path)
+    assert len(data.cadres) == 400 and len(data.colleges) == 6
+
+
+def test_a_proposal_runs_as_a_job_and_is_shown(service: Service) -> None:
+    client = service.client("staff")
+    token = csrf_of(client.get("/semesters/1").text)
+    response = client.post(
+        "/semesters/1/proposals",
+        data={"csrf_token": token, "version": "1", "scenario": "strict-campus"},
+    )
+    assert response.status_code == 303
+    job_url = response.headers["location"].split("?")[0]
+    assert client.get(job_url + ".json").json()["state"] == "queued"
+    assert "排队中" in client.get(job_url).text
+    [job_id] = service.run_jobs()
+    status = client.get(f"/jobs/{job_id}.json").json()
+    assert status["state"] == "succeeded" and status["plan"] and status["finished"]
+    assert any("planning" in line or "solving" in line for line in status["log"])
+    plan = client.get(f"/plans/{status['plan']}")
+    assert plan.status_code == 200 and "strict-campus" in plan.text
+    with service.db.session() as db:
+        actions = set(db.scalars(select(AuditEntry.action)))
+    assert {"job.start", "job.finish", "data.upload", "user.add"} <= actions
+
+
+def test_a_bad_scenario_upload_is_refused(service: Service) -> None:
+    client = service.client("admin")
+    token = csrf_of(client.get("/semesters/1").text)
+    response = client.post(
+        "/semesters/1/proposals",
+        data={"csrf_token": token, "version": "1", "scenario": "default"},
+        files={"scenario_file": ("mine.yaml", b"campus: sideways\n", "text/yaml")},
+    )
+    assert response.status_code == 400
+    assert "campus" in response.text
+    response = client.post(
+        "/semesters/1/proposals", data={"csrf_token": token, "scenario": "nonexistent"}
+    )
+    assert response.status_code == 400 and "请选择一个方案规则" in response.text
+
+
+def test_a_queued_job_cancels_at_once_and_runs_again(service: Service) -> None:
+    client = service.client("admin")
+    token = csrf_of(client.get("/semesters/1").text)
+    job_url = (
+        client.post("/semesters/1/proposals", data={"csrf_token": token})
+        .headers["location"]
+        .split("?")[0]
+    )
+    job_id = int(job_url.rsplit("/", 1)[1])
+    token = csrf_of(client.get(job_url).text)
+    assert client.post(f"{job_url}/cancel", data={"csrf_token": token}).status_code == 303
+    assert client.get(f"{job_url}.json").json()["state"] == "cancelled"
+    assert service.run_jobs() == []
+    response = client.post(f"{job_url}/rerun", data={"csrf_token": token})
+    new_id = int(response.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    assert new_id != job_id
+    assert service.run_jobs() == [new_id]
+    with service.db.session() as db:
+        job = db.get(Job, new_id)
+        assert job is not None and job.state == JobState.SUCCEEDED and job.rerun_of_id == job_id
+
+
+def test_cancelling_a_running_job_kills_it_and_stores_nothing(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow(*args: object, **kwargs: object) -> None:
+        time.sleep(60)
+
+    monkeypatch.setattr(engine, "run_proposal", slow)  # the forked child inherits it
+    client = service.client("admin")
+    token = csrf_of(client.get("/semesters/1").text)
+    job_url = (
+        client.post("/semesters/1/proposals", data={"csrf_token": token})
+        .headers["location"]
+        .split("?")[0]
+    )
+    with service.db.session() as db:
+        plans_before = db.scalar(select(func.count()).select_from(Plan))
+    worker = Worker(service.settings, service.db, fork=True)
+    thread = threading.Thread(target=worker.run_once)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while client.get(f"{job_url}.json").json()["state"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    started = time.monotonic()
+    token = csrf_of(client.get(job_url).text)
+    client.post(f"{job_url}/cancel", data={"csrf_token": token})
+    thread.join(20)
+    assert not thread.is_alive() and time.monotonic() - started < 10
+    page = client.get(job_url)
+    assert "已取消" in page.text and "重新计算" in page.text
+    with service.db.session() as db:
+        assert db.scalar(select(func.count()).select_from(Plan)) == plans_before
+
+
+def test_jobs_of_a_dead_worker_are_marked_interrupted(service: Service) -> None:
+    with service.db.session() as db:
+        job = jobs.enqueue(db, kind="proposal", semester_id=1, data_version_id=1, actor=None)
+        job_id = job.id
+    assert jobs.claim_next(service.db, "nohost:1") == job_id
+    assert jobs.claim_next(service.db, "nohost:2") is None  # never two workers on one job
+    with service.db.session() as db:
+        assert jobs.recover(db) == []  # its heartbeat is fresh
+        later = dt.datetime.now(dt.UTC) + jobs.STALE_AFTER * 2
+        assert jobs.recover(db, later) == [job_id]
+    with service.db.session() as db:
+        db.execute(update(Job).where(Job.id == job_id).values(state="running", worker="x:1"))
+    with service.db.session() as db:
+        # a worker of this host whose process is gone: interrupted at once
+        import os
+        import socket
+
+        db.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(
+                worker=f"{socket.gethostname()}:{2**22 + os.getpid()}",
+                heartbeat_at=dt.datetime.now(dt.UTC),
+            )
+        )
+    with service.db.session() as db:
+        assert jobs.recover(db) == [job_id]
+        assert db.get(Job, job_id).state == JobState.INTERRUPTED  # type: ignore[union-attr]
+
+
+def test_the_audit_log_is_append_only_in_the_database(service: Service) -> None:
+    with service.db.engine.connect() as connection:
+        for statement in ("UPDATE audit_log SET username = 'x'", "DELETE FROM audit_log"):
+            with pytest.raises(Exception, match="append-only"):
+                connection.execute(text(statement))
+            connection.rollback()
+    page = service.client("staff").get("/audit?action=data.upload")
+    assert page.status_code == 200 and "上传名单" in page.text and "admin" in page.text
+
+
+def test_accounts_are_added_checked_and_disabled(service: Service) -> None:
+    client = service.client("admin")
+    token = csrf_of(client.get("/accounts").text)
+    bad = client.post(
+        "/accounts",
+        data={
+            "csrf_token": token,
+            "username": "a b",
+            "display_name": "",
+            "password": "short",
+            "role": "college",
+            "college": "",
+        },
+    )
+    assert bad.status_code == 400
+    for message in ("不能有空格", "请填写姓名", "至少 8 个字符", "须指定所属学院"):
+        assert message in bad.text
+    good = client.post(
+        "/accounts",
+        data={
+            "csrf_token": token,
+            "username": "c03",
+            "display_name": "C03 联络员",
+            "password": "longenough1",
+            "role": "college",
+            "college": "C03",
+        },
+    )
+    assert good.status_code == 303
+    new = service.client()
+    from .conftest import sign_in
+
+    sign_in(new, "c03", "longenough1")
+    assert new.get(f"/plans/{service.plan_id}").status_code == 200
+    assert (
+        client.post("/accounts/c03/active", data={"csrf_token": token, "active": "0"}).status_code
+        == 303
+    )
+    assert new.get("/semesters").status_code == 303  # its session ended
+    assert client.post("/accounts/nobody/active", data={"csrf_token": token}).status_code == 404
+
+
+def test_an_explanation_is_computed_by_a_job_and_cached(service: Service) -> None:
+    client = service.client("c01")
+    with service.db.session() as db:
+        from planner.service.plans.models import Assignment
+
+        row = db.scalars(
+            select(Assignment).where(
+                Assignment.plan_id == service.plan_id,
+                Assignment.target_college == "C01",
+                Assignment.kind == "class",
+            )
+        ).first()
+    assert row is not None
+    url = f"/plans/{service.plan_id}/explain/page?kind=class&target={row.target_id}"
+    waiting = client.get(url)
+    assert waiting.status_code == 200 and "data-poll" in waiting.text
+    state = f"/plans/{service.plan_id}/explain/state.json?kind=class&target={row.target_id}"
+    assert client.get(state).json()["ready"] is False
+    assert len(service.run_jobs()) == 1
+    assert client.get(state).json()["ready"] is True
+    page = client.get(url)
+    assert row.target_id in page.text and row.cadre_id in page.text
+    assert "最佳替代安排" in page.text
+    assert service.run_jobs() == []  # cached: no second job
+    signal.getsignal(signal.SIGTERM)  # (the worker installed no handler in this process)
