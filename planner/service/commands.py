@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from planner.service.accounts.models import ROLE_LABELS, Role
+from planner.service.roles import ROLE_LABELS, Role
 from planner.service.config import Settings
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])

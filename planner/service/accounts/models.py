@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from planner.i18n import N_
 from planner.service.db import Base, UTCDateTime, utcnow
+from planner.service.roles import ROLE_LABELS, Role
 
-
-class Role(StrEnum):
-    """The roles of ``design/service.md`` ("who may do what")."""
-
-    SAO_ADMIN = "sao_admin"
-    SAO_STAFF = "sao_staff"
-    COLLEGE = "college"
-    VIEWER = "viewer"
-
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.SAO_ADMIN: N_("SAO administrator"),
-    Role.SAO_STAFF: N_("SAO staff"),
-    Role.COLLEGE: N_("College secretary"),
-    Role.VIEWER: N_("Viewer"),
-}
-"""Each role as users read it (catalogue msgids; translate where shown)."""
+__all__ = ["ROLE_LABELS", "Role", "User", "UserSession"]
 
 
 class User(Base):
