@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from planner.service.roles import ROLE_LABELS, Role
 from planner.service.config import Settings
+from planner.service.roles import ROLE_LABELS, Role
 
 ROLE_CHOICE = click.Choice([r.value for r in Role])
 
