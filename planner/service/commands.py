@@ -1,5 +1,6 @@
-"""``planner serve`` and ``planner users …``: the service's commands (registered in
-``planner/cli.py``)."""
+"""``planner serve`` and ``planner users …``: the service's commands (registered with the
+command line by :mod:`planner.cli.service`). Imports nothing heavy: every ``planner`` command
+loads these definitions."""
 
 from __future__ import annotations
 
