@@ -98,8 +98,10 @@ def merged(language: str, template: Catalog) -> Catalog:
 
 
 def po_bytes(catalog: Catalog) -> bytes:
+    """The ``.po`` text: sorted by sentence and without source locations, so that moving code
+    leaves it unchanged and branches that add sentences merge without conflicts."""
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, sort_output=False, omit_header=False, include_lineno=False)
+    write_po(buffer, catalog, width=100, sort_output=True, omit_header=False, no_location=True)
     return buffer.getvalue()
 
 
