@@ -68,6 +68,8 @@ _LAZY: dict[str, str] = {
     "KEPT_COLUMNS": "duties",
     "duties_kept": "duties",
     "duty_lines": "duties",
+    "contact_duty_lines": "duties",
+    "cadre_duty_lines": "duties",
     "for_college": "duties",
     "heatmap_table": "duties",
     "overdue_list": "duties",
