@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -97,3 +98,33 @@ def post(client: Any, page: str, url: str, data: dict[str, str], **kwargs: Any) 
     """Post ``data`` to ``url`` with the CSRF token of ``page``."""
     token = csrf_of(client.get(page).text)
     return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def kept_on(service: Service, user: str, day: dt.date) -> Any:
+    """Every duty the user's duties page counts, with its status on ``day``."""
+    from planner.service.accounts.service import get_user, principal_of
+    from planner.service.ledger import duties
+    from planner.service.ledger import service as ledger_service
+    from planner.service.semesters.models import Semester
+
+    with service.db.session() as db:
+        principal = principal_of(get_user(db, user))  # type: ignore[arg-type]
+        semester = db.get(Semester, SEMESTER)
+        assert semester is not None
+        view = ledger_service.ledger_view(db, semester, principal)
+        return duties.kept_frame(db, view, day)
+
+
+def fill_template(book: Any, rows: list[list[object]], out: Path) -> Path:
+    """The ledger template (a workbook or its file) with ``rows`` below the headers, saved
+    as ``out``."""
+    import openpyxl
+
+    if isinstance(book, Path):
+        book = openpyxl.load_workbook(book)
+    sheet = book.worksheets[0]
+    for number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            sheet.cell(number, column, value)
+    book.save(out)
+    return out

@@ -15,10 +15,7 @@ from sqlalchemy import select
 
 from planner import ledger
 from planner.service.cases.models import ProblemCase
-from planner.service.ledger import duties
-from planner.service.ledger import service as ledger_service
 from planner.service.ledger.models import ContactEntry, Leave
-from planner.service.semesters.models import Semester
 
 from .conftest import LEDGER_DAY, Service
 from .ledger_helpers import (
@@ -27,8 +24,10 @@ from .ledger_helpers import (
     a_case,
     a_record,
     audit_actions,
+    fill_template,
     form,
     holder,
+    kept_on,
     post,
     record_count,
 )
@@ -38,12 +37,7 @@ LEDGER = f"/semesters/{SEMESTER}/ledger"
 
 def _status(service: Service, who: str, cadre: str, rule: str, period: str) -> str:
     """The status on the test day of one duty, as the duties page computes it."""
-    from planner.service.accounts.service import get_user, principal_of
-
-    with service.db.session() as db:
-        principal = principal_of(get_user(db, who))  # type: ignore[arg-type]
-        view = ledger_service.ledger_view(db, db.get(Semester, SEMESTER), principal)  # type: ignore[arg-type]
-        kept = duties.kept_frame(db, view, LEDGER_DAY)
+    kept = kept_on(service, who, LEDGER_DAY)
     row = kept[(kept["cadre_id"] == cadre) & (kept["rule"] == rule) & (kept["period"] == period)]
     return str(row["status"].iloc[0])
 
@@ -256,15 +250,6 @@ def test_the_template_is_filled_with_the_colleges_cadres(service: Service) -> No
     assert service.client("viewer").get(LEDGER + "/template.xlsx").status_code == 403
 
 
-def _fill(book: openpyxl.Workbook, rows: list[list[object]], path: Path) -> Path:
-    sheet = book.worksheets[0]
-    for number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            sheet.cell(number, column, value)
-    book.save(path)
-    return path
-
-
 def _upload(client, path: Path) -> object:  # type: ignore[no-untyped-def]
     token_page = client.get(LEDGER).text
     from .conftest import csrf_of
@@ -294,7 +279,7 @@ def test_an_imported_ledger_is_checked_then_stored_once(service: Service, tmp_pa
         "跳舞", 2, "", "", "",
     ]  # fmt: skip
     before = record_count(service)
-    broken = _fill(_template(client), [good, bad, second], tmp_path / "台账-有误.xlsx")
+    broken = fill_template(_template(client), [good, bad, second], tmp_path / "台账-有误.xlsx")
     response = _upload(client, broken)
     assert response.status_code == 400  # type: ignore[attr-defined]
     html = response.text  # type: ignore[attr-defined]
@@ -302,7 +287,7 @@ def test_an_imported_ledger_is_checked_then_stored_once(service: Service, tmp_pa
     assert "跳舞" in html and "2026-02-30" in html
     assert "<td>3</td>" in html  # the row of the bad line
     assert record_count(service) == before
-    fixed = _fill(_template(client), [good, second], tmp_path / "台账.xlsx")
+    fixed = fill_template(_template(client), [good, second], tmp_path / "台账.xlsx")
     response = _upload(client, fixed)
     assert response.status_code == 200, response.text[:3000]  # type: ignore[attr-defined]
     assert "新增2条联系记录" in response.text  # type: ignore[attr-defined]
@@ -361,12 +346,7 @@ def test_leave_is_recorded_and_scoped(service: Service) -> None:
     with service.db.session() as db:
         leave = db.scalars(select(Leave).where(Leave.note == "外出培训")).one()
     assert leave.college == "C01"
-    from planner.service.accounts.service import get_user, principal_of
-
-    with service.db.session() as db:
-        principal = principal_of(get_user(db, "c01"))  # type: ignore[arg-type]
-        view = ledger_service.ledger_view(db, db.get(Semester, SEMESTER), principal)  # type: ignore[arg-type]
-        kept = duties.kept_frame(db, view, LEDGER_DAY)
+    kept = kept_on(service, "c01", LEDGER_DAY)
     october = kept[(kept["cadre_id"] == person["cadre_id"]) & (kept["period"] == "2026-10")]
     assert october.empty  # a month on leave owes nothing
     bad = {**data, "starts_on": "2026-12-01", "ends_on": "2026-11-01", "note": ""}

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from planner import ledger
@@ -30,7 +29,7 @@ from planner.service.cases import service as cases
 from planner.service.db import utcnow
 from planner.service.forms import FormError
 from planner.service.ledger.models import ContactEntry, Leave
-from planner.service.ledger.service import LedgerView
+from planner.service.ledger.service import LedgerView, records_frame
 from planner.service.storage import Storage, safe_file_name
 
 if TYPE_CHECKING:
@@ -304,43 +303,18 @@ class Imported:
     warnings: list[str]
 
 
+SAME = [c for c in ledger.RECORD_COLUMNS if c not in ("record_id", "category", "row")]
+"""The fields that make an imported row the same as a record already in the ledger."""
+
+
 def _key(values: dict[str, Any]) -> tuple[Any, ...]:
-    return tuple(
-        values[k]
-        for k in (
-            "cadre_id",
-            "kind",
-            "target_id",
-            "date",
-            "activity",
-            "students",
-            "note",
-            "problems",
-        )
-    )
+    return tuple(values[k] for k in SAME)
 
 
 def _stored_keys(db: Session, view: LedgerView) -> Counter[tuple[Any, ...]]:
-    query = select(ContactEntry).where(ContactEntry.semester_id == view.semester.id)
-    if view.college is not None:
-        from planner.service.ledger.service import visible
-
-        query = visible(query, ContactEntry.college, view.college)
-    return Counter(
-        _key(
-            {
-                "cadre_id": e.cadre_id,
-                "kind": e.kind,
-                "target_id": e.target_id,
-                "date": e.day,
-                "activity": e.activity,
-                "students": e.students,
-                "note": e.note,
-                "problems": e.problems,
-            }
-        )
-        for e in db.scalars(query)
-    )
+    """How many records of the view's ledger hold each :data:`SAME` content."""
+    frame = records_frame(db, view.semester.id, view.college)
+    return Counter(tuple(row) for row in frame[SAME].itertuples(index=False))
 
 
 def import_ledger(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -231,12 +232,17 @@ async def create_record(request: Request, semester_id: int, who: Keeper) -> Resp
                 checked = records.check_record(view, form)
                 if checked.warnings and not form.confirm:
                     return _form_page(request, view, form, warnings=checked.warnings)
-                records.add_record(db, view, checked, who)
+                entry = records.add_record(db, view, checked, who)
             except FormError as exc:
                 return _form_page(request, view, form, problems=exc.problems, status=400)
-        return redirect(f"/semesters/{semester_id}/ledger", "record_added")
+        return redirect(_cadre_list(semester_id, entry.cadre_id), "record_added")
 
     return await run_in_threadpool(save)
+
+
+def _cadre_list(semester_id: int, cadre_id: str) -> str:
+    """The ledger list showing one cadre's records (where a saved record is seen at once)."""
+    return f"/semesters/{semester_id}/ledger?" + urlencode({"q": cadre_id})
 
 
 def _record(db: Session, record_id: int, who: Principal) -> tuple[ContactEntry, LedgerView]:
@@ -272,8 +278,8 @@ async def update_record(request: Request, record_id: int, who: Keeper) -> Respon
                 return _form_page(
                     request, view, form, entry=entry, problems=exc.problems, status=400
                 )
-            semester_id = entry.semester_id
-        return redirect(f"/semesters/{semester_id}/ledger", "record_changed")
+            semester_id, cadre_id = entry.semester_id, entry.cadre_id
+        return redirect(_cadre_list(semester_id, cadre_id), "record_changed")
 
     return await run_in_threadpool(save)
 
