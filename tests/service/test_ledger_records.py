@@ -16,6 +16,7 @@ from sqlalchemy import select
 from planner import ledger
 from planner.service.cases.models import ProblemCase
 from planner.service.ledger.models import ContactEntry, Leave
+from planner.service.semesters.models import Semester
 
 from .conftest import LEDGER_DAY, Service
 from .ledger_helpers import (
@@ -141,6 +142,21 @@ def test_a_college_never_reaches_another_colleges_records(service: Service) -> N
     assert theirs.cadre_id not in page.text and person["cadre_name"] not in page.text
     assert client.get(LEDGER + "/ledger.xlsx?college=C02").status_code == 200
     assert record_count(service, id=theirs.id) == 1
+
+
+def test_the_sao_chooses_a_college_before_a_whole_universitys_list(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planner.service.ledger.service import LedgerView
+
+    monkeypatch.setattr(LedgerView, "FORM_CADRES", 10)
+    client = service.client("staff")
+    page = client.get(NEW)
+    assert 'id="choose-college"' in page.text and 'id="record-form"' not in page.text
+    narrowed = client.get(NEW + "?college=C04")
+    assert 'id="record-form"' in narrowed.text and 'id="choose-college"' not in narrowed.text
+    assert holder(service, "C04", "dorm")["cadre_id"] in narrowed.text
+    assert holder(service, "C01", "dorm")["cadre_id"] not in narrowed.text
 
 
 def test_a_viewer_reads_the_ledger_and_changes_nothing(service: Service) -> None:
@@ -377,3 +393,27 @@ def test_the_dates_keep_every_record_inside(service: Service) -> None:
     assert response.status_code == 303
     page = client.get(LEDGER)
     assert "2026-08-31至2027-01-22" in page.text and "按惯例日期" not in page.text
+
+
+def test_the_ledger_follows_the_approved_plan_else_the_latest_proposal(service: Service) -> None:
+    from planner.service.plans.models import Plan
+
+    client = service.client("admin")
+    assert "台账暂按最新的方案草案登记" in client.get(LEDGER).text
+    person = holder(service, "C01", "dorm")
+    with service.db.session() as db:  # a newer proposal, holding no contact at all
+        first = db.get(Plan, service.plan_id)
+        assert first is not None
+        columns = {c.name: getattr(first, c.name) for c in Plan.__table__.columns if c.name != "id"}
+        newer = Plan(**columns)
+        db.add(newer)
+        db.flush()
+        newer_id = newer.id
+    page = client.get(NEW + "?college=C01")
+    assert f"方案 {newer_id}" in page.text and person["cadre_id"] not in page.text
+    with service.db.session() as db:
+        semester = db.get(Semester, SEMESTER)
+        assert semester is not None
+        semester.approved_plan_id = service.plan_id
+    page = client.get(NEW + "?college=C01")
+    assert "台账按已审批的方案登记" in page.text and person["cadre_id"] in page.text

@@ -220,6 +220,15 @@ class LedgerView:
     contacts: pd.DataFrame
     colleges: dict[str, str] = field(default_factory=dict)
 
+    FORM_CADRES = 400
+    """Above this many cadres, the forms ask the SAO to choose a college first (a list of
+    every cadre and target of a whole university is too long to choose from)."""
+
+    @property
+    def needs_college(self) -> bool:
+        """Whether the forms should ask for a college before listing cadres."""
+        return self.college is None and self.contacts["cadre_id"].nunique() > self.FORM_CADRES
+
     @property
     def approved(self) -> bool:
         """Whether the ledger follows an approved plan (else the latest proposal)."""

@@ -249,7 +249,8 @@ def _record(db: Session, record_id: int, who: Principal) -> tuple[ContactEntry, 
     entry = records.get_record(db, record_id, who)
     if entry is None:
         raise HTTPException(status_code=404)
-    view = service.ledger_view(db, semester_or_404(db, entry.semester_id), who)
+    semester = semester_or_404(db, entry.semester_id)
+    view = service.ledger_view(db, semester, who, entry.college or service.CENTRAL)
     return entry, view
 
 
