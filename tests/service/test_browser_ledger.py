@@ -70,6 +70,13 @@ def signed_in(browser: Any, server: str, user: str, password: str, height: int =
     return page
 
 
+def submit(page: Any, button: str) -> None:
+    """Click a form's button and wait for the answer page (a page may hold the same element
+    as the one that answers, e.g. the import's result)."""
+    with page.expect_navigation():
+        page.click(button)
+
+
 def test_entering_a_contact(server: str, browser: Any) -> None:
     page = signed_in(browser, server, "c01", "demo-c01-2026")
     page.click("nav.nav >> text=工作台账")
@@ -95,13 +102,13 @@ def test_entering_a_contact(server: str, browser: Any) -> None:
     page.select_option("select[name=activity]", "dorm_visit")
     page.fill("input[name=students]", "3")
     page.fill("textarea[name=note]", "走访宿舍，学生电话13812345678")
-    page.click("#record-form button[type=submit]")
+    submit(page, "#record-form button[type=submit]")
     error = page.locator("#error-note")
     assert "身份证号" in error.inner_text()
     assert page.locator("select[name=activity]").input_value() == "dorm_visit"  # kept
     shot(page, "15-ledger-form-problem")
     page.fill("textarea[name=note]", "走访宿舍，了解学生期中复习情况")
-    page.click("#record-form button[type=submit]")
+    submit(page, "#record-form button[type=submit]")
     page.wait_for_url("**notice=record_added")
     assert "联系记录已通过检查" in page.locator(".notice").inner_text()
     assert "了解学生期中复习情况" in page.locator("#table-records").inner_text()
@@ -130,7 +137,7 @@ def test_importing_a_ledger(server: str, browser: Any, tmp_path: Path) -> None:
     bad = [cadre, "", target[1], target[0], "", "2026-11-31", "跳舞", 2, "", "", ""]
     broken = fill_template(template, [good, bad], tmp_path / "学院台账-有误.xlsx")
     page.set_input_files("#import-form input[type=file]", str(broken))
-    page.click("#import-form button[type=submit]")
+    submit(page, "#import-form button[type=submit]")
     problems = page.locator(".problems")
     text = problems.inner_text()
     assert "学院台账-有误.xlsx" in text and "跳舞" in text and "2026-11-31" in text
@@ -138,10 +145,10 @@ def test_importing_a_ledger(server: str, browser: Any, tmp_path: Path) -> None:
     shot(page, "17-ledger-import-problems")
     fixed = fill_template(template, [good], tmp_path / "学院台账.xlsx")
     page.set_input_files("#import-form input[type=file]", str(fixed))
-    page.click("#import-form button[type=submit]")
+    submit(page, "#import-form button[type=submit]")
     assert "新增1条联系记录" in page.locator("#import-result").inner_text()
     page.set_input_files("#import-form input[type=file]", str(fixed))
-    page.click("#import-form button[type=submit]")
+    submit(page, "#import-form button[type=submit]")
     assert "1行已在台账中，未重复导入" in page.locator("#import-result").inner_text()
     shot(page, "18-ledger-imported")
     assert not page.errors, page.errors
@@ -152,6 +159,7 @@ def test_reading_the_duties_page(server: str, browser: Any) -> None:
     page = signed_in(browser, server, "admin", "demo-admin-2026", height=1250)
     page.click("nav.nav >> text=工作要求落实情况")
     page.wait_for_url("**/semesters/*/duties")
+    page.wait_for_selector("#heatmap")
     month = page.locator("#table-dorm-month tbody tr")
     assert month.count() >= 6  # six colleges and the SAO's own cadres
     assert page.locator("#table-open-cases tbody tr").count() > 0
@@ -168,9 +176,10 @@ def test_reading_the_duties_page(server: str, browser: Any) -> None:
     assert page.locator("#table-cadres tbody tr").count() > 0
     page.click("nav.tabs >> text=学生反映问题")
     page.wait_for_url("**/cases")
-    assert page.locator("#table-cases tbody tr").count() > 0
+    page.wait_for_selector("#table-cases tbody tr")
     shot(page, "21-cases")
     page.locator("#table-cases tbody tr a").first.click()
-    assert page.locator("#table-steps tbody tr").count() >= 1
+    page.wait_for_selector("#table-steps tbody tr")
+    assert "办理记录" in page.content()
     assert not page.errors, page.errors
     page.context.close()
