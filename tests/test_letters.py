@@ -1,6 +1,7 @@
 """Letters to each cadre (联系通知书): one page per cadre, bundled per college, naming the
-targets with their counsellor and head teacher and the duties of clause 三; the mail-merge
-sheet; the duty sentences as a parameter; personal fields only in the cadre's own bundle."""
+targets with their counsellor and head teacher and the duties of the ledger's rule table (the
+wording of the duties lives there only); the mail-merge sheet; the duty sentences as a
+parameter; personal fields only in the cadre's own bundle."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from printed import english_words, flat, ink, needs_poppler, page_count, pages_t
 
 from planner import api
 from planner.dataset import Dataset
-from planner.plan import Plan
-from planner.report.letters import (
-    CATALOGUE_DUTIES,
+from planner.ledger.letters import (
+    GUIDANCE,
     LetterOptions,
     duties_for,
     letter_bundles,
@@ -23,6 +23,7 @@ from planner.report.letters import (
     mail_merge_xlsx,
     write_letters,
 )
+from planner.plan import Plan
 from planner.workflow.documents import fingerprint, write_letters_of_folder
 
 pytestmark = needs_poppler
@@ -83,12 +84,13 @@ def test_a_letter_names_its_targets_and_their_duties(
     assert f"辅导员{row['counsellor']}" in page
     if row["head_teacher"]:
         assert f"班主任{row['head_teacher']}" in page
-    assert "每学期至少参加1次班会" in page and "每学期为学生开设或者联系人员开设1次讲座" in page
-    assert "至少每月走进学生宿舍" not in page
+    assert "班会、座谈会或班级活动：每学期至少1次" in page and "讲座：每学期至少1次" in page
+    assert "走访宿舍或面对面交流" not in page
     dorm = _holder(demo_plan, "dorm")
     page = pages[dorm["cadre_id"]]
-    assert dorm["target_name"] in page and "至少每月走进学生宿舍或与学生面对面交流1次" in page
-    assert "“六个一”大学成长计划" in page and "每学期至少参加1次班会" not in page
+    assert dorm["target_name"] in page and "走访宿舍或面对面交流：每月至少1次" in page
+    assert "“六个一”成长计划指导：每学期至少1次" in page
+    assert "“六个一”大学成长计划" in page and "班会、座谈会或班级活动" not in page
     cadre_row = demo.cadres.set_index("id").loc[held["cadre_id"]]
     if cadre_row["phone"]:
         assert cadre_row["phone"] in pages[held["cadre_id"]]
@@ -96,15 +98,51 @@ def test_a_letter_names_its_targets_and_their_duties(
 
 def test_leaders_are_reminded_of_their_lecture(demo: Dataset, demo_plan: Plan) -> None:
     leader = _holder(demo_plan, "class", college=None, role="school_leader")
-    lecture = "每学期至少给学生讲1堂思想政治理论课或形势政策课。"
+    lecture = "思政课或形势政策课：每学期至少1次"
+    weekly = "每周面对面接触学生：每周至少1次"
     from planner.i18n import use_language
 
     with use_language("zh"):
-        assert lecture in duties_for([leader["kind"]], "school_leader")
-        assert lecture in duties_for(["dorm"], "college_leader")
+        assert {lecture, weekly} <= set(duties_for([leader["kind"]], "school_leader"))
+        assert {lecture, weekly} <= set(duties_for(["dorm"], "college_leader"))
         assert lecture not in duties_for(["dorm"], "young_teacher")
         both = duties_for(["class", "branch"], "professor")
     assert both[0].startswith("班级：") and any(d.startswith("学生党支部：") for d in both)
+
+
+def test_the_duties_are_the_ledgers_rule_table() -> None:
+    """One wording: a letter's duties are the rule table's sentences (a university's own
+    table changes the letters), followed by the guidance of clause 三."""
+    from planner import ledger
+    from planner.i18n import use_language
+    from planner.ledger.rules import rules_from_data
+
+    with use_language("zh"):
+        lines = duties_for(["dorm"], "young_teacher")
+        assert lines[:2] == ledger.contact_duty_lines("young_teacher", "dorm")
+        assert lines[2:] == [_zh(s) for s in [*GUIDANCE["dorm"], *GUIDANCE["*"]]]
+        own = rules_from_data(
+            {
+                "rules": [
+                    {
+                        "id": "dorm_twice",
+                        "scope": "contact",
+                        "kinds": ["dorm"],
+                        "activities": ["dorm_visit"],
+                        "every": "month",
+                        "times": 2,
+                        "label": {"zh": "走访宿舍", "en": "dorm visit"},
+                    }
+                ]
+            }
+        )
+        assert duties_for(["dorm"], "young_teacher", rules=own)[0] == "走访宿舍：每月至少2次"
+
+
+def _zh(msgid: str) -> str:
+    from planner.i18n import gettext
+
+    return gettext(msgid)
 
 
 def test_the_duties_are_a_parameter(demo: Dataset, demo_plan: Plan, tmp_path: Path) -> None:
@@ -116,8 +154,8 @@ def test_the_duties_are_a_parameter(demo: Dataset, demo_plan: Plan, tmp_path: Pa
     pdf = save(letters_pdf(demo_plan, demo, "C01", options), tmp_path)
     text = flat("".join(pages_text(pdf)))
     assert "每学期至少与班长谈话2次。" in text and "青年教师的另一句。" in text
-    assert "每学期至少参加1次班会" not in text  # the catalogue's sentences are replaced
-    assert set(CATALOGUE_DUTIES) >= {"class", "dorm", "society", "branch", "*"}
+    assert "班会、座谈会或班级活动" not in text  # the rule table's sentences are replaced
+    assert set(GUIDANCE) >= {"dorm", "society", "branch", "*"}
 
 
 def test_letters_fit_one_page_when_a_cadre_holds_every_kind(demo: Dataset, tmp_path: Path) -> None:

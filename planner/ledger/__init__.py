@@ -1,7 +1,9 @@
 """After the placement: the contact work itself (clauses 三 and 四 of 暨党发〔2019〕47号).
 
-The engine the service's pages and analysts call; it depends on the package's vocabulary and
-reading helpers, never on the solver. The flow, one module per step:
+The engine the service's pages and analysts call; it depends on the package's vocabulary,
+reading helpers and printing (:mod:`planner.report`: the PDF builder, the heatmap drawing),
+never on the solver; :mod:`planner.workflow` and the service sit above it. The flow, one
+module per step:
 
 - :mod:`~planner.ledger.vocabulary` — activities (clause 三; 线上交流 三(六)), target kinds
   with ``other``, problem categories: English ids, labels through the catalogue;
@@ -17,8 +19,10 @@ reading helpers, never on the solver. The flow, one module per step:
   each step, ages, the SAO's open list (pure functions; the service stores the cases);
 - :mod:`~planner.ledger.calendars` — ``.ics`` duty calendars per cadre and per college;
 - :mod:`~planner.ledger.annual`, :mod:`~planner.ledger.report`,
-  :mod:`~planner.ledger.report_files` — the annual report: figures, the document as data,
-  its workbook and charts;
+  :mod:`~planner.ledger.report_files`, :mod:`~planner.ledger.report_pdf` — the annual report:
+  figures, the document as data, its workbook, charts and PDF;
+- :mod:`~planner.ledger.letters` — the letters to each cadre (联系通知书) that open the contact
+  work: the targets they hold and the duties the rule table counts, bundled per college;
 - :mod:`~planner.ledger.demo` — a seeded demo semester of ledger data from a plan.
 
 Every public name below can be imported from this package; nothing heavy loads until a name
@@ -68,6 +72,8 @@ _LAZY: dict[str, str] = {
     "KEPT_COLUMNS": "duties",
     "duties_kept": "duties",
     "duty_lines": "duties",
+    "contact_duty_lines": "duties",
+    "cadre_duty_lines": "duties",
     "for_college": "duties",
     "heatmap_table": "duties",
     "overdue_list": "duties",

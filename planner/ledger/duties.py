@@ -351,10 +351,24 @@ def for_college(frame: pd.DataFrame, college: str, column: str = "college") -> p
 
 
 def duty_lines(role: str, kind: str, rules: RuleTable | None = None) -> list[str]:
-    """What a cadre of ``role`` holding a ``kind`` owes, one sentence per rule (for letters)."""
+    """What a cadre of ``role`` holding a ``kind`` owes, one sentence per rule (for letters):
+    the duties of the contact, then the cadre's own."""
+    return contact_duty_lines(role, kind, rules) + cadre_duty_lines(role, rules)
+
+
+def contact_duty_lines(role: str, kind: str, rules: RuleTable | None = None) -> list[str]:
+    """The duties a contact of ``kind`` asks of a cadre of ``role``, one sentence per rule
+    ("dorm visit or face-to-face talk: at least 1 a month"), in this context's language."""
     rules = rules or default_rules()
-    chosen = rules.for_contact(role, kind) + rules.for_cadre(role)
-    return [
-        _("{title}: {requirement}").format(title=r.title(), requirement=r.requirement())
-        for r in chosen
-    ]
+    return [_rule_line(r) for r in rules.for_contact(role, kind)]
+
+
+def cadre_duty_lines(role: str, rules: RuleTable | None = None) -> list[str]:
+    """The duties a cadre of ``role`` owes whatever they hold (the leadership's weekly contact
+    and ideological lecture), one sentence per rule."""
+    rules = rules or default_rules()
+    return [_rule_line(r) for r in rules.for_cadre(role)]
+
+
+def _rule_line(rule: DutyRule) -> str:
+    return _("{title}: {requirement}").format(title=rule.title(), requirement=rule.requirement())

@@ -30,7 +30,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     """The service as an ASGI app, on ``db`` (or the database the settings name)."""
     from planner.service.accounts.views import router as accounts
     from planner.service.audit.views import router as audit
+    from planner.service.cases.views import router as cases
+    from planner.service.documents.views import router as documents
     from planner.service.jobs.views import router as jobs
+    from planner.service.ledger.duty_views import router as duties
+    from planner.service.ledger.views import router as ledger
     from planner.service.plans.views import router as plans
     from planner.service.semesters.views import router as semesters
 
@@ -38,7 +42,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="planner")
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
-    for router in (accounts, semesters, jobs, plans, audit):
+    for router in (accounts, semesters, jobs, plans, audit, ledger, duties, cases, documents):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(LanguageMiddleware)

@@ -62,7 +62,9 @@ def import_models() -> None:
     """Import every domain's tables so that :attr:`Base.metadata` holds them all."""
     from planner.service.accounts import models as _accounts  # noqa: F401
     from planner.service.audit import models as _audit  # noqa: F401
+    from planner.service.cases import models as _cases  # noqa: F401
     from planner.service.jobs import models as _jobs  # noqa: F401
+    from planner.service.ledger import models as _ledger  # noqa: F401
     from planner.service.plans import models as _plans  # noqa: F401
     from planner.service.semesters import models as _semesters  # noqa: F401
 

@@ -1,8 +1,10 @@
-"""The demo university in the service: accounts, a semester, the demo rosters and a proposal
-already planned. Running it again reuses what the data folder holds."""
+"""The demo university in the service: accounts, a semester, the demo rosters, a proposal
+already planned and a semester of contact work in the ledger (up to today, so the pages show
+real gaps). Running it again reuses what the data folder holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +45,12 @@ DEMO_ACCOUNTS = (
 )
 
 
-def set_up_demo(settings: Settings, demo_data: Path | None = None) -> int | None:
-    """Accounts, the semester 2026秋, the demo rosters and a planned proposal; returns the
-    plan's id. Each step is skipped when the data folder already has it."""
+def set_up_demo(
+    settings: Settings, demo_data: Path | None = None, ledger_day: dt.date | None = None
+) -> int | None:
+    """Accounts, the semester 2026秋, the demo rosters, a planned proposal and the demo ledger
+    (up to ``ledger_day``, by default today); returns the plan's id. Each step is skipped when
+    the data folder already has it."""
     db = prepare(settings)
     storage = Storage(settings.data_dir)
     with db.session() as session:
@@ -91,5 +96,11 @@ def set_up_demo(settings: Settings, demo_data: Path | None = None) -> int | None
             .limit(1)
         )
         plan_id = job.result_plan_id if job else None
+        if plan_id is not None:
+            from planner.service.ledger.demo import seed_demo_ledger
+
+            semester = session.scalar(select(Semester).where(Semester.name == SEMESTER))
+            admin = accounts.principal_of(accounts.get_user(session, "admin"))  # type: ignore[arg-type]
+            seed_demo_ledger(session, semester, admin, ledger_day)  # type: ignore[arg-type]
     db.dispose()
     return plan_id

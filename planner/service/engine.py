@@ -293,3 +293,43 @@ def workbook_bytes(build: Callable[[Any], None]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Printed pages of a plan: the approval pack and the letters to each cadre
+
+
+def approval_pack(plan_dir: Path, data: Path, college: str | None, language: str) -> bytes:
+    """The approval pack of the plan folder (a college's 备案 copy with ``college``) as PDF
+    bytes. Raises ``UsageError`` for an unknown college and ``WorkflowError`` for a folder
+    changed after approval (nothing is printed then)."""
+    from planner.report.pack import PackOptions
+    from planner.workflow.documents import pack_folder
+
+    options = PackOptions(language=language, college=college)
+    return pack_folder(plan_dir, load_data(data), options)
+
+
+def letter_bundle(plan_dir: Path, data: Path, bundle: str, language: str, fmt: str) -> bytes | None:
+    """One bundle of letters of the plan folder (a college id, or ``central``): the PDF
+    (``fmt="pdf"``) or its mail-merge sheet (``xlsx``); None when the bundle has no cadre."""
+    from planner.api import read_plan
+    from planner.i18n import use_language
+    from planner.ledger.letters import (
+        LetterOptions,
+        letter_bundles,
+        letters_pdf,
+        mail_merge_xlsx,
+    )
+    from planner.workflow.documents import fingerprint
+
+    plan = read_plan(plan_dir)
+    dataset = load_data(data)
+    if bundle not in letter_bundles(plan, dataset):
+        return None
+    options = LetterOptions(language=language)
+    if fmt == "xlsx":
+        return mail_merge_xlsx(plan, dataset, bundle, options)
+    with use_language(language):
+        print_ = fingerprint(plan_dir)
+    return letters_pdf(plan, dataset, bundle, options, fingerprint=print_)

@@ -137,6 +137,11 @@ RUN_PROPOSAL = Permission("run_proposal", frozenset({Role.SAO_ADMIN, Role.SAO_ST
 VIEW_AUDIT = Permission("view_audit", frozenset({Role.SAO_ADMIN, Role.SAO_STAFF}))
 MANAGE_SEMESTERS = Permission("manage_semesters", frozenset({Role.SAO_ADMIN}))
 MANAGE_ACCOUNTS = Permission("manage_accounts", frozenset({Role.SAO_ADMIN}))
+KEEP_LEDGER = Permission("keep_ledger", frozenset({Role.SAO_ADMIN, Role.SAO_STAFF, Role.COLLEGE}))
+"""Enter, import, change and delete contact records and leave (a college its own cadres')."""
+ACT_ON_CASES = Permission("act_on_cases", frozenset({Role.SAO_ADMIN, Role.SAO_STAFF, Role.COLLEGE}))
+"""Take a step with a students' problem; which steps, and on whose cases, the ledger
+engine's life cycle decides (a college sends its own to the SAO and feeds answers back)."""
 
 PERMISSIONS: tuple[Permission, ...] = (
     PUBLIC,
@@ -147,6 +152,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     VIEW_AUDIT,
     MANAGE_SEMESTERS,
     MANAGE_ACCOUNTS,
+    KEEP_LEDGER,
+    ACT_ON_CASES,
 )
 
 

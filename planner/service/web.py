@@ -23,7 +23,7 @@ from planner.service.accounts.models import ROLE_LABELS, Role
 from planner.service.jobs.models import STATE_LABELS
 
 HERE = Path(__file__).resolve().parent
-DOMAINS = ("accounts", "semesters", "jobs", "plans", "audit")
+DOMAINS = ("accounts", "semesters", "jobs", "plans", "audit", "ledger", "cases")
 TEMPLATE_DIRS = [HERE / "templates", *(HERE / d / "templates" for d in DOMAINS)]
 STATIC_DIR = HERE / "static"
 LANGUAGE_COOKIE = "planner_lang"
@@ -46,6 +46,13 @@ NOTICES: dict[str, str] = {
     "user_added": N_("The account was added."),
     "password_set": N_("The password was changed; the account's sessions were ended."),
     "user_changed": N_("The account was changed."),
+    "record_added": N_("The contact record was checked and added to the ledger."),
+    "record_changed": N_("The contact record was changed."),
+    "record_deleted": N_("The contact record was deleted."),
+    "leave_added": N_("The leave was recorded: no duty is owed for those days."),
+    "leave_deleted": N_("The leave was deleted."),
+    "dates_set": N_("The semester's dates were set."),
+    "case_moved": N_("The problem moved on; the step is in its history."),
 }
 """Messages a redirect may ask the next page to show (by key: no text travels in the URL)."""
 

@@ -1,7 +1,7 @@
 """The printable documents of a plan folder: the approval pack and the letters to cadres.
 
 The documents themselves are made in :mod:`planner.report.pack` and
-:mod:`planner.report.letters` from a plan and its data; this module reads a plan folder for
+:mod:`planner.ledger.letters` from a plan and its data; this module reads a plan folder for
 them and vouches for what is printed: an approved folder is verified first
 (:func:`planner.workflow.approval.verify_plan`), since a printout of a folder changed after
 approval would show a plan nobody approved, and every page carries the hash of the files.
@@ -15,8 +15,8 @@ from planner.dataset import Dataset
 from planner.i18n import gettext as _
 from planner.i18n import use_language
 from planner.io.plan_folder import read_plan
+from planner.ledger.letters import LetterOptions, write_letters
 from planner.report import printing as words
-from planner.report.letters import LetterOptions, write_letters
 from planner.report.pack import HEATMAP_CAPTIONS, PackOptions, default_pack_path, pack_pdf
 from planner.report.pdf import write_bytes_atomic
 from planner.report.printing import Fingerprint

@@ -31,13 +31,9 @@ ALLOWED = {
     "planner.dataset",
     "planner.plan",
     "planner.i18n",
-    "planner.io.sheets",  # the rosters' reader (sheets.py only)
-    "planner.io.located",
-    "planner.io.readers",
-    "planner.io.cells",  # is_formula_like: cell safety
+    "planner.io",  # the rosters' reader (sheets.py), cell safety
     "planner.plot",  # fonts, the heatmap data
-    "planner.report.render",  # the heatmap drawing (draw_pngs)
-    "planner.report.pdf",  # the annual report's PDF
+    "planner.report",  # printing: the PDF builder, the heatmap drawing, words of the pack
 }
 
 

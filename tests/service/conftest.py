@@ -7,6 +7,7 @@ unless ``PLANNER_REQUIRE_POSTGRES=1`` (CI), where they fail.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -26,6 +27,9 @@ from planner.service.db import Database
 from planner.service.demo import DEMO_ACCOUNTS, set_up_demo
 from planner.service.jobs.worker import Worker
 
+LEDGER_DAY = dt.date(2026, 11, 20)
+"""The demo ledger of the tests runs to this day (the pages are asked ``as_of`` it), so the
+tests do not depend on the day they run."""
 POSTGRES_ENV = "PLANNER_TEST_POSTGRES_URL"
 REQUIRE_ENV = "PLANNER_REQUIRE_POSTGRES"
 PASSWORDS = {a.username: a.password for a in DEMO_ACCOUNTS}
@@ -97,7 +101,7 @@ class Service:
 
 def make_service(data_dir: Path, database_url: str, backend: str) -> Service:
     settings = Settings(data_dir=data_dir, database_url=database_url)
-    plan_id = set_up_demo(settings)
+    plan_id = set_up_demo(settings, ledger_day=LEDGER_DAY)
     assert plan_id is not None
     return Service(settings, Database(database_url), backend, plan_id)
 
@@ -142,7 +146,8 @@ def service(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
     """The demo service (semester 2026秋, demo rosters, a planned proposal, the demo
-    accounts) on SQLite and on PostgreSQL; each test has its own copy."""
+    accounts, the demo ledger up to :data:`LEDGER_DAY`) on SQLite and on PostgreSQL; each
+    test has its own copy."""
     backend = request.param
     folder, template, plan_id = _template(demo_templates, backend, tmp_path_factory)
     data_dir = tmp_path / "service"

@@ -179,6 +179,7 @@ def test_a_college_secretary_sees_its_college(server: str, browser: object) -> N
     page.click("button[type=submit].primary")
     page.click("text=2026秋")
     page.locator("a", has_text="方案").first.click()
+    page.wait_for_url("**/plans/*")
     assert "本学院：C01" in page.content()
     assert page.locator("select[name=college]").count() == 0
     page.click("nav.tabs >> text=联系安排")

@@ -31,8 +31,18 @@ ACTIONS: dict[str, str] = {
     "plan.pin": N_("Pin set"),
     "plan.file": N_("Part filed"),
     "plan.approve": N_("Plan approved"),
+    "ledger.dates": N_("Semester dates set"),
+    "ledger.add": N_("Contact record added"),
+    "ledger.edit": N_("Contact record changed"),
+    "ledger.delete": N_("Contact record deleted"),
+    "ledger.import": N_("Ledger imported"),
+    "ledger.demo": N_("Demo ledger loaded"),
+    "leave.add": N_("Leave recorded"),
+    "leave.delete": N_("Leave deleted"),
+    "case.step": N_("Students' problem moved on"),
 }
-"""Every action the log records, as users read it (issue 16 adds pins, filing, approval)."""
+"""Every action the log records, as users read it (issue 16 adds pins, filing, approval;
+issue 19 the ledger, leave and students' problems)."""
 
 PAGE_SIZE = 50
 

@@ -46,6 +46,23 @@
     document.querySelectorAll("[data-poll]").forEach(function (box) {
       if (box.getAttribute("data-finished") !== "true") { poll(box); }
     });
+    // The record form: the target list shows only the contacts of the chosen cadre (and
+    // "other"); without JS every contact is listed and the server says which one is wrong.
+    document.querySelectorAll("select[data-cadre-select]").forEach(function (target) {
+      var cadre = document.getElementById(target.getAttribute("data-cadre-select"));
+      if (!cadre) { return; }
+      function narrow() {
+        target.querySelectorAll("optgroup[data-cadre]").forEach(function (group) {
+          var mine = group.getAttribute("data-cadre") === cadre.value;
+          group.hidden = !mine;
+          group.disabled = !mine;
+        });
+        var chosen = target.options[target.selectedIndex];
+        if (chosen && chosen.parentNode.disabled) { target.value = ""; }
+      }
+      cadre.addEventListener("change", narrow);
+      narrow();
+    });
     // Filter selects submit their form at once (the Filter button does the same without JS).
     document.querySelectorAll("form.filters select").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });

@@ -4,7 +4,7 @@ mail-merge sheet beside each bundle.
 
 ::
 
-    from planner.report.letters import LetterOptions, write_letters
+    from planner.ledger.letters import LetterOptions, write_letters
 
     write_letters(plan, data, Path("out/letters"))
     # letters-central.pdf / .xlsx (cadres placed by the office), letters-C01.pdf / .xlsx, …
@@ -13,17 +13,19 @@ Each bundle is one college's own cadres (or the office's: ``central``), so a col
 and hands out its own letters, and a cadre's phone and e-mail (v1.1 roster columns) appear
 only in their own letter and their college's sheet, never in a university-wide file.
 
-The duties come from a mapping (:data:`Duties`), by default :data:`CATALOGUE_DUTIES`, the
-catalogue's sentences of clause 三. Pass another mapping (e.g. the contact-work ledger's
-duty table) as :attr:`LetterOptions.duties`; its sentences are looked up in the catalogue too,
-so English ids are translated and sentences already in Chinese are printed as they are.
+The duties are the contact-work ledger's rule table (:mod:`planner.ledger.rules`, seeded from
+clauses 三 and 四(二)): each letter lists what each kind of contact asks of the cadre's role
+and how often ("走访宿舍或面对面交流：每月至少1次"), then the guidance of clause 三 that is no
+counted duty (:data:`GUIDANCE`). So the duty wording lives in one place, and a university that
+ships its own rule table gets letters that say what its ledger counts. A mapping of sentences
+(:data:`Duties`) passed as :attr:`LetterOptions.duties` replaces all of it.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +37,8 @@ from planner.contract import ROLES
 from planner.dataset import Dataset
 from planner.i18n import N_, use_language
 from planner.i18n import gettext as _
+from planner.ledger.duties import cadre_duty_lines, contact_duty_lines
+from planner.ledger.rules import RuleTable
 from planner.plan import Plan
 from planner.report import printing as words
 from planner.report.pdf import Document, write_bytes_atomic
@@ -47,18 +51,11 @@ Duties = Mapping[DutyKey, Sequence[str]]
 """Duty sentences by :data:`DutyKey`; a letter lists those of each kind the cadre holds (each
 followed by that kind's sentences for the cadre's role), then ``("*", role)``, then ``"*"``."""
 
-CATALOGUE_DUTIES: dict[DutyKey, tuple[str, ...]] = {
-    "class": (
-        N_(
-            "At least once a semester, attend a class meeting, a class cadres' meeting or a "
-            "teacher–student forum, or join a class activity or a Party or League day."
-        ),
-        N_("Once a semester, give the class a lecture, or arrange one for it."),
-    ),
+GUIDANCE: dict[DutyKey, tuple[str, ...]] = {
     "dorm": (
         N_(
-            "At least once a month, visit the dorm room or talk with its students face to face; "
-            "learn how they study, live and think, and help with their practical problems."
+            "Learn how the students study, live and think, and help with their practical "
+            "problems and difficulties in time."
         ),
         N_(
             'Guide the students to make and carry out the "six ones" growth plan: a study plan, '
@@ -68,32 +65,11 @@ CATALOGUE_DUTIES: dict[DutyKey, tuple[str, ...]] = {
     ),
     "society": (
         N_("Help the society set up sound rules for how it is run, and guide its activities."),
-        N_(
-            "Each semester, help plan at least one activity, attend at least one society meeting "
-            "and take part in at least one activity."
-        ),
     ),
     "branch": (
         N_(
-            "Each semester, give at least one Party lecture, attend at least one organisational "
-            "meeting, hear at least one report on the branch's work and have at least one "
-            "heart-to-heart talk with its members."
-        ),
-        N_(
             "Keep track of the branch's work and its members' thinking; help solve the problems "
             "students raise."
-        ),
-    ),
-    ("*", "school_leader"): (
-        N_(
-            "Each semester, give students at least one lecture on ideological and political "
-            "theory or on current affairs and policy."
-        ),
-    ),
-    ("*", "college_leader"): (
-        N_(
-            "Each semester, give students at least one lecture on ideological and political "
-            "theory or on current affairs and policy."
         ),
     ),
     "*": (
@@ -103,8 +79,8 @@ CATALOGUE_DUTIES: dict[DutyKey, tuple[str, ...]] = {
         ),
     ),
 }
-"""The default duty sentences: clause 三 of the policy, in the catalogue (English ids, Chinese
-close to the policy's own words). Point :attr:`LetterOptions.duties` elsewhere to replace them."""
+"""What clause 三 asks beyond the counted duties (catalogue msgids; Chinese close to the
+policy's own words), printed after the duties of the rule table."""
 
 
 @dataclass(frozen=True)
@@ -112,33 +88,50 @@ class LetterOptions:
     """How the letters are made.
 
     ``semester``: e.g. "2026—2027学年第一学期" (default: the semester of ``issued``);
-    ``issued``: the date on the letters (default: today); ``duties``: see :data:`Duties`;
-    ``bundles``: only these bundles (college ids, or ``central``); ``font``: see
+    ``issued``: the date on the letters (default: today); ``duties``: sentences that replace
+    the rule table's (see :data:`Duties`); ``rules``: the ledger's rule table (default: the
+    shipped one); ``bundles``: only these bundles (college ids, or ``central``); ``font``: see
     :func:`planner.report.pdf.pdf_font`.
     """
 
     language: str = "zh"
     semester: str | None = None
     issued: date | None = None
-    duties: Duties = field(default_factory=lambda: CATALOGUE_DUTIES)
+    duties: Duties | None = None
+    rules: RuleTable | None = None
     bundles: tuple[str, ...] | None = None
     font: str | Path | None = None
 
 
-def duties_for(kinds: Sequence[str], role: str, duties: Duties = CATALOGUE_DUTIES) -> list[str]:
+def duties_for(
+    kinds: Sequence[str],
+    role: str,
+    duties: Duties | None = None,
+    rules: RuleTable | None = None,
+) -> list[str]:
     """The duty sentences of a cadre of ``role`` holding targets of ``kinds``, translated.
 
-    With more than one kind, each kind's sentences start with the kind ("班级：…").
+    By default each kind's duties from the ledger's rule table, then its :data:`GUIDANCE`,
+    then the cadre's own duties (the leadership's weekly contact and lecture) and the guidance
+    for every cadre; with ``duties``, those sentences instead. With more than one kind, each
+    kind's sentences are one item that starts with the kind ("班级：…；…").
     """
     out: list[str] = []
     distinct = list(dict.fromkeys(kinds))
     for kind in distinct:
-        for sentence in [*duties.get(kind, ()), *duties.get((kind, role), ())]:
-            line = _(sentence)
-            if len(distinct) > 1:
-                line = _("{kind}: {name}").format(kind=words.kind_label(kind), name=line)
-            out.append(line)
-    out += [_(s) for s in [*duties.get(("*", role), ()), *duties.get("*", ())]]
+        if duties is None:
+            lines = contact_duty_lines(role, kind, rules) + [_(s) for s in GUIDANCE.get(kind, ())]
+        else:
+            lines = [_(s) for s in [*duties.get(kind, ()), *duties.get((kind, role), ())]]
+        if len(distinct) > 1 and lines:  # one item per kind keeps a leader's letter one page
+            joined = _("; ").join(line.rstrip("。.") for line in lines)
+            out.append(_("{kind}: {name}").format(kind=words.kind_label(kind), name=joined))
+        else:
+            out += lines
+    if duties is None:
+        out += cadre_duty_lines(role, rules) + [_(s) for s in GUIDANCE["*"]]
+    else:
+        out += [_(s) for s in [*duties.get(("*", role), ()), *duties.get("*", ())]]
     return list(dict.fromkeys(out))
 
 
@@ -213,7 +206,9 @@ def letters(plan: Plan, data: Dataset, bundle: str, options: LetterOptions) -> l
                 phone=str(c.get("phone", "") or ""),
                 email=str(c.get("email", "") or ""),
                 held=held,
-                duties=duties_for([h.kind for h in held], str(c["role"]), options.duties),
+                duties=duties_for(
+                    [h.kind for h in held], str(c["role"]), options.duties, options.rules
+                ),
             )
         )
     return out
@@ -458,7 +453,7 @@ def write_letters(
 
 
 __all__ = [
-    "CATALOGUE_DUTIES",
+    "GUIDANCE",
     "Duties",
     "DutyKey",
     "Letter",

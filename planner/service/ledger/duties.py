@@ -1,0 +1,225 @@
+"""Duties kept, as the pages show them: figures per cadre, per college and for the university
+on a chosen day, the heatmap of duties kept per college × kind, the overdue list for
+reminders, and the SAO's view of this month's dorm visits.
+
+Everything is computed by the engine (:func:`planner.ledger.duties_kept`, whose docstring
+states the boundary rules) from the plan in force, the ledger and the leave the user may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from planner import ledger
+from planner.i18n import gettext as _
+from planner.ledger.duties import AREAS, LEADERSHIP
+from planner.ledger.vocabulary import target_kind_label
+from planner.service.ledger.service import LedgerView, leaves_frame, records_frame, today
+
+
+def default_day(term: ledger.Semester) -> dt.date:
+    """The day the pages show by default: today, kept within the semester (the day after its
+    end once it is over, when every duty's outcome is known)."""
+    return min(max(today(), term.start), term.end + dt.timedelta(days=1))
+
+
+def kept_frame(db: Session, view: LedgerView, as_of: dt.date) -> pd.DataFrame:
+    """Every duty owed in the view, with its status on ``as_of``."""
+    return ledger.duties_kept(
+        view.term,
+        view.contacts,
+        records_frame(db, view.semester.id, view.college),
+        leaves=leaves_frame(db, view.semester.id, view.college),
+        as_of=as_of,
+    )
+
+
+def figures(kept: pd.DataFrame) -> dict[str, Any]:
+    """Met, due, overdue, owed and the kept rate (met of met + overdue) of ``kept``."""
+    row = ledger.summarise(kept).iloc[0]
+    rate = row["kept_rate"]
+    return {
+        "met": int(row["met"]),
+        "due": int(row["due"]),
+        "overdue": int(row["overdue"]),
+        "owed": int(row["owed"]),
+        "kept_rate": None if pd.isna(rate) else float(rate),
+    }
+
+
+def rate_class(rate: float | None) -> str:
+    """The colour class of a kept rate (``heat-0`` red … ``heat-10`` green; none: grey)."""
+    if rate is None or pd.isna(rate):
+        return "heat-none"
+    return f"heat-{int(min(max(rate, 0.0), 1.0) * 10)}"
+
+
+def area_label(area: str) -> str:
+    """A column of the heatmap: a kind of contact, or the leadership's own duties."""
+    return _("leadership duties") if area == LEADERSHIP else target_kind_label(area)
+
+
+@dataclass
+class HeatRow:
+    """One college's row of the heatmap: a cell per area (None where nothing is owed)."""
+
+    college: str | None
+    label: str
+    cells: list[dict[str, Any] | None]
+    total: dict[str, Any]
+
+
+def heat_rows(kept: pd.DataFrame, view: LedgerView) -> list[HeatRow]:
+    """The heatmap of duties kept per college × area (:data:`planner.ledger.duties.AREAS`)."""
+    table = ledger.heatmap_table(kept)
+    totals = ledger.summarise(kept, ["college"])
+    rows = []
+    for college, group in table.groupby(table["college"].fillna(""), sort=True):
+        by_area = {str(r["area"]): r for r in group.to_dict("records")}
+        cells = [_cell(by_area.get(a)) for a in AREAS]
+        total = totals[totals["college"].fillna("") == college].iloc[0].to_dict()
+        key = college or None
+        rows.append(HeatRow(key, view.college_label(key), cells, _cell(total) or {}))
+    return rows
+
+
+def _cell(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None or not int(row["owed"]):
+        return None
+    rate = None if pd.isna(row["kept_rate"]) else float(row["kept_rate"])
+    return {
+        "met": int(row["met"]),
+        "due": int(row["due"]),
+        "overdue": int(row["overdue"]),
+        "settled": int(row["met"]) + int(row["overdue"]),
+        "rate": rate,
+        "css": rate_class(rate),
+    }
+
+
+def cadre_rows(kept: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per cadre: met, due, overdue, kept rate and the last activity that counted, the cadres
+    with the most overdue duties first."""
+    if kept.empty:
+        return []
+    frame = kept.assign(college=kept["college"].fillna(""))
+    by = ["cadre_id", "cadre_name", "role", "college"]
+    counts = ledger.summarise(frame, by)
+    last = frame.dropna(subset=["last_done"]).groupby("cadre_id")["last_done"].max()
+    counts["last_done"] = counts["cadre_id"].map(last)
+    counts = counts.sort_values(["overdue", "due", "cadre_id"], ascending=[False, False, True])
+    return [
+        {
+            **r,
+            "college": r["college"] or None,
+            "kept_rate": None if pd.isna(r["kept_rate"]) else r["kept_rate"],
+            "last_done": None if pd.isna(r["last_done"]) else r["last_done"],
+            "css": rate_class(r["kept_rate"]),
+        }
+        for r in counts.to_dict("records")
+    ]
+
+
+def overdue_rows(kept: pd.DataFrame) -> list[dict[str, Any]]:
+    """The overdue duties, for reminders: college, cadre, what, by when (oldest first per
+    cadre), in the reader's language."""
+    late = ledger.overdue_list(kept)
+    return late[["college", "cadre_id", "cadre_name", "what", "window_end"]].to_dict("records")
+
+
+def monthly_rule(kind: str = "dorm") -> ledger.DutyRule | None:
+    """The rule table's monthly duty of a ``kind`` of contact (the dorm visit of 三(三))."""
+    table = ledger.default_rules()
+    return next(
+        (r for r in table.rules if r.scope == "contact" and r.every == "month" and kind in r.kinds),
+        None,
+    )
+
+
+@dataclass
+class MonthRow:
+    """One college's dorm visits this month."""
+
+    college: str | None
+    label: str
+    owed: int
+    met: int
+    due: int
+    share: float
+    behind: bool
+    last_month_overdue: int
+
+
+def month_of(as_of: dt.date, term: ledger.Semester) -> dt.date:
+    """The first day of the month the pages call "this month" (the semester's last month
+    once it is over)."""
+    day = min(as_of, term.end)
+    return day.replace(day=1)
+
+
+def dorm_month(kept: pd.DataFrame, view: LedgerView, as_of: dt.date) -> list[MonthRow]:
+    """Per college, this month's dorm visits: owed, made, still due, and whether the college
+    is behind (it has made a smaller share of them than the share of the month gone by), and
+    last month's visits left overdue; the colleges furthest behind first."""
+    rule = monthly_rule()
+    if rule is None or kept.empty:
+        return []
+    first = month_of(as_of, view.term)
+    key = f"{first.year}-{first.month:02d}"
+    previous = first - dt.timedelta(days=1)
+    before = f"{previous.year}-{previous.month:02d}"
+    mine = kept[kept["rule"] == rule.id]
+    now = mine[(mine["period"] == key) & (mine["status"] != "upcoming")]
+    late = mine[(mine["period"] == before) & (mine["status"] == "overdue")]
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    elapsed = min(max((as_of - first).days, 0), (following - first).days)
+    gone = elapsed / (following - first).days
+    rows = []
+    for college in sorted(set(now["college"].fillna("")) | set(late["college"].fillna(""))):
+        here = now[now["college"].fillna("") == college]
+        owed, met = len(here), int((here["status"] == "met").sum())
+        share = met / owed if owed else 1.0
+        key_college = college or None
+        rows.append(
+            MonthRow(
+                college=key_college,
+                label=view.college_label(key_college),
+                owed=owed,
+                met=met,
+                due=owed - met,
+                share=share,
+                behind=owed > 0 and share < gone,
+                last_month_overdue=int((late["college"].fillna("") == college).sum()),
+            )
+        )
+    return sorted(rows, key=lambda r: (not r.behind, r.share, -r.last_month_overdue, r.label))
+
+
+def cadre_duties(kept: pd.DataFrame, cadre_id: str) -> list[dict[str, Any]]:
+    """One cadre's owed duties with their status and what each asks, in date order."""
+    mine = kept[kept["cadre_id"] == cadre_id]
+    if mine.empty:
+        return []
+    table = ledger.default_rules()
+    out = []
+    for row in mine.sort_values(["window_start", "rule"], kind="stable").to_dict("records"):
+        rule = table.rule(str(row["rule"]))
+        target = (
+            _("{kind} {name}").format(
+                kind=target_kind_label(str(row["kind"])), name=row["target_name"]
+            )
+            if row["scope"] == "contact"
+            else _("any students")
+        )
+        out.append({**row, "title": rule.title(), "target": target})
+    return out
+
+
+def reminder_rows(kept: pd.DataFrame) -> pd.DataFrame:
+    """One reminder per cadre with overdue duties (the engine's :func:`reminders`)."""
+    return ledger.reminders(kept)
