@@ -55,6 +55,11 @@ class Guard:
     row: int = 0
 
 
+def _settled(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per variable: its value where ``lo == hi``, else -1."""
+    return np.where(lo == hi, lo, -1)
+
+
 def _index(keys: np.ndarray, n: int) -> list[np.ndarray]:
     """Positions of each key 0..n-1 in ``keys`` (a list of index arrays)."""
     if len(keys) == 0:
@@ -67,7 +72,9 @@ def _index(keys: np.ndarray, n: int) -> list[np.ndarray]:
 class PolicyModel:
     """The CP-SAT model of one :class:`~planner.solver.problem.Problem`."""
 
-    def __init__(self, problem: Problem, *, guarded: bool = False) -> None:
+    def __init__(
+        self, problem: Problem, *, guarded: bool = False, face: Face | None = None
+    ) -> None:
         self.problem = problem
         self.scenario = problem.scenario
         self.cp = cp_model.CpModel()
@@ -76,13 +83,25 @@ class PolicyModel:
         self._guard_literals: list[cp_model.IntVar] = []
         arcs, keeps = problem.arcs, problem.keeps
         ub = arcs["ub"].to_numpy(np.int64)
-        self.y = [
-            self.cp.new_bool_var(f"y{a}")
+        # On a flow's optimal face most counts are settled: they are constants, not variables
+        # (the same plans, and a model a tenth the size; see :meth:`restrict_to_face`).
+        y_fixed = _settled(face.y_lo, face.y_hi) if face is not None else np.full(len(arcs), -1)
+        k_fixed = (
+            _settled(face.keep_lo, face.keep_hi) if face is not None else np.full(len(keeps), -1)
+        )
+        self.y: list[cp_model.IntVar | int] = [
+            int(y_fixed[a])
+            if y_fixed[a] >= 0
+            else self.cp.new_bool_var(f"y{a}")
             if ub[a] == 1
             else self.cp.new_int_var(0, int(ub[a]), f"y{a}")
             for a in range(len(arcs))
         ]
-        self.keep = [self.cp.new_bool_var(f"k{i}") for i in range(len(keeps))]
+        self.keep: list[cp_model.IntVar | int] = [
+            int(k_fixed[i]) if k_fixed[i] >= 0 else self.cp.new_bool_var(f"k{i}")
+            for i in range(len(keeps))
+        ]
+        self.face = face
         n_pools, n_groups = len(problem.pools), len(problem.groups)
         self.arcs_of_pool = _index(arcs["pool"].to_numpy(np.int64), n_pools)
         self.arcs_of_group = _index(arcs["group"].to_numpy(np.int64), n_groups)
@@ -272,17 +291,23 @@ class PolicyModel:
                     row=int(row["row"]),
                 )
             )
-            self.cp.add(self.keep[int(i)] == 1).only_enforce_if(guard)
+            self.cp.add(cp_model.LinearExpr.sum([self.keep[int(i)]]) == 1).only_enforce_if(guard)
 
     def restrict_to_face(self, face: Face) -> None:
-        """Keep only plans on the flow's optimal face (every one optimal for its terms)."""
+        """Keep only plans on the flow's optimal face (every one optimal for its terms).
+
+        Counts the face settles are constants already when the model was made with ``face``.
+        """
         for var, lo, hi in zip(self.y, face.y_lo, face.y_hi, strict=True):
-            if lo == hi:
+            if isinstance(var, int):
+                if var != lo or lo != hi:
+                    raise ValueError("the model was made for another face")
+            elif lo == hi:
                 self.cp.add(var == int(lo))
             elif lo > 0:
                 self.cp.add(var >= int(lo))
         for var, lo, hi in zip(self.keep, face.keep_lo, face.keep_hi, strict=True):
-            if lo == hi:
+            if lo == hi and not isinstance(var, int):
                 self.cp.add(var == int(lo))
         for (cadre, kind), count in face.cadre_keeps.items():
             self.cp.add(self._sum((), self._cadre_slot_keeps(cadre, kind)) == count)

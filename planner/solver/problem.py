@@ -208,7 +208,8 @@ def _pools(
     """Cadres interchangeable under every rule share a pool (see the module docstring): the
     cadres with their ``pool``, and the pools."""
     cadres = cadres.copy()
-    poolable = cadres["role"].map(lambda r: _poolable(scenario, r)).to_numpy(bool)
+    roles = cadres["role"]
+    poolable = roles.map({r: _poolable(scenario, r) for r in roles.unique()}).to_numpy(bool)
     singleton = ~poolable | cadres.index.isin(list(pinned_cadres))
     pool_key = pd.DataFrame(
         {
@@ -237,7 +238,7 @@ def _groups(
     """Targets interchangeable under every rule share a group (see the module docstring): the
     targets with their ``group``, and the groups."""
     kind_rule = {k.value: scenario.kinds[k] for k in KINDS}
-    unit_kind = targets["kind"].map(lambda k: kind_rule[k].cap == 1 and kind_rule[k].min == 1)
+    unit_kind = targets["kind"].map({k: r.cap == 1 and r.min == 1 for k, r in kind_rule.items()})
     solo_target = ~unit_kind.to_numpy(bool) | targets.index.isin(list(pinned_targets))
     group_key = pd.DataFrame(
         {
@@ -257,10 +258,10 @@ def _groups(
     groups["singleton"] = groups["solo"] >= 0
     groups = groups.drop(columns="solo")
     # Typed, so that a scope without targets (no groups) still gives integer columns.
-    groups["cap"] = groups["kind"].map(lambda k: kind_rule[k].cap).astype(np.int64)
-    groups["min"] = groups["kind"].map(lambda k: kind_rule[k].min).astype(np.int64)
-    groups["weight"] = groups["kind"].map(lambda k: kind_rule[k].weight).astype(np.int64)
-    groups["coverage"] = groups["kind"].map(lambda k: kind_rule[k].coverage)
+    for column in ("cap", "min", "weight"):
+        values = {k: getattr(r, column) for k, r in kind_rule.items()}
+        groups[column] = groups["kind"].map(values).astype(np.int64)
+    groups["coverage"] = groups["kind"].map({k: r.coverage for k, r in kind_rule.items()})
 
     return targets, groups
 

@@ -81,7 +81,9 @@ def solve_with_cpsat(
     exact, its terms are settled), ``hint`` a first plan to start from otherwise; ``feasible``
     says whether the flow's plan keeps every hard rule.
     """
-    model = PolicyModel(problem)
+    strict = problem.scenario.priorities == "strict"
+    settled = flow is not None and flow.exact and feasible and strict
+    model = PolicyModel(problem, face=flow.face if settled and flow is not None else None)
     model.add_hard_rules()
     run = CpSatRun(
         problem,
@@ -93,7 +95,6 @@ def solve_with_cpsat(
         values=hint,
         feasible=flow is not None and feasible,
     )
-    strict = problem.scenario.priorities == "strict"
     if flow is not None:
         terms = _start_from_flow(run, flow, terms, strict, flow_started)
     for label, objective in _stage_plan(run, terms, strict):
@@ -170,7 +171,8 @@ def _stage(run: CpSatRun, label: str, objective: list[cp_model.LinearExpr]) -> S
     if run.values is not None:
         model.cp.clear_hints()
         for var, value in zip(run.variables, run.values, strict=True):
-            model.cp.add_hint(var, value)
+            if not isinstance(var, int):  # a count the face settled is a constant
+                model.cp.add_hint(var, value)
     callback = (
         _progress_callback(f"{label:<14}", run.progress, limits.started)
         if run.progress and objective
@@ -194,7 +196,7 @@ def _stage(run: CpSatRun, label: str, objective: list[cp_model.LinearExpr]) -> S
         run.proven = False
         return False
     run.feasible = True
-    run.values = [int(run.solver.value(v)) for v in run.variables]
+    run.values = [v if isinstance(v, int) else int(run.solver.value(v)) for v in run.variables]
     if objective:
         _record(run, label, objective[0], sense, status, seconds)
     return True

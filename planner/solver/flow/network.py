@@ -102,8 +102,10 @@ def coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.ndarray, n
 
 
 def supply_units(problem: Problem) -> int:
+    """Units of flow the cadres supply: one per duty slot."""
     s = problem.scenario
-    return int(sum(max(len(duty_kinds(s, r) or ()), 1) for r in problem.cadres["role"]))
+    counts = problem.cadres["role"].value_counts()
+    return int(sum(n * max(len(duty_kinds(s, r) or ()), 1) for r, n in counts.items()))
 
 
 def lexicographic_multipliers(
@@ -149,9 +151,15 @@ def tie_break(problem: Problem) -> tuple[np.ndarray, np.ndarray, int]:
     def coefs(frame: pd.DataFrame, pool: np.ndarray) -> np.ndarray:
         out = np.zeros(len(frame), np.int64)
         mask = frame["school_leader"].to_numpy(bool) & frame["college"].notna().to_numpy()
-        for i in np.flatnonzero(mask):
-            offset = len(KINDS) * leader_index.get(int(pool[i]), 0) + KIND_CODE[frame.at[i, "kind"]]
-            out[i] = (college_index.get(frame.at[i, "college"], 0) - offset) % n
+        at = np.flatnonzero(mask)
+        if not len(at):
+            return out
+        leader = np.array([leader_index.get(int(p), 0) for p in pool[at]], dtype=np.int64)
+        kind = frame["kind"].iloc[at].map(KIND_CODE).to_numpy(np.int64)
+        college = np.array(
+            [college_index.get(c, 0) for c in frame["college"].iloc[at]], dtype=np.int64
+        )
+        out[at] = (college - (len(KINDS) * leader + kind)) % n
         return out
 
     cadre_pool = problem.cadres["pool"].to_numpy(np.int64)
