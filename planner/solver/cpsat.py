@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 
 from planner.contract import KINDS, Kind
 from planner.policy import H1, H4, H6, S1, S2
+from planner.scenario import Duty
 from planner.solver.flow.face import Face
 from planner.solver.flow.network import ARC, KEEP, MOVE, TARGET
 from planner.solver.problem import Problem
@@ -156,57 +157,73 @@ class PolicyModel:
         """
         p = self.problem
         keeps = p.keeps
-        for pool, row in p.pools.iterrows():
+        roles = p.pools["role"].to_numpy()
+        sizes = p.pools["size"].to_numpy(np.int64)
+        singleton = p.pools["singleton"].to_numpy(bool)
+        arc_kind = p.arcs["kind"].to_numpy()
+        arc_group = p.arcs["group"].to_numpy()
+        keep_kind = keeps["kind"].to_numpy()
+        keep_group = keeps["group"].to_numpy()
+        group_size = p.groups["size"].to_numpy(np.int64)
+        for pool in range(len(p.pools)):
             arcs = self.arcs_of_pool[pool]
             kept = self.keeps_of_pool[pool]
-            total = self.scenario.duty(row["role"]).total_range()
-            size = int(row["size"])
+            duty = self.scenario.duty(roles[pool])
+            total = duty.total_range()
+            size = int(sizes[pool])
             expr = self._sum(arcs, kept)
             self.cp.add(expr <= size * total.max)
             if total.min > 0:
-                guard = self._guard(Guard(H1.id, "duty", pool=int(pool), count=total.min))
+                guard = self._guard(Guard(H1.id, "duty", pool=pool, count=total.min))
                 self.cp.add(expr >= size * total.min).only_enforce_if(guard)
-            if not row["singleton"]:
-                continue
-            duty = self.scenario.duty(row["role"])
-            arc_kind = p.arcs["kind"].to_numpy()[arcs]
-            keep_kind = keeps["kind"].to_numpy()[kept]
-            for kind in Kind:
-                k_range = duty.kind_range(kind)
-                a_ids = arcs[arc_kind == kind.value]
-                k_ids = kept[keep_kind == kind.value]
-                kind_expr = self._sum(a_ids, k_ids)
-                if k_range.max < total.max:
-                    self.cp.add(kind_expr <= k_range.max)
-                if k_range.min > 0:
-                    guard = self._guard(
-                        Guard(H1.id, "kind duty", pool=int(pool), count=k_range.min, kind=kind)
-                    )
-                    self.cp.add(kind_expr >= k_range.min).only_enforce_if(guard)
-            # A cadre holds a target once: a kept target leaves one fewer in its group.
-            groups = p.arcs["group"].to_numpy()[arcs]
-            for g in set(keeps["group"].to_numpy()[kept].tolist()):
-                a_ids = arcs[groups == g]
-                k_ids = kept[keeps["group"].to_numpy()[kept] == g]
-                if len(a_ids):
-                    size_g = int(p.groups.at[g, "size"])
-                    self.cp.add(self._sum(a_ids, k_ids) <= size_g)
+            if singleton[pool]:
+                self._kind_duties(pool, duty, arcs, kept, arc_kind[arcs], keep_kind[kept])
+                # A cadre holds a target once: a kept target leaves one fewer in its group.
+                groups = arc_group[arcs]
+                for g in set(keep_group[kept].tolist()):
+                    a_ids = arcs[groups == g]
+                    k_ids = kept[keep_group[kept] == g]
+                    if len(a_ids):
+                        self.cp.add(self._sum(a_ids, k_ids) <= int(group_size[g]))
+        keep_cadre = keeps["cadre"].to_numpy(np.int64)
+        cadre_pool = p.cadres["pool"].to_numpy(np.int64)
         for ids in self.keeps_of_cadre:
             if len(ids) > 1:
-                cadre = int(keeps.at[int(ids[0]), "cadre"])
-                pool = int(p.cadres.at[cadre, "pool"])
-                limit = self.scenario.duty(p.pools.at[pool, "role"]).total_range().max
+                pool = int(cadre_pool[keep_cadre[int(ids[0])]])
+                limit = self.scenario.duty(roles[pool]).total_range().max
                 if len(ids) > limit:
                     self.cp.add(self._sum((), ids) <= limit)
+
+    def _kind_duties(
+        self,
+        pool: int,
+        duty: Duty,
+        arcs: np.ndarray,
+        kept: np.ndarray,
+        arc_kind: np.ndarray,
+        keep_kind: np.ndarray,
+    ) -> None:
+        """H1 per kind for a pool of one: its count of each kind within the duty's range."""
+        total = duty.total_range()
+        for kind in Kind:
+            k_range = duty.kind_range(kind)
+            a_ids = arcs[arc_kind == kind.value]
+            k_ids = kept[keep_kind == kind.value]
+            kind_expr = self._sum(a_ids, k_ids)
+            if k_range.max < total.max:
+                self.cp.add(kind_expr <= k_range.max)
+            if k_range.min > 0:
+                guard = self._guard(
+                    Guard(H1.id, "kind duty", pool=pool, count=k_range.min, kind=kind)
+                )
+                self.cp.add(kind_expr >= k_range.min).only_enforce_if(guard)
 
     def h2_one_cadre_per_target(self) -> None:
         """H2 One cadre per target: a target holds at most its kind's cap (1 by default)."""
         p = self.problem
-        for g, row in p.groups.iterrows():
-            self.cp.add(
-                self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
-                <= int(row["cap"]) * int(row["size"])
-            )
+        room = p.groups["cap"].to_numpy(np.int64) * p.groups["size"].to_numpy(np.int64)
+        for g in range(len(p.groups)):
+            self.cp.add(self._sum(self.arcs_of_group[g], self.keeps_of_group[g]) <= int(room[g]))
         caps = p.groups["cap"].to_numpy()[p.targets["group"].to_numpy()]
         for t, ids in enumerate(self.keeps_of_target):
             if len(ids) > caps[t]:
@@ -221,16 +238,18 @@ class PolicyModel:
         if limit is None:
             return
         arcs, keeps = self.problem.arcs, self.problem.keeps
+        a_college = arcs["college"].to_numpy()
+        k_college = keeps["college"].to_numpy()
         a_mask = arcs["school_leader"].to_numpy(bool) & arcs["college"].notna().to_numpy()
         k_mask = keeps["school_leader"].to_numpy(bool) & keeps["college"].notna().to_numpy()
-        a_by = arcs[a_mask].groupby("college").groups
-        k_by = keeps[k_mask].groupby("college").groups if k_mask.any() else {}
-        for college in sorted(set(a_by) | set(k_by)):
-            a_ids = np.asarray(a_by.get(college, []), dtype=np.int64)
-            k_ids = np.asarray(k_by.get(college, []), dtype=np.int64)
+        ub = arcs["ub"].to_numpy(np.int64)
+        colleges = set(a_college[a_mask].tolist()) | set(k_college[k_mask].tolist())
+        for college in sorted(colleges):
+            a_ids = np.flatnonzero(a_mask & (a_college == college))
+            k_ids = np.flatnonzero(k_mask & (k_college == college))
             # H4 counts assignments: a leader with several duties may hold several targets
             # of one college, so only a college that cannot reach the limit is skipped.
-            most = int(arcs.loc[a_ids, "ub"].sum()) + len(k_ids)
+            most = int(ub[a_ids].sum()) + len(k_ids)
             if most <= limit:
                 continue
             guard = self._guard(Guard(H4.id, "school leaders", college=college, count=limit))
