@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -70,6 +71,17 @@ def _index(keys: np.ndarray, n: int) -> list[np.ndarray]:
     return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
+class _Holds:
+    """What :meth:`PolicyModel._add` returns for a rule that holds whatever CP-SAT decides."""
+
+    def only_enforce_if(self, *literals: Any) -> _Holds:
+        """Nothing to enforce."""
+        return self
+
+
+_HOLDS = _Holds()
+
+
 class PolicyModel:
     """The CP-SAT model of one :class:`~planner.solver.problem.Problem`."""
 
@@ -114,9 +126,21 @@ class PolicyModel:
 
     # -- helpers ------------------------------------------------------------------------
     def _sum(self, arc_ids: Iterable[int], keep_ids: Iterable[int] = ()) -> cp_model.LinearExpr:
-        return cp_model.LinearExpr.sum(
-            [self.y[int(a)] for a in arc_ids] + [self.keep[int(k)] for k in keep_ids]
-        )
+        parts = [self.y[int(a)] for a in arc_ids] + [self.keep[int(k)] for k in keep_ids]
+        if all(type(x) is int for x in parts):
+            # Counts a face settled: a plain number, so a rule over them only is a plain
+            # true or false, not a constraint for CP-SAT to presolve away.
+            return sum(parts)  # type: ignore[return-value, arg-type]
+        return cp_model.LinearExpr.sum(parts)
+
+    def _add(self, constraint: Any) -> Any:
+        """Add a constraint; one over settled counts only is a plain ``True`` (nothing to
+        add) or ``False`` (no plan: added as such)."""
+        if isinstance(constraint, bool | np.bool_):
+            if constraint:
+                return _HOLDS
+            return self.cp.add_bool_or([])
+        return self.cp.add(constraint)
 
     def _weighted(
         self, arc_ids: np.ndarray, arc_w: np.ndarray, keep_ids: np.ndarray, keep_w: np.ndarray
@@ -172,10 +196,10 @@ class PolicyModel:
             total = duty.total_range()
             size = int(sizes[pool])
             expr = self._sum(arcs, kept)
-            self.cp.add(expr <= size * total.max)
+            self._add(expr <= size * total.max)
             if total.min > 0:
                 guard = self._guard(Guard(H1.id, "duty", pool=pool, count=total.min))
-                self.cp.add(expr >= size * total.min).only_enforce_if(guard)
+                self._add(expr >= size * total.min).only_enforce_if(guard)
             if singleton[pool]:
                 self._kind_duties(pool, duty, arcs, kept, arc_kind[arcs], keep_kind[kept])
                 # A cadre holds a target once: a kept target leaves one fewer in its group.
@@ -184,7 +208,7 @@ class PolicyModel:
                     a_ids = arcs[groups == g]
                     k_ids = kept[keep_group[kept] == g]
                     if len(a_ids):
-                        self.cp.add(self._sum(a_ids, k_ids) <= int(group_size[g]))
+                        self._add(self._sum(a_ids, k_ids) <= int(group_size[g]))
         keep_cadre = keeps["cadre"].to_numpy(np.int64)
         cadre_pool = p.cadres["pool"].to_numpy(np.int64)
         for ids in self.keeps_of_cadre:
@@ -192,7 +216,7 @@ class PolicyModel:
                 pool = int(cadre_pool[keep_cadre[int(ids[0])]])
                 limit = self.scenario.duty(roles[pool]).total_range().max
                 if len(ids) > limit:
-                    self.cp.add(self._sum((), ids) <= limit)
+                    self._add(self._sum((), ids) <= limit)
 
     def _kind_duties(
         self,
@@ -211,23 +235,23 @@ class PolicyModel:
             k_ids = kept[keep_kind == kind.value]
             kind_expr = self._sum(a_ids, k_ids)
             if k_range.max < total.max:
-                self.cp.add(kind_expr <= k_range.max)
+                self._add(kind_expr <= k_range.max)
             if k_range.min > 0:
                 guard = self._guard(
                     Guard(H1.id, "kind duty", pool=pool, count=k_range.min, kind=kind)
                 )
-                self.cp.add(kind_expr >= k_range.min).only_enforce_if(guard)
+                self._add(kind_expr >= k_range.min).only_enforce_if(guard)
 
     def h2_one_cadre_per_target(self) -> None:
         """H2 One cadre per target: a target holds at most its kind's cap (1 by default)."""
         p = self.problem
         room = p.groups["cap"].to_numpy(np.int64) * p.groups["size"].to_numpy(np.int64)
         for g in range(len(p.groups)):
-            self.cp.add(self._sum(self.arcs_of_group[g], self.keeps_of_group[g]) <= int(room[g]))
+            self._add(self._sum(self.arcs_of_group[g], self.keeps_of_group[g]) <= int(room[g]))
         caps = p.groups["cap"].to_numpy()[p.targets["group"].to_numpy()]
         for t, ids in enumerate(self.keeps_of_target):
             if len(ids) > caps[t]:
-                self.cp.add(self._sum((), ids) <= int(caps[t]))
+                self._add(self._sum((), ids) <= int(caps[t]))
 
     def h4_school_leader_spread(self) -> None:
         """H4 School leaders spread out: at most N school leaders per college (default 1).
@@ -253,7 +277,7 @@ class PolicyModel:
             if most <= limit:
                 continue
             guard = self._guard(Guard(H4.id, "school leaders", college=college, count=limit))
-            self.cp.add(self._sum(a_ids, k_ids) <= limit).only_enforce_if(guard)
+            self._add(self._sum(a_ids, k_ids) <= limit).only_enforce_if(guard)
 
     def h6_pins(self) -> None:
         """H6 Pins: every ``require`` pin holds (``forbid`` pins remove arcs when built)."""
@@ -277,7 +301,7 @@ class PolicyModel:
                 # The pair breaks a single-pair rule: only a guard can make it "hold".
                 self.cp.add_bool_or([]).only_enforce_if(guard)
                 continue
-            self.cp.add(
+            self._add(
                 self._sum([a] if a is not None else [], [k] if k is not None else []) == 1
             ).only_enforce_if(guard)
 
@@ -293,7 +317,7 @@ class PolicyModel:
             for g, row in frame.iterrows():
                 need = int(row["min"]) * int(row["size"])
                 expr = self._sum(self.arcs_of_group[int(g)], self.keeps_of_group[int(g)])
-                self.cp.add(expr >= need).only_enforce_if(guard)
+                self._add(expr >= need).only_enforce_if(guard)
 
     def hard_continuity(self) -> None:
         """Continuity as a hard rule: every contact from ``previous`` that may continue does."""
@@ -310,7 +334,7 @@ class PolicyModel:
                     row=int(row["row"]),
                 )
             )
-            self.cp.add(cp_model.LinearExpr.sum([self.keep[int(i)]]) == 1).only_enforce_if(guard)
+            self._add(cp_model.LinearExpr.sum([self.keep[int(i)]]) == 1).only_enforce_if(guard)
 
     def restrict_to_face(self, face: Face) -> None:
         """Keep only plans on the flow's optimal face (every one optimal for its terms).
@@ -322,27 +346,27 @@ class PolicyModel:
                 if var != lo or lo != hi:
                     raise ValueError("the model was made for another face")
             elif lo == hi:
-                self.cp.add(var == int(lo))
+                self._add(var == int(lo))
             elif lo > 0:
-                self.cp.add(var >= int(lo))
+                self._add(var >= int(lo))
         for var, lo, hi in zip(self.keep, face.keep_lo, face.keep_hi, strict=True):
             if lo == hi and not isinstance(var, int):
-                self.cp.add(var == int(lo))
+                self._add(var == int(lo))
         for (cadre, kind), count in face.cadre_keeps.items():
-            self.cp.add(self._sum((), self._cadre_slot_keeps(cadre, kind)) == count)
+            self._add(self._sum((), self._cadre_slot_keeps(cadre, kind)) == count)
         for target, (lo, hi) in face.target_keeps.items():
             expr = self._sum((), self.keeps_of_target[target])
-            self.cp.add(expr >= lo)
-            self.cp.add(expr <= hi)
+            self._add(expr >= lo)
+            self._add(expr <= hi)
         for g in range(len(self.problem.groups)):
             lo, hi = int(face.group_lo[g]), int(face.group_hi[g])
             expr = self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
             if lo == hi:
-                self.cp.add(expr == lo)
+                self._add(expr == lo)
             else:
                 if lo > 0:
-                    self.cp.add(expr >= lo)
-                self.cp.add(expr <= hi)
+                    self._add(expr >= lo)
+                self._add(expr <= hi)
         tie_arc, tie_keep = face.tie_arc, face.tie_keep
         tie = tie_arc is not None and tie_keep is not None and bool(tie_arc.any() or tie_keep.any())
         if face.slack != 0 or tie:
@@ -350,7 +374,7 @@ class PolicyModel:
             if tie_arc is not None and tie_keep is not None and tie:
                 a, k = np.flatnonzero(tie_arc), np.flatnonzero(tie_keep)
                 expr = expr - self._weighted(a, tie_arc[a], k, tie_keep[k])
-            self.cp.add(expr == face.slack)
+            self._add(expr == face.slack)
 
     def _cadre_slot_keeps(self, cadre: int, kind: int) -> np.ndarray:
         """Keep candidates of a cadre, of one kind (code, see flow.KIND_CODE) or all (-1)."""
@@ -426,7 +450,7 @@ class PolicyModel:
                 parts.append(int(row["weight"]) * assigned)
             else:  # a group of one target with min/cap beyond 1
                 covered = self.cp.new_bool_var(f"covered{g}")
-                self.cp.add(assigned >= int(row["min"])).only_enforce_if(covered)
+                self._add(assigned >= int(row["min"])).only_enforce_if(covered)
                 parts.append(int(row["weight"]) * covered)
         return cp_model.LinearExpr.sum(parts)
 
@@ -470,6 +494,6 @@ class PolicyModel:
                 np.asarray(a_by.get(college, []), dtype=np.int64),
                 np.asarray(k_by.get(college, []), dtype=np.int64),
             )
-            self.cp.add(expr <= top)
+            self._add(expr <= top)
         self._central_max = top
         return cp_model.LinearExpr.sum([top])
