@@ -15,6 +15,12 @@ from planner.plan import ASSIGNMENT_COLUMNS
 from planner.solver.problem import Problem
 
 
+def triples(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """The ``(cadre_id, kind, target_id)`` of every row of an assignments frame."""
+    columns = (frame[c].tolist() for c in ("cadre_id", "kind", "target_id"))
+    return set(zip(*columns, strict=True))
+
+
 def pair_indices(problem: Problem, assignments: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The rows ``cadre_id, kind, target_id`` of ``assignments`` as concrete pairs (``cadre``,
     ``target``: indices into the problem's frames), and the mask of the rows whose cadre or

@@ -32,7 +32,6 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from planner.check.checker import require_checked
@@ -46,9 +45,9 @@ from planner.plan import Plan
 from planner.planning import describe, make_plan, plan_from_assignments
 from planner.scenario import Scenario
 from planner.solver.decompose import decompose
-from planner.solver.flow.network import supply_units
-from planner.solver.flow.search import Tie
-from planner.solver.problem import Problem, build_problem
+from planner.solver.near import closeness
+from planner.solver.pairs import triples
+from planner.solver.problem import build_problem
 from planner.workflow.pins import parse_pins
 
 PinText = str | tuple[str, str, str]
@@ -190,10 +189,7 @@ class WarmPlan:
         return {name: int(term.value) for name, term in self.plan.terms.items()}
 
     def _pairs(self) -> set[tuple[str, str, str]]:
-        a = self.plan.assignments
-        return set(
-            zip(a["cadre_id"].tolist(), a["kind"].tolist(), a["target_id"].tolist(), strict=True)
-        )
+        return triples(self.plan.assignments)
 
     def _capacity_of(self, dataset: Dataset, changes: Changes) -> pd.DataFrame:
         """The college capacity notes' table, once per availability (pins do not change it)."""
@@ -214,47 +210,6 @@ def warm_plan(
     plan = make_plan(dataset, scenario, held=held, time_limit=time_limit, deterministic=True)
     require_checked(plan, dataset, scenario)
     return WarmPlan.from_plan(dataset, scenario, plan, held=held, time_limit=time_limit)
-
-
-def closeness(problem: Problem, assignments: pd.DataFrame) -> Tie:
-    """A tie-break that prefers an earlier plan's pairs: per arc, 0 where the earlier plan
-    sent a cadre of the arc's pool to a target of its group, else 1; per kept contact, 0
-    where the earlier plan kept it, else 1. A plan pays it at most once per duty slot."""
-    cadre_index = pd.Series(np.arange(len(problem.cadres)), index=problem.cadres["id"])
-    targets = problem.targets
-    target_index = pd.Series(
-        np.arange(len(targets)),
-        index=pd.MultiIndex.from_arrays([targets["kind"], targets["id"]]),
-    )
-    cadre = assignments["cadre_id"].map(cadre_index)
-    keys = pd.MultiIndex.from_arrays([assignments["kind"], assignments["target_id"]])
-    target = pd.Series(target_index.reindex(keys).to_numpy(), index=assignments.index)
-    found = cadre.notna() & target.notna()
-    cadre = cadre[found].astype(np.int64).to_numpy()
-    target = target[found].astype(np.int64).to_numpy()
-    pool = problem.cadres["pool"].to_numpy(np.int64)[cadre]
-    group = targets["group"].to_numpy(np.int64)[target]
-    used = set(zip(pool.tolist(), group.tolist(), strict=True))
-    arcs = problem.arcs
-    arc_cost = np.fromiter(
-        (
-            (p, g) not in used
-            for p, g in zip(arcs["pool"].tolist(), arcs["group"].tolist(), strict=True)
-        ),
-        dtype=np.int64,
-        count=len(arcs),
-    )
-    kept = set(zip(cadre.tolist(), target.tolist(), strict=True))
-    keeps = problem.keeps
-    keep_cost = np.fromiter(
-        (
-            (c, t) not in kept
-            for c, t in zip(keeps["cadre"].tolist(), keeps["target"].tolist(), strict=True)
-        ),
-        dtype=np.int64,
-        count=len(keeps),
-    )
-    return arc_cost, keep_cost, supply_units(problem)
 
 
 def _pin_text(pin: PinText) -> str:
