@@ -23,7 +23,7 @@ from planner.solver.cpsat import PolicyModel
 from planner.solver.flow.search import FlowSolution
 from planner.solver.problem import Problem
 from planner.solver.solution import Progress, Solution, Stage, flow_stages, no_plan, staged_solution
-from planner.solver.terms import objective_weights
+from planner.solver.terms import linear_coefficients, objective_weights
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,15 @@ def solve_with_cpsat(
     settled = flow is not None and flow.exact and feasible and strict
     model = PolicyModel(problem, face=flow.face if settled and flow is not None else None)
     model.add_hard_rules()
+    # A term the face settles needs no expression, unless making it adds to the model.
+    pure = {"continuity", "campus", "dorm_gender", "dorm_priority"}
+    if linear_coefficients(problem, "coverage") is not None:
+        pure.add("coverage")
+    skip = set(flow.terms) & pure if settled and flow is not None and flow.face else set()
     run = CpSatRun(
         problem,
         model,
-        {t: model.term(t) for t in terms},
+        {t: model.term(t) for t in terms if t not in skip},
         _solver(limits, deterministic),
         limits,
         progress,
