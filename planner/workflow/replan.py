@@ -21,9 +21,23 @@ How a re-plan saves time, with every plan still proven optimal and re-checked:
   skipped: their optimum provably did not move;
 - the college capacity notes are worked out once per availability.
 
+- in a re-plan, the S5 stage is also skipped when the flow's plan already has as few central
+  cadres in its busiest college as the optimal face forces there.
+
 A re-plan is deterministic for the same base plan and changes; it may differ from a cold
 ``planner plan`` with the same pins in which of several equally good plans it gives (it stays
 near the base plan), never in any term.
+
+How a service job worker uses it (the worker forks a child per job)::
+
+    # in the worker process, before forking the job's child (once per proposal; cached)
+    warm = warm_plan(dataset, scenario)               # or WarmPlan.from_plan(..., plan)
+    part = warm.part("C03")                           # a college's part, everything else held
+    # in the child: the college's current adjustments, all of them, relative to the base
+    plan = part.replan(require=["044156:class:2026C0301"], forbid=[...], unavailable=[...])
+
+The objects live in the worker's memory; the fork gives each child a copy-on-write view, so a
+child starts re-planning at once, and nothing it does needs sending back.
 """
 
 from __future__ import annotations
@@ -149,6 +163,9 @@ class WarmPlan:
         this plan's pairs of the college's cadres, optimal for the part when this plan is
         (every term but S5 is a sum over pairs, and a part has no central cadre), so a
         re-plan of the part compares with it term by term."""
+        if self.scenario.scope != "university":
+            scope = self.scenario.scope
+            raise UsageError(f"a college's part is taken from a university plan, not {scope}")
         data = _part_dataset(self.dataset, self.plan.assignments, college)
         mine = self.plan.assignments
         mine = mine[mine["cadre_id"].isin(set(data.cadres["id"]))].reset_index(drop=True)
