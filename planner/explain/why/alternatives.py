@@ -12,6 +12,9 @@ plan's values needs no CP-SAT stage: nothing can be better.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -24,6 +27,7 @@ from planner.explain.diagnose import solve_explained
 from planner.explain.why.index import PlanIndex
 from planner.policy import term_name
 from planner.scenario import TERM_SENSE
+from planner.solver import forking
 from planner.solver.decompose import decompose
 from planner.solver.near import closeness
 from planner.solver.pairs import assignment_table, covered_mask, term_values, triples
@@ -150,9 +154,53 @@ def without(
     return [f"needed: the best plan with {subject} is worse on {alt.decided_by} — {effects(alt)}"]
 
 
+Job = tuple[str, str, str, str]
+"""A re-plan an explanation needs: ``(cadre_id, kind, target_id, rule)``."""
+
+_INDEX: PlanIndex | None = None
+"""The plan a forked solver process works on (set before the processes are forked, so that
+they share it instead of receiving it pickled)."""
+
+
+def presolve(ix: PlanIndex, jobs: list[Job], time_limit: float) -> None:
+    """Solve ``jobs`` ahead, two at a time in forked processes where that is possible (see
+    :mod:`planner.solver.forking`), and keep the outcomes for :func:`solve_with`. Each
+    outcome is the same as when solved in turn: every solve is deterministic."""
+    global _INDEX
+    todo = [job for job in dict.fromkeys(jobs) if job not in ix.solved]
+    if len(todo) < 2 or not forking.enabled() or forking.cores() < 2:
+        return
+    _INDEX = ix
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+            outcomes = list(pool.map(_solve_job, todo, [time_limit] * len(todo)))
+    except (OSError, BrokenProcessPool):  # no processes to be had: solved in turn instead
+        return
+    finally:
+        _INDEX = None
+    ix.solved.update(zip(todo, outcomes, strict=True))
+
+
+def _solve_job(job: Job, time_limit: float) -> Alternative:
+    """One job, in a forked process (see :func:`presolve`)."""
+    assert _INDEX is not None
+    cadre_id, kind, target_id, rule = job
+    return _solve(_INDEX, _INDEX.cadre(cadre_id), _INDEX.target(kind, target_id), rule, time_limit)
+
+
 def solve_with(
     ix: PlanIndex, c: pd.Series, t: pd.Series, rule: str, time_limit: float
 ) -> Alternative:
+    """The best plan with the pair required (or forbidden), compared with the plan (solved
+    ahead by :func:`presolve`, or now)."""
+    job = (str(c["id"]), str(t["kind"]), str(t["id"]), rule)
+    if job in ix.solved:
+        return ix.solved.pop(job)
+    return _solve(ix, c, t, rule, time_limit)
+
+
+def _solve(ix: PlanIndex, c: pd.Series, t: pd.Series, rule: str, time_limit: float) -> Alternative:
     """The best plan with the pair required (or forbidden), compared with the plan."""
     pins = ix.dataset.pins
     added_row = int(pins["row"].max()) + 1 if len(pins) else 2

@@ -11,8 +11,9 @@ The plan's rows, terms and coverage come from the same functions as a solved pla
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,9 @@ class PlanIndex:
     target_index: pd.Series
     previous: dict[Triple, int]
     """Last semester's contacts and their row in the ``previous`` table."""
+    solved: dict[tuple[str, str, str, str], Any] = field(default_factory=dict, compare=False)
+    """Re-plans solved ahead (:func:`planner.explain.why.alternatives.presolve`), by
+    ``(cadre_id, kind, target_id, rule)``."""
     proven: bool = False
     """Whether :attr:`values` are proven the best of :attr:`problem`: the plan was proven
     optimal, from this very data (no table differs, no pins or previous plan were given on the
