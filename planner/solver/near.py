@@ -36,24 +36,15 @@ def closeness(problem: Problem, assignments: pd.DataFrame) -> Tie:
     target = target[found].astype(np.int64).to_numpy()
     pool = problem.cadres["pool"].to_numpy(np.int64)[cadre]
     group = targets["group"].to_numpy(np.int64)[target]
+    arcs, keeps = problem.arcs, problem.keeps
     used = set(zip(pool.tolist(), group.tolist(), strict=True))
-    arcs = problem.arcs
-    arc_cost = np.fromiter(
-        (
-            (p, g) not in used
-            for p, g in zip(arcs["pool"].tolist(), arcs["group"].tolist(), strict=True)
-        ),
-        dtype=np.int64,
-        count=len(arcs),
-    )
     kept = set(zip(cadre.tolist(), target.tolist(), strict=True))
-    keeps = problem.keeps
-    keep_cost = np.fromiter(
-        (
-            (c, t) not in kept
-            for c, t in zip(keeps["cadre"].tolist(), keeps["target"].tolist(), strict=True)
-        ),
-        dtype=np.int64,
-        count=len(keeps),
-    )
+    arc_cost = _not_in(arcs["pool"], arcs["group"], used)
+    keep_cost = _not_in(keeps["cadre"], keeps["target"], kept)
     return arc_cost, keep_cost, supply_units(problem)
+
+
+def _not_in(first: pd.Series, second: pd.Series, pairs: set[tuple[int, int]]) -> np.ndarray:
+    """Per row, 1 where ``(first, second)`` is not one of ``pairs``, else 0."""
+    rows = zip(first.tolist(), second.tolist(), strict=True)
+    return np.fromiter((pair not in pairs for pair in rows), dtype=np.int64, count=len(first))

@@ -94,8 +94,9 @@ def evaluate(problem: Problem, term: str, y: np.ndarray, keep: np.ndarray) -> in
 
 
 def central_spread(problem: Problem, y: np.ndarray, keep: np.ndarray) -> int:
-    """S5 for given variable values: the most contacts central cadres have in one college (a
-    university-level society counts for no college)."""
+    """S5 for given variable values (or any per-arc and per-keep counts, such as a face's lower
+    bounds): the most contacts central cadres have in one college (a university-level society
+    counts for no college)."""
     arcs, keeps = problem.arcs, problem.keeps
     a = arcs["central"].to_numpy(bool) & arcs["college"].notna().to_numpy()
     k = keeps["central"].to_numpy(bool) & keeps["college"].notna().to_numpy()

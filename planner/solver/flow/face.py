@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from planner.solver.flow.network import (
     ARC,
@@ -20,6 +19,7 @@ from planner.solver.flow.network import (
     Result,
 )
 from planner.solver.problem import Problem
+from planner.solver.terms import central_spread
 
 
 @dataclass
@@ -163,12 +163,4 @@ def reduced_costs(net: Network, root: Result) -> np.ndarray | None:
 def central_floor(problem: Problem, face: Face) -> int:
     """The most central cadres' contacts every plan on ``face`` has in one college: a lower
     bound of S5 (central spread) on the face, from its lower bounds on the counts."""
-    arcs, keeps = problem.arcs, problem.keeps
-    a = arcs["central"].to_numpy(bool) & arcs["college"].notna().to_numpy()
-    k = keeps["central"].to_numpy(bool) & keeps["college"].notna().to_numpy()
-    colleges = np.concatenate([arcs["college"].to_numpy()[a], keeps["college"].to_numpy()[k]])
-    if not len(colleges):
-        return 0
-    forced = np.concatenate([face.y_lo[a], face.keep_lo[k]]).astype(np.int64)
-    codes, _ = pd.factorize(colleges)
-    return int(np.bincount(codes, weights=forced).max())
+    return central_spread(problem, face.y_lo, face.keep_lo)
