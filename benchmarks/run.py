@@ -17,6 +17,9 @@ Parts (``--parts``, default all):
 - ``reference``: the straightforward formulation (``benchmarks/reference_baseline.py``) once
   per scale of ``--reference-scales`` with a time limit, stopped if it passes the memory cap;
 - ``scenarios``: ``planner plan`` at 1× with every other shipped scenario (``scenarios/*.yaml``);
+- ``read``, ``replan``, ``explain``: where a person waits (``benchmarks/interactive.py``):
+  reading the university workbook against a bare ``read_excel``, warm re-plans after one pin
+  (the university, and one college's part), explaining a target of a university plan;
 - ``profile``: ``python -X importtime`` and cProfile of ``planner plan`` at 1×.
 
 Results go to ``benchmarks/results/results.json`` (every run; parts not run this time keep
@@ -53,7 +56,18 @@ RESULTS = HERE / "results"
 SCENARIO = ROOT / "scenarios" / "default.yaml"
 INFEASIBLE_EXIT = 3
 """Exit code of ``planner plan`` when no plan can keep every hard rule (it says why)."""
-PARTS = ("scaling", "large", "college", "scenarios", "flow", "reference", "profile")
+PARTS = (
+    "scaling",
+    "large",
+    "college",
+    "scenarios",
+    "flow",
+    "reference",
+    "read",
+    "replan",
+    "explain",
+    "profile",
+)
 SCALES = (0.25, 0.5, 1.0, 2.0, 3.0)
 SEED = 1
 COLLEGE_CADRES = 80
@@ -69,6 +83,12 @@ GOALS = {
     "college_seconds": 2.0,
     "reference_speedup": 10.0,
     "flow_ratio": 10.0,
+    "read_seconds": 0.4,
+    "plan_seconds": 2.5,
+    "replan_seconds": 0.5,
+    "college_replan_p95": 1.0,
+    "explain_seconds": 1.0,
+    "full_engagement_seconds": 4.0,
 }
 
 
@@ -245,13 +265,15 @@ def scale_name(scale: float) -> str:
     return f"university-x{scale:g}"
 
 
-def generate(name: str, preset: str, scale: float) -> Path:
+def generate(name: str, preset: str, scale: float, fmt: str = "csv") -> Path:
     """Generate one data set into ``benchmarks/work/<name>`` (always afresh)."""
     out = WORK / name
     if out.exists():
         shutil.rmtree(out)
     command = [*_planner(), "generate", "--preset", preset, "--seed", str(SEED)]
-    command += ["--scale", f"{scale:g}", "--out", str(out)]
+    command += ["--scale", f"{scale:g}", "--out", str(out), "--format", fmt, "--headers", "zh"]
+    if fmt == "csv":
+        command = command[:-2]  # English headers, as the other parts always had
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
     return out
 
@@ -401,6 +423,20 @@ def run_reference(label: str, data: Path, time_limit: float, memory_cap_gb: floa
         f"{info.get('status', run.killed or 'exit ' + str(run.exit_code))}"
     )
     return run
+
+
+def run_interactive(part: str, extra: list[str], repeats: int) -> dict[str, Any]:
+    """One part of ``benchmarks/interactive.py`` in a process of its own: its JSON line, the
+    load and the peak memory."""
+    command = [sys.executable, str(HERE / "interactive.py"), part, *extra]
+    run = measure(part, [*command, "--repeats", str(repeats)])
+    try:
+        found: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        found = {"error": (run.stderr or run.stdout)[-500:]}
+    found.update(load=run.load, peak_gb=round(run.peak_mb / 1000, 3), exit_code=run.exit_code)
+    say(f"  {part}: " + ", ".join(f"{k} {v}" for k, v in found.items() if "seconds" in k))
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -794,6 +830,8 @@ def goals_table(results: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]
                 f"{fast / flow_t:.2f}× ({fast:.2f} s vs {flow_t:.2f} s)",
                 fast / flow_t <= GOALS["flow_ratio"],
             )
+    for row in waiting_goals(results):
+        add(*row)
     plans = [*s.get("scaling", {}).values(), large, college]
     plans = [p for p in plans if p.get("runs")]
     if plans:
@@ -810,6 +848,86 @@ def goals_table(results: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]
     lines = ["| goal | measured | verdict |", "|---|---|---|"]
     lines += [f"| {r['goal']} | {r['measured']} | {verdict(r['ok'])} |" for r in rows]
     return lines, rows
+
+
+def waiting_goals(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """The goals where a person waits (issue 20): goal, measured (with its reference in the
+    same run), verdict."""
+    s = results.get("summary", {})
+    inter = results.get("interactive", {})
+    rows: list[tuple[str, str, bool | None]] = []
+    read = inter.get("read", {})
+    if read.get("seconds") is not None:
+        t, ref = read["seconds"], read.get("reference_seconds") or 0.0
+        rows.append(
+            (
+                "Read and validate the university workbook ≤ 0.4 s (median)",
+                f"{t:.2f} s (CPU {read.get('cpu_seconds', 0):.2f} s); {t / ref:.2f}× a bare "
+                f"`read_excel` with calamine ({ref:.2f} s)"
+                if ref
+                else f"{t:.2f} s",
+                t <= GOALS["read_seconds"],
+            )
+        )
+    uni, flow1 = s.get("scaling", {}).get("1", {}), s.get("flow", {}).get("1", {})
+    if uni.get("seconds"):
+        t, ref = uni["seconds"], flow1.get("seconds")
+        rows.append(
+            (
+                "University: `planner plan` end to end ≤ 2.5 s (median)",
+                f"{t:.2f} s (CPU {uni.get('cpu_seconds') or 0:.2f} s); {t / ref:.2f}× the flow "
+                f"relaxation ({ref:.2f} s, CPU {flow1.get('cpu_seconds') or 0:.2f} s)"
+                if ref
+                else f"{t:.2f} s",
+                t <= GOALS["plan_seconds"],
+            )
+        )
+    warm = inter.get("replan", {})
+    if warm.get("seconds") is not None:
+        t, cold = warm["seconds"], warm.get("cold_seconds") or 0.0
+        rows.append(
+            (
+                "Warm re-plan after one pin, university (median)  ≤ 0.5 s",
+                f"{t:.2f} s (CPU {warm.get('cpu_seconds', 0):.2f} s, slowest "
+                f"{warm.get('max_seconds', 0):.2f} s); {t / cold:.2f}× the first plan in the same "
+                f"worker ({cold:.2f} s, CPU {warm.get('cold_cpu_seconds', 0):.2f} s)",
+                t <= GOALS["replan_seconds"],
+            )
+        )
+    if warm.get("college_p95") is not None:
+        t = warm["college_p95"]
+        rows.append(
+            (
+                f"A college's adjust re-plan, engine side (college {warm.get('college')}, "
+                "p95) ≤ 1 s",
+                f"{t:.2f} s (median {warm.get('college_seconds', 0):.2f} s, CPU "
+                f"{warm.get('college_cpu_seconds') or 0:.2f} s)",
+                t <= GOALS["college_replan_p95"],
+            )
+        )
+    explained = inter.get("explain", {})
+    if explained.get("seconds") is not None:
+        t = explained["seconds"]
+        rows.append(
+            (
+                "`explain` one target of a university plan ≤ 1 s (median, data loaded)",
+                f"{t:.2f} s (CPU {explained.get('cpu_seconds', 0):.2f} s, slowest "
+                f"{explained.get('max_seconds', 0):.2f} s)",
+                t <= GOALS["explain_seconds"],
+            )
+        )
+    full = s.get("scenarios", {}).get("full-engagement", {})
+    if full.get("seconds"):
+        t, ref = full["seconds"], flow1.get("seconds")
+        rows.append(
+            (
+                "Full-engagement, university: `planner plan` ≤ 4 s (median)",
+                f"{t:.2f} s (CPU {full.get('cpu_seconds') or 0:.2f} s)"
+                + (f"; {t / ref:.2f}× the flow relaxation" if ref else ""),
+                t <= GOALS["full_engagement_seconds"],
+            )
+        )
+    return rows
 
 
 PHASE_MODULES = {
@@ -891,9 +1009,10 @@ def findings(results: dict[str, Any]) -> list[str]:
             "- The profiles run `planner plan` in one process (`PLANNER_HELPER=0`), so that they "
             "see every phase; a real run has a helper process on the second core (forked once "
             "pandas is loaded, it reads the data while the main process imports the rest, then "
-            "loads openpyxl and makes the workbook and the heatmaps while the main process "
-            "checks the plan), so reading and writing take a smaller share of the wall time "
-            "than shown. The import times are in `results/profile.txt`."
+            "loads openpyxl and makes the workbook while the main process checks the plan, "
+            "writes the CSV files and draws the heatmaps), so reading and writing take a "
+            "smaller share of the wall time than shown. The import times are in "
+            "`results/profile.txt`."
         )
     ref = s.get("reference", {}).get("1")
     if ref:
@@ -1008,6 +1127,7 @@ def readme(results: dict[str, Any], command: str) -> str:
             "",
         ]
     out += _scenarios_table(s.get("scenarios", {}), results.get("runs", {}).get("scenarios", {}))
+    out += _waiting_table(results.get("interactive", {}))
     large = s.get("large", {})
     college = s.get("college", {})
     if large or college:
@@ -1212,6 +1332,53 @@ def _scenarios_table(scenarios: dict[str, Any], raw: dict[str, list[dict[str, An
     return out
 
 
+def _waiting_table(inter: dict[str, Any]) -> list[str]:
+    """Reading, warm re-plans and explanations (``benchmarks/interactive.py``)."""
+    if not inter:
+        return []
+    rows = []
+    read = inter.get("read", {})
+    if read.get("seconds") is not None:
+        rows.append(
+            f"| read and validate the university workbook (8 sheets) | {read['seconds']:.2f} | "
+            f"bare `pandas.read_excel(engine='calamine')`: {read.get('reference_seconds', 0):.2f}"
+            f" | {read.get('peak_gb', 0):.2f} | {_fmt(read.get('load'), 1)} |"
+        )
+    warm = inter.get("replan", {})
+    if warm.get("seconds") is not None:
+        rows.append(
+            f"| warm re-plan after one pin, university (runs: {warm.get('runs')}) | "
+            f"{warm['seconds']:.2f} | first plan in the worker: {warm.get('cold_seconds', 0):.2f}"
+            f" | {warm.get('peak_gb', 0):.2f} | {_fmt(warm.get('load'), 1)} |"
+        )
+    if warm.get("college_seconds") is not None:
+        rows.append(
+            f"| re-plan of college {warm.get('college')}'s part after one pin (runs: "
+            f"{warm.get('college_runs')}) | {warm['college_seconds']:.2f} (p95 "
+            f"{warm.get('college_p95', 0):.2f}) | making the part warm: "
+            f"{warm.get('part_seconds', 0):.2f} | — | {_fmt(warm.get('load'), 1)} |"
+        )
+    explained = inter.get("explain", {})
+    if explained.get("seconds") is not None:
+        runs = [round(r, 2) for r in explained.get("runs", [])]
+        rows.append(
+            f"| `explain` one target of a university plan (runs: {runs}) | "
+            f"{explained['seconds']:.2f} | — | {explained.get('peak_gb', 0):.2f} | "
+            f"{_fmt(explained.get('load'), 1)} |"
+        )
+    return [
+        "## Where a person waits (`benchmarks/interactive.py`)",
+        "",
+        "Seconds of the call itself in a process that has its libraries loaded and the data "
+        "read (as the service's job worker has): median of the runs shown.",
+        "",
+        "| what | s (median) | reference (same run, s) | peak RSS (GB) | load |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
 def write_summary_csv(results: dict[str, Any]) -> None:
     rows = []
     for part, entries in results.get("summary", {}).items():
@@ -1347,7 +1514,7 @@ def main(argv: list[str] | None = None) -> int:
     needed = set()
     if {"scaling", "flow"} & set(parts):
         needed |= set(scales)
-    if {"college", "scenarios", "profile"} & set(parts) or (
+    if {"college", "scenarios", "profile", "replan", "explain"} & set(parts) or (
         "reference" in parts and 1.0 in ref_scales
     ):
         needed.add(1.0)
@@ -1415,6 +1582,24 @@ def main(argv: list[str] | None = None) -> int:
                 fast = run_plan(f"fast-{scale_name(scale)}", data[scale], args.repeats)
                 extra["fast_seconds"] = median([r.seconds for r in fast if r.exit_code == 0])
             keep("reference", f"{scale:g}", [run], extra)
+    interactive = results.setdefault("interactive", {})
+    if "read" in parts:
+        say("reading the university workbook")
+        book = generate("university-workbook", "university", 1.0, fmt="workbook") / "data.xlsx"
+        interactive["read"] = run_interactive("read", ["--data", str(book)], args.repeats + 2)
+    if "replan" in parts:
+        college, _ = mid_size_college(data[1.0])
+        say(f"warm re-plans (university, college {college})")
+        extra = ["--data", str(data[1.0]), "--college", college]
+        interactive["replan"] = run_interactive("replan", extra, args.repeats + 2)
+    if "explain" in parts:
+        say("explaining targets of a university plan")
+        plan_dir = WORK / "plans" / "explain-university"
+        if not plan_dir.exists():
+            run_plan("explain-university", data[1.0], 1)
+            (WORK / "plans" / "explain-university-0").rename(plan_dir)
+        extra = ["--data", str(data[1.0]), "--plan", str(plan_dir)]
+        interactive["explain"] = run_interactive("explain", extra, args.repeats + 2)
     if "profile" in parts:
         say("profile of planner plan at 1×")
         college, _ = mid_size_college(data[1.0])

@@ -53,12 +53,20 @@ def make_plan(
     return describe(problem, solution, pairs)
 
 
-def describe(problem: Problem, solution: Solution, pairs: pd.DataFrame) -> Plan:
-    """Build the plan's frames and figures from concrete pairs."""
+def describe(
+    problem: Problem,
+    solution: Solution,
+    pairs: pd.DataFrame,
+    *,
+    capacity: pd.DataFrame | None = None,
+) -> Plan:
+    """Build the plan's frames and figures from concrete pairs. ``capacity``: the data set's
+    :func:`~planner.explain.capacity.college_capacity` when it is known already."""
     ds = problem.dataset
     assignments = assignment_table(problem, pairs)
     coverage = _coverage(problem, assignments)
-    capacity = college_capacity(ds, problem.scenario)
+    if capacity is None:
+        capacity = college_capacity(ds, problem.scenario)
     uncovered = uncovered_targets(problem, covered_mask(problem, assignments), assignments)
     changes = changes_table(problem, assignments)
     terms = _terms(problem, assignments, solution)

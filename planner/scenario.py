@@ -9,6 +9,7 @@ policy, so an empty file is the default policy.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -99,22 +100,30 @@ class Duty(_Strict):
 
     def total_range(self) -> Range:
         """The total range, derived from ``per_kind`` when ``total`` is not given."""
-        if self.total is not None:
-            return self.total
-        if self.per_kind and len(self.per_kind) == len(KINDS):
-            return Range(
-                min=sum(r.min for r in self.per_kind.values()),
-                max=sum(r.max for r in self.per_kind.values()),
-            )
-        if self.per_kind:
-            lo = sum(r.min for r in self.per_kind.values())
-            return Range(min=max(lo, 1), max=max(lo, 1))
-        return Range(min=1, max=1)
+        return self.ranges[0]
 
     def kind_range(self, kind: Kind) -> Range:
         """The range for one kind."""
-        total = self.total_range()
-        return self.per_kind.get(kind, Range(min=0, max=total.max))
+        return self.ranges[1][Kind(kind)]
+
+    @cached_property
+    def ranges(self) -> tuple[Range, dict[Kind, Range]]:
+        """The total range and each kind's range, worked out once: the model is frozen, and
+        the solver and the checker ask for them per cadre and per arc."""
+        total = self.total
+        if total is None:
+            if self.per_kind and len(self.per_kind) == len(KINDS):
+                total = Range(
+                    min=sum(r.min for r in self.per_kind.values()),
+                    max=sum(r.max for r in self.per_kind.values()),
+                )
+            elif self.per_kind:
+                lo = sum(r.min for r in self.per_kind.values())
+                total = Range(min=max(lo, 1), max=max(lo, 1))
+            else:
+                total = Range(min=1, max=1)
+        kinds = {k: self.per_kind.get(k, Range(min=0, max=total.max)) for k in KINDS}
+        return total, kinds
 
     @model_validator(mode="after")
     def _consistent(self) -> Duty:
@@ -288,8 +297,13 @@ class Scenario(_Strict):
 
     def duty(self, role: Role | str) -> Duty:
         """The duty of a role (its own entry, else ``default``, else exactly one target)."""
-        role_value = Role(role).value
-        return self.duties.get(role_value) or self.duties.get("default") or Duty()
+        return self.role_duties[Role(role)]
+
+    @cached_property
+    def role_duties(self) -> dict[Role, Duty]:
+        """Every role's duty, worked out once (the model is frozen)."""
+        fallback = self.duties.get("default") or Duty()
+        return {role: self.duties.get(role.value) or fallback for role in Role}
 
     def weight(self, term: str) -> int:
         """The weight of a term in weighted mode (0 where not given)."""

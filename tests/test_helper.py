@@ -23,7 +23,8 @@ from planner.dataset import Dataset, targets_in_scope
 from planner.io.plan_folder import HEATMAP_FILES, WORKBOOK
 from planner.plan import Plan
 from planner.report import render
-from planner.report.helper import ENV_SWITCH, Helper, HelperLost, enabled
+from planner.report.helper import Helper, HelperLost
+from planner.solver.forking import ENV_SWITCH, enabled
 
 needs_fork = pytest.mark.skipif(not enabled(), reason="the helper needs fork (Linux)")
 

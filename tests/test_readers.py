@@ -24,7 +24,7 @@ from planner.contract import TABLES
 from planner.dataset import Dataset
 from planner.errors import InputError
 from planner.io.readers import read_dataset
-from planner.io.sheets import cell_text
+from planner.io.xlsx_cells import cell_text, open_book, zero_padding_in_use
 from planner.report.summary import summarize
 
 DATA = Path(__file__).parent / "data"
@@ -366,6 +366,28 @@ def test_excel_cells_read_as_the_text_a_user_sees(
     value: object, number_format: str, text: str
 ) -> None:
     assert cell_text(value, number_format) == text
+
+
+def test_workbooks_with_zero_padded_numbers_are_read_with_their_formats(tmp_path: Path) -> None:
+    """calamine reads values without number formats: a workbook whose styles pad numbers with
+    zeros (the number 7 shown as 007) is read with openpyxl, so the id stays 007; any other
+    workbook takes the fast reader and gives the same text."""
+    padded = TRICKY / "workbook" / "book.xlsx"
+    assert zero_padding_in_use(padded.read_bytes())
+    assert "007" in set(read_dataset(padded).cadres["id"])
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", 7, 12345.0, dt.datetime(2026, 9, 1), True, 0.1 + 0.2])
+    sheet["B1"].number_format = "0.00"
+    book.save(tmp_path / "plain.xlsx")
+    data = (tmp_path / "plain.xlsx").read_bytes()
+    assert not zero_padding_in_use(data)
+    grid = open_book(data).grid("Sheet")
+    assert grid.loc[1].tolist() == ["id", "7", "12345", "2026-09-01", "TRUE", "0.3"]
+    sheet["B1"].number_format = "000"
+    book.save(tmp_path / "padded.xlsx")
+    padded_grid = open_book((tmp_path / "padded.xlsx").read_bytes()).grid("Sheet")
+    assert padded_grid.loc[1].tolist() == ["id", "007", "12345", "2026-09-01", "TRUE", "0.3"]
 
 
 def test_decimal_number_in_a_text_column_stays_as_shown(tmp_path: Path) -> None:

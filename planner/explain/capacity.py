@@ -139,15 +139,11 @@ def _types(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """
     if frame.empty:
         return pd.DataFrame(columns=[*columns, "n"])
-    blank_is_none = [column in ("college", "gender") for column in columns]
-    rows = zip(*(frame[column].tolist() for column in columns), strict=True)
-    counts = Counter(
-        tuple(
-            (v if isinstance(v, str) else "") or (None if none else "")
-            for v, none in zip(row, blank_is_none, strict=True)
-        )
-        for row in rows
-    )
+    cleaned = []
+    for column in columns:
+        blank = None if column in ("college", "gender") else ""
+        cleaned.append([v if isinstance(v, str) and v else blank for v in frame[column].tolist()])
+    counts = Counter(zip(*cleaned, strict=True))
     return pd.DataFrame(
         [(*key, n) for key, n in counts.items()], columns=[*columns, "n"], dtype=object
     ).astype({"n": int})

@@ -108,7 +108,8 @@ class _Seen:
             )
         )
         cadres = ds.cadres
-        targets = ds.targets().set_index(["kind", "id"])
+        every = ds.targets()
+        targets = every.set_index(["kind", "id"])
         return cls(
             problem=p,
             names=dict(zip(cadres["id"].tolist(), cadres["name"].tolist(), strict=True)),
@@ -116,9 +117,9 @@ class _Seen:
             now=set(triples),
             holding=holding,
             targets=targets,
-            target_keys=set(targets.index),
+            target_keys=set(zip(every["kind"].tolist(), every["id"].tolist(), strict=True)),
             cadre_rows=cadres.set_index("id"),
-            in_scope_cadres=set(p.cadres["id"]),
+            in_scope_cadres=set(p.cadres["id"].tolist()),
             scope_keys=set(zip(p.targets["kind"].tolist(), p.targets["id"].tolist(), strict=True)),
             forbidden=forbidden,
             may_continue=may_continue,
@@ -133,7 +134,7 @@ class _Seen:
             return "the cadre has left (not on the roster)"
         if not self.available[cadre]:
             return "the cadre is on leave (在岗 = 否)"
-        if (kind, target) not in self.targets.index:
+        if (kind, target) not in self.target_keys:
             return f"the {kind} no longer exists" + (
                 " (class graduated)" if kind == "class" else ""
             )

@@ -11,6 +11,7 @@ instances that really conflict. Solver variable names never reach the user.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -19,6 +20,7 @@ from planner.contract import ROLE_LABELS_ZH, Role
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.explain.precheck import precheck
 from planner.policy import H1, H2, H4, H6, S1, S2
+from planner.solver.flow.search import Tie
 from planner.solver.problem import Problem
 from planner.solver.solution import Progress, Solution
 from planner.solver.solve import solve
@@ -39,6 +41,8 @@ def solve_explained(
     seed: int | None = None,
     deterministic: bool = False,
     progress: Progress | None = None,
+    near: Tie | None = None,
+    proven: Mapping[str, int] | None = None,
 ) -> Solution:
     """:func:`planner.solver.solve.solve`, raising in words when there is no plan.
 
@@ -57,6 +61,8 @@ def solve_explained(
         seed=seed,
         deterministic=deterministic,
         progress=progress,
+        near=near,
+        proven=proven,
     )
     if solution.status == "INFEASIBLE":
         raise InfeasibleError(diagnose(problem))

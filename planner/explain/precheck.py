@@ -21,6 +21,7 @@ from planner.explain.hall import hard_coverage_short, too_many_cadres
 from planner.policy import H1, H2, H3, H4, H5, H6, S3
 from planner.solver.eligibility import (
     campus_hard,
+    eligible,
     h3_department_of_origin,
     h5_dorm_gender,
     kind_allowed,
@@ -202,7 +203,7 @@ def _pins_against_rules(problem: Problem) -> list[str]:
     pins = data.pins[data.pins["rule"] == "require"]
     on_leave = data.cadres.set_index("id")
     on_leave = on_leave[~on_leave["available"]]
-    scope_targets = set(zip(p.targets["kind"], p.targets["id"], strict=True))
+    scope_targets = set(zip(p.targets["kind"].tolist(), p.targets["id"].tolist(), strict=True))
     for _, pin in pins.iterrows():
         if (pin["kind"], pin["target"]) not in scope_targets or pin["cadre"] not in on_leave.index:
             continue
@@ -217,8 +218,19 @@ def _pins_against_rules(problem: Problem) -> list[str]:
         (c, t): r
         for c, t, r in zip(p.forbids["cadre"], p.forbids["target"], p.forbids["row"], strict=True)
     }
-    for _, pin in p.requires.iterrows():
+    # Every require pin's pair checked at once; only a pin breaking a rule is put into words.
+    requires = p.requires
+    allowed = eligible(
+        pair_frame(
+            p.cadres.loc[requires["cadre"].to_numpy()],
+            p.targets.loc[requires["target"].to_numpy()],
+        ),
+        p.scenario,
+    )
+    for (_, pin), ok in zip(requires.iterrows(), allowed, strict=True):
         key = (int(pin["cadre"]), int(pin["target"]))
+        if ok and key not in forbid_rows:
+            continue
         if key in forbid_rows:
             out.append(
                 f"{H6.label}: {_pin_words(p, pin)}, but {pins_file} row {forbid_rows[key]} forbids "

@@ -66,7 +66,8 @@ def uncovered_targets(
     """
     p = problem
     t = p.targets
-    coverable = t["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
+    counting = {k.value: rule.coverage != "off" for k, rule in p.scenario.kinds.items()}
+    coverable = t["kind"].map(counting).to_numpy(bool)
     rows = t[coverable & ~np.asarray(covered, dtype=bool)]
     if rows.empty:
         return pd.DataFrame(columns=UNCOVERED_COLUMNS)

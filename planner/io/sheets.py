@@ -10,15 +10,10 @@ the header is matched to the contract's columns. Every problem found is recorded
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
-import io
-import re
 import unicodedata
-import warnings
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,13 +22,13 @@ from planner.contract import TABLE_ALIASES, TABLES, Column, Table
 from planner.dataset import Source
 from planner.io.csv_text import SAVE_AS_CSV_UTF8, csv_grid
 from planner.io.located import Report, Sheet
+from planner.io.xlsx_cells import Book, SheetUnreadable, Unreadable, open_book
 
 _TABLE_SUFFIXES = (".csv", ".xlsx")
 _OTHER_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".et", ".ods", ".numbers", ".tsv", ".txt"})
 """Spreadsheet-like files that are not read; named after a table they get a helpful error."""
 # Invisible characters str.strip() misses: zero-width space and a stray byte-order mark.
 _INVISIBLE = "\u200b\ufeff"
-_ZERO_PAD_FORMAT = re.compile(r"0+")
 
 
 def table_name(name: str) -> str | None:
@@ -119,12 +114,12 @@ def read_table_file(file: Path, table: Table, report: Report) -> Sheet | None:
         if book is None:
             return None
         try:
-            if not book.worksheets:
+            if not book.sheet_names:
                 report.problem(file.name, 0, "", "the workbook has no sheet to read")
                 return None
-            first = book.worksheets[0]
-            display = f"{file.name}[{first.title}]"
-            grid = _sheet_grid(first, display, report)
+            first = book.sheet_names[0]
+            display = f"{file.name}[{first}]"
+            grid = _sheet_grid(book, first, display, report)
         finally:
             book.close()
     if grid is None:
@@ -146,7 +141,7 @@ def read_workbook(book_path: Path, report: Report) -> dict[str, Sheet]:
     sheets: dict[str, Sheet] = {}
     seen: dict[str, str] = {}
     try:
-        for title in book.sheetnames:
+        for title in book.sheet_names:
             name = table_name(title)
             if name is None:
                 continue
@@ -161,7 +156,7 @@ def read_workbook(book_path: Path, report: Report) -> dict[str, Sheet]:
                 )
                 continue
             seen[name] = title
-            grid = _sheet_grid(book[title], display, report)
+            grid = _sheet_grid(book, title, display, report)
             if grid is None:
                 continue
             source = Source(name, display, str(book_path), digest)
@@ -199,20 +194,18 @@ def _read_bytes(file: Path, report: Report) -> bytes | None:
 
 def column_letter(number: int) -> str:
     """Excel's name of column ``number`` (1 → ``A``, 27 → ``AA``)."""
-    from openpyxl.utils import get_column_letter
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
-    return str(get_column_letter(number))
 
-
-def _open_workbook(data: bytes, display: str, report: Report) -> Any:
-    """An openpyxl read-only workbook, or None (with a located problem) if it cannot be opened."""
-    import openpyxl  # here: about 0.2 s, and most data sets are CSV files
-
+def _open_workbook(data: bytes, display: str, report: Report) -> Book | None:
+    """The workbook, or None (with a located problem) if it cannot be opened."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's style warnings mean nothing to users
-            return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # any failure to parse a user's file is a located problem, not a crash
+        return open_book(data)
+    except Unreadable:
         report.problem(
             display,
             0,
@@ -223,14 +216,11 @@ def _open_workbook(data: bytes, display: str, report: Report) -> Any:
         return None
 
 
-def _sheet_grid(sheet: Any, display: str, report: Report) -> pd.DataFrame | None:
+def _sheet_grid(book: Book, name: str, display: str, report: Report) -> pd.DataFrame | None:
     """The cells of a worksheet as the text a user sees, indexed by spreadsheet row."""
     try:
-        sheet.reset_dimensions()  # some writers store wrong dimensions; read what is there
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rows = [[cell_text(c.value, c.number_format) for c in r] for r in sheet.iter_rows()]
-    except Exception:  # a truncated or corrupt sheet fails only while its rows are read
+        return book.grid(name)
+    except SheetUnreadable:
         report.problem(
             display,
             0,
@@ -239,35 +229,6 @@ def _sheet_grid(sheet: Any, display: str, report: Report) -> pd.DataFrame | None
             "again as .xlsx",
         )
         return None
-    width = max((len(r) for r in rows), default=0)
-    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-    grid.index = grid.index + 1
-    return grid
-
-
-def cell_text(value: Any, number_format: str | None) -> str:
-    """The text Excel shows for a cell value (``12345`` never ``12345.0``)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    if isinstance(value, int):
-        text = str(value)
-        # An id such as 007 is often a number formatted "000": the user sees the zeros.
-        if number_format and _ZERO_PAD_FORMAT.fullmatch(number_format) and value >= 0:
-            text = text.zfill(len(number_format))
-        return text
-    if isinstance(value, float):
-        return format(value, ".15g")  # Excel shows at most 15 significant digits
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
 
 
 def _clean_text(text: str) -> str:

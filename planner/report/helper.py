@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import pickle
 import signal
-import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -29,8 +27,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
-ENV_SWITCH = "PLANNER_HELPER"
-"""Environment variable: ``0`` keeps all work in the main process."""
+from planner.solver.forking import enabled
 
 JOIN_SECONDS = 5.0
 """How long :meth:`Helper.close` waits for the helper to end before killing it."""
@@ -149,13 +146,6 @@ class Helper:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def enabled() -> bool:
-    """Whether a helper process may be used here (Linux ``fork``, not switched off)."""
-    if os.environ.get(ENV_SWITCH, "1").strip() in ("0", "false", "no", "off"):
-        return False
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _serve(conn: Connection, parent_end: Connection, warm_up: Callable[[], None] | None) -> None:

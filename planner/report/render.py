@@ -4,9 +4,9 @@
 The workbook takes openpyxl, most of a second to load and write for a small plan, so
 ``planner plan`` has a helper process make these files (see :mod:`planner.report.helper`):
 forked once pandas is loaded, the helper reads the data set while the main process imports the
-rest, then loads openpyxl and Pillow's fonts, and makes the workbook and the heatmaps while the
-main process checks the plan and writes the CSV files. This module is what the helper runs; it
-imports nothing heavy itself.
+rest, then loads openpyxl, and makes the workbook while the main process checks the plan,
+writes the CSV files and draws the heatmaps. This module is what the helper runs; it imports
+nothing heavy itself.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 class Rendering:
     """A plan's workbook and heatmaps as file contents, made by ``helper`` if given.
 
-    Made as soon as the plan exists, so that the helper makes the files while the main
-    process checks the plan and writes the CSV files. :meth:`files` waits for them; without
-    a helper, or if it was lost, they are made here when asked for.
+    Made as soon as the plan exists, so that the helper makes the workbook (the larger job)
+    while the main process checks the plan, writes the CSV files and draws the heatmaps.
+    :meth:`files` waits for it; without a helper, or if it was lost, it is made here.
     """
 
     def __init__(
@@ -39,15 +39,19 @@ class Rendering:
         self._plan = plan
         self._targets = targets
         self._helper = helper
-        self._in_helper = helper is not None and helper.submit(render_files, plan, targets)
+        self._in_helper = helper is not None and helper.submit(render_workbook, plan)
 
     def files(self) -> dict[str, bytes]:
         """``{file name: bytes}``: the workbook, then the heatmaps (in their file order)."""
-        if self._in_helper and self._helper is not None:
-            with contextlib.suppress(HelperLost):  # lost: made here below
-                files: dict[str, bytes] = self._helper.result()
-                return files
-        return render_files(self._plan, self._targets)
+        if not (self._in_helper and self._helper is not None):
+            return render_files(self._plan, self._targets)
+        pictures = render_heatmaps(self._plan, self._targets)  # while the helper works
+        book = None
+        with contextlib.suppress(HelperLost):  # lost: made here below
+            book = self._helper.result()
+        if book is None:
+            book = render_workbook(self._plan)
+        return {WORKBOOK: book, **pictures}
 
 
 def render_files(plan: Plan, targets: pd.DataFrame | None) -> dict[str, bytes]:
@@ -117,9 +121,6 @@ def draw_pngs(charts: Mapping[str, Heatmap], *, labels: str = "auto") -> dict[st
 
 
 def warm_up() -> None:
-    """Import openpyxl, the workbook writer and Pillow's fonts: run by the helper once the
-    data is read, while the main process solves."""
-    from planner.plot import png
+    """Import openpyxl and the workbook writer: run by the helper once the data is read,
+    while the main process solves."""
     from planner.report import workbook  # noqa: F401 - imported for the job to come
-
-    png.warm_up()

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.contract import KINDS, Kind
 from planner.policy import H1, H4, H6, S1, S2
+from planner.scenario import Duty
 from planner.solver.flow.face import Face
 from planner.solver.flow.network import ARC, KEEP, MOVE, TARGET
 from planner.solver.problem import Problem
@@ -55,6 +57,11 @@ class Guard:
     row: int = 0
 
 
+def _settled(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per variable: its value where ``lo == hi``, else -1."""
+    return np.where(lo == hi, lo, -1)
+
+
 def _index(keys: np.ndarray, n: int) -> list[np.ndarray]:
     """Positions of each key 0..n-1 in ``keys`` (a list of index arrays)."""
     if len(keys) == 0:
@@ -64,10 +71,23 @@ def _index(keys: np.ndarray, n: int) -> list[np.ndarray]:
     return [order[bounds[i] : bounds[i + 1]] for i in range(n)]
 
 
+class _Holds:
+    """What :meth:`PolicyModel._add` returns for a rule that holds whatever CP-SAT decides."""
+
+    def only_enforce_if(self, *literals: Any) -> _Holds:
+        """Nothing to enforce."""
+        return self
+
+
+_HOLDS = _Holds()
+
+
 class PolicyModel:
     """The CP-SAT model of one :class:`~planner.solver.problem.Problem`."""
 
-    def __init__(self, problem: Problem, *, guarded: bool = False) -> None:
+    def __init__(
+        self, problem: Problem, *, guarded: bool = False, face: Face | None = None
+    ) -> None:
         self.problem = problem
         self.scenario = problem.scenario
         self.cp = cp_model.CpModel()
@@ -76,13 +96,25 @@ class PolicyModel:
         self._guard_literals: list[cp_model.IntVar] = []
         arcs, keeps = problem.arcs, problem.keeps
         ub = arcs["ub"].to_numpy(np.int64)
-        self.y = [
-            self.cp.new_bool_var(f"y{a}")
+        # On a flow's optimal face most counts are settled: they are constants, not variables
+        # (the same plans, and a model a tenth the size; see :meth:`restrict_to_face`).
+        y_fixed = _settled(face.y_lo, face.y_hi) if face is not None else np.full(len(arcs), -1)
+        k_fixed = (
+            _settled(face.keep_lo, face.keep_hi) if face is not None else np.full(len(keeps), -1)
+        )
+        self.y: list[cp_model.IntVar | int] = [
+            int(y_fixed[a])
+            if y_fixed[a] >= 0
+            else self.cp.new_bool_var(f"y{a}")
             if ub[a] == 1
             else self.cp.new_int_var(0, int(ub[a]), f"y{a}")
             for a in range(len(arcs))
         ]
-        self.keep = [self.cp.new_bool_var(f"k{i}") for i in range(len(keeps))]
+        self.keep: list[cp_model.IntVar | int] = [
+            int(k_fixed[i]) if k_fixed[i] >= 0 else self.cp.new_bool_var(f"k{i}")
+            for i in range(len(keeps))
+        ]
+        self.face = face
         n_pools, n_groups = len(problem.pools), len(problem.groups)
         self.arcs_of_pool = _index(arcs["pool"].to_numpy(np.int64), n_pools)
         self.arcs_of_group = _index(arcs["group"].to_numpy(np.int64), n_groups)
@@ -94,9 +126,21 @@ class PolicyModel:
 
     # -- helpers ------------------------------------------------------------------------
     def _sum(self, arc_ids: Iterable[int], keep_ids: Iterable[int] = ()) -> cp_model.LinearExpr:
-        return cp_model.LinearExpr.sum(
-            [self.y[int(a)] for a in arc_ids] + [self.keep[int(k)] for k in keep_ids]
-        )
+        parts = [self.y[int(a)] for a in arc_ids] + [self.keep[int(k)] for k in keep_ids]
+        if all(type(x) is int for x in parts):
+            # Counts a face settled: a plain number, so a rule over them only is a plain
+            # true or false, not a constraint for CP-SAT to presolve away.
+            return sum(parts)  # type: ignore[return-value, arg-type]
+        return cp_model.LinearExpr.sum(parts)
+
+    def _add(self, constraint: Any) -> Any:
+        """Add a constraint; one over settled counts only is a plain ``True`` (nothing to
+        add) or ``False`` (no plan: added as such)."""
+        if isinstance(constraint, bool | np.bool_):
+            if constraint:
+                return _HOLDS
+            return self.cp.add_bool_or([])
+        return self.cp.add(constraint)
 
     def _weighted(
         self, arc_ids: np.ndarray, arc_w: np.ndarray, keep_ids: np.ndarray, keep_w: np.ndarray
@@ -137,61 +181,77 @@ class PolicyModel:
         """
         p = self.problem
         keeps = p.keeps
-        for pool, row in p.pools.iterrows():
+        roles = p.pools["role"].to_numpy()
+        sizes = p.pools["size"].to_numpy(np.int64)
+        singleton = p.pools["singleton"].to_numpy(bool)
+        arc_kind = p.arcs["kind"].to_numpy()
+        arc_group = p.arcs["group"].to_numpy()
+        keep_kind = keeps["kind"].to_numpy()
+        keep_group = keeps["group"].to_numpy()
+        group_size = p.groups["size"].to_numpy(np.int64)
+        for pool in range(len(p.pools)):
             arcs = self.arcs_of_pool[pool]
             kept = self.keeps_of_pool[pool]
-            total = self.scenario.duty(row["role"]).total_range()
-            size = int(row["size"])
+            duty = self.scenario.duty(roles[pool])
+            total = duty.total_range()
+            size = int(sizes[pool])
             expr = self._sum(arcs, kept)
-            self.cp.add(expr <= size * total.max)
+            self._add(expr <= size * total.max)
             if total.min > 0:
-                guard = self._guard(Guard(H1.id, "duty", pool=int(pool), count=total.min))
-                self.cp.add(expr >= size * total.min).only_enforce_if(guard)
-            if not row["singleton"]:
-                continue
-            duty = self.scenario.duty(row["role"])
-            arc_kind = p.arcs["kind"].to_numpy()[arcs]
-            keep_kind = keeps["kind"].to_numpy()[kept]
-            for kind in Kind:
-                k_range = duty.kind_range(kind)
-                a_ids = arcs[arc_kind == kind.value]
-                k_ids = kept[keep_kind == kind.value]
-                kind_expr = self._sum(a_ids, k_ids)
-                if k_range.max < total.max:
-                    self.cp.add(kind_expr <= k_range.max)
-                if k_range.min > 0:
-                    guard = self._guard(
-                        Guard(H1.id, "kind duty", pool=int(pool), count=k_range.min, kind=kind)
-                    )
-                    self.cp.add(kind_expr >= k_range.min).only_enforce_if(guard)
-            # A cadre holds a target once: a kept target leaves one fewer in its group.
-            groups = p.arcs["group"].to_numpy()[arcs]
-            for g in set(keeps["group"].to_numpy()[kept].tolist()):
-                a_ids = arcs[groups == g]
-                k_ids = kept[keeps["group"].to_numpy()[kept] == g]
-                if len(a_ids):
-                    size_g = int(p.groups.at[g, "size"])
-                    self.cp.add(self._sum(a_ids, k_ids) <= size_g)
+                guard = self._guard(Guard(H1.id, "duty", pool=pool, count=total.min))
+                self._add(expr >= size * total.min).only_enforce_if(guard)
+            if singleton[pool]:
+                self._kind_duties(pool, duty, arcs, kept, arc_kind[arcs], keep_kind[kept])
+                # A cadre holds a target once: a kept target leaves one fewer in its group.
+                groups = arc_group[arcs]
+                for g in set(keep_group[kept].tolist()):
+                    a_ids = arcs[groups == g]
+                    k_ids = kept[keep_group[kept] == g]
+                    if len(a_ids):
+                        self._add(self._sum(a_ids, k_ids) <= int(group_size[g]))
+        keep_cadre = keeps["cadre"].to_numpy(np.int64)
+        cadre_pool = p.cadres["pool"].to_numpy(np.int64)
         for ids in self.keeps_of_cadre:
             if len(ids) > 1:
-                cadre = int(keeps.at[int(ids[0]), "cadre"])
-                pool = int(p.cadres.at[cadre, "pool"])
-                limit = self.scenario.duty(p.pools.at[pool, "role"]).total_range().max
+                pool = int(cadre_pool[keep_cadre[int(ids[0])]])
+                limit = self.scenario.duty(roles[pool]).total_range().max
                 if len(ids) > limit:
-                    self.cp.add(self._sum((), ids) <= limit)
+                    self._add(self._sum((), ids) <= limit)
+
+    def _kind_duties(
+        self,
+        pool: int,
+        duty: Duty,
+        arcs: np.ndarray,
+        kept: np.ndarray,
+        arc_kind: np.ndarray,
+        keep_kind: np.ndarray,
+    ) -> None:
+        """H1 per kind for a pool of one: its count of each kind within the duty's range."""
+        total = duty.total_range()
+        for kind in Kind:
+            k_range = duty.kind_range(kind)
+            a_ids = arcs[arc_kind == kind.value]
+            k_ids = kept[keep_kind == kind.value]
+            kind_expr = self._sum(a_ids, k_ids)
+            if k_range.max < total.max:
+                self._add(kind_expr <= k_range.max)
+            if k_range.min > 0:
+                guard = self._guard(
+                    Guard(H1.id, "kind duty", pool=pool, count=k_range.min, kind=kind)
+                )
+                self._add(kind_expr >= k_range.min).only_enforce_if(guard)
 
     def h2_one_cadre_per_target(self) -> None:
         """H2 One cadre per target: a target holds at most its kind's cap (1 by default)."""
         p = self.problem
-        for g, row in p.groups.iterrows():
-            self.cp.add(
-                self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
-                <= int(row["cap"]) * int(row["size"])
-            )
+        room = p.groups["cap"].to_numpy(np.int64) * p.groups["size"].to_numpy(np.int64)
+        for g in range(len(p.groups)):
+            self._add(self._sum(self.arcs_of_group[g], self.keeps_of_group[g]) <= int(room[g]))
         caps = p.groups["cap"].to_numpy()[p.targets["group"].to_numpy()]
         for t, ids in enumerate(self.keeps_of_target):
             if len(ids) > caps[t]:
-                self.cp.add(self._sum((), ids) <= int(caps[t]))
+                self._add(self._sum((), ids) <= int(caps[t]))
 
     def h4_school_leader_spread(self) -> None:
         """H4 School leaders spread out: at most N school leaders per college (default 1).
@@ -202,20 +262,22 @@ class PolicyModel:
         if limit is None:
             return
         arcs, keeps = self.problem.arcs, self.problem.keeps
+        a_college = arcs["college"].to_numpy()
+        k_college = keeps["college"].to_numpy()
         a_mask = arcs["school_leader"].to_numpy(bool) & arcs["college"].notna().to_numpy()
         k_mask = keeps["school_leader"].to_numpy(bool) & keeps["college"].notna().to_numpy()
-        a_by = arcs[a_mask].groupby("college").groups
-        k_by = keeps[k_mask].groupby("college").groups if k_mask.any() else {}
-        for college in sorted(set(a_by) | set(k_by)):
-            a_ids = np.asarray(a_by.get(college, []), dtype=np.int64)
-            k_ids = np.asarray(k_by.get(college, []), dtype=np.int64)
+        ub = arcs["ub"].to_numpy(np.int64)
+        colleges = set(a_college[a_mask].tolist()) | set(k_college[k_mask].tolist())
+        for college in sorted(colleges):
+            a_ids = np.flatnonzero(a_mask & (a_college == college))
+            k_ids = np.flatnonzero(k_mask & (k_college == college))
             # H4 counts assignments: a leader with several duties may hold several targets
             # of one college, so only a college that cannot reach the limit is skipped.
-            most = int(arcs.loc[a_ids, "ub"].sum()) + len(k_ids)
+            most = int(ub[a_ids].sum()) + len(k_ids)
             if most <= limit:
                 continue
             guard = self._guard(Guard(H4.id, "school leaders", college=college, count=limit))
-            self.cp.add(self._sum(a_ids, k_ids) <= limit).only_enforce_if(guard)
+            self._add(self._sum(a_ids, k_ids) <= limit).only_enforce_if(guard)
 
     def h6_pins(self) -> None:
         """H6 Pins: every ``require`` pin holds (``forbid`` pins remove arcs when built)."""
@@ -239,7 +301,7 @@ class PolicyModel:
                 # The pair breaks a single-pair rule: only a guard can make it "hold".
                 self.cp.add_bool_or([]).only_enforce_if(guard)
                 continue
-            self.cp.add(
+            self._add(
                 self._sum([a] if a is not None else [], [k] if k is not None else []) == 1
             ).only_enforce_if(guard)
 
@@ -255,7 +317,7 @@ class PolicyModel:
             for g, row in frame.iterrows():
                 need = int(row["min"]) * int(row["size"])
                 expr = self._sum(self.arcs_of_group[int(g)], self.keeps_of_group[int(g)])
-                self.cp.add(expr >= need).only_enforce_if(guard)
+                self._add(expr >= need).only_enforce_if(guard)
 
     def hard_continuity(self) -> None:
         """Continuity as a hard rule: every contact from ``previous`` that may continue does."""
@@ -272,33 +334,39 @@ class PolicyModel:
                     row=int(row["row"]),
                 )
             )
-            self.cp.add(self.keep[int(i)] == 1).only_enforce_if(guard)
+            self._add(cp_model.LinearExpr.sum([self.keep[int(i)]]) == 1).only_enforce_if(guard)
 
     def restrict_to_face(self, face: Face) -> None:
-        """Keep only plans on the flow's optimal face (every one optimal for its terms)."""
+        """Keep only plans on the flow's optimal face (every one optimal for its terms).
+
+        Counts the face settles are constants already when the model was made with ``face``.
+        """
         for var, lo, hi in zip(self.y, face.y_lo, face.y_hi, strict=True):
-            if lo == hi:
-                self.cp.add(var == int(lo))
+            if isinstance(var, int):
+                if var != lo or lo != hi:
+                    raise ValueError("the model was made for another face")
+            elif lo == hi:
+                self._add(var == int(lo))
             elif lo > 0:
-                self.cp.add(var >= int(lo))
+                self._add(var >= int(lo))
         for var, lo, hi in zip(self.keep, face.keep_lo, face.keep_hi, strict=True):
-            if lo == hi:
-                self.cp.add(var == int(lo))
+            if lo == hi and not isinstance(var, int):
+                self._add(var == int(lo))
         for (cadre, kind), count in face.cadre_keeps.items():
-            self.cp.add(self._sum((), self._cadre_slot_keeps(cadre, kind)) == count)
+            self._add(self._sum((), self._cadre_slot_keeps(cadre, kind)) == count)
         for target, (lo, hi) in face.target_keeps.items():
             expr = self._sum((), self.keeps_of_target[target])
-            self.cp.add(expr >= lo)
-            self.cp.add(expr <= hi)
+            self._add(expr >= lo)
+            self._add(expr <= hi)
         for g in range(len(self.problem.groups)):
             lo, hi = int(face.group_lo[g]), int(face.group_hi[g])
             expr = self._sum(self.arcs_of_group[g], self.keeps_of_group[g])
             if lo == hi:
-                self.cp.add(expr == lo)
+                self._add(expr == lo)
             else:
                 if lo > 0:
-                    self.cp.add(expr >= lo)
-                self.cp.add(expr <= hi)
+                    self._add(expr >= lo)
+                self._add(expr <= hi)
         tie_arc, tie_keep = face.tie_arc, face.tie_keep
         tie = tie_arc is not None and tie_keep is not None and bool(tie_arc.any() or tie_keep.any())
         if face.slack != 0 or tie:
@@ -306,7 +374,7 @@ class PolicyModel:
             if tie_arc is not None and tie_keep is not None and tie:
                 a, k = np.flatnonzero(tie_arc), np.flatnonzero(tie_keep)
                 expr = expr - self._weighted(a, tie_arc[a], k, tie_keep[k])
-            self.cp.add(expr == face.slack)
+            self._add(expr == face.slack)
 
     def _cadre_slot_keeps(self, cadre: int, kind: int) -> np.ndarray:
         """Keep candidates of a cadre, of one kind (code, see flow.KIND_CODE) or all (-1)."""
@@ -382,7 +450,7 @@ class PolicyModel:
                 parts.append(int(row["weight"]) * assigned)
             else:  # a group of one target with min/cap beyond 1
                 covered = self.cp.new_bool_var(f"covered{g}")
-                self.cp.add(assigned >= int(row["min"])).only_enforce_if(covered)
+                self._add(assigned >= int(row["min"])).only_enforce_if(covered)
                 parts.append(int(row["weight"]) * covered)
         return cp_model.LinearExpr.sum(parts)
 
@@ -426,6 +494,6 @@ class PolicyModel:
                 np.asarray(a_by.get(college, []), dtype=np.int64),
                 np.asarray(k_by.get(college, []), dtype=np.int64),
             )
-            self.cp.add(expr <= top)
+            self._add(expr <= top)
         self._central_max = top
         return cp_model.LinearExpr.sum([top])

@@ -10,7 +10,7 @@ that an alternative shows the ripple of one change and not a reshuffle.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pandas as pd
@@ -31,13 +31,15 @@ def decompose(
     """
     out = _HandOut(problem, keep)
     plan = _plan_targets(problem, near) if near is not None else None
-    arcs = problem.arcs
+    plan_held = {t for targets in plan.values() for t in targets} if plan is not None else set()
+    arc_pool = problem.arcs["pool"].to_numpy(np.int64)
+    arc_group = problem.arcs["group"].to_numpy(np.int64)
     for a in np.flatnonzero(y > 0):
-        pool, group, count = int(arcs.at[a, "pool"]), int(arcs.at[a, "group"]), int(y[a])
+        pool, group, count = int(arc_pool[a]), int(arc_group[a]), int(y[a])
         if plan is None:
             out.give_back(pool, group, count)
         else:
-            out.stay_near(pool, group, count, plan)
+            out.stay_near(pool, group, count, plan, plan_held)
     return pd.DataFrame({"cadre": out.cadres, "target": out.targets, "kept": out.kept})
 
 
@@ -106,17 +108,25 @@ class _HandOut:
             self.add(cadre, t, t in self.previous[cadre])
         self.members[pool] = [c for c in self.members[pool] if c not in set(chosen)]
 
-    def stay_near(self, pool: int, group: int, count: int, plan: dict[int, list[int]]) -> None:
+    def stay_near(
+        self,
+        pool: int,
+        group: int,
+        count: int,
+        plan: dict[int, list[int]],
+        plan_held: set[int],
+    ) -> None:
         """``count`` pairs of the arc, in turn: pairs the plan has; cadres whose plan target is
-        in this group, to targets the plan leaves free; then the rest by id."""
+        in this group, to targets the plan leaves free (``plan_held``: every target the plan
+        gives); then the rest by id."""
         group_of = self.problem.targets["group"].to_numpy()
-        plan_held = {t for targets in plan.values() for t in targets}
         single = bool(self.singleton[pool])
         people = [c for c in self.members[pool] if single or c not in self.busy]
         slots = self.free[group]
+        free = Counter(slots)  # the slots as a multiset, for quick look-ups
         for _ in range(count):
             best = next(
-                ((c, t) for c in people for t in plan.get(c, ()) if t in slots),
+                ((c, t) for c in people for t in plan.get(c, ()) if free[t] > 0),
                 None,
             )
             if best is None:
@@ -127,6 +137,7 @@ class _HandOut:
                 best = (cadre, (unheld or open_slots)[0])
             c, t = best
             slots.remove(t)
+            free[t] -= 1
             self.add(c, t, False)
             if not single:
                 people.remove(c)

@@ -57,13 +57,15 @@ def pair_frame(cadre_side: pd.DataFrame, target_side: pd.DataFrame) -> pd.DataFr
 
 def kind_allowed(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     """H1 (per kind): the role's duty allows at least one target of this kind."""
-    allowed = {
-        (role.value, kind.value): scenario.duty(role).kind_range(kind).max > 0
-        for role in Role
-        for kind in Kind
-    }
-    keys = zip(pairs[COLS.role], pairs[COLS.kind], strict=True)
-    return np.fromiter((allowed[k] for k in keys), dtype=bool, count=len(pairs))
+    roles = pairs[COLS.role].to_numpy()
+    kinds = pairs[COLS.kind].to_numpy()
+    allowed = np.ones(len(pairs), dtype=bool)
+    for role in pd.unique(roles):
+        duty = scenario.duty(role)
+        closed = [kind.value for kind in Kind if duty.kind_range(kind).max == 0]
+        if closed:
+            allowed[(roles == role) & np.isin(kinds, closed)] = False
+    return allowed
 
 
 def h3_department_of_origin(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarray:
@@ -72,7 +74,9 @@ def h3_department_of_origin(pairs: pd.DataFrame, scenario: Scenario) -> np.ndarr
     A university-level society (blank college) on the cadre's own campus also counts as the
     cadre's own. Central roles (placed by the SAO) may hold any target.
     """
-    binds = pairs[COLS.role].map(lambda r: scenario.origin.applies_to(Role(r))).to_numpy(bool)
+    roles = pairs[COLS.role]
+    binds = roles.map({r: scenario.origin.applies_to(Role(r)) for r in roles.unique()})
+    binds = binds.to_numpy(bool)
     same_college = (pairs[COLS.cadre_college] == pairs[COLS.target_college]).to_numpy(bool)
     university_society = (
         (pairs[COLS.kind] == Kind.SOCIETY.value).to_numpy(bool)

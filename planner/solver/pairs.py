@@ -10,9 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.contract import KINDS, Kind
+from planner.contract import KINDS
 from planner.plan import ASSIGNMENT_COLUMNS
 from planner.solver.problem import Problem
+
+
+def triples(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """The ``(cadre_id, kind, target_id)`` of every row of an assignments frame."""
+    columns = (frame[c].tolist() for c in ("cadre_id", "kind", "target_id"))
+    return set(zip(*columns, strict=True))
 
 
 def pair_indices(problem: Problem, assignments: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -89,7 +95,7 @@ def holders(problem: Problem, assignments: pd.DataFrame) -> pd.Series:
 def covered_mask(problem: Problem, assignments: pd.DataFrame) -> np.ndarray:
     """Whether each in-scope target (aligned with ``problem.targets``) holds at least its
     kind's coverage minimum of cadres in ``assignments``."""
-    mins = problem.targets["kind"].map(lambda k: problem.scenario.kinds[Kind(k)].min)
+    mins = problem.targets["kind"].map({k.value: r.min for k, r in problem.scenario.kinds.items()})
     return (holders(problem, assignments) >= mins).to_numpy(bool)
 
 
@@ -97,10 +103,9 @@ def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
     """Every objective term recomputed from the concrete pairs (no solver involved)."""
     p = problem
     a = assignments
-    weights = p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].weight).to_numpy()
-    counted = (
-        p.targets["kind"].map(lambda k: p.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
-    )
+    rules = {k.value: r for k, r in p.scenario.kinds.items()}
+    weights = p.targets["kind"].map({k: r.weight for k, r in rules.items()}).to_numpy()
+    counted = p.targets["kind"].map({k: r.coverage != "off" for k, r in rules.items()}).to_numpy()
     covered = covered_mask(p, a)
     rank = p.targets.set_index(["kind", "id"])["rank"]
     cadre_gender = p.cadres.set_index("id")["gender"]

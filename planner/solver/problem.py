@@ -208,7 +208,8 @@ def _pools(
     """Cadres interchangeable under every rule share a pool (see the module docstring): the
     cadres with their ``pool``, and the pools."""
     cadres = cadres.copy()
-    poolable = cadres["role"].map(lambda r: _poolable(scenario, r)).to_numpy(bool)
+    roles = cadres["role"]
+    poolable = roles.map({r: _poolable(scenario, r) for r in roles.unique()}).to_numpy(bool)
     singleton = ~poolable | cadres.index.isin(list(pinned_cadres))
     pool_key = pd.DataFrame(
         {
@@ -237,7 +238,7 @@ def _groups(
     """Targets interchangeable under every rule share a group (see the module docstring): the
     targets with their ``group``, and the groups."""
     kind_rule = {k.value: scenario.kinds[k] for k in KINDS}
-    unit_kind = targets["kind"].map(lambda k: kind_rule[k].cap == 1 and kind_rule[k].min == 1)
+    unit_kind = targets["kind"].map({k: r.cap == 1 and r.min == 1 for k, r in kind_rule.items()})
     solo_target = ~unit_kind.to_numpy(bool) | targets.index.isin(list(pinned_targets))
     group_key = pd.DataFrame(
         {
@@ -257,34 +258,52 @@ def _groups(
     groups["singleton"] = groups["solo"] >= 0
     groups = groups.drop(columns="solo")
     # Typed, so that a scope without targets (no groups) still gives integer columns.
-    groups["cap"] = groups["kind"].map(lambda k: kind_rule[k].cap).astype(np.int64)
-    groups["min"] = groups["kind"].map(lambda k: kind_rule[k].min).astype(np.int64)
-    groups["weight"] = groups["kind"].map(lambda k: kind_rule[k].weight).astype(np.int64)
-    groups["coverage"] = groups["kind"].map(lambda k: kind_rule[k].coverage)
+    for column in ("cap", "min", "weight"):
+        values = {k: getattr(r, column) for k, r in kind_rule.items()}
+        groups[column] = groups["kind"].map(values).astype(np.int64)
+    groups["coverage"] = groups["kind"].map({k: r.coverage for k, r in kind_rule.items()})
 
     return targets, groups
 
 
 def _candidates(
     pools: pd.DataFrame, groups: pd.DataFrame, scenario: Scenario
-) -> list[pd.DataFrame]:
-    """Candidate pool–group pairs, built with joins: college pools meet own-college groups and
-    university societies; central pools (and any pool when H3 is off for its role) meet all."""
-    pool_side = pools.assign(pool=np.arange(len(pools)))
-    group_side = groups.assign(group=np.arange(len(groups)))
-    origin_binds = pool_side["role"].map(lambda r: scenario.origin.applies_to(Role(r)))
-    local = pool_side[origin_binds.to_numpy(bool)]
-    free = pool_side[~origin_binds.to_numpy(bool)]
-    parts = []
-    if len(local):
-        own = local.merge(group_side, on="college", suffixes=("", "_t"))
-        own["college_t"] = own["college"]
-        uni = group_side[group_side["college"].isna()]
-        shared = local.merge(uni, how="cross", suffixes=("", "_t"))
-        parts += [own, shared]
-    if len(free):
-        parts.append(free.merge(group_side, how="cross", suffixes=("", "_t")))
-    return parts
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pool–group pairs as (pool, group) index arrays, sorted: college pools meet
+    own-college groups and university societies; central pools (and any pool when H3 is off
+    for its role) meet all."""
+    roles = pools["role"]
+    binds = roles.map({r: scenario.origin.applies_to(Role(r)) for r in roles.unique()})
+    binds = binds.to_numpy(bool)
+    group_college = groups["college"].to_numpy(object)
+    university = np.flatnonzero(pd.isna(groups["college"]).to_numpy(bool))
+    by_college: dict[str, list[int]] = {}
+    for g, college in enumerate(group_college.tolist()):
+        if isinstance(college, str):
+            by_college.setdefault(college, []).append(g)
+    every = np.arange(len(groups), dtype=np.int64)
+    pool_parts: list[np.ndarray] = [np.zeros(0, np.int64)]
+    group_parts: list[np.ndarray] = [np.zeros(0, np.int64)]
+    colleges = pools["college"].tolist()
+    for p in range(len(pools)):
+        if binds[p]:
+            own = np.asarray(by_college.get(colleges[p], []), dtype=np.int64)
+            reach = np.union1d(own, university)
+        else:
+            reach = every
+        pool_parts.append(np.full(len(reach), p, dtype=np.int64))
+        group_parts.append(reach)
+    return np.concatenate(pool_parts), np.concatenate(group_parts)
+
+
+_EMPTY_ARCS = {
+    **{c: np.int64 for c in ("pool", "group", "ub")},
+    "kind": object,
+    "college": object,
+    "rank": np.int64,
+    **{c: bool for c in ("cross_campus", "gender_mismatch", "school_leader", "central")},
+}
+"""The arcs' columns and types (a scope without cadres still has them)."""
 
 
 def _arcs(
@@ -296,77 +315,63 @@ def _arcs(
     targets: pd.DataFrame,
 ) -> pd.DataFrame:
     """Eligible pool–group arcs: the candidate pairs (:func:`_candidates`) that every
-    single-pair rule and the forbid pins allow, with their upper bounds and attributes."""
-    parts = _candidates(pools, groups, scenario)
-    if not parts:  # no cadre in scope: no arcs, but every column the model reads
-        return pd.DataFrame(
-            {
-                **{c: pd.Series(dtype=np.int64) for c in ("pool", "group", "ub")},
-                "kind": pd.Series(dtype=object),
-                "college": pd.Series(dtype=object),
-                "rank": pd.Series(dtype=np.int64),
-                **{
-                    c: pd.Series(dtype=bool)
-                    for c in ("cross_campus", "gender_mismatch", "school_leader", "central")
-                },
-            }
-        )
-    pairs = pd.concat(parts, ignore_index=True)
-    frame = pair_frame(
-        pairs[["role", "college", "campus", "gender"]],
-        pairs[["kind", "college_t", "campus_t", "gender_t"]].set_axis(
-            ["kind", "college", "campus", "gender"], axis=1
-        ),
+    single-pair rule and the forbid pins allow, with their upper bounds and attributes,
+    sorted by pool and group."""
+    pool, group = _candidates(pools, groups, scenario)
+    if not len(pool):  # no cadre in scope: no arcs, but every column the model reads
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _EMPTY_ARCS.items()})
+    role = pools["role"].to_numpy(object)[pool]
+    kind = groups["kind"].to_numpy(object)[group]
+    frame = pd.DataFrame(
+        {
+            "role": role,
+            "cadre_college": pools["college"].to_numpy(object)[pool],
+            "cadre_campus": pools["campus"].to_numpy(object)[pool],
+            "cadre_gender": pools["gender"].to_numpy(object)[pool],
+            "kind": kind,
+            "target_college": groups["college"].to_numpy(object)[group],
+            "target_campus": groups["campus"].to_numpy(object)[group],
+            "target_gender": groups["gender"].to_numpy(object)[group],
+        }
     )
     ok = eligible(frame, scenario)
     # Pins: a forbid removes the arc between a pool of one and a group of one.
     if len(forbids):
         pool_of = cadres["pool"].to_numpy()
         group_of = targets["group"].to_numpy()
-        banned = set(zip(pool_of[forbids["cadre"]], group_of[forbids["target"]], strict=True))
-        ok &= ~np.fromiter(
-            (
-                (p, g) in banned
-                for p, g in zip(pairs["pool"].tolist(), pairs["group"].tolist(), strict=True)
-            ),
-            dtype=bool,
-            count=len(pairs),
-        )
-    pairs = pairs[ok].reset_index(drop=True)
+        for p, g in zip(pool_of[forbids["cadre"]], group_of[forbids["target"]], strict=True):
+            ok &= ~((pool == p) & (group == g))
+    pool, group, role, kind = pool[ok], group[ok], role[ok], kind[ok]
     frame = frame[ok].reset_index(drop=True)
-    limits = {
-        (role.value, kind.value): scenario.duty(role).kind_range(kind).max
-        for role in Role
-        for kind in Kind
-    }
-    kind_max = np.fromiter(
-        (limits[k] for k in zip(pairs["role"].tolist(), pairs["kind"].tolist(), strict=True)),
-        dtype=np.int64,
-        count=len(pairs),
-    )
-    pool_cap = np.where(pairs["singleton"], kind_max, pairs["size"].to_numpy() * kind_max)
-    group_cap = np.where(
-        pairs["singleton_t"], pairs["cap"], pairs["size_t"].to_numpy() * pairs["cap"]
-    )
+    kind_max = np.zeros(len(pool), dtype=np.int64)
+    for r in pd.unique(role):
+        duty = scenario.duty(r)
+        for k in Kind:
+            kind_max[(role == r) & (kind == k.value)] = duty.kind_range(k).max
+    single = pools["singleton"].to_numpy(bool)[pool]
+    size = pools["size"].to_numpy(np.int64)[pool]
+    cap = groups["cap"].to_numpy(np.int64)[group]
+    size_t = groups["size"].to_numpy(np.int64)[group]
+    pool_cap = np.where(single, kind_max, size * kind_max)
+    group_cap = np.where(groups["singleton"].to_numpy(bool)[group], cap, size_t * cap)
     # One cadre holds one target at most once.
-    group_cap = np.where(pairs["singleton"], np.minimum(group_cap, pairs["size_t"]), group_cap)
+    group_cap = np.where(single, np.minimum(group_cap, size_t), group_cap)
     ub = np.minimum(pool_cap, group_cap)
     arcs = pd.DataFrame(
         {
-            "pool": pairs["pool"].to_numpy(),
-            "group": pairs["group"].to_numpy(),
+            "pool": pool,
+            "group": group,
             "ub": ub.astype(np.int64),
-            "kind": pairs["kind"].to_numpy(),
-            "college": pairs["college_t"].to_numpy(),
-            "rank": pairs["rank"].to_numpy(),
+            "kind": kind,
+            "college": frame["target_college"].to_numpy(),
+            "rank": groups["rank"].to_numpy()[group],
             "cross_campus": cross_campus(frame),
             "gender_mismatch": dorm_gender_mismatch(frame),
-            "school_leader": (pairs["role"] == Role.SCHOOL_LEADER.value).to_numpy(),
-            "central": pairs["central"].to_numpy(bool),
+            "school_leader": role == Role.SCHOOL_LEADER.value,
+            "central": pools["central"].to_numpy(bool)[pool],
         }
     )
-    arcs = arcs[arcs["ub"] > 0]
-    return arcs.sort_values(["pool", "group"]).reset_index(drop=True)
+    return arcs[ub > 0].reset_index(drop=True)
 
 
 def _keeps(

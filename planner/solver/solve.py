@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from planner.contract import KINDS
+from planner.solver.flow.face import central_floor
 from planner.solver.flow.network import flow_applicable
-from planner.solver.flow.search import FlowSolution, flow_solution, school_leaders_spread_ok
+from planner.solver.flow.search import (
+    FlowSolution,
+    Tie,
+    flow_solution,
+    school_leaders_spread_ok,
+)
 from planner.solver.problem import Problem
-from planner.solver.solution import Progress, Solution, flow_stages, staged_solution
-from planner.solver.terms import active_terms
+from planner.solver.solution import Progress, Solution, Stage, flow_stages, staged_solution
+from planner.solver.terms import active_terms, evaluate
 
 
 def solve(
@@ -32,6 +39,8 @@ def solve(
     seed: int | None = None,
     deterministic: bool = False,
     progress: Progress | None = None,
+    near: Tie | None = None,
+    proven: Mapping[str, int] | None = None,
 ) -> Solution:
     """Solve ``problem`` under its scenario.
 
@@ -39,6 +48,12 @@ def solve(
     the same plan. When there is no plan the status says why: ``INFEASIBLE`` (the hard rules
     cannot all hold) or ``UNKNOWN`` (time ran out before any plan was found); the words come
     one layer up (:func:`planner.explain.diagnose.solve_explained`).
+
+    For a re-plan (:mod:`planner.workflow.replan`): ``near`` is a tie-break below every term
+    that keeps the flow's plan close to an earlier plan; ``proven`` are the term values of an
+    optimal plan of a problem this one only restricts (the same data, scenario and held
+    targets, with pins added). No plan of this problem does better than those values, so a
+    flow plan that reaches every one of them is optimal and no CP-SAT stage is solved.
     """
     started = time.perf_counter()
     settings = problem.scenario.solver
@@ -47,16 +62,20 @@ def solve(
     # The flow relaxation: an exact answer for the leading linear terms when it keeps H4,
     # otherwise a hint and a bound for each of them.
     flow_started = time.perf_counter()
-    flow = flow_solution(problem, terms) if terms else None
+    flow = flow_solution(problem, terms, near) if terms else None
     feasible = flow is not None and school_leaders_spread_ok(problem, flow.y, flow.keep)
     exact = flow is not None and flow.exact and feasible
     if progress and flow is not None:
         progress(_flow_words(flow, exact, feasible, time.perf_counter() - flow_started))
-    if flow is not None and exact and strict and set(terms) <= set(flow.terms):
-        # The flow settles every term: no CP-SAT model is needed (nor loaded).
-        values = np.concatenate([flow.y, flow.keep])
-        stages = flow_stages(flow, time.perf_counter() - flow_started)
-        return staged_solution(problem, values, len(flow.y), stages, True, started)
+    if flow is not None and exact and strict:
+        rest = _settled_beyond_flow(problem, flow, terms, proven, floor=near is not None)
+        if rest is not None:
+            # Every term is settled (by the flow, the face's bound or the proven values): no
+            # CP-SAT model is needed (nor loaded).
+            values = np.concatenate([flow.y, flow.keep])
+            stages = flow_stages(flow, time.perf_counter() - flow_started)
+            stages += [Stage(t, "OPTIMAL", v, v, 0.0) for t, v in rest.items()]
+            return staged_solution(problem, values, len(flow.y), stages, True, started)
 
     from planner.solver.stages import Limits, solve_with_cpsat  # CP-SAT: only when needed
 
@@ -85,6 +104,37 @@ def solve(
         progress=progress,
         flow_started=flow_started,
     )
+
+
+def _settled_beyond_flow(
+    problem: Problem,
+    flow: FlowSolution,
+    terms: list[str],
+    proven: Mapping[str, int] | None,
+    *,
+    floor: bool,
+) -> dict[str, int] | None:
+    """The values of the terms after the flow's, when the flow's plan is proven optimal for
+    them too (else ``None``: CP-SAT solves them).
+
+    Two proofs. (1) ``proven`` values (see :func:`solve`) that the plan reaches, term by term.
+    (2) With ``floor``, when S5 is the only term left: no plan on the flow's optimal face
+    places fewer central cadres in a college than the face forces there
+    (:func:`central_floor`), so a plan reaching the largest such floor is optimal for S5.
+    A re-plan uses it; a first plan does not, so that it stays the plan CP-SAT picks among
+    equally good ones, as it always was (byte for byte in ``--deterministic`` mode).
+    """
+    rest = [t for t in terms if t not in flow.terms]
+    values = {t: evaluate(problem, t, flow.y, flow.keep) for t in rest}
+    if proven is not None and all(
+        flow.values.get(t, values.get(t)) == proven.get(t) for t in terms
+    ):
+        return {t: int(proven[t]) for t in rest}
+    if floor and rest == ["central_spread"] and flow.face is not None:
+        if values["central_spread"] == central_floor(problem, flow.face):
+            return {"central_spread": central_floor(problem, flow.face)}
+        return None
+    return {} if not rest else None
 
 
 def _flow_words(flow: FlowSolution, exact: bool, feasible: bool, seconds: float) -> str:

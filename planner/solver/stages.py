@@ -23,7 +23,7 @@ from planner.solver.cpsat import PolicyModel
 from planner.solver.flow.search import FlowSolution
 from planner.solver.problem import Problem
 from planner.solver.solution import Progress, Solution, Stage, flow_stages, no_plan, staged_solution
-from planner.solver.terms import objective_weights
+from planner.solver.terms import linear_coefficients, objective_weights
 
 
 @dataclass(frozen=True)
@@ -81,19 +81,25 @@ def solve_with_cpsat(
     exact, its terms are settled), ``hint`` a first plan to start from otherwise; ``feasible``
     says whether the flow's plan keeps every hard rule.
     """
-    model = PolicyModel(problem)
+    strict = problem.scenario.priorities == "strict"
+    settled = flow is not None and flow.exact and feasible and strict
+    model = PolicyModel(problem, face=flow.face if settled and flow is not None else None)
     model.add_hard_rules()
+    # A term the face settles needs no expression, unless making it adds to the model.
+    pure = {"continuity", "campus", "dorm_gender", "dorm_priority"}
+    if linear_coefficients(problem, "coverage") is not None:
+        pure.add("coverage")
+    skip = set(flow.terms) & pure if settled and flow is not None and flow.face else set()
     run = CpSatRun(
         problem,
         model,
-        {t: model.term(t) for t in terms},
+        {t: model.term(t) for t in terms if t not in skip},
         _solver(limits, deterministic),
         limits,
         progress,
         values=hint,
         feasible=flow is not None and feasible,
     )
-    strict = problem.scenario.priorities == "strict"
     if flow is not None:
         terms = _start_from_flow(run, flow, terms, strict, flow_started)
     for label, objective in _stage_plan(run, terms, strict):
@@ -170,7 +176,8 @@ def _stage(run: CpSatRun, label: str, objective: list[cp_model.LinearExpr]) -> S
     if run.values is not None:
         model.cp.clear_hints()
         for var, value in zip(run.variables, run.values, strict=True):
-            model.cp.add_hint(var, value)
+            if not isinstance(var, int):  # a count the face settled is a constant
+                model.cp.add_hint(var, value)
     callback = (
         _progress_callback(f"{label:<14}", run.progress, limits.started)
         if run.progress and objective
@@ -194,7 +201,7 @@ def _stage(run: CpSatRun, label: str, objective: list[cp_model.LinearExpr]) -> S
         run.proven = False
         return False
     run.feasible = True
-    run.values = [int(run.solver.value(v)) for v in run.variables]
+    run.values = [v if isinstance(v, int) else int(run.solver.value(v)) for v in run.variables]
     if objective:
         _record(run, label, objective[0], sense, status, seconds)
     return True

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+import pandas as pd
 
 from planner.scenario import TERM_SENSE, TERMS, Scenario
 from planner.solver.problem import Problem
@@ -82,8 +83,26 @@ def linear_coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.nda
 
 
 def evaluate(problem: Problem, term: str, y: np.ndarray, keep: np.ndarray) -> int | None:
-    """The value of a linear term for given variable values (``None`` if not linear)."""
+    """The value of a term for given variable values, as the CP-SAT model counts it
+    (``None`` for coverage with minimums or caps above one: not a count of arcs)."""
+    if term == "central_spread":
+        return central_spread(problem, y, keep)
     coef = linear_coefficients(problem, term)
     if coef is None:
         return None
     return int(coef[0] @ y + coef[1] @ keep)
+
+
+def central_spread(problem: Problem, y: np.ndarray, keep: np.ndarray) -> int:
+    """S5 for given variable values (or any per-arc and per-keep counts, such as a face's lower
+    bounds): the most contacts central cadres have in one college (a university-level society
+    counts for no college)."""
+    arcs, keeps = problem.arcs, problem.keeps
+    a = arcs["central"].to_numpy(bool) & arcs["college"].notna().to_numpy()
+    k = keeps["central"].to_numpy(bool) & keeps["college"].notna().to_numpy()
+    colleges = np.concatenate([arcs["college"].to_numpy()[a], keeps["college"].to_numpy()[k]])
+    if not len(colleges):
+        return 0
+    amounts = np.concatenate([np.asarray(y)[a], np.asarray(keep)[k]]).astype(np.int64)
+    codes, _ = pd.factorize(colleges)
+    return int(np.bincount(codes, weights=amounts).max())

@@ -3,32 +3,36 @@ the plan term by term in the scenario's order, and what it would change, in word
 
 Each alternative is solved once, deterministically, on the same data, scenario and held targets
 as the plan, with a pin added to a copy of the pins table; among the plans as good as the best
-one, the one closest to the plan is shown (the ripple of the change, not a reshuffle).
+one, the flow picks one close to the plan and the pairs are handed out near the plan's
+(:mod:`planner.solver.near`): the ripple of the change, not a reshuffle. When the pin only
+restricts the plan's own problem and the plan was proven best, an alternative reaching the
+plan's values needs no CP-SAT stage: nothing can be better.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
 
-from planner.contract import Kind
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.explain.diagnose import solve_explained
 from planner.explain.why.index import PlanIndex
 from planner.policy import term_name
 from planner.scenario import TERM_SENSE
-from planner.solver.cpsat import PolicyModel
+from planner.solver import forking
 from planner.solver.decompose import decompose
-from planner.solver.pairs import assignment_table, covered_mask, term_values
+from planner.solver.near import closeness
+from planner.solver.pairs import assignment_table, covered_mask, term_values, triples
 from planner.solver.problem import Problem, build_problem
-from planner.solver.solution import Solution
-from planner.solver.terms import active_terms, weighted_objective
+from planner.solver.terms import weighted_objective
 from planner.words import cadre_words, count_words, file_name, listed, target_label
 
 MAX_MOVES = 3
@@ -150,17 +154,64 @@ def without(
     return [f"needed: the best plan with {subject} is worse on {alt.decided_by} — {effects(alt)}"]
 
 
+Job = tuple[str, str, str, str]
+"""A re-plan an explanation needs: ``(cadre_id, kind, target_id, rule)``."""
+
+_INDEX: PlanIndex | None = None
+"""The plan a forked solver process works on (set before the processes are forked, so that
+they share it instead of receiving it pickled)."""
+
+
+def presolve(ix: PlanIndex, jobs: list[Job], time_limit: float) -> None:
+    """Solve ``jobs`` ahead, two at a time in forked processes where that is possible (see
+    :mod:`planner.solver.forking`), and keep the outcomes for :func:`solve_with`. Each
+    outcome is the same as when solved in turn: every solve is deterministic."""
+    global _INDEX
+    todo = [job for job in dict.fromkeys(jobs) if job not in ix.solved]
+    if len(todo) < 2 or not forking.enabled() or forking.cores() < 2:
+        return
+    _INDEX = ix
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+            outcomes = list(pool.map(_solve_job, todo, [time_limit] * len(todo)))
+    except (OSError, BrokenProcessPool):  # no processes to be had: solved in turn instead
+        return
+    finally:
+        _INDEX = None
+    ix.solved.update(zip(todo, outcomes, strict=True))
+
+
+def _solve_job(job: Job, time_limit: float) -> Alternative:
+    """One job, in a forked process (see :func:`presolve`)."""
+    assert _INDEX is not None
+    cadre_id, kind, target_id, rule = job
+    return _solve(_INDEX, _INDEX.cadre(cadre_id), _INDEX.target(kind, target_id), rule, time_limit)
+
+
 def solve_with(
     ix: PlanIndex, c: pd.Series, t: pd.Series, rule: str, time_limit: float
 ) -> Alternative:
+    """The best plan with the pair required (or forbidden), compared with the plan (solved
+    ahead by :func:`presolve`, or now)."""
+    job = (str(c["id"]), str(t["kind"]), str(t["id"]), rule)
+    if job in ix.solved:
+        return ix.solved.pop(job)
+    return _solve(ix, c, t, rule, time_limit)
+
+
+def _solve(ix: PlanIndex, c: pd.Series, t: pd.Series, rule: str, time_limit: float) -> Alternative:
     """The best plan with the pair required (or forbidden), compared with the plan."""
     pins = ix.dataset.pins
     added_row = int(pins["row"].max()) + 1 if len(pins) else 2
     extra = pd.DataFrame(
         [{"cadre": c["id"], "kind": t["kind"], "target": t["id"], "rule": rule, "row": added_row}]
     )
+    relaxed = False
     if rule == "require":  # the cadre's own require pins would contradict it
-        pins = pins[~((pins["cadre"] == c["id"]) & (pins["rule"] == "require"))]
+        own = (pins["cadre"] == c["id"]) & (pins["rule"] == "require")
+        relaxed = bool(own.any())
+        pins = pins[~own]
     changed = _with_pins(ix.dataset, pd.concat([pins, extra], ignore_index=True))
     base = Alternative(
         cadre_id=str(c["id"]),
@@ -173,7 +224,15 @@ def solve_with(
     )
     try:
         problem = build_problem(changed, ix.scenario, ix.held)
-        solution = solve_explained(problem, time_limit=time_limit, deterministic=True)
+        # Near the plan (a tie-break below every term), and with the plan's values as the
+        # proven best when the pin only restricts the plan's own problem.
+        solution = solve_explained(
+            problem,
+            time_limit=time_limit,
+            deterministic=True,
+            near=closeness(problem, ix.assignments),
+            proven=None if relaxed or not ix.proven else ix.values,
+        )
     except InfeasibleError as exc:
         base.verdict = "impossible"
         added = f"{file_name(ix.dataset, 'pins')} row {added_row}"
@@ -185,11 +244,9 @@ def solve_with(
         return base
     except NoPlanInTimeError:
         return base
-    frame = assignment_table(problem, decompose(problem, solution.y, solution.keep))
+    pairs = decompose(problem, solution.y, solution.keep, near=set(ix.pairs))
+    frame = assignment_table(problem, pairs)
     values = term_values(problem, frame)
-    closer = closest(ix, problem, solution, values, time_limit)
-    if closer is not None:
-        frame = closer
     base.assignments = frame
     base.terms = {k: int(values[k]) for k in ix.terms}
     base.deltas = {k: int(values[k]) - int(ix.values[k]) for k in ix.terms}
@@ -201,78 +258,6 @@ def solve_with(
 def _with_pins(dataset: Dataset, pins: pd.DataFrame) -> Dataset:
     """A shallow copy of ``dataset`` with another pins table."""
     return dataclasses.replace(dataset, pins=pins.reset_index(drop=True))
-
-
-def closest(
-    ix: PlanIndex, problem: Problem, solution: Solution, values: dict[str, int], time_limit: float
-) -> pd.DataFrame | None:
-    """Among plans as good as ``solution`` on every term, the one closest to the plan.
-
-    A re-solve reaches the same optimum in many ways (ties); the user wants the ripple of the
-    change, not a reshuffle. Fixes every active term at its value and maximises the pool–group
-    counts and kept contacts the plan already has, then hands out the pairs near the plan.
-    """
-    p = problem
-    model = PolicyModel(p)
-    model.add_hard_rules()
-    for term in active_terms(p):
-        model.cp.add(model.term(term) == int(values[term]))
-    reward = _closeness(ix, p, model)
-    if not reward:
-        return None
-    model.cp.maximize(cp_model.LinearExpr.sum(reward))
-    for var, value in zip(model.y + model.keep, [*solution.y, *solution.keep], strict=True):
-        model.cp.add_hint(var, int(value))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = min(time_limit, 10.0)
-    solver.parameters.linearization_level = 2
-    status = solver.solve(model.cp)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    y = np.array([solver.value(v) for v in model.y], dtype=np.int64)
-    keep = np.array([solver.value(v) for v in model.keep], dtype=np.int64)
-    frame = assignment_table(p, decompose(p, y, keep, near=set(ix.pairs)))
-    if term_values(p, frame) != values:  # never report a plan the solve did not reach
-        return None
-    return frame
-
-
-def _closeness(ix: PlanIndex, p: Problem, model: PolicyModel) -> list[Any]:
-    """The plan's own kept contacts and pool–group counts, as terms to maximise."""
-    pool = pd.Series(p.cadres["pool"].to_numpy(), index=p.cadres["id"])
-    target_index = pd.Series(
-        np.arange(len(p.targets)),
-        index=pd.MultiIndex.from_arrays([p.targets["kind"], p.targets["id"]]),
-    )
-    keep_index = {
-        (int(c), int(t)): i
-        for i, (c, t) in enumerate(zip(p.keeps["cadre"], p.keeps["target"], strict=True))
-    }
-    cadre_index = pd.Series(np.arange(len(p.cadres)), index=p.cadres["id"])
-    arc_index = {
-        (int(a), int(b)): i
-        for i, (a, b) in enumerate(zip(p.arcs["pool"], p.arcs["group"], strict=True))
-    }
-    counts: dict[int, int] = {}
-    reward: list[Any] = []
-    plan = ix.assignments
-    for cid, kind, tid in zip(plan["cadre_id"], plan["kind"], plan["target_id"], strict=True):
-        if cid not in cadre_index.index or (kind, tid) not in target_index.index:
-            continue
-        ci, ti = int(cadre_index[cid]), int(target_index[(kind, tid)])
-        k = keep_index.get((ci, ti))
-        if k is not None and (cid, kind, tid) in ix.kept:
-            reward.append(model.keep[k])
-            continue
-        a = arc_index.get((int(pool[cid]), int(p.targets.at[ti, "group"])))
-        if a is not None:
-            counts[a] = counts.get(a, 0) + 1
-    for a, n in counts.items():
-        z = model.cp.new_int_var(0, n, f"same{a}")
-        model.cp.add(z <= model.y[a])
-        reward.append(z)
-    return reward
 
 
 def compare(ix: PlanIndex, values: dict[str, int]) -> tuple[str, str | None]:
@@ -295,10 +280,11 @@ def _diff(
     ix: PlanIndex, alt: Alternative, problem: Problem, frame: pd.DataFrame, c: pd.Series
 ) -> None:
     """What the alternative changes against the plan: coverage, ended contacts, other cadres."""
-    new_pairs = set(zip(frame["cadre_id"], frame["kind"], frame["target_id"], strict=True))
+    new_pairs = triples(frame)
     t = problem.targets
-    counted = t["kind"].map(lambda k: ix.scenario.kinds[Kind(k)].coverage != "off").to_numpy()
-    keys = list(zip(t["kind"], t["id"], strict=True))
+    counting = {k.value: rule.coverage != "off" for k, rule in ix.scenario.kinds.items()}
+    counted = t["kind"].map(counting).to_numpy(bool)
+    keys = list(zip(t["kind"].tolist(), t["id"].tolist(), strict=True))
     before = {
         k
         for k, cov, cnt in zip(keys, _covered_in(ix, problem), counted, strict=True)
@@ -306,12 +292,14 @@ def _diff(
     }
     now = covered_mask(problem, frame)
     after = {k for k, cov, cnt in zip(keys, now, counted, strict=True) if cov and cnt}
-    names = dict(zip(keys, t["name"], strict=True))
+    names = dict(zip(keys, t["name"].tolist(), strict=True))
     alt.uncovered = [f"{k} {i} ({names[(k, i)]})" for k, i in sorted(before - after)]
     alt.covered = [f"{k} {i} ({names[(k, i)]})" for k, i in sorted(after - before)]
     kept = frame[frame["kept"]]
-    kept_now = set(zip(kept["cadre_id"], kept["kind"], kept["target_id"], strict=True))
-    cadre_names = dict(zip(problem.cadres["id"], problem.cadres["name"], strict=True))
+    kept_now = triples(kept)
+    cadre_names = dict(
+        zip(problem.cadres["id"].tolist(), problem.cadres["name"].tolist(), strict=True)
+    )
     alt.ended = [
         f"{cadre_names.get(cid, cid)} ({cid}) with {k} {i}"
         for cid, k, i in sorted(ix.kept - kept_now)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from planner.dataset import Dataset
 from planner.errors import UsageError
-from planner.explain.why.alternatives import Alternative, evaluate, without
+from planner.explain.why.alternatives import Alternative, Job, evaluate, presolve, without
 from planner.explain.why.candidates import cadre_candidates, target_candidates
 from planner.explain.why.grounds import (
     cadre_title,
@@ -135,9 +135,12 @@ def _cadre(ix: PlanIndex, cadre_id: str, n: int, time_limit: float) -> Explanati
     if ix.pin_rows(c["id"], None, None, "require"):
         found.without.append(PINNED)
     else:
+        candidates = target_candidates(ix, c, n)
+        jobs = [(cadre_id, k, t, "require") for k, t in candidates]
+        presolve(ix, jobs + _forbids(ix, [(cadre_id, k, t) for k, t in held]), time_limit)
         found.alternatives = [
             evaluate(ix, c, ix.target(k, t), f"moving {cadre_words(c)} to", time_limit)
-            for k, t in target_candidates(ix, c, n)
+            for k, t in candidates
         ]
     for k, t in held:
         found.add(ix, c, ix.target(k, t), time_limit)
@@ -186,9 +189,12 @@ def _target(
     if ix.pin_rows(None, t["kind"], t["id"], "require"):
         found.without.append(PINNED)
     else:
+        candidates = cadre_candidates(ix, t, holders, n)
+        jobs = [(cid, kind, target_id, "require") for cid in candidates]
+        presolve(ix, jobs + _forbids(ix, [(h, kind, target_id) for h in holders]), time_limit)
         found.alternatives = [
             evaluate(ix, ix.cadre(cid), t, "giving it to", time_limit, target_first=True)
-            for cid in cadre_candidates(ix, t, holders, n)
+            for cid in candidates
         ]
     for cadre_id in holders:
         found.add(ix, ix.cadre(cadre_id), t, time_limit)
@@ -196,6 +202,12 @@ def _target(
         found.terms += uncovered_words(ix, t)
     held_by = [cadre_title(ix, ix.cadre(h)) for h in holders]
     return found.explanation(ix, "target", target_id, target_title(ix, t), held_by)
+
+
+def _forbids(ix: PlanIndex, pairs: list[tuple[str, str, str]]) -> list[Job]:
+    """The re-plans "without this pair" may need (solved ahead with the alternatives; unused
+    when an alternative turns out to be a tie without the pair)."""
+    return [(c, k, t, "forbid") for c, k, t in pairs if not ix.pin_rows(c, k, t, "require")]
 
 
 def _not_planned(ix: PlanIndex, subject: str, id_: str, title: str, why: str) -> Explanation:

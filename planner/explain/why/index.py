@@ -10,17 +10,25 @@ The plan's rows, terms and coverage come from the same functions as a solved pla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planner.dataset import Dataset, Pair
 from planner.errors import UsageError
-from planner.io.plan_folder import PLAN_JSON, read_plan_dir
+from planner.io.plan_folder import PINS_KEY, PLAN_JSON, PREVIOUS_KEY, read_plan_dir
 from planner.scenario import Scenario, scenario_from_dict
-from planner.solver.pairs import assignment_table, covered_mask, pair_indices, term_values
+from planner.solver.pairs import (
+    assignment_table,
+    covered_mask,
+    pair_indices,
+    term_values,
+    triples,
+)
 from planner.solver.problem import Problem, build_problem
 from planner.solver.terms import active_terms
 
@@ -57,6 +65,13 @@ class PlanIndex:
     target_index: pd.Series
     previous: dict[Triple, int]
     """Last semester's contacts and their row in the ``previous`` table."""
+    solved: dict[tuple[str, str, str, str], Any] = field(default_factory=dict, compare=False)
+    """Re-plans solved ahead (:func:`planner.explain.why.alternatives.presolve`), by
+    ``(cadre_id, kind, target_id, rule)``."""
+    proven: bool = False
+    """Whether :attr:`values` are proven the best of :attr:`problem`: the plan was proven
+    optimal, from this very data (no table differs, no pins or previous plan were given on the
+    command line) and every row of it is in the data."""
 
     def cadre(self, cadre_id: str) -> pd.Series:
         """The problem's row of cadre ``cadre_id``."""
@@ -98,7 +113,9 @@ def load_plan(dataset: Dataset, plan_dir: Path) -> PlanIndex:
             "in the data (or not available): they are left out"
         )
     frame = assignment_table(problem, pairs)
-    return _indexed(dataset, scenario, held, problem, frame, str(meta.get("status", "")), notes)
+    index = _indexed(dataset, scenario, held, problem, frame, str(meta.get("status", "")), notes)
+    same_problem = not notes and PINS_KEY not in meta and PREVIOUS_KEY not in meta
+    return dataclasses.replace(index, proven=same_problem and index.status == "OPTIMAL")
 
 
 def _input_notes(dataset: Dataset, meta: dict[str, object]) -> list[str]:
@@ -130,7 +147,7 @@ def _indexed(
     status: str,
     notes: list[str],
 ) -> PlanIndex:
-    pairs = frozenset(zip(a["cadre_id"], a["kind"], a["target_id"], strict=True))
+    pairs = frozenset(triples(a))
     holder: dict[Pair, list[str]] = {}
     for c, k, t in sorted(pairs):
         holder.setdefault((k, t), []).append(c)
@@ -152,7 +169,7 @@ def _indexed(
         pairs=pairs,
         holder=holder,
         holding=holding,
-        kept=frozenset(zip(kept["cadre_id"], kept["kind"], kept["target_id"], strict=True)),
+        kept=frozenset(triples(kept)),
         covered=covered_mask(problem, a),
         cadre_index=pd.Series(np.arange(len(problem.cadres)), index=problem.cadres["id"]),
         target_index=pd.Series(

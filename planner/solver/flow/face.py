@@ -19,6 +19,7 @@ from planner.solver.flow.network import (
     Result,
 )
 from planner.solver.problem import Problem
+from planner.solver.terms import central_spread
 
 
 @dataclass
@@ -157,3 +158,9 @@ def reduced_costs(net: Network, root: Result) -> np.ndarray | None:
         return None  # would mean a negative cycle: the flow was not optimal
     rc: np.ndarray = costs + dist[tails] - dist[heads]
     return rc
+
+
+def central_floor(problem: Problem, face: Face) -> int:
+    """The most central cadres' contacts every plan on ``face`` has in one college: a lower
+    bound of S5 (central spread) on the face, from its lower bounds on the counts."""
+    return central_spread(problem, face.y_lo, face.keep_lo)

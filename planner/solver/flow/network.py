@@ -50,7 +50,7 @@ def duty_kinds(scenario: Scenario, role: str) -> frozenset[str] | None:
 def flow_applicable(problem: Problem) -> bool:
     """Whether the scenario's hard rules (but H4) are exactly a network flow."""
     s = problem.scenario
-    roles = set(problem.cadres["role"])
+    roles = problem.cadres["role"].unique()
     duties = all(duty_kinds(s, r) is not None for r in roles)
     kinds = all(rule.min == 1 or rule.coverage == "off" for rule in s.kinds.values())
     return duties and kinds and s.continuity != "hard"
@@ -102,8 +102,10 @@ def coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.ndarray, n
 
 
 def supply_units(problem: Problem) -> int:
+    """Units of flow the cadres supply: one per duty slot."""
     s = problem.scenario
-    return int(sum(max(len(duty_kinds(s, r) or ()), 1) for r in problem.cadres["role"]))
+    counts = problem.cadres["role"].value_counts()
+    return int(sum(n * max(len(duty_kinds(s, r) or ()), 1) for r, n in counts.items()))
 
 
 def lexicographic_multipliers(
@@ -149,9 +151,15 @@ def tie_break(problem: Problem) -> tuple[np.ndarray, np.ndarray, int]:
     def coefs(frame: pd.DataFrame, pool: np.ndarray) -> np.ndarray:
         out = np.zeros(len(frame), np.int64)
         mask = frame["school_leader"].to_numpy(bool) & frame["college"].notna().to_numpy()
-        for i in np.flatnonzero(mask):
-            offset = len(KINDS) * leader_index.get(int(pool[i]), 0) + KIND_CODE[frame.at[i, "kind"]]
-            out[i] = (college_index.get(frame.at[i, "college"], 0) - offset) % n
+        at = np.flatnonzero(mask)
+        if not len(at):
+            return out
+        leader = np.array([leader_index.get(int(p), 0) for p in pool[at]], dtype=np.int64)
+        kind = frame["kind"].iloc[at].map(KIND_CODE).to_numpy(np.int64)
+        college = np.array(
+            [college_index.get(c, 0) for c in frame["college"].iloc[at]], dtype=np.int64
+        )
+        out[at] = (college - (len(KINDS) * leader + kind)) % n
         return out
 
     cadre_pool = problem.cadres["pool"].to_numpy(np.int64)
@@ -191,11 +199,11 @@ class _Builder:
         self.keep0 = np.zeros(len(keeps), dtype=np.int64)
         self.arc_pool = arcs["pool"].to_numpy(np.int64)
         self.arc_group = arcs["group"].to_numpy(np.int64)
-        self.arc_kind = np.array([KIND_CODE[k] for k in arcs["kind"]], dtype=np.int64)
+        self.arc_kind = np.array([KIND_CODE[k] for k in arcs["kind"].tolist()], dtype=np.int64)
         self.keep_cadre = keeps["cadre"].to_numpy(np.int64)
         self.keep_target = keeps["target"].to_numpy(np.int64)
         self.keep_group = keeps["group"].to_numpy(np.int64)
-        self.keep_kind = np.array([KIND_CODE[k] for k in keeps["kind"]], dtype=np.int64)
+        self.keep_kind = np.array([KIND_CODE[k] for k in keeps["kind"].tolist()], dtype=np.int64)
         self.cadre_pool = p.cadres["pool"].to_numpy(np.int64)
         self.target_group = p.targets["group"].to_numpy(np.int64)
         self.target_cap = groups["cap"].to_numpy(np.int64)[self.target_group]
@@ -237,22 +245,17 @@ class _Builder:
         """Require pins are fixed in advance (pinned cadres and targets are pools and groups of
         one). False when a pin has no arc or two pins fill one slot or overfill a group."""
         p = self.problem
-        arc_of = {
-            (a, g): i for i, (a, g) in enumerate(zip(self.arc_pool, self.arc_group, strict=True))
-        }
-        keep_of = {
-            (c, t): i
-            for i, (c, t) in enumerate(zip(self.keep_cadre, self.keep_target, strict=True))
-        }
         pinned_targets: set[int] = set()
         for cadre, target in zip(p.requires["cadre"], p.requires["target"], strict=True):
             pool = int(self.cadre_pool[cadre])
             group = int(self.target_group[target])
             key = self.slot(pool, KIND_CODE[p.targets.at[target, "kind"]])
-            if (cadre, target) in keep_of:
-                self.keep0[keep_of[(cadre, target)]] = 1
-            elif (pool, group) in arc_of:
-                self.y0[arc_of[(pool, group)]] = 1
+            keep = np.flatnonzero((self.keep_cadre == cadre) & (self.keep_target == target))
+            arc = np.flatnonzero((self.arc_pool == pool) & (self.arc_group == group))
+            if len(keep):
+                self.keep0[keep[-1]] = 1
+            elif len(arc):
+                self.y0[arc[-1]] = 1
             else:
                 return False
             if (int(cadre), key[1]) in self.used_slots:

@@ -47,15 +47,27 @@ class FlowSolution:
     """False: the plan breaks H4 and its values only bound the terms (a relaxation)."""
 
 
-def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
+Tie = tuple[np.ndarray, np.ndarray, int]
+"""A tie-break below every term: a cost of 0 or more per arc and per kept contact, and the
+most it can add up to in any plan."""
+
+
+def flow_solution(
+    problem: Problem, terms: list[str], near: Tie | None = None
+) -> FlowSolution | None:
     """Solve the flow lexicographically over its leading ``terms``, with H4 enforced.
 
     A quick search without a tie-break first; if H4 needs much branching, a second search
     with school leaders steered apart by a tie-break below every term (:func:`tie_break`).
+    With ``near`` (a re-plan staying close to an earlier plan) that tie-break is tried first.
     See :func:`_flow_search` for what is returned.
     """
     if not flow_applicable(problem):
         return None
+    if near is not None:
+        close = _flow_search(problem, terms, tie=near, max_nodes=MAX_NODES)
+        if close is not None and close.exact:
+            return close
     first = _flow_search(problem, terms, tie=False, max_nodes=QUICK_NODES)
     if first is None or first.exact:
         return first
@@ -64,7 +76,7 @@ def flow_solution(problem: Problem, terms: list[str]) -> FlowSolution | None:
 
 
 def _flow_search(
-    problem: Problem, terms: list[str], *, tie: bool, max_nodes: int
+    problem: Problem, terms: list[str], *, tie: bool | Tie, max_nodes: int
 ) -> FlowSolution | None:
     """Solve the flow lexicographically over its leading ``terms``, with H4 enforced.
 
@@ -103,15 +115,21 @@ class _Costed:
     tie_range: int
 
 
-def _costed_network(problem: Problem, terms: list[str], tie: bool) -> _Costed | None:
+def _costed_network(problem: Problem, terms: list[str], tie: bool | Tie) -> _Costed | None:
     """The network with one integer cost per arc, built from exact lexicographic multipliers
-    (dropping the tie-break, then the lowest terms, while the costs could overflow)."""
+    (dropping the tie-break, then the lowest terms, while the costs could overflow).
+    ``tie``: the school leaders' tie-break (:func:`tie_break`), none, or one given."""
     prefix = terms_prefix(problem, terms)
     hard = (problem.groups["coverage"] == "hard").to_numpy(bool)
     top = [HARD_COVERAGE] if hard.any() else []  # above every term: it is a hard rule
-    tie_arc, tie_keep, tie_range = tie_break(problem)
-    if not tie:
-        tie_arc, tie_keep, tie_range = tie_arc * 0, tie_keep * 0, 0
+    if isinstance(tie, tuple):
+        tie_arc, tie_keep, tie_range = tie
+    elif tie:
+        tie_arc, tie_keep, tie_range = tie_break(problem)
+    else:
+        tie_arc = np.zeros(len(problem.arcs), np.int64)
+        tie_keep = np.zeros(len(problem.keeps), np.int64)
+        tie_range = 0
     multipliers = lexicographic_multipliers(problem, top + prefix, tie_range)
     if multipliers is None:  # no room for the tie-break: go without it
         tie_arc, tie_keep, tie_range = tie_arc * 0, tie_keep * 0, 0

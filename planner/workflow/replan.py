@@ -1,0 +1,276 @@
+"""Re-planning in a long-lived worker: a plan kept warm, re-solved after a pin or an
+availability change in a fraction of a first plan's time.
+
+A college adjusting its part, or the SAO adjusting the central cadres, changes one pair at a
+time and waits for the result. :class:`WarmPlan` keeps what does not change between such
+re-plans in memory: the data set, the scenario, the base plan (its pairs and term values) and
+whatever is worked out from the data alone (the college capacity notes). A re-plan
+(:meth:`WarmPlan.replan`) takes the changes *relative to the base plan* — pins to add, cadres
+now on leave or back — so it keeps no state of its own and may run in a forked child process
+(a job worker forks one per job: what the child learns is lost, and need not be kept).
+
+How a re-plan saves time, with every plan still proven optimal and re-checked:
+
+- the flow (:mod:`planner.solver.flow`) is solved with a tie-break below every term that
+  prefers the base plan's pool–group counts and kept contacts, so among the optimal plans it
+  finds one close to the base plan (the ripple of the change, not a reshuffle), and the pairs
+  are handed out near the base plan's pairs;
+- when the change only adds pins, every plan of the new problem is a plan of the old one, so
+  none is better than the base plan term by term. A flow plan that reaches every one of the
+  base plan's term values is then optimal, and the CP-SAT stages (S5 central spread) are
+  skipped: their optimum provably did not move;
+- the college capacity notes are worked out once per availability.
+
+- in a re-plan, the S5 stage is also skipped when the flow's plan already has as few central
+  cadres in its busiest college as the optimal face forces there.
+
+A re-plan is deterministic for the same base plan and changes; it may differ from a cold
+``planner plan`` with the same pins in which of several equally good plans it gives (it stays
+near the base plan), never in any term.
+
+How a service job worker uses it (the worker forks a child per job)::
+
+    # in the worker process, before forking the job's child (once per proposal; cached)
+    warm = warm_plan(dataset, scenario)               # or WarmPlan.from_plan(..., plan)
+    part = warm.part("C03")                           # a college's part, everything else held
+    # in the child: the college's current adjustments, all of them, relative to the base
+    plan = part.replan(require=["044156:class:2026C0301"], forbid=[...], unavailable=[...])
+
+The objects live in the worker's memory; the fork gives each child a copy-on-write view, so a
+child starts re-planning at once, and nothing it does needs sending back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from planner.check.checker import require_checked
+from planner.contract import KIND_TABLE, Kind
+from planner.dataset import Dataset, Pair
+from planner.errors import UsageError
+from planner.explain.capacity import college_capacity
+from planner.explain.diagnose import solve_explained
+from planner.io.plan_folder import with_pins
+from planner.plan import Plan
+from planner.planning import describe, make_plan, plan_from_assignments
+from planner.scenario import Scenario
+from planner.solver.decompose import decompose
+from planner.solver.near import closeness
+from planner.solver.pairs import triples
+from planner.solver.problem import build_problem
+from planner.workflow.pins import parse_pins
+
+PinText = str | tuple[str, str, str]
+"""A pin as ``"CADRE:KIND:TARGET"`` or ``(cadre id, kind, target id)``."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a re-plan changes relative to the base plan."""
+
+    require: tuple[str, ...] = ()
+    """Pins ``CADRE:KIND:TARGET`` the plan must hold."""
+    forbid: tuple[str, ...] = ()
+    """Pins ``CADRE:KIND:TARGET`` the plan must not hold."""
+    unavailable: frozenset[str] = frozenset()
+    """Cadre ids now on leave."""
+    available: frozenset[str] = frozenset()
+    """Cadre ids back from leave."""
+
+    @property
+    def restricts(self) -> bool:
+        """Whether the changes only add pins: every plan they allow, the base allowed too."""
+        return not self.unavailable and not self.available
+
+
+@dataclass
+class WarmPlan:
+    """A plan and what re-planning it needs, kept in memory (see the module docstring).
+
+    Make one with :func:`warm_plan` (solves the base plan) or :meth:`from_plan` (a plan made
+    before, from the same data, scenario and held targets).
+    """
+
+    dataset: Dataset
+    scenario: Scenario
+    plan: Plan
+    held: frozenset[Pair] = frozenset()
+    deterministic: bool = True
+    time_limit: float | None = None
+    _capacity: dict[frozenset[str], pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_plan(
+        cls,
+        dataset: Dataset,
+        scenario: Scenario,
+        plan: Plan,
+        *,
+        held: frozenset[Pair] = frozenset(),
+        time_limit: float | None = None,
+    ) -> WarmPlan:
+        """Keep ``plan`` (made from ``dataset`` under ``scenario`` with ``held``) warm."""
+        return cls(dataset, scenario, plan, held=frozenset(held), time_limit=time_limit)
+
+    def replan(
+        self,
+        *,
+        require: Iterable[PinText] = (),
+        forbid: Iterable[PinText] = (),
+        unavailable: Iterable[str] = (),
+        available: Iterable[str] = (),
+    ) -> Plan:
+        """The best plan with these changes to the base plan, checked by the independent
+        checker (every change is relative to the base plan, not to an earlier re-plan).
+
+        Raises :class:`~planner.errors.UsageError` for an unknown cadre, kind or target,
+        :class:`~planner.errors.InfeasibleError` (with what to change) when the hard rules
+        cannot all hold with the changes, :class:`~planner.errors.NoPlanInTimeError` when no
+        plan was found in time.
+        """
+        changes = Changes(
+            require=tuple(_pin_text(p) for p in require),
+            forbid=tuple(_pin_text(p) for p in forbid),
+            unavailable=frozenset(str(c) for c in unavailable),
+            available=frozenset(str(c) for c in available),
+        )
+        dataset = self.changed_dataset(changes)
+        if changes.restricts and self._keeps_pins(dataset):
+            # The base plan still keeps every rule: nothing better exists (a restriction).
+            require_checked(self.plan, dataset, self.scenario)
+            return self.plan
+        problem = build_problem(dataset, self.scenario, self.held)
+        solution = solve_explained(
+            problem,
+            time_limit=self.time_limit,
+            deterministic=self.deterministic,
+            near=closeness(problem, self.plan.assignments),
+            proven=self._proven() if changes.restricts else None,
+        )
+        pairs = decompose(problem, solution.y, solution.keep, near=self._pairs())
+        plan = describe(problem, solution, pairs, capacity=self._capacity_of(dataset, changes))
+        require_checked(plan, dataset, self.scenario)
+        return plan
+
+    def part(self, college: str) -> WarmPlan:
+        """The part of college ``college`` of this (university) plan, warm for re-plans with
+        everything outside it held: the college's own cadres, its targets and the
+        university-level societies that no cadre outside the college holds. Its base plan is
+        this plan's pairs of the college's cadres, optimal for the part when this plan is
+        (every term but S5 is a sum over pairs, and a part has no central cadre), so a
+        re-plan of the part compares with it term by term."""
+        if self.scenario.scope != "university":
+            scope = self.scenario.scope
+            raise UsageError(f"a college's part is taken from a university plan, not {scope}")
+        data = _part_dataset(self.dataset, self.plan.assignments, college)
+        mine = self.plan.assignments
+        mine = mine[mine["cadre_id"].isin(set(data.cadres["id"]))].reset_index(drop=True)
+        base = plan_from_assignments(data, self.scenario, mine)
+        if self.plan.status == "OPTIMAL":
+            base.status = "OPTIMAL"
+        return WarmPlan.from_plan(data, self.scenario, base, time_limit=self.time_limit)
+
+    def changed_dataset(self, changes: Changes) -> Dataset:
+        """The base data set with the changes: pins added after its own, availability set."""
+        dataset = self.dataset
+        if changes.unavailable or changes.available:
+            dataset = _with_availability(dataset, changes.unavailable, changes.available)
+        pins = parse_pins(dataset, changes.require, changes.forbid)
+        return with_pins(dataset, pins) if len(pins) else dataset
+
+    def _keeps_pins(self, dataset: Dataset) -> bool:
+        """Whether the base plan holds every require pin of ``dataset`` and no forbid pin."""
+        if self.plan.status != "OPTIMAL":
+            return False
+        pairs = self._pairs()
+        pins = dataset.pins
+        for cadre, kind, target, rule in zip(
+            pins["cadre"].tolist(),
+            pins["kind"].tolist(),
+            pins["target"].tolist(),
+            pins["rule"].tolist(),
+            strict=True,
+        ):
+            if ((cadre, kind, target) in pairs) != (rule == "require"):
+                return False
+        return True
+
+    def _proven(self) -> dict[str, int] | None:
+        """The base plan's term values, when it was proven optimal."""
+        if self.plan.status != "OPTIMAL":
+            return None
+        return {name: int(term.value) for name, term in self.plan.terms.items()}
+
+    def _pairs(self) -> set[tuple[str, str, str]]:
+        return triples(self.plan.assignments)
+
+    def _capacity_of(self, dataset: Dataset, changes: Changes) -> pd.DataFrame:
+        """The college capacity notes' table, once per availability (pins do not change it)."""
+        key = changes.unavailable | {f"+{c}" for c in changes.available}
+        if key not in self._capacity:
+            self._capacity[key] = college_capacity(dataset, self.scenario)
+        return self._capacity[key]
+
+
+def warm_plan(
+    dataset: Dataset,
+    scenario: Scenario,
+    *,
+    held: frozenset[Pair] = frozenset(),
+    time_limit: float | None = None,
+) -> WarmPlan:
+    """Solve the base plan (deterministically) and keep it warm for re-plans."""
+    plan = make_plan(dataset, scenario, held=held, time_limit=time_limit, deterministic=True)
+    require_checked(plan, dataset, scenario)
+    return WarmPlan.from_plan(dataset, scenario, plan, held=held, time_limit=time_limit)
+
+
+def _pin_text(pin: PinText) -> str:
+    if isinstance(pin, str):
+        return pin
+    if len(pin) != 3:
+        raise UsageError(f"a pin is (cadre, kind, target), not {pin!r}")
+    return ":".join(str(part) for part in pin)
+
+
+def _with_availability(
+    dataset: Dataset, unavailable: frozenset[str], available: frozenset[str]
+) -> Dataset:
+    """``dataset`` with these cadres on leave (``unavailable``) or back (``available``)."""
+    cadres = dataset.cadres
+    unknown = sorted((unavailable | available) - set(cadres["id"]))
+    if unknown:
+        raise UsageError(f"unknown cadre(s) {', '.join(unknown)}: not in the cadres table")
+    changed = cadres.copy()
+    ids = changed["id"]
+    changed.loc[ids.isin(list(unavailable)), "available"] = False
+    changed.loc[ids.isin(list(available)), "available"] = True
+    return dataclasses.replace(dataset, cadres=changed)
+
+
+def _part_dataset(dataset: Dataset, assignments: pd.DataFrame, college: str) -> Dataset:
+    """The data of one college's part: its cadres, and the targets it may hold that no cadre
+    outside the college holds in ``assignments`` (its own, and university-level societies)."""
+    cadres = dataset.cadres
+    mine = cadres[~cadres["central"] & (cadres["unit"] == college)]
+    if mine.empty:
+        raise UsageError(f"college {college} has no cadres of its own in the cadres table")
+    outside = assignments[~assignments["cadre_id"].isin(set(mine["id"]))]
+    taken = set(zip(outside["kind"].tolist(), outside["target_id"].tolist(), strict=True))
+    tables: dict[str, pd.DataFrame] = {"cadres": mine.reset_index(drop=True)}
+    for kind, name in KIND_TABLE.items():
+        frame = dataset.table(name)
+        ours = frame["college"] == college
+        if kind == Kind.SOCIETY:
+            ours = ours | frame["college"].isna()
+        free = ~frame["id"].map(lambda t, k=kind.value: (k, t) in taken).astype(bool)
+        tables[name] = frame[ours & free].reset_index(drop=True)
+    ids = set(mine["id"])
+    for name in ("pins", "previous"):
+        frame = dataset.table(name)
+        tables[name] = frame[frame["cadre"].isin(ids)].reset_index(drop=True)
+    return dataclasses.replace(dataset, **tables)

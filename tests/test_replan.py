@@ -1,0 +1,175 @@
+"""Re-planning a warm plan (:mod:`planner.workflow.replan`): the service's adjust step.
+
+A re-plan must be as good as a plan made from scratch with the same changes, term by term
+(both are proven optimal), stay near the base plan among equally good plans, skip the CP-SAT
+stages only when their optimum provably did not move, and pass the independent checker
+(:meth:`WarmPlan.replan` checks every plan it returns; the tests check again).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner import api
+from planner.check.checker import check_assignments, check_plan
+from planner.dataset import Dataset
+from planner.errors import InfeasibleError, UsageError
+from planner.plan import Plan
+from planner.solver import stages
+from planner.workflow.replan import Changes, WarmPlan, warm_plan
+
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Dataset:
+    return api.load_data(DEMO)
+
+
+@pytest.fixture(scope="module")
+def warm(demo: Dataset) -> WarmPlan:
+    return warm_plan(demo, api.load_scenario("default"))
+
+
+def _pairs(plan: Plan) -> set[tuple[str, str, str]]:
+    a = plan.assignments
+    return set(zip(a["cadre_id"], a["kind"], a["target_id"], strict=True))
+
+
+def _values(plan: Plan) -> dict[str, int]:
+    return {name: int(term.value) for name, term in plan.terms.items()}
+
+
+def _a_move(plan: Plan) -> tuple[str, str, str]:
+    """A young teacher of a college, and a class of that college held by someone else."""
+    a = plan.assignments
+    teacher = a[(a["role"] == "young_teacher") & (a["kind"] == "dorm")].iloc[0]
+    college = teacher["cadre_college"]
+    other = a[(a["kind"] == "class") & (a["target_college"] == college)].iloc[0]
+    return str(teacher["cadre_id"]), "class", str(other["target_id"])
+
+
+def test_a_pin_re_plans_as_well_as_a_plan_made_from_scratch(warm: WarmPlan) -> None:
+    pin = _a_move(warm.plan)
+    again = warm.replan(require=[pin])
+    assert pin in _pairs(again)
+    changed = warm.changed_dataset(Changes(require=(":".join(pin),)))
+    assert check_plan(again, changed).ok
+    cold = api.solve(changed, "default", deterministic=True)
+    assert again.status == cold.status == "OPTIMAL"
+    assert _values(again) == _values(cold)
+    # Near the base plan: no more pairs change than in the plan made from scratch.
+    assert len(_pairs(again) ^ _pairs(warm.plan)) <= len(_pairs(cold) ^ _pairs(warm.plan))
+
+
+def test_changes_are_relative_to_the_base_plan(warm: WarmPlan) -> None:
+    pin = _a_move(warm.plan)
+    first = warm.replan(require=[pin])
+    second = warm.replan()
+    assert _pairs(second) == _pairs(warm.plan)
+    assert _values(second) == _values(warm.plan)
+    assert pin in _pairs(first)
+
+
+def test_a_pin_the_plan_keeps_anyway_gives_the_same_plan(warm: WarmPlan) -> None:
+    """Forbidding a pair the plan does not use only restricts the plans: the base plan is
+    still among them, and nothing is better."""
+    a = warm.plan.assignments
+    cadre, kind, target = (
+        a.iloc[0]["cadre_id"],
+        "dorm",
+        a[a["kind"] == "dorm"].iloc[-1]["target_id"],
+    )
+    assert (cadre, kind, target) not in _pairs(warm.plan)
+    assert _pairs(warm.replan(forbid=[(cadre, kind, target)])) == _pairs(warm.plan)
+
+
+def test_stages_are_skipped_only_when_their_optimum_provably_did_not_move(
+    warm: WarmPlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pin that costs nothing (a tie) restricts the plans, and the new plan reaches the
+    base plan's values: CP-SAT (S5) is not run. A pin that costs something runs it."""
+    calls: list[str] = []
+    real = stages.solve_with_cpsat
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append("cp-sat")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages, "solve_with_cpsat", counted)
+    a = warm.plan.assignments
+    # Two cadres of one pool swapping equal targets: a tie.
+    dorms = a[(a["kind"] == "dorm") & ~a["kept"]]
+    first = dorms.iloc[0]
+    twin = dorms[
+        (dorms["role"] == first["role"])
+        & (dorms["cadre_unit"] == first["cadre_unit"])
+        & (dorms["cadre_campus"] == first["cadre_campus"])
+        & (dorms["cadre_id"] != first["cadre_id"])
+    ]
+    if twin.empty:
+        pytest.skip("no two interchangeable cadres in the demo plan")
+    swap = (str(twin.iloc[0]["cadre_id"]), "dorm", str(first["target_id"]))
+    again = warm.replan(require=[swap])
+    assert _values(again) == _values(warm.plan)
+    assert again.status == "OPTIMAL"
+    central = [s for s in again.stages if s["term"] == "central_spread"]
+    assert central and central[0]["status"] == "OPTIMAL"
+    assert calls == []
+    warm.replan(require=[_a_move(warm.plan)])
+    assert calls == ["cp-sat"]
+
+
+def test_a_cadre_on_leave_holds_nothing_and_the_plan_stays_optimal(warm: WarmPlan) -> None:
+    a = warm.plan.assignments
+    leaving = str(a[a["kind"] == "class"].iloc[0]["cadre_id"])
+    again = warm.replan(unavailable=[leaving])
+    assert leaving not in set(again.assignments["cadre_id"])
+    changed = warm.changed_dataset(Changes(unavailable=frozenset({leaving})))
+    assert not changed.cadres.set_index("id").at[leaving, "available"]
+    cold = api.solve(changed, "default", deterministic=True)
+    assert _values(again) == _values(cold)
+    assert check_plan(again, changed).ok
+
+
+def test_impossible_changes_say_why(warm: WarmPlan) -> None:
+    a = warm.plan.assignments
+    first, second = a.iloc[0], a.iloc[1]
+    with pytest.raises(InfeasibleError):
+        warm.replan(
+            require=[
+                (first["cadre_id"], first["kind"], first["target_id"]),
+                (second["cadre_id"], first["kind"], first["target_id"]),
+            ]
+        )
+    with pytest.raises(UsageError, match="unknown cadre"):
+        warm.replan(require=[("no-such-cadre", "class", first["target_id"])])
+    with pytest.raises(UsageError, match="unknown cadre"):
+        warm.replan(unavailable=["no-such-cadre"])
+
+
+def test_a_college_part_re_plans_with_everything_else_held(warm: WarmPlan) -> None:
+    college = "C01"
+    part = warm.part(college)
+    mine = part.plan.assignments
+    assert set(mine["cadre_unit"]) == {college}
+    outside = warm.plan.assignments[~warm.plan.assignments["cadre_id"].isin(mine["cadre_id"])]
+    taken = set(zip(outside["kind"], outside["target_id"], strict=True))
+    pin = _a_move(part.plan)
+    again = part.replan(require=[pin])
+    assert pin in _pairs(again)
+    assert set(again.assignments["cadre_id"]) == set(mine["cadre_id"])
+    assert not taken & set(
+        zip(again.assignments["kind"], again.assignments["target_id"], strict=True)
+    )
+    # The part and the rest still make a whole plan that keeps every rule.
+    whole = pd.concat([outside, again.assignments], ignore_index=True)
+    data = warm.changed_dataset(Changes(require=(":".join(pin),)))
+    report = check_assignments(data, warm.scenario, whole)
+    assert report.ok, report.violations
+    # As good as the part planned from scratch with the pin, term by term.
+    cold = api.solve(part.changed_dataset(Changes(require=(":".join(pin),))), deterministic=True)
+    assert _values(cold) == _values(again)
