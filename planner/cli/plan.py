@@ -53,7 +53,7 @@ def summary_lines(plan: Plan) -> list[str]:
     "--held",
     "held_dir",
     default=None,
-    help="Approved central plan folder: its targets are left out (with --scope college=ID).",
+    help="Approved proposal: re-plan one part (--scope central or college=ID) against it.",
 )
 @click.option(
     "--previous",
@@ -112,13 +112,13 @@ def plan(
         from planner.scenario import load_scenario
         from planner.solver.solve import stderr_progress
         from planner.workflow.inputs import plan_inputs
+        from planner.workflow.scopes import resolve_scope
 
         scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
-        if scope:
-            scenario = scenario.with_changes(scope=scope)
-        out = Path(out_dir or f"out/{scenario.name}")
-        check_destination(out)  # an approved plan is never overwritten: say so before solving
+        if out_dir:
+            check_destination(Path(out_dir))  # an approved plan is never overwritten
         dataset = _read_in(helper, data) if helper and reading else read_dataset(data)
+        scenario = scenario.with_changes(scope=resolve_scope(dataset, scope or scenario.scope))
         inputs = plan_inputs(
             dataset,
             scenario,
@@ -126,7 +126,11 @@ def plan(
             previous=Path(previous_path) if previous_path else None,
             require=requires,
             forbid=forbids,
+            scenario_given=scenario_path is not None,
         )
+        scenario = inputs.scenario
+        out = Path(out_dir or f"out/{scenario.name}")
+        check_destination(out)  # said before solving
         print_warnings(inputs.dataset.warnings)
         for note in inputs.notes:
             click.echo(note)

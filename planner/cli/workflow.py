@@ -16,7 +16,6 @@ from planner.cli.common import (
     data_option,
     data_path_or_default,
     handle_errors,
-    print_warnings,
 )
 
 
@@ -26,29 +25,35 @@ from planner.cli.common import (
 @click.option("--out", "out_dir", required=True, help="Folder of the merged university plan.")
 @handle_errors
 def merge(plan_dirs: tuple[str, ...], data_path: str | None, out_dir: str) -> None:
-    """Merge the central plan and every college plan into one university plan.
+    """Merge the parts adjusted against the proposal back into one university plan.
 
-    PLAN_DIRS are the plan folders: the central plan (made with --scope central) and one plan
-    per college (--scope college=ID). Every hard rule is checked across them; conflicts are
-    listed by college (exit 2) and nothing is written.
+    PLAN_DIRS are the approved proposal (the whole-university plan) and the folders of the
+    parts re-planned against it (--scope central or college=ID with --held). Each part replaces
+    its part of the proposal; a part not given stays as the proposal has it. Every rule is
+    checked on the merged plan; conflicts are listed by college (exit 2) and nothing is
+    written.
     """
     from planner.io.readers import read_dataset
     from planner.report.write import check_destination, write_plan
-    from planner.workflow.merge import MergeConflictError, merge_plans
+    from planner.workflow.merge import MergeConflictError
+    from planner.workflow.merge_folders import merge_folders
 
     out = Path(out_dir)
     check_destination(out)
     dataset = read_dataset(data_path_or_default(data_path))
     try:
-        result = merge_plans(dataset, [Path(p) for p in plan_dirs])
+        result = merge_folders(dataset, [Path(p) for p in plan_dirs])
     except MergeConflictError as exc:
         for line in exc.lines():
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
-    print_warnings(result.warnings)
-    written = write_plan(result.plan, out, targets=dataset.targets(), extra_json=result.extra_json)
-    kpis = result.plan.kpis()
-    click.echo(f"Merged {len(result.parts)} plans into one university plan:")
+    plan = result.merged.plan
+    written = write_plan(plan, out, targets=dataset.targets(), extra_json=result.extra_json)
+    kpis = plan.kpis()
+    n = len(result.merged.parts)
+    click.echo(f"Merged {n} adjusted part(s) into the proposal {result.proposal.folder}:")
+    for note in result.notes:
+        click.echo(f"  {note}")
     for line in coverage_lines(kpis):
         click.echo(line)
     click.echo(f"  kept from last semester: {kpis['kept_from_previous']:,}")
