@@ -199,6 +199,24 @@ def test_bad_scope_exit_2(tmp_path: Path) -> None:
     assert "scope" in result.stderr
 
 
+def test_an_unknown_college_exits_2_naming_the_known_ones(tmp_path: Path) -> None:
+    """Issue 14, item 5: ``--scope college=C99`` planned nothing and said "OPTIMAL … Wrote 8
+    files"; a lower-case id or the college's name did the same."""
+    result = plan(TINY, tmp_path / "plan", "--scope", "college=C99")
+    assert result.exit_code == 2
+    assert "no college 'C99' in the data (known: C01 " in result.stderr
+    assert "C02 " in result.stderr
+    assert not (tmp_path / "plan").exists()
+    name = pd.read_csv(TINY / "colleges.csv", dtype=str).set_index("id").loc["C01", "name"]
+    for written in ("c01", name):
+        out = tmp_path / written
+        result = plan(TINY, out, "--scope", f"college={written}")
+        assert result.exit_code == 0, result.stderr
+        assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["scope"] == (
+            "college=C01"
+        )
+
+
 # --- exit 3 ----------------------------------------------------------------------------------
 
 
