@@ -307,3 +307,60 @@ def test_plan_settled_by_the_flow_loads_no_cp_sat(tmp_path: Path) -> None:
     args = ["plan", "--data", str(TINY), "--scope", "college=C01", "--quiet"]
     args += ["--scenario", str(DEFAULT), "--out", str(tmp_path / "plan")]
     assert loaded_after(args, ("ortools.sat", "matplotlib"), tmp_path) == []
+
+
+# --- the data a plan was made from (issue 14, item 2) -----------------------------------------
+
+
+def test_no_data_outside_the_project_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``planner plan`` without ``--data`` planned the fictitious demo university, silently,
+    wherever it ran."""
+    monkeypatch.chdir(tmp_path)
+    for args in (["plan", "--out", "p", "--quiet"], ["validate"]):
+        result = run(*args)
+        assert result.exit_code == 2, result.stdout
+        assert "no --data given: give --data" in result.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_in_the_project_folder_no_data_is_the_demo_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run("validate")
+    assert result.exit_code == 0, result.stderr
+    assert "note: no --data given: using data/demo, the fictitious demo university" in (
+        result.stderr
+    )
+
+
+def test_commands_on_a_plan_use_its_own_data_and_refuse_other_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check``, ``explain``, ``approve`` and ``merge`` on a real plan without ``--data`` read
+    the demo data and reported hundreds of "unknown cadre" violations."""
+    data = tmp_path / "rosters"
+    shutil.copytree(TINY, data)
+    out = tmp_path / "plan"
+    assert plan(data, out, "--deterministic").exit_code == 0
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert doc["data"] == {"path": str(data.resolve())}
+    monkeypatch.chdir(tmp_path)  # nothing to fall back to here
+    assert run("check", out).exit_code == 0
+    cadre = pd.read_csv(out / "assignments.csv", dtype=str)["cadre_id"].iloc[0]
+    explained = run("explain", out, "--cadre", cadre, "--alternatives", "0")
+    assert explained.exit_code == 0, explained.stderr
+    other = run("check", "--data", DEMO, out)
+    assert other.exit_code == 2
+    lines = other.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"{out} was made from other data than {DEMO}" in lines[0]
+    assert "cadres.csv" in lines[0] and f"give --data {data.resolve()}" in lines[0]
+    # The data it records changed since: refused too, before anything is approved.
+    with (data / "classes.csv").open("a", encoding="utf-8") as f:
+        f.write("K99,新班,C01,2026,石牌,30,\n")
+    changed = run("approve", out, "--by", "X")
+    assert changed.exit_code == 2 and "classes.csv" in changed.stderr
+    assert not (out / "approval.json").exists()

@@ -720,3 +720,25 @@ def test_the_checker_keeps_a_part_off_the_targets_held_outside_it() -> None:
         "H1 One target per cadre: cadre L1 (school_leader) holds 0 targets; a school_leader holds "
         "exactly 1"
     ]
+
+
+def test_the_staged_commands_use_the_proposals_data(
+    cycle: Cycle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 2: without --data, merge read the demo data and labelled a real college
+    with a demo college's name. A part and the merge now use the proposal's data; other data
+    is refused."""
+    sem = cycle.first
+    monkeypatch.chdir(tmp_path)  # no demo data to fall back to
+    with pytest.MonkeyPatch.context() as mp:
+        no_heatmaps(mp)
+        ok("plan", "--scope", "college=C01", "--held", sem.proposal, "--out", "c01", "--quiet")
+    merged = ok("merge", sem.proposal, "c01", "--out", "m")
+    assert "Merged 1 adjusted part(s)" in merged.stdout
+    assert plan_json(tmp_path / "m")["data"]["path"] == str(sem.data.resolve())
+    other = run("plan", "--data", cycle.second.data, "--scope", "college=C01", "--held",
+                sem.proposal, "--out", "x")  # fmt: skip
+    assert other.exit_code == 2 and "was made from other data than" in other.stderr
+    refused = run("merge", sem.proposal, "c01", "--data", cycle.second.data, "--out", "y")
+    assert refused.exit_code == 2 and "was made from other data than" in refused.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

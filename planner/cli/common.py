@@ -14,11 +14,15 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from planner.errors import InfeasibleError, InputError, PlannerError
+from planner.errors import InfeasibleError, InputError, PlannerError, UsageError
+from planner.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from planner.dataset import Dataset
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,9 +36,21 @@ WARNINGS_SHOWN = 3
 """Warnings of one kind shown in full before the rest are counted (SAO staff read them)."""
 
 data_option = click.option(
-    "--data", "data_path", default=None, help="Data folder or workbook [data/demo]."
+    "--data",
+    "data_path",
+    default=None,
+    help="Data folder or workbook [in the project folder: data/demo, the demo university].",
 )
 """``--data``: the data set a command reads (default :func:`default_data`)."""
+
+plan_data_option = click.option(
+    "--data",
+    "data_path",
+    default=None,
+    help="Data folder or workbook [the data the plan was made from, as plan.json records].",
+)
+"""``--data`` of a command that reads a plan folder (default: the plan's own data, see
+:func:`plan_data`)."""
 
 
 def echo_err(message: str) -> None:
@@ -82,16 +98,39 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def default_data() -> str:
-    """The demo data set: ``data/demo`` in the working folder, else the shipped copy."""
-    if Path(DEFAULT_DATA).exists():
-        return DEFAULT_DATA
-    return str(PROJECT_ROOT / DEFAULT_DATA)
+def default_data() -> Path:
+    """The demo data ``data/demo``, only when the command runs in the project folder (the data
+    contract's default), and said so on stderr; anywhere else a :class:`UsageError` (exit 2)
+    asking for ``--data``: a command never plans the fictitious demo university silently."""
+    here = Path(DEFAULT_DATA)
+    shipped = PROJECT_ROOT / DEFAULT_DATA
+    if here.is_dir() and shipped.is_dir() and here.resolve() == shipped.resolve():
+        echo_err(
+            _("note: no --data given: using {data}, the fictitious demo university").format(
+                data=DEFAULT_DATA
+            )
+        )
+        return here
+    raise UsageError(
+        _(
+            "no --data given: give --data and the folder or workbook of your rosters (only "
+            "in the planner's own project folder does it default to the demo data)"
+        )
+    )
 
 
 def data_path_or_default(data_path: str | None) -> Path:
     """The ``--data`` a command was given, or :func:`default_data`."""
-    return Path(data_path or default_data())
+    return Path(data_path) if data_path else default_data()
+
+
+def plan_data(data_path: str | None, plan_dir: str | Path) -> tuple[Dataset, Path]:
+    """The data set of the plan in ``plan_dir``: ``--data`` if given, else the data its
+    ``plan.json`` records; refused (exit 2) unless it is the data the plan was made from."""
+    from planner.io.readers import read_dataset
+    from planner.workflow.provenance import data_of_plan
+
+    return data_of_plan(Path(plan_dir), Path(data_path) if data_path else None, read_dataset)
 
 
 def default_scenario() -> Path:

@@ -17,6 +17,8 @@ from planner.cli.common import (
     default_scenario,
     echo_err,
     handle_errors,
+    plan_data,
+    plan_data_option,
     print_warnings,
 )
 
@@ -104,7 +106,7 @@ def plan(
     with helper if helper is not None else contextlib.nullcontext():
         from planner.io.readers import read_dataset
 
-        data = data_path_or_default(data_path)
+        data = _data_path(data_path, held_dir)
         reading = helper is not None and helper.submit(read_dataset, data, then=warm_up)
 
         from planner.planning import make_plan
@@ -112,6 +114,7 @@ def plan(
         from planner.scenario import load_scenario
         from planner.solver.solve import stderr_progress
         from planner.workflow.inputs import plan_inputs
+        from planner.workflow.provenance import DATA_KEY, data_record
         from planner.workflow.scopes import resolve_scope
 
         scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
@@ -127,7 +130,9 @@ def plan(
             require=requires,
             forbid=forbids,
             scenario_given=scenario_path is not None,
+            data=data,
         )
+        inputs.extra_json[DATA_KEY] = data_record(data)
         scenario = inputs.scenario
         out = Path(out_dir or f"out/{scenario.name}")
         check_destination(out)  # said before solving
@@ -167,6 +172,21 @@ def _check_and_write(
     click.echo(f"Wrote {len(written)} files to {out}/")
 
 
+def _data_path(data_path: str | None, held_dir: str | None) -> Path:
+    """``--data``; else, re-planning a part, the data the proposal was made from; else the
+    default (:func:`~planner.cli.common.default_data`)."""
+    if data_path:
+        return Path(data_path)
+    if held_dir:
+        from planner.io.plan_folder import PLAN_JSON, read_plan_json
+        from planner.workflow.provenance import data_path_of
+
+        meta = read_plan_json(Path(held_dir) / PLAN_JSON, [])
+        if meta is not None:
+            return data_path_of(Path(held_dir), meta)
+    return data_path_or_default(data_path)
+
+
 def _read_in(helper: Helper, data: Path) -> Dataset:
     """The data set the helper process read; read here if it failed or was lost.
 
@@ -183,15 +203,14 @@ def _read_in(helper: Helper, data: Path) -> Dataset:
 
 
 @cli.command()
-@data_option
+@plan_data_option
 @click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
 @handle_errors
 def check(data_path: str | None, plan_dir: str) -> None:
     """Re-check a plan folder against the data: every hard rule and every term."""
     from planner.check.checker import check_plan_dir
-    from planner.io.readers import read_dataset
 
-    dataset = read_dataset(data_path_or_default(data_path))
+    dataset, _data = plan_data(data_path, plan_dir)
     report = check_plan_dir(dataset, Path(plan_dir))
     for name, value in report.terms.items():
         click.echo(f"  {name:<15} {value:,}")

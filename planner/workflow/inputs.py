@@ -44,6 +44,7 @@ from planner.workflow.parts import (
     rules_of,
 )
 from planner.workflow.pins import parse_pins, pin_rows
+from planner.workflow.provenance import require_same_data
 from planner.workflow.scopes import UNIVERSITY
 
 
@@ -119,6 +120,7 @@ def plan_inputs(
     require: Sequence[str] = (),
     forbid: Sequence[str] = (),
     scenario_given: bool = True,
+    data: Path | None = None,
 ) -> PlanInputs:
     """Apply the workflow options of ``planner plan`` to ``dataset`` for ``scenario.scope``.
 
@@ -126,7 +128,9 @@ def plan_inputs(
     one college) against it, under the proposal's rules (``scenario_given=False``: the
     scenario is only the default, take the proposal's; given, its rules must be the
     proposal's). ``previous``: an approved plan folder or a previous table, replacing the data
-    set's ``previous``. ``require``/``forbid``: pins ``CADRE:KIND:TARGET``.
+    set's ``previous``. ``require``/``forbid``: pins ``CADRE:KIND:TARGET``. ``data``: where
+    ``dataset`` was read from; a part is refused (:class:`UsageError`) unless it is the data
+    the proposal was made from.
     """
     if held is not None:
         if previous is not None:
@@ -137,6 +141,7 @@ def plan_inputs(
                 )
             )
         proposal = read_proposal(Path(held))
+        require_same_data(dataset, proposal.meta, proposal.folder, data or Path("--data"))
         if scenario_given and rules_of(scenario) != rules_of(proposal.scenario):
             raise UsageError(
                 _(

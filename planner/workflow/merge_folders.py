@@ -19,7 +19,7 @@ import pandas as pd
 from planner.dataset import Dataset
 from planner.errors import InputError, Problem, UsageError
 from planner.i18n import gettext as _
-from planner.io.plan_folder import BASE_KEY, PINS_KEY, PLAN_JSON, read_plan_dir
+from planner.io.plan_folder import BASE_KEY, PINS_KEY, PLAN_JSON, read_plan_dir, read_plan_json
 from planner.scenario import Scenario, scenario_from_dict
 from planner.workflow.approval import verify_plan
 from planner.workflow.inputs import Proposal, read_proposal
@@ -31,6 +31,7 @@ from planner.workflow.merge import (
     merge_parts,
 )
 from planner.workflow.pins import pin_rows
+from planner.workflow.provenance import differing_tables
 from planner.workflow.scopes import CENTRAL, UNIVERSITY, college_of
 
 
@@ -68,6 +69,14 @@ def merge_folders(dataset: Dataset, folders: Sequence[Path]) -> MergedFolders:
         )
     proposal = read_proposal(bases[0], "merge:")
     parts = [_part(f, *read[f], conflicts) for f in read if f != bases[0]]
+    for folder, (_a, meta) in read.items():
+        differ = differing_tables(dataset, meta)
+        if differ:
+            conflicts.setdefault(college_of(str(meta.get("scope"))) or CENTRAL, []).append(
+                _("{folder} was made from other data than the proposal ({tables} differ)").format(
+                    folder=folder, tables=", ".join(differ)
+                )
+            )
     planned = proposal.dataset(dataset)
     try:
         merged = merge_parts(planned, proposal.scenario, proposal.assignments, parts)
@@ -78,6 +87,15 @@ def merge_folders(dataset: Dataset, folders: Sequence[Path]) -> MergedFolders:
     if conflicts:
         raise merge_error(planned, conflicts)
     return MergedFolders(merged, proposal, _extra_json(proposal, merged), _notes(merged))
+
+
+def proposal_folder(folders: Sequence[Path]) -> Path | None:
+    """The first of ``folders`` holding a whole-university plan (the proposal), if any."""
+    for folder in folders:
+        meta = read_plan_json(Path(folder) / PLAN_JSON, [])
+        if meta is not None and meta.get("scope") == UNIVERSITY:
+            return Path(folder)
+    return None
 
 
 def _once(paths: list[Path], conflicts: dict[str, list[str]]) -> list[Path]:
