@@ -103,8 +103,11 @@ def plan(
     # process imports the rest, then loads openpyxl and makes the workbook and heatmaps while
     # this process checks the plan and writes the CSV files. Leaving the block ends it.
     helper = Helper.start()
-    with helper if helper is not None else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        if helper is not None:
+            stack.enter_context(helper)
         from planner.io.readers import read_dataset
+        from planner.report.write import out_lock
 
         data = _data_path(data_path, held_dir)
         reading = helper is not None and helper.submit(read_dataset, data, then=warm_up)
@@ -118,8 +121,9 @@ def plan(
         from planner.workflow.scopes import resolve_scope
 
         scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
-        if out_dir:
-            check_destination(Path(out_dir))  # an approved plan is never overwritten
+        if out_dir:  # one run at a time into a folder; an approved plan is never overwritten
+            stack.enter_context(out_lock(Path(out_dir)))
+            check_destination(Path(out_dir))
         dataset = _read_in(helper, data) if helper and reading else read_dataset(data)
         scenario = scenario.with_changes(scope=resolve_scope(dataset, scope or scenario.scope))
         inputs = plan_inputs(
@@ -135,6 +139,8 @@ def plan(
         inputs.extra_json[DATA_KEY] = data_record(data)
         scenario = inputs.scenario
         out = Path(out_dir or f"out/{scenario.name}")
+        if not out_dir:
+            stack.enter_context(out_lock(out))
         check_destination(out)  # said before solving
         print_warnings(inputs.dataset.warnings)
         for note in inputs.notes:

@@ -33,14 +33,21 @@ def merge(plan_dirs: tuple[str, ...], data_path: str | None, out_dir: str) -> No
     checked on the merged plan; conflicts are listed by college (exit 2) and nothing is
     written.
     """
-    from planner.report.write import check_destination, write_plan
+    from planner.report.write import check_destination, out_lock
+
+    out = Path(out_dir)
+    with out_lock(out):
+        check_destination(out)
+        _merge_into(out, [Path(p) for p in plan_dirs], data_path)
+
+
+def _merge_into(out: Path, folders: list[Path], data_path: str | None) -> None:
+    """``planner merge`` once ``out`` is locked: merge, write, and say what it holds."""
+    from planner.report.write import write_plan
     from planner.workflow.merge import MergeConflictError
     from planner.workflow.merge_folders import merge_folders, proposal_folder
     from planner.workflow.provenance import DATA_KEY, data_record
 
-    out = Path(out_dir)
-    check_destination(out)
-    folders = [Path(p) for p in plan_dirs]
     dataset, data = plan_data(data_path, proposal_folder(folders) or folders[0])
     try:
         result = merge_folders(dataset, folders)
