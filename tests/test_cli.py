@@ -60,10 +60,37 @@ def plan(data: Path, out: Path, *extra: str | Path) -> Result:
 def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A plan folder for ``tests/data/tiny`` (planned once for the module)."""
     out = tmp_path_factory.mktemp("cli") / "plan"
-    result = plan(TINY, out, "--deterministic")
+    result = run("plan", "--data", TINY, "--out", out, "--scenario", DEFAULT, "--deterministic")
     assert result.exit_code == 0, result.stderr
     assert "Wrote" in result.stdout and "Status: OPTIMAL" in result.stdout
     return out
+
+
+def test_quiet_says_nothing_but_errors(tmp_path: Path) -> None:
+    """Issue 14, item 10: --quiet still printed the warnings and the summary."""
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    with (data / "previous.csv").open("a", encoding="utf-8") as f:
+        f.write("T404,class,CL01\n")  # a cadre who left: a warning
+    loud = run("plan", "--data", data, "--out", tmp_path / "a")
+    assert "warning: previous.csv" in loud.stderr and "Wrote" in loud.stdout
+    quiet = run("plan", "--data", data, "--out", tmp_path / "b", "--quiet")
+    assert quiet.exit_code == 0
+    assert quiet.stdout == "" and quiet.stderr == ""
+    assert (tmp_path / "b" / "plan.json").is_file()
+
+
+def test_a_shipped_scenario_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14, item 10: ``--scenario default`` said "no such scenario file" though the help
+    shows [default] and the API takes names."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("default", "strict-campus"):
+        result = plan(TINY, tmp_path / name, "--scenario", name)
+        assert result.exit_code == 0, result.stderr
+        doc = json.loads((tmp_path / name / "plan.json").read_text(encoding="utf-8"))
+        assert doc["scenario"]["name"] == name
+    missing = plan(TINY, tmp_path / "x", "--scenario", "nope.yaml")
+    assert missing.exit_code == 2 and "nope.yaml: no such scenario file" in missing.stderr
 
 
 # --- exit 0 ----------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 """The project folder holding the package and the shipped ``data/`` and ``scenarios/``."""
 
 DEFAULT_DATA = "data/demo"
-DEFAULT_SCENARIO = "scenarios/default.yaml"
 
 WARNINGS_SHOWN = 3
 """Warnings of one kind shown in full before the rest are counted (SAO staff read them)."""
@@ -133,12 +132,20 @@ def plan_data(data_path: str | None, plan_dir: str | Path) -> tuple[Dataset, Pat
     return data_of_plan(Path(plan_dir), Path(data_path) if data_path else None, read_dataset)
 
 
-def default_scenario() -> Path:
-    """``scenarios/default.yaml`` in the working folder, else the shipped copy."""
-    here = Path(DEFAULT_SCENARIO)
-    if here.exists():
-        return here
-    return PROJECT_ROOT / DEFAULT_SCENARIO
+SHIPPED_SCENARIOS: tuple[str, ...] = ("default", "strict-campus", "full-engagement")
+"""Scenario names ``--scenario`` takes besides a path (``scenarios/NAME.yaml``), as
+:data:`planner.api.SCENARIOS`."""
+
+
+def scenario_file(value: str | None) -> Path:
+    """The file of ``--scenario``: a path, or a shipped scenario's name (``default``,
+    ``strict-campus``, ``full-engagement``: ``scenarios/NAME.yaml`` in the working folder,
+    else the shipped copy); ``None`` is ``default``."""
+    name = "default" if value is None else value
+    if value is not None and (Path(value).exists() or name not in SHIPPED_SCENARIOS):
+        return Path(value)
+    here = Path("scenarios") / f"{name}.yaml"
+    return here if here.exists() else PROJECT_ROOT / "scenarios" / f"{name}.yaml"
 
 
 def print_warnings(warnings: list[str]) -> None:

@@ -14,12 +14,12 @@ from planner.cli.common import (
     coverage_lines,
     data_option,
     data_path_or_default,
-    default_scenario,
     echo_err,
     handle_errors,
     plan_data,
     plan_data_option,
     print_warnings,
+    scenario_file,
 )
 
 if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --help` is quick
@@ -43,14 +43,19 @@ def summary_lines(plan: Plan) -> list[str]:
 
 @cli.command()
 @data_option
-@click.option("--scenario", "scenario_path", default=None, help="Scenario YAML [default].")
+@click.option(
+    "--scenario",
+    "scenario_path",
+    default=None,
+    help="Scenario YAML, or a shipped one: default, strict-campus, full-engagement [default].",
+)
 @click.option("--out", "out_dir", default=None, help="Plan folder [out/<scenario name>].")
 @click.option("--scope", default=None, help="university, central or college=ID.")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the whole solve.")
 @click.option("--seed", type=int, default=None, help="Random seed of the solver.")
 @click.option("--workers", type=int, default=None, help="Solver threads [scenario, 2].")
 @click.option("--deterministic", is_flag=True, help="Same input, same plan (one worker).")
-@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", is_flag=True, help="Only errors: no progress, warnings, notes or summary.")
 @click.option(
     "--held",
     "held_dir",
@@ -120,7 +125,7 @@ def plan(
         from planner.workflow.provenance import DATA_KEY, data_record
         from planner.workflow.scopes import resolve_scope
 
-        scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
+        scenario = load_scenario(scenario_file(scenario_path))
         if out_dir:  # one run at a time into a folder; an approved plan is never overwritten
             stack.enter_context(out_lock(Path(out_dir)))
             check_destination(Path(out_dir))
@@ -142,9 +147,10 @@ def plan(
         if not out_dir:
             stack.enter_context(out_lock(out))
         check_destination(out)  # said before solving
-        print_warnings(inputs.dataset.warnings)
-        for note in inputs.notes:
-            click.echo(note)
+        if not quiet:
+            print_warnings(inputs.dataset.warnings)
+            for note in inputs.notes:
+                click.echo(note)
         result = make_plan(
             inputs.dataset,
             scenario,
@@ -155,14 +161,20 @@ def plan(
             deterministic=deterministic,
             progress=None if quiet else stderr_progress,
         )
-        _check_and_write(result, inputs, scenario, out, helper)
+        _check_and_write(result, inputs, scenario, out, helper, quiet)
 
 
 def _check_and_write(
-    result: Plan, inputs: PlanInputs, scenario: Scenario, out: Path, helper: Helper | None
+    result: Plan,
+    inputs: PlanInputs,
+    scenario: Scenario,
+    out: Path,
+    helper: Helper | None,
+    quiet: bool,
 ) -> None:
     """Check the plan (never write one that breaks a rule: that would be a bug), write it, and
-    say what it holds; the helper makes the workbook and the heatmaps meanwhile."""
+    say what it holds (unless ``quiet``); the helper makes the workbook and the heatmaps
+    meanwhile."""
     from planner.check.checker import require_checked
     from planner.report.render import Rendering
     from planner.report.write import write_plan
@@ -173,6 +185,8 @@ def _check_and_write(
     written = write_plan(
         result, out, targets=targets, extra_json=inputs.extra_json, rendering=rendering
     )
+    if quiet:
+        return
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {len(written)} files to {out}/")

@@ -37,6 +37,7 @@ from planner.plan import (
     TermValue,
 )
 from planner.scenario import TERM_LABELS, TERM_SENSE
+from planner.words import gone_words
 
 ASSIGNMENTS_CSV = "assignments.csv"
 UNCOVERED_CSV = "uncovered.csv"
@@ -418,10 +419,7 @@ def previous_warnings(dataset: Dataset, previous: pd.DataFrame, display: str) ->
     known = set(zip(targets["kind"], targets["id"], strict=True))
     gone = [(k, t) not in known for k, t in zip(previous["kind"], previous["target"], strict=True)]
     for r in previous[np.array(gone, dtype=bool)].itertuples(index=False):
-        out.append(
-            f"{display}:{r.row}:target: {r.kind} '{r.target}' no longer exists (e.g. it "
-            "graduated); the contact ends"
-        )
+        out.append(f"{display}:{r.row}:target: {gone_words(r.kind, r.target)}")
     return out
 
 
