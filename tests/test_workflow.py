@@ -145,7 +145,7 @@ def _semester(root: Path, name: str, data: Path, previous: Path | None) -> Semes
         out = here / scope.replace("college=", "")
         sem.logs[scope] = ok(
             "plan", "--data", data, "--scope", scope, "--held", sem.proposal, "--out", out,
-            "--deterministic", "--quiet",
+            "--deterministic",
         )  # fmt: skip
         sem.parts[scope] = out
     return sem
@@ -506,7 +506,7 @@ def test_merge_refuses_a_part_not_made_against_this_proposal(cycle: Cycle, tmp_p
         alone = tmp_path / "c02"
         planned = ok(
             "plan", "--data", sem.data, "--scope", "college=C02", "--out", alone,
-            "--deterministic", "--quiet",
+            "--deterministic",
         )  # fmt: skip
     assert "not re-planned against a proposal (no --held)" in planned.stderr
     err = _merge_err(sem, alone, out=tmp_path / "m")
