@@ -17,6 +17,7 @@ college's part re-planned against it without pins, and the merge, in one process
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -152,7 +153,9 @@ def _staged(ds: Dataset, preset: str) -> str:
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        lines = ["# Diagnosis at university size", *diagnosis_rows(work), ""]
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        lines = [f"(2 cores shared; load average before: {load})", ""]
+        lines += ["# Diagnosis at university size", *diagnosis_rows(work), ""]
         lines += ["# The staged protocol, no pins", *staged_rows(work)]
     text = "\n".join(lines) + "\n"
     print(text)
