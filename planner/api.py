@@ -191,8 +191,11 @@ def solve(
     ``campus="hard"``, ``kinds__class__coverage="hard"``; see the module docstring).
     ``time_limit``, ``seed`` and ``workers`` override the scenario's solver settings;
     ``deterministic`` gives the same plan for the same input; ``progress`` prints the solver's
-    progress on stderr; ``held`` lists ``(kind, target_id)`` an approved central plan holds
-    (left out of a college scope).
+    progress on stderr; ``held`` lists ``(kind, target_id)`` the plan leaves alone (held by
+    cadres outside its scope; to re-plan a part against a proposal, see
+    :func:`planner.workflow.parts.replan_part`). A college scope may name the college by its
+    id in any letter case or by its name; an unknown college raises
+    :class:`~planner.errors.UsageError` naming the known ones.
 
     Raises :class:`~planner.errors.InfeasibleError` (with what to change) when the hard rules
     cannot all hold and :class:`~planner.errors.NoPlanInTimeError` when no plan was found in
@@ -200,9 +203,11 @@ def solve(
     """
     from planner.planning import make_plan
     from planner.solver.solve import stderr_progress
+    from planner.workflow.scopes import resolve_scope
 
     dataset = data if isinstance(data, Dataset) else load_data(data)
     applied = load_scenario(scenario, **changes)
+    applied = applied.with_changes(scope=resolve_scope(dataset, applied.scope))
     plan = make_plan(
         dataset,
         applied,

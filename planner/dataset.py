@@ -17,6 +17,10 @@ record came from, header = 1):
 - ``branches``: ``id, name, college, campus, members`` (int)
 - ``previous``: ``cadre, kind, target`` (kind is the English word)
 - ``pins``: ``cadre, kind, target, rule`` (``require``/``forbid``)
+- ``base``: ``cadre, kind, target``: when a part of the university plan is re-planned against
+  the proposal, the proposal's contacts of the part's cadres (S6 counts those kept); empty
+  otherwise. Not a table of the data contract: the workflow sets it
+  (:mod:`planner.workflow.parts`) and ``plan.json`` records it.
 
 Ids are ``str`` everywhere.
 """
@@ -41,16 +45,25 @@ def targets_in_scope(
 ) -> pd.DataFrame:
     """The rows of ``targets`` (``Dataset.targets()``) in ``scope``, minus ``held``.
 
-    A college scope (``college=ID``) has its own college's targets; ``held`` is a collection
-    of ``(kind, target id)``: for a college scope, the targets of the approved central plan;
-    for the central scope, the targets left to the colleges' fixed contacts.
+    A college scope (``college=ID``) has its own college's targets and the university-level
+    societies (blank college), which its cadres may hold on their campus (H3); ``held`` is a
+    collection of ``(kind, target id)`` the plan leaves alone: when a part of the university
+    plan is re-planned, what the proposal gives to cadres outside the part, and for a college,
+    the university-level societies none of its cadres may hold
+    (:func:`planner.solver.problem.out_of_reach`).
     """
     if scope.startswith("college="):
-        targets = targets[targets["college"] == scope.split("=", 1)[1]]
+        college = targets["college"]
+        targets = targets[(college == scope.split("=", 1)[1]) | college.isna()]
     if held and scope != "university":
         keys = pd.Series(list(zip(targets["kind"], targets["id"], strict=True)), dtype=object)
         targets = targets[~keys.isin({(str(k), str(i)) for k, i in held}).to_numpy()]
     return targets.reset_index(drop=True)
+
+
+def empty_pairs() -> pd.DataFrame:
+    """An empty ``cadre, kind, target`` frame (text columns)."""
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ("cadre", "kind", "target")})
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,8 @@ class Dataset:
     pins: pd.DataFrame
     sources: dict[str, Source] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    base: pd.DataFrame = field(default_factory=lambda: empty_pairs())
+    """The proposal's contacts of a re-planned part (see the module docstring)."""
 
     def table(self, name: str) -> pd.DataFrame:
         """The frame of table ``name`` (English)."""

@@ -67,7 +67,9 @@ def describe(
     coverage = _coverage(problem, assignments)
     if capacity is None:
         capacity = college_capacity(ds, problem.scenario)
-    uncovered = uncovered_targets(problem, covered_mask(problem, assignments), assignments)
+    uncovered = uncovered_targets(
+        problem, covered_mask(problem, assignments), assignments, solution.status
+    )
     changes = changes_table(problem, assignments)
     terms = _terms(problem, assignments, solution)
     # The weighted objective from the plan itself, so it is right even when a time limit

@@ -1,4 +1,5 @@
-"""The rule catalogue of ``shared/spec/policy.md``: H1–H6 (hard) and S1–S5 (soft).
+"""The rule catalogue of ``shared/spec/policy.md``: H1–H6 (hard) and S1–S5 (soft), and
+S6, the tie-break of the staged protocol.
 
 Every message, the checker, the CP-SAT model and the reference model name a rule from here, so
 a rule is spelt one way everywhere, exactly as the policy spells it: ``H3 Department of
@@ -69,9 +70,15 @@ S4 = Rule("S4", "Dorm priority", "soft")
 """Cadres who hold dorms go to the newest entry year first."""
 S5 = Rule("S5", "Central spread", "soft")
 """Central-role cadres spread evenly over the colleges."""
+S6 = Rule("S6", "Stay with the proposal", "soft")
+"""When a part of the university plan (the central roles, or one college) is re-planned against
+the whole-university proposal: keep as many of the proposal's contacts of that part as the
+rules above allow. The lowest priority, so a re-plan without pins reproduces the proposal and a
+pin moves only what it must (see :mod:`planner.workflow.parts`). Not in ``policy.md``: the
+staged protocol adds it; it counts nothing in any other plan."""
 
-RULES: tuple[Rule, ...] = (H1, H2, H3, H4, H5, H6, S1, S2, S3, S4, S5)
-"""Every rule, in the order of ``policy.md``."""
+RULES: tuple[Rule, ...] = (H1, H2, H3, H4, H5, H6, S1, S2, S3, S4, S5, S6)
+"""Every rule, in the order of ``policy.md`` (S6 belongs to the staged protocol)."""
 
 RULE_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
@@ -82,6 +89,7 @@ TERM_RULES: dict[str, Rule] = {
     "dorm_gender": H5,
     "dorm_priority": S4,
     "central_spread": S5,
+    "stay": S6,
 }
 """The rule behind each objective term of a scenario (``dorm_gender`` counts only when the
 scenario makes H5 soft)."""

@@ -27,10 +27,12 @@ TERMS: tuple[str, ...] = (
     "dorm_gender",
     "dorm_priority",
     "central_spread",
+    "stay",
 )
-"""Every soft objective term, in the default strict priority order (S1, S2, S3, -, S4, S5).
+"""Every soft objective term, in the default strict priority order (S1, S2, S3, -, S4, S5, S6).
 
-``dorm_gender`` only counts when the dorm-gender rule is ``soft``."""
+``dorm_gender`` only counts when the dorm-gender rule is ``soft``; ``stay`` only when a part of
+the university plan is re-planned against the proposal (:mod:`planner.workflow.parts`)."""
 
 TERM_MEASURES: dict[str, str] = {
     "coverage": "targets holding a cadre",
@@ -39,6 +41,7 @@ TERM_MEASURES: dict[str, str] = {
     "dorm_gender": "dorm rooms of the other gender",
     "dorm_priority": "rank of the dorm rooms held; 0 = first choice",
     "central_spread": "most central cadres in one college",
+    "stay": "contacts of the proposal kept",
 }
 """What each term counts."""
 
@@ -53,6 +56,7 @@ TERM_SENSE: dict[str, int] = {
     "dorm_gender": -1,
     "dorm_priority": -1,
     "central_spread": -1,
+    "stay": 1,
 }
 """+1 for a term to maximise, -1 for one to minimise."""
 
@@ -229,6 +233,7 @@ class Scenario(_Strict):
             "dorm_gender": 10,
             "dorm_priority": 1,
             "central_spread": 1,
+            "stay": 1,
         }
     )
     scope: str = "university"

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from planner.contract import ROLE_LABELS_ZH, Role
+from planner.i18n import gettext as _
 from planner.i18n import ngettext
 
 if TYPE_CHECKING:
@@ -129,3 +130,20 @@ def cadres_by_college(dataset: Dataset, cadres: pd.DataFrame) -> str:
     if cadres["central"].any():
         parts.append(f"{int(cadres['central'].sum())} central")
     return join_words(parts)
+
+
+def gone_words(kind: str, target: str) -> str:
+    """Last semester's contact with a target that no longer exists, with the usual reason for
+    its kind: a class graduates, a society or a branch is dissolved; a dorm room just is no
+    longer in the data (dorms do not graduate)."""
+    if kind == "class":
+        return _("class '{target}' no longer exists (it graduated?); the contact ends").format(
+            target=target
+        )
+    if kind == "dorm":
+        return _("dorm room '{target}' is no longer in the data; the contact ends").format(
+            target=target
+        )
+    return _("{kind} '{target}' no longer exists (dissolved?); the contact ends").format(
+        kind=kind, target=target
+    )

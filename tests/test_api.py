@@ -158,8 +158,18 @@ def test_solve_in_a_college_scope(tiny: Dataset) -> None:
     plan = api.solve(tiny, scope="college=C01", deterministic=True)
     assert api.check_plan(plan, tiny).ok
     assert plan.scope == "college=C01"
-    assert set(plan.assignments["target_college"]) == {"C01"}
-    assert set(plan.coverage["college"]) == {"C01"}
+    # Its own targets, and the university-level society S02 on its cadres' campus (H3).
+    assert set(plan.assignments["target_college"]) <= {"C01", None}
+    assert set(plan.coverage["college"]) == {"C01", "(university)"}
+
+
+def test_a_college_is_named_by_id_in_any_case_or_by_name(tiny: Dataset) -> None:
+    """Issue 14, item 5: ``college=c01`` or the college's name planned an empty scope."""
+    for written in ("c01", "C01", tiny.colleges.set_index("id").loc["C01", "name"]):
+        plan = api.solve(tiny, scope=f"college={written}", deterministic=True)
+        assert plan.scope == "college=C01"
+    with pytest.raises(UsageError, match=r"no college 'C99' in the data \(known: C01 "):
+        api.solve(tiny, scope="college=C99")
 
 
 def test_solve_says_why_the_hard_rules_cannot_hold() -> None:

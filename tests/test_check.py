@@ -161,6 +161,7 @@ def test_good_plan_passes_and_terms_are_recomputed(small: Dataset) -> None:
         "dorm_gender": 0,
         "dorm_priority": 0,
         "central_spread": 2,
+        "stay": 0,
     }
 
 
@@ -462,11 +463,12 @@ def test_college_scope_with_held_target(small: Dataset) -> None:
     held = frozenset({("branch", "B2")})
     report = check(small, [("007", "society", "S02")], scenario, held=held)
     assert report.violations == []
-    # In scope: class 0701, dorm D2 (off), society S02; B2 is held, S01 is university level.
+    # In scope: class 0701, dorm D2 (off), society S02, and the university-level S01 (its
+    # cadres may hold one on their campus, H3); B2 is held.
     assert report.terms["coverage"] == 1
     report = check(small, [("007", "branch", "B2")], scenario, held=held)
     assert report.violations == [
-        "scope college=C02: branch B2 is held by the approved central plan"
+        "scope college=C02: branch B2 is held outside this part (plan.json lists it under held)"
     ]
     report = check(small, [("007", "society", "S01"), ("T01", "class", "K1")], scenario)
     # S01 is on campus A: 007 (campus B) may not hold it under H3 in any scope.
@@ -475,8 +477,17 @@ def test_college_scope_with_held_target(small: Dataset) -> None:
         "S01 on campus A, not the cadre's campus B",
         "scope college=C02: cadre T01 (professor, C01) is outside the scope but holds class K1",
         "scope college=C02: class K1 (college C01) is outside the scope",
-        "scope college=C02: society S01 (university level) is outside the scope",
     ]
+
+
+def test_a_college_scope_holds_the_university_societies_of_its_campus(small: Dataset) -> None:
+    """Issue 14, item 1: a college scope left out the university-level societies its cadres may
+    hold (H3), so a college plan could not place a cadre there although the whole-university
+    plan could."""
+    scenario = scn(scope="college=C01")
+    report = check(small, [("T01", "society", "S01")], scenario)
+    assert report.violations == []
+    assert report.terms["coverage"] == 1
 
 
 def test_central_scope(small: Dataset) -> None:

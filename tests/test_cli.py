@@ -60,10 +60,37 @@ def plan(data: Path, out: Path, *extra: str | Path) -> Result:
 def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A plan folder for ``tests/data/tiny`` (planned once for the module)."""
     out = tmp_path_factory.mktemp("cli") / "plan"
-    result = plan(TINY, out, "--deterministic")
+    result = run("plan", "--data", TINY, "--out", out, "--scenario", DEFAULT, "--deterministic")
     assert result.exit_code == 0, result.stderr
     assert "Wrote" in result.stdout and "Status: OPTIMAL" in result.stdout
     return out
+
+
+def test_quiet_says_nothing_but_errors(tmp_path: Path) -> None:
+    """Issue 14, item 10: --quiet still printed the warnings and the summary."""
+    data = tmp_path / "data"
+    shutil.copytree(TINY, data)
+    with (data / "previous.csv").open("a", encoding="utf-8") as f:
+        f.write("T404,class,CL01\n")  # a cadre who left: a warning
+    loud = run("plan", "--data", data, "--out", tmp_path / "a")
+    assert "warning: previous.csv" in loud.stderr and "Wrote" in loud.stdout
+    quiet = run("plan", "--data", data, "--out", tmp_path / "b", "--quiet")
+    assert quiet.exit_code == 0
+    assert quiet.stdout == "" and quiet.stderr == ""
+    assert (tmp_path / "b" / "plan.json").is_file()
+
+
+def test_a_shipped_scenario_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14, item 10: ``--scenario default`` said "no such scenario file" though the help
+    shows [default] and the API takes names."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("default", "strict-campus"):
+        result = plan(TINY, tmp_path / name, "--scenario", name)
+        assert result.exit_code == 0, result.stderr
+        doc = json.loads((tmp_path / name / "plan.json").read_text(encoding="utf-8"))
+        assert doc["scenario"]["name"] == name
+    missing = plan(TINY, tmp_path / "x", "--scenario", "nope.yaml")
+    assert missing.exit_code == 2 and "nope.yaml: no such scenario file" in missing.stderr
 
 
 # --- exit 0 ----------------------------------------------------------------------------------
@@ -199,6 +226,24 @@ def test_bad_scope_exit_2(tmp_path: Path) -> None:
     assert "scope" in result.stderr
 
 
+def test_an_unknown_college_exits_2_naming_the_known_ones(tmp_path: Path) -> None:
+    """Issue 14, item 5: ``--scope college=C99`` planned nothing and said "OPTIMAL … Wrote 8
+    files"; a lower-case id or the college's name did the same."""
+    result = plan(TINY, tmp_path / "plan", "--scope", "college=C99")
+    assert result.exit_code == 2
+    assert "no college 'C99' in the data (known: C01 " in result.stderr
+    assert "C02 " in result.stderr
+    assert not (tmp_path / "plan").exists()
+    name = pd.read_csv(TINY / "colleges.csv", dtype=str).set_index("id").loc["C01", "name"]
+    for written in ("c01", name):
+        out = tmp_path / written
+        result = plan(TINY, out, "--scope", f"college={written}")
+        assert result.exit_code == 0, result.stderr
+        assert json.loads((out / "plan.json").read_text(encoding="utf-8"))["scope"] == (
+            "college=C01"
+        )
+
+
 # --- exit 3 ----------------------------------------------------------------------------------
 
 
@@ -289,3 +334,60 @@ def test_plan_settled_by_the_flow_loads_no_cp_sat(tmp_path: Path) -> None:
     args = ["plan", "--data", str(TINY), "--scope", "college=C01", "--quiet"]
     args += ["--scenario", str(DEFAULT), "--out", str(tmp_path / "plan")]
     assert loaded_after(args, ("ortools.sat", "matplotlib"), tmp_path) == []
+
+
+# --- the data a plan was made from (issue 14, item 2) -----------------------------------------
+
+
+def test_no_data_outside_the_project_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``planner plan`` without ``--data`` planned the fictitious demo university, silently,
+    wherever it ran."""
+    monkeypatch.chdir(tmp_path)
+    for args in (["plan", "--out", "p", "--quiet"], ["validate"]):
+        result = run(*args)
+        assert result.exit_code == 2, result.stdout
+        assert "no --data given: give --data" in result.stderr
+    assert not (tmp_path / "p").exists()
+
+
+def test_in_the_project_folder_no_data_is_the_demo_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    result = run("validate")
+    assert result.exit_code == 0, result.stderr
+    assert "note: no --data given: using data/demo, the fictitious demo university" in (
+        result.stderr
+    )
+
+
+def test_commands_on_a_plan_use_its_own_data_and_refuse_other_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check``, ``explain``, ``approve`` and ``merge`` on a real plan without ``--data`` read
+    the demo data and reported hundreds of "unknown cadre" violations."""
+    data = tmp_path / "rosters"
+    shutil.copytree(TINY, data)
+    out = tmp_path / "plan"
+    assert plan(data, out, "--deterministic").exit_code == 0
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert doc["data"] == {"path": str(data.resolve())}
+    monkeypatch.chdir(tmp_path)  # nothing to fall back to here
+    assert run("check", out).exit_code == 0
+    cadre = pd.read_csv(out / "assignments.csv", dtype=str)["cadre_id"].iloc[0]
+    explained = run("explain", out, "--cadre", cadre, "--alternatives", "0")
+    assert explained.exit_code == 0, explained.stderr
+    other = run("check", "--data", DEMO, out)
+    assert other.exit_code == 2
+    lines = other.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"{out} was made from other data than {DEMO}" in lines[0]
+    assert "cadres.csv" in lines[0] and f"give --data {data.resolve()}" in lines[0]
+    # The data it records changed since: refused too, before anything is approved.
+    with (data / "classes.csv").open("a", encoding="utf-8") as f:
+        f.write("K99,新班,C01,2026,石牌,30,\n")
+    changed = run("approve", out, "--by", "X")
+    assert changed.exit_code == 2 and "classes.csv" in changed.stderr
+    assert not (out / "approval.json").exists()

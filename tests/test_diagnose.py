@@ -105,12 +105,13 @@ CASES: dict[str, list[str]] = {
     ],
     # Found by the solver (no cheap check catches them): a minimal core of rule instances.
     "school_leaders": [
-        "These rules cannot all hold together:",
-        "H1 One target per cadre",
-        "王建国 (T001",
-        "罗志明 (T013",
-        "H4 School leaders spread out: at most 1 school leader(s) in 文学院 (C01)",
-        "信息科学技术学院 (C02)",
+        "H1 One target per cadre + H4 School leaders spread out: 4 available school leaders",
+        "王建国 (T001)",
+        "罗志明 (T013)",
+        "allows at most 1 per college in the 2 colleges open to them",
+        "only 1 society at university level on 石牌 is open to them: room for 3, 1 school "
+        "leader too many",
+        "raise school_leader_spread in the scenario",
     ],
     "continuity_pin": [
         "These rules cannot all hold together:",
@@ -365,3 +366,102 @@ def test_validate_prints_capacity() -> None:
     assert result.exit_code == 0
     assert "Capacity (default policy" in result.output
     assert "! 文学院 (C01): 2 classes, 1 branch and 1 society need a cadre" in result.output
+
+
+# --- counting before solving (issue 14, item 9) ----------------------------------------------
+
+
+def _no_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if the solver is called: counting alone must find it."""
+    import planner.explain.diagnose as diagnose_module
+
+    def solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the counting checks should have found this before solving")
+
+    monkeypatch.setattr(diagnose_module, "solve", solve)
+
+
+def test_school_leaders_counted_against_h4_before_solving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 9: 8 available school leaders, 5 colleges (H4: one each) and 2
+    university-level societies: `planner plan` solved for ≈26 s and then said "no single rule
+    instance could be singled out in time". Counting shows it at once."""
+    from planner.io.generate.files import write_tables
+    from planner.io.generate.tables import generate_tables
+
+    tables = generate_tables("demo", seed=1, scale=0.8)
+    cadres = tables["cadres"]
+    assert len(tables["colleges"]) == 5
+    others = cadres[
+        cadres["role"].isin(["office_leader", "sao_cadre"]) & (cadres["available"] == "yes")
+    ]
+    leaders = (cadres["role"] == "school_leader") & (cadres["available"] == "yes")
+    cadres.loc[others.index[: 8 - int(leaders.sum())], "role"] = "school_leader"
+    societies = tables["societies"]
+    uni = societies[societies["college"] == ""]
+    tables["societies"] = societies.drop(uni.index[2:])
+    kept = set(tables["societies"]["id"])
+    previous = tables["previous"]
+    tables["previous"] = previous[(previous["kind"] != "society") | previous["target"].isin(kept)]
+    tables["pins"] = tables["pins"].iloc[0:0]
+    write_tables(tables, tmp_path / "data")
+    _no_solve(monkeypatch)
+    result = CliRunner().invoke(cli, ["plan", "--data", tmp_path / "data", "--out",
+                                      tmp_path / "out", "--quiet"])  # fmt: skip
+    assert result.exit_code == 3, result.stderr
+    text = result.stderr
+    assert (
+        "H1 One target per cadre + H4 School leaders spread out: 8 available school leaders ("
+        in text
+    )
+    assert "allows at most 1 per college in the 5 colleges open to them" in text
+    assert (
+        "2 societies at university level" in text and "room for 7, 1 school leader too many" in text
+    )
+    assert (
+        "To fix: raise school_leader_spread in the scenario" in text and "cadres.csv rows " in text
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_kind_the_duties_require_is_counted_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full engagement: three college leaders must each hold a branch, and their college has
+    two (cap 1 here): more than the total count shows."""
+    ds = make_dataset(
+        cadres=[cadre(f"P{i}", "college_leader", "C1") for i in range(3)],
+        classes=[klass(f"K{i}", "C1") for i in range(3)],
+        branches=[
+            {"id": f"B{i}", "name": f"支部{i}", "college": "C1", "campus": "A", "members": 9}
+            for i in range(2)
+        ],
+        societies=[
+            {"id": f"S{i}", "name": f"社团{i}", "campus": "A", "members": 9, "college": "C1"}
+            for i in range(3)
+        ],
+        dorms=[
+            {
+                "id": f"D{i}",
+                "building": "H",
+                "room": str(i),
+                "campus": "A",
+                "gender": "M",
+                "residents": 4,
+                "college": "C1",
+                "grade": 2025,
+            }
+            for i in range(3)
+        ],
+    )
+    duty = {"per_kind": {"class": 1, "dorm": 1, "society": 1, "branch": 1}}
+    scenario = scn(duties={"default": {"total": 1}, "college_leader": duty})
+    _no_solve(monkeypatch)
+    with pytest.raises(InfeasibleError) as caught:
+        make_plan(ds, scenario)
+    (text,) = caught.value.reasons
+    assert text.startswith("H1 One target per cadre + H2 One cadre per target + H3 Department")
+    assert (
+        "3 available cadres of 学院C1 (C1) must each hold a branch (the duties of their role)"
+        in text
+    )
+    assert "1 cadre too many" in text

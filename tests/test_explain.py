@@ -333,7 +333,8 @@ def test_reason_no_eligible_cadre() -> None:
     )
     assert reason(ds, "K9") == (
         "no eligible cadre: 学院C2 (C2) has 0 available cadres of its own (1 on leave: "
-        "cadres.csv row 3); no central cadre is available"
+        "cadres.csv row 3); no central cadre is available. To cover it, add a cadre of the "
+        "college, or mark one available (在岗 = 是)"
     )
 
 
@@ -345,7 +346,8 @@ def test_reason_campus_rule() -> None:
     )
     assert reason(ds, "K9", scn(campus="hard")) == (
         "campus rule: 1 cadre could hold it but is kept out by S3 Same campus (hard in this "
-        "scenario): they are on A, the class on B"
+        "scenario): they are on A, the class on B. To cover it, make the campus rule soft "
+        "(campus: soft)"
     )
 
 
@@ -358,7 +360,7 @@ def test_reason_dorm_gender_rule() -> None:
     text = reason(ds, "D1", scn(kinds={"dorm": {"coverage": "soft"}}))
     assert text == (
         "dorm gender rule: 1 cadre could hold it but is kept out by H5 Dorm gender: the room "
-        "houses students of the other gender"
+        "houses students of the other gender. To cover it, add a cadre of the room's gender"
     )
 
 
@@ -369,7 +371,8 @@ def test_reason_pinned_away() -> None:
         pins=[("P1", "class", "K1", "forbid")],
     )
     assert reason(ds, "K1") == (
-        "pinned away: the 1 cadre who may hold it is pinned: pins.csv row 2 forbid 干部P1 (P1) here"
+        "pinned away: the 1 cadre who may hold it is pinned: pins.csv row 2 forbid 干部P1 (P1) "
+        "here. To cover it, drop one of these pins"
     )
     required = make_dataset(
         cadres=[cadre("P1", "professor", "C1")],
@@ -386,11 +389,12 @@ def test_reason_equal_priority_counts_the_competition() -> None:
     )
     plan = solve_and_check(ds)
     (text,) = plan.uncovered["reason"]
-    assert text.startswith(
+    assert text == (
         "equal priority: 3 classes (学院C1 (C1)) compete for the 2 cadres who may hold them "
-        "(2 of 学院C1 (C1)); each of these cadres holds one of them"
+        "(2 of 学院C1 (C1)), each holding one, so 1 of them stays uncovered; S2 Continuity, "
+        "S3 Same campus, then ids decide which. To cover it, add a cadre who may hold it, or "
+        "pin one here"
     )
-    assert "so 1 stay uncovered" in text
 
 
 def test_reason_school_leaders_kept_out_by_h4() -> None:
@@ -406,7 +410,8 @@ def test_reason_school_leaders_kept_out_by_h4() -> None:
     assert text.startswith("equal priority: 2 classes (学院C1 (C1)) compete for the 1 cadre")
     assert text.endswith(
         f"1 more school leader (干部{outside} ({outside})) may not come in: H4 School leaders "
-        "spread out allows at most 1 school leader(s) per college"
+        "spread out allows at most 1 per college. To cover it, add a cadre who may hold it, or "
+        "pin one here"
     )
 
 
@@ -419,9 +424,9 @@ def test_reason_kept_by_duties() -> None:
     scenario = scn(duties={"default": {"total": 1}, "professor": {"per_kind": {"dorm": 1}}})
     text = reason(ds, "K1", scenario)
     assert text == (
-        "kept by a hard rule: cadres who may hold it hold targets that count less, and a hard "
-        "rule keeps them there: 干部P1 (P1) holds dorm D1 (H1 One target per cadre: the role's "
-        "duties require it)"
+        "kept by a hard rule: cadres who may hold it hold targets that count less: 干部P1 (P1) "
+        "dorm D1: the duties of the role require it (H1 One target per cadre); to cover it, "
+        "change the role's duties in the scenario"
     )
 
 

@@ -352,7 +352,8 @@ class Instance:
         elif scope.startswith("college="):
             college = scope.split("=", 1)[1]
             cadres = [c for c in cadres if c["role"] not in CENTRAL and c["unit"] == college]
-            targets = [t for t in targets if t.college == college]
+            # Its own targets and the university-level societies (H3 decides which it may hold).
+            targets = [t for t in targets if t.college in (college, None)]
         if scope != "university":
             targets = [t for t in targets if (t.kind, t.id) not in self.uni.held]
         self.cadres, self.targets = cadres, targets

@@ -392,7 +392,7 @@ def test_a_time_limit_that_runs_out_gives_the_best_plan_and_its_gap(tmp_path: Pa
     doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert doc["status"] == "FEASIBLE"
     assert isinstance(doc["gap"], float) and doc["gap"] >= 0
-    assert "Status: FEASIBLE" in result.stdout
+    assert result.stdout == ""  # --quiet
     assert_complete_plan(TINY, out)
 
 
@@ -476,6 +476,40 @@ def test_ctrl_c_during_a_solve_stops_at_once_and_writes_nothing(
     assert stopped < 5, f"took {stopped:.1f} s to stop"
     assert not out.exists()
     assert not (tmp_path / "plans").exists() or hidden(tmp_path / "plans") == []
+
+
+def test_a_second_run_into_the_same_folder_stops_with_a_message(
+    tmp_path: Path, university: Path
+) -> None:
+    """Issue 14, item 8: two ``planner plan`` runs into one ``--out`` both said "Wrote 9
+    files"; the later silently replaced the first. The second now stops at once, and a run
+    killed outright holds the folder no longer."""
+    scenario = tmp_path / "slow.yaml"
+    scenario.write_text(SLOW_SCENARIO, encoding="utf-8")
+    out = tmp_path / "plans" / "slow"
+    proc = planner_process(
+        "plan", "--data", str(university), "--scenario", str(scenario), "--out", str(out),
+        "--time-limit", "600", stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # wait until the first run is solving
+            if line.startswith("solving:"):
+                break
+        second = run_plan("--data", str(TINY), "--out", str(out))
+        assert second.exit_code == 1, second.stdout
+        assert (
+            f"another planner run is writing the plan to {out}; wait until it has finished, "
+            "or choose another --out"
+        ) in second.stderr
+        assert "Wrote" not in second.stdout
+        assert proc.poll() is None  # the first run goes on
+    finally:
+        proc.kill()
+        proc.wait()
+    third = run_plan("--data", str(TINY), "--out", str(out))
+    assert third.exit_code == 0, third.stderr
+    assert hidden(tmp_path / "plans") == []
 
 
 @pytest.mark.usefixtures("no_plots")

@@ -1,11 +1,12 @@
-"""The semester workflow: scopes, approval, merge, fixed contacts across semesters, pins.
+"""The semester workflow: the staged protocol, approval, merge, fixed contacts, pins.
 
 The module fixture runs two whole semesters through the command line on generated data
-(3 colleges): central plan → approve → three college plans against it → merge → approve; then
-the next semester, with graduated classes, new classes and cadres on leave, continuing from
-the approved university plan. Every plan folder is re-checked with ``planner check``. The
-coverage heatmaps are switched off except for the merged plans (they take seconds each and
-are tested in ``test_plot.py``).
+(3 colleges): the proposal (the whole-university plan) → approve → the central part and each
+college's part re-planned against it → merge → approve; then the next semester, with
+graduated classes, new classes and cadres on leave, continuing from the approved university
+plan. Every plan folder is re-checked with ``planner check``. The coverage heatmaps are
+switched off except for the merged plans (they take seconds each and are tested in
+``test_plot.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from planner.planning import make_plan
 from planner.report import render
 from planner.scenario import Scenario
 from planner.workflow.approval import verify_plan
-from planner.workflow.carry import read_previous_table, reserved_for_colleges
+from planner.workflow.carry import read_previous_table
 from planner.workflow.inputs import plan_inputs
 from planner.workflow.pins import parse_pins
 
@@ -81,9 +82,10 @@ class Semester:
     """One semester's data folder and plan folders."""
 
     data: Path
-    central: Path
+    proposal: Path
     merged: Path
-    colleges: dict[str, Path] = field(default_factory=dict)
+    parts: dict[str, Path] = field(default_factory=dict)
+    """Per scope (``central``, ``college=C01`` …), the part re-planned against the proposal."""
     logs: dict[str, Result] = field(default_factory=dict)
 
 
@@ -127,24 +129,38 @@ def _second_semester(
     return t, graduated, fresh["id"].tolist(), leave
 
 
+SCOPES = ("central", *(f"college={c}" for c in COLLEGES))
+
+
 def _semester(root: Path, name: str, data: Path, previous: Path | None) -> Semester:
-    """Central plan → approve → college plans → merge → approve, all by the command line."""
+    """Proposal → approve → every part re-planned against it, all by the command line."""
     here = root / name
-    sem = Semester(data=data, central=here / "central", merged=here / "merged")
+    sem = Semester(data=data, proposal=here / "proposal", merged=here / "university")
     extra: list[str | Path] = ["--previous", previous] if previous else []
-    sem.logs["central"] = ok(
-        "plan", "--data", data, "--scope", "central", "--out", sem.central,
-        "--deterministic", "--quiet", *extra,
-    )  # fmt: skip
-    ok("approve", sem.central, "--by", "学生处 王老师", "--data", data)
-    for college in COLLEGES:
-        out = here / college
-        sem.logs[college] = ok(
-            "plan", "--data", data, "--scope", f"college={college}", "--held", sem.central,
-            "--out", out, "--deterministic", "--quiet", *extra,
+    sem.logs["proposal"] = ok(
+        "plan", "--data", data, "--out", sem.proposal, "--deterministic", "--quiet", *extra
+    )
+    ok("approve", sem.proposal, "--by", "学生处 王老师", "--data", data)
+    for scope in SCOPES:
+        out = here / scope.replace("college=", "")
+        sem.logs[scope] = ok(
+            "plan", "--data", data, "--scope", scope, "--held", sem.proposal, "--out", out,
+            "--deterministic",
         )  # fmt: skip
-        sem.colleges[college] = out
+        sem.parts[scope] = out
     return sem
+
+
+def _merge(sem: Semester) -> None:
+    sem.logs["merge"] = ok(
+        "merge", sem.proposal, *sem.parts.values(), "--data", sem.data, "--out", sem.merged
+    )
+    ok("approve", sem.merged, "--by", "学生处 李处长", "--data", sem.data)
+
+
+def no_heatmaps(mp: pytest.MonkeyPatch) -> None:
+    """Plan folders without heatmaps (seconds each; ``test_plot.py`` tests them)."""
+    mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
 
 
 @pytest.fixture(scope="module")
@@ -155,24 +171,15 @@ def cycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cycle]:
     write_tables(tables, root / "data1")
     with pytest.MonkeyPatch.context() as mp:
         real_heatmaps = render.render_heatmaps
-        mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
+        no_heatmaps(mp)
         first = _semester(root, "s1", root / "data1", None)
         mp.setattr(render, "render_heatmaps", real_heatmaps)
-        first.logs["merge"] = ok(
-            "merge", first.central, *first.colleges.values(), "--data", first.data,
-            "--out", first.merged,
-        )  # fmt: skip
-        mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
-        ok("approve", first.merged, "--by", "学生处 李处长", "--data", first.data)
-
+        _merge(first)
+        no_heatmaps(mp)
         t2, graduated, fresh, leave = _second_semester(tables, first.merged)
         write_tables(t2, root / "data2")
         second = _semester(root, "s2", root / "data2", first.merged)
-        second.logs["merge"] = ok(
-            "merge", second.central, *second.colleges.values(), "--data", second.data,
-            "--out", second.merged,
-        )  # fmt: skip
-        ok("approve", second.merged, "--by", "学生处 李处长", "--data", second.data)
+        _merge(second)
         yield Cycle(root, first, second, leave, graduated, fresh)
 
 
@@ -185,20 +192,34 @@ def test_every_plan_of_both_semesters_passes_planner_check(cycle: Cycle) -> None
         result = ok("check", "--data", sem.data, sem.merged)
         assert "OK:" in result.stdout
         data = data_of(sem.data)  # what planner check does, without reading it again
-        for folder in [sem.central, *sem.colleges.values()]:
+        for folder in [sem.proposal, *sem.parts.values()]:
             report = check_plan_dir(data, folder)
             assert report.ok, (folder, report.violations)
             assert report.claimed == report.terms
-        assert ok("verify", sem.central).stdout.startswith("OK:")
+        assert ok("verify", sem.proposal).stdout.startswith("OK:")
         assert ok("verify", sem.merged).stdout.startswith("OK:")
 
 
-def test_the_merged_plan_is_the_union_with_the_outputs_of_any_plan(cycle: Cycle) -> None:
+def test_parts_without_pins_reproduce_the_proposal(cycle: Cycle) -> None:
+    """Issue 14, item 1: the staged flow lost coverage and fixed contacts. Re-planned without
+    pins, every part stays with the proposal (S6), so the merged plan is the proposal: every
+    term, every pair."""
+    for sem in (cycle.first, cycle.second):
+        proposal, merged = plan_json(sem.proposal), plan_json(sem.merged)
+        assert triples(sem.merged) == triples(sem.proposal)
+        for name, term in proposal["terms"].items():
+            assert merged["terms"][name]["value"] == term["value"], name
+        parts = [triples(p) for p in sem.parts.values()]
+        assert sum(len(p) for p in parts) == len(set().union(*parts))  # no pair in two parts
+        assert set().union(*parts) == triples(sem.proposal)  # every cadre is in one part
+        for scope, folder in sem.parts.items():
+            doc = plan_json(folder)
+            assert doc["terms"]["stay"]["value"] == len(triples(folder)), scope
+            assert doc["base_plan"]["folder"] == str(sem.proposal)
+
+
+def test_the_merged_plan_records_the_proposal_and_its_parts(cycle: Cycle) -> None:
     sem = cycle.first
-    parts = [sem.central, *sem.colleges.values()]
-    union = set().union(*(triples(p) for p in parts))
-    assert triples(sem.merged) == union
-    assert sum(len(triples(p)) for p in parts) == len(union)  # no pair in two plans
     names = {p.name for p in sem.merged.iterdir()}
     assert {
         "assignments.csv", "assignments.xlsx", "uncovered.csv", "changes.csv", "coverage.csv",
@@ -206,35 +227,35 @@ def test_the_merged_plan_is_the_union_with_the_outputs_of_any_plan(cycle: Cycle)
     } <= names  # fmt: skip
     doc = plan_json(sem.merged)
     assert doc["scope"] == "university" and doc["status"] == "MERGED"
-    assert {m["scope"] for m in doc["merged_from"]} == {"central"} | {
-        f"college={c}" for c in COLLEGES
-    }
-    # Every available cadre holds exactly one target (H1 across the plans).
+    merged_from = doc["merged_from"]
+    assert merged_from["proposal"]["folder"] == str(sem.proposal)
+    assert {p["scope"] for p in merged_from["parts"]} == set(SCOPES)
+    assert merged_from["unchanged"] == []
     data = data_of(sem.data)
-    cadres = {c for c, _, _ in union}
+    cadres = {c for c, _, _ in triples(sem.merged)}
     assert cadres == set(data.cadres.loc[data.cadres["available"], "id"])
 
 
-def test_college_plans_leave_the_central_plans_targets_alone(cycle: Cycle) -> None:
+def test_a_part_leaves_alone_what_the_proposal_gives_outside_it(cycle: Cycle) -> None:
     sem = cycle.first
-    central = {(k, t) for _, k, t in triples(sem.central)}
-    for college, folder in sem.colleges.items():
-        mine = {(k, t) for _, k, t in triples(folder)}
-        assert not mine & central
-        assert {tuple(h) for h in plan_json(folder)["held"]} == central
-        assert "held by the approved central plan" in sem.logs[college].stdout
-
-
-def test_the_central_plan_leaves_fixed_contacts_to_the_colleges(cycle: Cycle) -> None:
-    sem = cycle.second
-    previous = triples(cycle.first.merged)
     data = data_of(sem.data)
-    college_cadres = set(data.cadres.loc[~data.cadres["central"] & data.cadres["available"], "id"])
-    kept_by_colleges = {(k, t) for c, k, t in previous if c in college_cadres}
-    central = {(k, t) for _, k, t in triples(sem.central)}
-    assert not central & kept_by_colleges
-    reserved = {tuple(h) for h in plan_json(sem.central)["held"]}
-    assert reserved and reserved <= kept_by_colleges
+    central_ids = set(data.cadres.loc[data.cadres["central"], "id"])
+    proposal = triples(sem.proposal)
+    for college in COLLEGES:
+        folder = sem.parts[f"college={college}"]
+        held = {tuple(h) for h in plan_json(folder)["held"]}
+        by_central = {(k, t) for c, k, t in proposal if c in central_ids}
+        own = set(zip(*(data.targets()[x] for x in ("kind", "id")), strict=True))
+        mine_by_central = {
+            (k, t)
+            for (k, t) in by_central
+            if data.targets().set_index(["kind", "id"]).loc[(k, t), "college"] == college
+        }
+        assert mine_by_central <= held
+        assert held <= own
+        assert "held outside it" in sem.logs[f"college={college}"].stdout
+    central_held = {tuple(h) for h in plan_json(sem.parts["central"])["held"]}
+    assert central_held == {(k, t) for c, k, t in proposal if c not in central_ids}
 
 
 def test_next_semester_keeps_every_contact_the_rules_allow(cycle: Cycle) -> None:
@@ -270,26 +291,14 @@ def test_next_semester_keeps_every_contact_the_rules_allow(cycle: Cycle) -> None
     ended = changes[changes["status"] == "ended"].set_index(["cadre_id", "kind", "target_id"])
     for key in dropped:
         assert ended.loc[key, "reason"].startswith("coverage gain"), ended.loc[key, "reason"]
-    # With continuity made hard, every part keeps every allowed contact of its scope (the
-    # checker holds it to that) and covers exactly one target less per contact dropped above.
+    # With continuity made hard, the plan keeps every allowed contact (the checker holds it to
+    # that) and covers exactly one target less per contact dropped above.
     hard = Scenario().with_changes(continuity="hard")
-    parts = {"central": sem.central} | {f"college={c}": f for c, f in sem.colleges.items()}
-    kept_hard: set[tuple[str, str, str]] = set()
-    gained = 0
-    for scope, folder in parts.items():
-        scenario = hard.with_changes(scope=scope)
-        inputs = plan_inputs(
-            data,
-            scenario,
-            held=sem.central if scope != "central" else None,
-            previous=cycle.first.merged,
-        )
-        plan = make_plan(inputs.dataset, scenario, held=inputs.held, deterministic=True)
-        report = check_assignments(inputs.dataset, scenario, plan.assignments, held=inputs.held)
-        assert report.ok, report.violations
-        kept_hard |= {t for t in _pairs(plan) if t in previous}
-        gained += plan_json(folder)["terms"]["coverage"]["value"] - plan.terms["coverage"].value
-    assert kept_hard == eligible  # the rules allow keeping every one of them
+    inputs = plan_inputs(data, hard, previous=cycle.first.merged)
+    plan = make_plan(inputs.dataset, hard, deterministic=True)
+    assert check_assignments(inputs.dataset, hard, plan.assignments).ok
+    assert {t for t in _pairs(plan) if t in previous} == eligible
+    gained = plan_json(sem.merged)["terms"]["coverage"]["value"] - plan.terms["coverage"].value
     assert gained == len(dropped)
     # Every new class and every class of a cadre on leave holds a cadre again.
     classes_now = {t for _, k, t in now if k == "class"}
@@ -318,27 +327,27 @@ def test_the_changes_sheet_gives_each_change_its_reason(cycle: Cycle) -> None:
     leave = ended[ended["cadre_id"].isin(cycle.on_leave)]
     assert len(leave) == ON_LEAVE
     assert leave["reason"].str.contains("on leave").all()
-    # A college plan's sheet lists its own cadres only.
+    # A college's part lists its own cadres only.
     data = data_of(sem.data)
     unit = dict(zip(data.cadres["id"], data.cadres["unit"], strict=True))
-    c01 = pd.read_csv(sem.colleges["C01"] / "changes.csv", dtype=str, encoding="utf-8-sig")
+    c01 = pd.read_csv(sem.parts["college=C01"] / "changes.csv", dtype=str, encoding="utf-8-sig")
     assert len(c01) and {unit.get(c, "C01") for c in c01["cadre_id"]} == {"C01"}
     assert not c01["reason"].str.contains("outside this plan's scope").any()
 
 
-def test_previous_from_an_approved_plan_replaces_the_data_sets_table(cycle: Cycle) -> None:
+def test_a_part_continues_from_the_proposals_previous(cycle: Cycle) -> None:
     sem = cycle.second
-    doc = plan_json(sem.colleges["C02"])
+    doc = plan_json(sem.parts["college=C02"])
     record = doc[PREVIOUS_KEY]
+    assert record == plan_json(sem.proposal)[PREVIOUS_KEY]
     assert record["folder"] == str(cycle.first.merged)
     assert record["approved_by"] == "学生处 李处长"
     assert {tuple(r) for r in record["rows"]} == triples(cycle.first.merged)
-    assert doc["inputs"]["previous"]["sha256"] == record["sha256"]
     # planner check re-checks against the recorded contacts, not the data set's stale table.
     data = data_of(sem.data)
     planned = as_planned(data, doc)
     assert len(planned.previous) == len(record["rows"]) != len(data.previous)
-    assert check_plan_dir(data, sem.colleges["C02"]).ok
+    assert check_plan_dir(data, sem.parts["college=C02"]).ok
     # The same contacts, given as a table file, read the same.
     a = pd.read_csv(cycle.first.merged / "assignments.csv", dtype=str, encoding="utf-8-sig")
     table = cycle.root / "previous.csv"
@@ -365,12 +374,12 @@ def _copy(folder: Path, to: Path) -> Path:
 
 
 def test_an_approved_plan_is_frozen(cycle: Cycle) -> None:
-    folder = cycle.first.central
+    folder = cycle.first.proposal
     before = {f.name: f.read_bytes() for f in folder.iterdir()}
     assert not (folder / "assignments.csv").stat().st_mode & stat.S_IWUSR  # read-only
     again = run("approve", folder, "--by", "someone else", "--data", cycle.first.data)
     assert again.exit_code == 1 and "already approved by 学生处 王老师" in again.stderr
-    over = run("plan", "--data", cycle.first.data, "--scope", "central", "--out", folder)
+    over = run("plan", "--data", cycle.first.data, "--out", folder)
     assert over.exit_code == 1 and "approved plan" in over.stderr
     assert "Status" not in over.stdout  # refused before solving
     merged = run("merge", folder, "--data", cycle.first.data, "--out", folder)
@@ -397,16 +406,16 @@ def test_verify_detects_tampering(cycle: Cycle, tmp_path: Path) -> None:
     assert "notes.txt was added after approval" in result.stderr
     assert "NOT as approved" in result.stderr
     # Editing the approval record itself is detected too.
-    copy2 = _copy(cycle.first.central, tmp_path / "central")
+    copy2 = _copy(cycle.first.proposal, tmp_path / "proposal")
     record = json.loads((copy2 / "approval.json").read_text(encoding="utf-8"))
     record["approved_by"] = "someone else"
     (copy2 / "approval.json").write_text(json.dumps(record), encoding="utf-8")
     result = run("verify", copy2)
     assert result.exit_code == 1 and "approval.json was edited" in result.stderr
     # A tampered plan is refused as --held and as --previous.
-    for option in ("--held", "--previous"):
+    for option, scope in (("--held", "college=C01"), ("--previous", "university")):
         used = run(
-            "plan", "--data", cycle.first.data, "--scope", "college=C01", option, copy2,
+            "plan", "--data", cycle.first.data, "--scope", scope, option, copy2,
             "--out", tmp_path / "x",
         )  # fmt: skip
         assert used.exit_code == 2, used.stderr
@@ -414,27 +423,36 @@ def test_verify_detects_tampering(cycle: Cycle, tmp_path: Path) -> None:
         assert not (tmp_path / "x").exists()
 
 
-def test_only_approved_central_plans_are_held(cycle: Cycle, tmp_path: Path) -> None:
-    college = cycle.first.colleges["C01"]
+def test_only_an_approved_proposal_is_held(cycle: Cycle, tmp_path: Path) -> None:
+    part = cycle.first.parts["college=C01"]
     out = tmp_path / "x"
     args: list[str | Path] = ["plan", "--data", cycle.first.data, "--out", out]
-    unapproved = run(*args, "--scope", "college=C02", "--held", college)
+    unapproved = run(*args, "--scope", "college=C02", "--held", part)
     assert unapproved.exit_code == 2 and "is not approved" in unapproved.stderr
     assert "planner approve" in unapproved.stderr
-    not_central = run(*args, "--scope", "college=C02", "--held", cycle.first.merged)
-    assert not_central.exit_code == 2 and "--held takes the approved central plan" in (
-        not_central.stderr
-    )
-    wrong_scope = run(*args, "--scope", "central", "--held", cycle.first.central)
-    assert wrong_scope.exit_code == 2 and "--held is for a college plan" in wrong_scope.stderr
-    prev = run(*args, "--scope", "central", "--previous", college)
-    assert prev.exit_code == 2 and "--previous" in prev.stderr
+    copy = _copy(part, tmp_path / "c01")
+    ok("approve", copy, "--by", "X", "--data", cycle.first.data)
+    not_university = run(*args, "--scope", "college=C02", "--held", copy)
+    assert not_university.exit_code == 2
+    assert "give the approved proposal (a whole-university plan" in not_university.stderr
+    whole = run(*args, "--held", cycle.first.proposal)
+    assert whole.exit_code == 2 and "give --scope central or --scope college=ID" in whole.stderr
+    prev = run(
+        *args, "--scope", "central", "--held", cycle.first.proposal, "--previous",
+        cycle.first.proposal,
+    )  # fmt: skip
+    assert prev.exit_code == 2 and "leave out --previous" in prev.stderr
+    other = run(
+        *args, "--scope", "central", "--held", cycle.first.proposal, "--scenario",
+        Path(__file__).parents[1] / "scenarios" / "strict-campus.yaml",
+    )  # fmt: skip
+    assert other.exit_code == 2 and "under the proposal's rules" in other.stderr
     assert not out.exists()
-    assert run("verify", college).exit_code == 1  # not approved: nothing to verify
+    assert run("verify", part).exit_code == 1  # not approved: nothing to verify
 
 
 def test_approval_refuses_a_plan_that_breaks_a_rule(cycle: Cycle, tmp_path: Path) -> None:
-    copy = _copy(cycle.first.colleges["C03"], tmp_path / "c03")
+    copy = _copy(cycle.first.parts["college=C03"], tmp_path / "c03")
     a = pd.read_csv(copy / "assignments.csv", dtype=str, encoding="utf-8-sig")
     a.loc[1, ["kind", "target_id"]] = a.loc[0, ["kind", "target_id"]].to_numpy()
     a.to_csv(copy / "assignments.csv", index=False, encoding="utf-8-sig")
@@ -448,78 +466,70 @@ def test_approval_refuses_a_plan_that_breaks_a_rule(cycle: Cycle, tmp_path: Path
 # Merge conflicts
 
 
-def test_merge_reports_a_missing_college(cycle: Cycle, tmp_path: Path) -> None:
+def _merge_err(sem: Semester, *folders: Path, out: Path) -> str:
+    result = run("merge", sem.proposal, *folders, "--data", sem.data, "--out", out)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert not out.exists()
+    return result.stderr
+
+
+def test_merge_takes_parts_not_given_from_the_proposal(cycle: Cycle, tmp_path: Path) -> None:
     sem = cycle.first
-    result = run(
-        "merge", sem.central, sem.colleges["C01"], sem.colleges["C03"], "--data", sem.data,
+    result = ok(
+        "merge", sem.proposal, sem.parts["college=C01"], "--data", sem.data,
         "--out", tmp_path / "m",
     )  # fmt: skip
-    assert result.exit_code == 2
-    assert "(C02):" in result.stderr
-    assert "no plan was given for college C02" in result.stderr
-    assert not (tmp_path / "m").exists()
+    assert "Parts taken from the proposal unchanged: central, C02, C03" in result.stdout
+    assert triples(tmp_path / "m") == triples(sem.proposal)
 
 
-def test_merge_reports_conflicts_by_college(cycle: Cycle, tmp_path: Path) -> None:
-    """A plan of C01 handed in as C02's plan: it reaches outside C02, and its targets and
-    cadres appear in two plans."""
+def test_merge_says_once_that_a_folder_is_given_twice(cycle: Cycle, tmp_path: Path) -> None:
+    """Issue 14, item 6: a folder given twice crashed ("The truth value of a DataFrame is
+    ambiguous"); two folders for one college gave ~320 redundant lines after the right one."""
     sem = cycle.first
-    fake = _copy(sem.colleges["C01"], tmp_path / "c02")
-    doc = plan_json(fake)
-    doc["scope"] = doc["scenario"]["scope"] = "college=C02"
-    (fake / "plan.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    result = run(
-        "merge", sem.central, sem.colleges["C01"], fake, sem.colleges["C03"], "--data",
-        sem.data, "--out", tmp_path / "m",
-    )  # fmt: skip
-    assert result.exit_code == 2
-    err = result.stderr
-    c01 = err[err.index("(C01)") : err.index("(C02)")]
-    c02 = err[err.index("(C02)") :]
-    assert "is held in two plans" in c01 and "is in 2 plans" in c01
-    assert str(fake) in c01 and str(sem.colleges["C01"]) in c01
-    assert "is a cadre of college C01, not of college C02" in c02  # reaching outside
-    assert "belongs to college C01, outside this college's plan" in c02
-    assert f"the plan of college C02 ({fake})" in c02
-    assert not (tmp_path / "m").exists()
+    c01 = sem.parts["college=C01"]
+    err = _merge_err(sem, c01, c01, out=tmp_path / "m")
+    assert err.count("is given twice") == 1 and "internal error" not in err
+    assert len(err.strip().splitlines()) == 3
+    other = _copy(c01, tmp_path / "c01-again")
+    err = _merge_err(sem, c01, other, out=tmp_path / "m")
+    lines = err.strip().splitlines()
+    assert lines[0] == "The plans cannot be merged: 1 conflict; nothing was written."
+    assert "2 plans were given for the part of" in lines[2] and str(other) in lines[2]
+    assert len(lines) == 3
 
 
-def test_merge_reports_a_college_plan_made_without_the_central_plan(
-    cycle: Cycle, tmp_path: Path
-) -> None:
+def test_merge_refuses_a_part_not_made_against_this_proposal(cycle: Cycle, tmp_path: Path) -> None:
     sem = cycle.first
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
+        no_heatmaps(mp)
         alone = tmp_path / "c02"
         planned = ok(
             "plan", "--data", sem.data, "--scope", "college=C02", "--out", alone,
-            "--deterministic", "--quiet",
+            "--deterministic",
         )  # fmt: skip
-    assert "no --held given" in planned.stderr
-    result = run(
-        "merge", sem.central, sem.colleges["C01"], alone, sem.colleges["C03"], "--data",
-        sem.data, "--out", tmp_path / "m",
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert "was made against another central plan" in result.stderr
-    assert f"--held {sem.central}" in result.stderr
-    central = {(k, t) for _, k, t in triples(sem.central)}
-    twice = {(k, t) for _, k, t in triples(alone)} & central
-    assert bool(twice) == ("is held in two plans" in result.stderr)
+    assert "not re-planned against a proposal (no --held)" in planned.stderr
+    err = _merge_err(sem, alone, out=tmp_path / "m")
+    assert "was not re-planned against a proposal" in err
+    other = cycle.second.parts["college=C02"]
+    err = _merge_err(sem, other, out=tmp_path / "m")
+    assert "was re-planned against another proposal" in err
 
 
-def test_merge_refuses_a_tampered_plan_and_a_university_plan(cycle: Cycle, tmp_path: Path) -> None:
+def test_merge_refuses_a_tampered_part_and_wants_one_proposal(cycle: Cycle, tmp_path: Path) -> None:
     sem = cycle.first
-    central = _copy(sem.central, tmp_path / "central")
-    with (central / "coverage.csv").open("a", encoding="utf-8") as f:
+    part = _copy(sem.parts["central"], tmp_path / "central")
+    ok("approve", part, "--by", "X", "--data", sem.data)
+    for f in part.iterdir():
+        f.chmod(f.stat().st_mode | stat.S_IWUSR)
+    with (part / "coverage.csv").open("a", encoding="utf-8") as f:
         f.write("\n")
-    result = run(
-        "merge", central, *sem.colleges.values(), sem.merged, "--data", sem.data,
-        "--out", tmp_path / "m",
-    )  # fmt: skip
-    assert result.exit_code == 2
-    assert "coverage.csv was changed after approval" in result.stderr
-    assert "is a plan of the whole university" in result.stderr
+    err = _merge_err(sem, part, out=tmp_path / "m")
+    assert "coverage.csv was changed after approval" in err
+    two = run("merge", sem.proposal, sem.merged, "--data", sem.data, "--out", tmp_path / "m")
+    assert two.exit_code == 2 and "give one proposal" in two.stderr
+    none = run("merge", part, "--data", sem.data, "--out", tmp_path / "m")
+    assert none.exit_code == 2 and "give the approved proposal" in none.stderr
 
 
 # --------------------------------------------------------------------------------------------
@@ -552,47 +562,84 @@ def test_command_line_pins_are_validated_like_data_pins(cycle: Cycle) -> None:
 
 
 def test_command_line_pins_hold_and_are_recorded(cycle: Cycle, tmp_path: Path) -> None:
-    """C01's plan again, with one cadre moved by --require and one contact dropped by
-    --forbid: the plan obeys both and planner check re-checks them from plan.json."""
+    """C01's part again, with one cadre moved by --require and one contact dropped by
+    --forbid: the plan obeys both, moves nothing else it need not, and planner check re-checks
+    them (and S6) from plan.json."""
     sem = cycle.second
     data = data_of(sem.data)
-    before = pd.read_csv(sem.colleges["C01"] / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    before = pd.read_csv(
+        sem.parts["college=C01"] / "assignments.csv", dtype=str, encoding="utf-8-sig"
+    )
     kept = before[before["kept"] == "True"]
     forbid = kept.iloc[0]
-    mover = kept[kept["kind"] == "dorm"].iloc[0]
-    free = set(data.classes.loc[data.classes["college"] == "C01", "id"]) - set(before["target_id"])
-    central = {t for _, _, t in triples(sem.central)}
-    target = sorted(free - central)[0] if free - central else None
-    if target is None:  # every class held: pin the mover to another cadre's class instead
-        target = before.loc[before["kind"] == "class", "target_id"].iloc[0]
+    mover = kept[(kept["kind"] == "dorm") & (kept["cadre_id"] != forbid["cadre_id"])].iloc[0]
+    target = before.loc[
+        (before["kind"] == "class") & (before["cadre_id"] != forbid["cadre_id"]), "target_id"
+    ].iloc[0]
     require = f"{mover['cadre_id']}:class:{target}"
     forbidden = f"{forbid['cadre_id']}:{forbid['kind']}:{forbid['target_id']}"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(render, "render_heatmaps", lambda plan, targets, **_: {})
+        no_heatmaps(mp)
         out = tmp_path / "c01"
         ok(
-            "plan", "--data", sem.data, "--scope", "college=C01", "--held", sem.central,
-            "--previous", cycle.first.merged, "--require", require, "--forbid", forbidden,
-            "--out", out, "--deterministic", "--quiet",
+            "plan", "--data", sem.data, "--scope", "college=C01", "--held", sem.proposal,
+            "--require", require, "--forbid", forbidden, "--out", out, "--deterministic",
+            "--quiet",
         )  # fmt: skip
     now = triples(out)
     assert (mover["cadre_id"], "class", target) in now
     assert (forbid["cadre_id"], forbid["kind"], forbid["target_id"]) not in now
+    # The pins move the two cadres they name and at most the one holding the pinned class.
+    moved = {c for c, _, _ in now - triples(sem.parts["college=C01"])}
+    assert {mover["cadre_id"], forbid["cadre_id"]} <= moved and len(moved) <= 3
     doc = plan_json(out)
-    assert doc[PINS_KEY] == [
+    mine = [
         [mover["cadre_id"], "class", target, "require"],
         [forbid["cadre_id"], forbid["kind"], forbid["target_id"], "forbid"],
     ]
+    assert doc[PINS_KEY][-2:] == mine and doc["base_plan"]["pins"] == mine
     assert ok("check", "--data", sem.data, out).exit_code == 0
     changes = pd.read_csv(out / "changes.csv", dtype=str, encoding="utf-8-sig")
     row = changes[(changes["cadre_id"] == forbid["cadre_id"]) & (changes["status"] == "ended")]
     assert row["reason"].tolist() == ["forbidden by a pin"]
+    # The merged plan carries the pins; merged and checked, it is a university plan.
+    merged = tmp_path / "merged"
+    ok("merge", sem.proposal, out, "--data", sem.data, "--out", merged)
+    assert plan_json(merged)[PINS_KEY][-2:] == mine
+    assert triples(merged) == (triples(sem.proposal) - triples(sem.parts["college=C01"])) | now
     # The checker holds the plan to the recorded pins: drop the required pair and it fails.
     a = pd.read_csv(out / "assignments.csv", dtype=str, encoding="utf-8-sig")
     a = a[~((a["cadre_id"] == mover["cadre_id"]) & (a["target_id"] == target))]
     a.to_csv(out / "assignments.csv", index=False, encoding="utf-8-sig")
     report = check_plan_dir(data, out)
     assert any("H6 Pins: required pin" in v for v in report.violations)
+
+
+def test_a_pin_outside_the_parts_authority_is_refused(cycle: Cycle, tmp_path: Path) -> None:
+    """Issue 14, item 1: a pin on a target a college may not place was "outside this plan's
+    scope" and silently ignored; now it is refused, saying why (exit 2)."""
+    sem = cycle.first
+    data = data_of(sem.data)
+    proposal = pd.read_csv(sem.proposal / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    c01 = data.cadres[(data.cadres["unit"] == "C01") & data.cadres["available"]].iloc[0]["id"]
+    c02 = data.cadres[(data.cadres["unit"] == "C02") & data.cadres["available"]].iloc[0]["id"]
+    by_central = proposal[proposal["role"].isin(["school_leader", "office_leader"])]
+    by_central = by_central[by_central["target_college"] == "C01"].iloc[0]
+    c02_class = data.classes[data.classes["college"] == "C02"].iloc[0]["id"]
+    result = run(
+        "plan", "--data", sem.data, "--scope", "college=C01", "--held", sem.proposal,
+        "--require", f"{c01}:{by_central['kind']}:{by_central['target_id']}",
+        "--require", f"{c02}:class:{c02_class}", "--forbid", f"{c01}:class:{c02_class}",
+        "--out", tmp_path / "x",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    err = result.stderr
+    assert err.count("outside the authority of the part of") == 3
+    assert f"the proposal gives {by_central['kind']} {by_central['target_id']} to cadre" in err
+    assert "ask the Student Affairs Office to adjust the central part" in err
+    assert f"cadre {c02} is placed by" in err and "(C02)" in err
+    assert f"class {c02_class} belongs to" in err
+    assert not (tmp_path / "x").exists()
 
 
 def test_contradicting_command_line_pins_exit_3(cycle: Cycle, tmp_path: Path) -> None:
@@ -610,37 +657,7 @@ def test_contradicting_command_line_pins_exit_3(cycle: Cycle, tmp_path: Path) ->
 
 
 # --------------------------------------------------------------------------------------------
-# Small cases: fixed contacts across scopes, reasons for ended contacts
-
-
-def test_central_plan_keeps_off_a_target_a_college_cadre_keeps() -> None:
-    """Last semester the school leader held a class that graduated and professor P1 held K1.
-    Without the reservation the leader may take K1 (K1 and K2 are alike); with it the
-    leader takes K2 and P1 keeps K1."""
-    ds = make_dataset(
-        cadres=[cadre("L1", "school_leader"), cadre("P1", "professor", "C1")],
-        classes=[klass("K1", "C1"), klass("K2", "C1")],
-        previous=[("L1", "class", "K0"), ("P1", "class", "K1")],
-    )
-    central = scn(scope="central")
-    inputs = plan_inputs(ds, central)
-    assert inputs.held == frozenset({("class", "K1")})
-    plan = solve_and_check(ds, central, held=inputs.held)
-    assert set(plan.assignments["target_id"]) == {"K2"}
-    college = scn(scope="college=C1")
-    held = frozenset({("class", "K2")})
-    plan = solve_and_check(ds, college, held=held)
-    assert plan.assignments[["cadre_id", "target_id", "kept"]].values.tolist() == [
-        ["P1", "K1", True]
-    ]
-    # Nothing is reserved when the scenario does not keep contacts, or for an ineligible pair.
-    assert reserved_for_colleges(ds, scn(continuity="off")) == frozenset()
-    moved = make_dataset(
-        cadres=[cadre("L1", "school_leader"), cadre("P1", "professor", "C1", campus="B")],
-        classes=[klass("K1", "C1"), klass("K2", "C1")],
-        previous=[("P1", "class", "K1")],
-    )
-    assert reserved_for_colleges(moved, scn(campus="hard")) == frozenset()
+# Small cases: reasons for ended contacts, hard continuity, the checker's scope
 
 
 def test_changes_give_rule_change_and_coverage_gain_reasons() -> None:
@@ -686,7 +703,7 @@ def test_continuity_can_be_made_hard() -> None:
     assert not check_plan(ds, scn(continuity="hard"), soft).ok
 
 
-def test_the_checker_keeps_a_central_plan_off_the_targets_left_to_colleges() -> None:
+def test_the_checker_keeps_a_part_off_the_targets_held_outside_it() -> None:
     ds = make_dataset(
         cadres=[cadre("L1", "school_leader"), cadre("P1", "professor", "C1")],
         classes=[klass("K1", "C1"), klass("K2", "C1")],
@@ -696,11 +713,32 @@ def test_the_checker_keeps_a_central_plan_off_the_targets_left_to_colleges() -> 
     held = frozenset({("class", "K1")})
     report = check_assignments(ds, scn(scope="central"), plan, held=held)
     assert report.violations == [
-        "scope central: class K1 is left to its college (a college cadre keeps last "
-        "semester's contact)"
+        "scope central: class K1 is held outside this part (plan.json lists it under held)"
     ]
     assert check_assignments(ds, scn(scope="central"), plan).ok
     assert check_assignments(ds, scn(), plan.assign(cadre_id="P1"), held=held).violations == [
         "H1 One target per cadre: cadre L1 (school_leader) holds 0 targets; a school_leader holds "
         "exactly 1"
     ]
+
+
+def test_the_staged_commands_use_the_proposals_data(
+    cycle: Cycle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 2: without --data, merge read the demo data and labelled a real college
+    with a demo college's name. A part and the merge now use the proposal's data; other data
+    is refused."""
+    sem = cycle.first
+    monkeypatch.chdir(tmp_path)  # no demo data to fall back to
+    with pytest.MonkeyPatch.context() as mp:
+        no_heatmaps(mp)
+        ok("plan", "--scope", "college=C01", "--held", sem.proposal, "--out", "c01", "--quiet")
+    merged = ok("merge", sem.proposal, "c01", "--out", "m")
+    assert "Merged 1 adjusted part(s)" in merged.stdout
+    assert plan_json(tmp_path / "m")["data"]["path"] == str(sem.data.resolve())
+    other = run("plan", "--data", cycle.second.data, "--scope", "college=C01", "--held",
+                sem.proposal, "--out", "x")  # fmt: skip
+    assert other.exit_code == 2 and "was made from other data than" in other.stderr
+    refused = run("merge", sem.proposal, "c01", "--data", cycle.second.data, "--out", "y")
+    assert refused.exit_code == 2 and "was made from other data than" in refused.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

@@ -16,11 +16,13 @@ function per rule), :mod:`~planner.check.terms` (the terms) and :mod:`~planner.c
 Scope (``scenario.scope``)
     ``university``: every available cadre, every target. ``central``: available cadres with a
     central role (school_leader, office_leader, sao_cadre, league_cadre), every target minus
-    the ``held`` targets (left to the colleges' fixed contacts, see :mod:`planner.workflow`).
-    ``college=ID``: available cadres with a college role whose ``unit == ID``, and the targets
-    whose ``college == ID`` (a university-level society, blank college, is in no college scope),
-    minus the ``held`` targets (``(kind, target_id)`` held by an approved central plan). A cadre
-    or target outside the scope must not appear in the plan.
+    the ``held`` targets. ``college=ID``: available cadres with a college role whose
+    ``unit == ID``, and the targets whose ``college == ID`` and the university-level societies
+    (blank college), minus the ``held`` targets. ``held`` lists the ``(kind, target_id)`` a
+    plan leaves alone: when a part of the university plan is re-planned against the proposal,
+    what the proposal gives to cadres outside the part, and for a college the university-level
+    societies none of its cadres may hold (see :mod:`planner.workflow.parts`). A cadre or
+    target outside the scope must not appear in the plan.
 
 H1 One target per cadre
     Each in-scope available cadre holds a number of targets within
@@ -28,7 +30,9 @@ H1 One target per cadre
     Unavailable cadres hold nothing. Unknown cadre ids, unknown target ids and unknown kinds
     are violations, and so is a ``(cadre, kind, target)`` row given twice.
 H2 One cadre per target
-    A target holds at most ``scenario.kinds[kind].cap`` cadres.
+    A target holds at most ``scenario.kinds[kind].cap`` cadres. In a part re-planned against
+    the proposal, the cadres outside the part holding the target there (``Dataset.base``)
+    count too ("places taken"); so they do for coverage.
 H3 Department of origin
     A college-role cadre for whom ``scenario.origin.applies_to(role)`` holds only targets with
     ``target.college == cadre.unit``, or a university-level society (blank college) on the
@@ -62,7 +66,8 @@ known target)
     oldest + 1; no grade at all: 0); by ``residents``: most residents − residents; by ``list``:
     the position of the dorm id in the list, else of its building, else the list's length.
     ``central_spread``: the most central-role assignments to the targets of one college (0 if
-    none).
+    none). ``stay``: plan rows equal to a ``base`` row (``Dataset.base``: the proposal's
+    contacts of a re-planned part; 0 in any other plan).
 
 Row numbers in messages are those of ``assignments.csv`` as a spreadsheet shows them (header =
 1), taken from a ``row`` column when the frame has one.

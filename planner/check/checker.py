@@ -16,6 +16,7 @@ from planner.check.frames import (
     holders,
     key_set,
     plan_rows,
+    taken_places,
     target_frame,
     triples,
 )
@@ -92,6 +93,8 @@ def check_assignments(
     distinct = rows.drop_duplicates(PLAN_KEY)
     valid = distinct.merge(cadres, on="cadre_id").merge(targets, on=["kind", "target_id"])
     valid = valid.sort_values("row", kind="stable").reset_index(drop=True)
+    base = triples(dataset.base).drop_duplicates()
+    taken = taken_places(base, cadres) if scope.name != "university" else None
     ctx = Context(
         scenario=scenario,
         scope=scope,
@@ -99,9 +102,11 @@ def check_assignments(
         targets=targets,
         valid=valid,
         keys=key_set(distinct),
-        holders=holders(targets, valid),
+        holders=holders(targets, valid, taken),
         pins=triples(dataset.pins, extra=["rule"]).drop_duplicates(),
         previous=triples(dataset.previous).drop_duplicates(),
+        base=base,
+        taken=taken if taken is not None else pd.Series(dtype=int),
     )
     for rule in RULES:
         violations.extend(rule(ctx))

@@ -41,12 +41,12 @@ class Scope:
 
     def target_mask(self, targets: pd.DataFrame) -> pd.Series:
         """Targets (frame of :func:`target_frame`) in scope (``held`` is out of every scope
-        but the university: a college leaves the central plan's targets alone, the central
-        plan leaves the targets of the colleges' fixed contacts alone)."""
+        but the university: a re-planned part leaves alone what the proposal gives to cadres
+        outside it)."""
         if self.college is None and (self.name == "university" or not self.held):
             return pd.Series(True, index=targets.index)
         mask = (
-            targets["target_college"] == self.college
+            (targets["target_college"] == self.college) | targets["target_college"].isna()
             if self.college is not None
             else pd.Series(True, index=targets.index)
         )
@@ -180,15 +180,37 @@ class Context:
     """In-scope targets with the number of cadres each holds (``n``)."""
     pins: pd.DataFrame
     previous: pd.DataFrame
+    base: pd.DataFrame
+    """The proposal a part was re-planned against (``Dataset.base``), for S6."""
+    taken: pd.Series
+    """Places cadres outside the part hold, per target key (:func:`taken_places`)."""
 
 
-def holders(targets: pd.DataFrame, valid: pd.DataFrame) -> pd.DataFrame:
-    """In-scope targets with the number of cadres each holds (``n``)."""
+def holders(
+    targets: pd.DataFrame, valid: pd.DataFrame, taken: pd.Series | None = None
+) -> pd.DataFrame:
+    """In-scope targets with the number of cadres each holds (``n``): the plan's, and the
+    places cadres outside a re-planned part hold (``taken``, keyed like :func:`key` of
+    ``kind, target_id``; see :func:`taken_places`)."""
     pair = ["kind", "target_id"]
     counts = key(valid, pair).value_counts()
     out = targets.loc[targets["target_in_scope"], pair].copy()
-    out["n"] = key(out, pair).map(counts).fillna(0).astype(int)
+    keys = key(out, pair)
+    out["n"] = keys.map(counts).fillna(0).astype(int)
+    if taken is not None and len(taken):
+        out["n"] += keys.map(taken).fillna(0).astype(int)
     return out
+
+
+def taken_places(base: pd.DataFrame, cadres: pd.DataFrame) -> pd.Series:
+    """Per target (keyed ``kind`` + :data:`SEP` + ``target_id``), how many cadres outside the
+    scope hold it in the proposal a part was re-planned against (``base``: its pairs as
+    :func:`triples`). They count against the target's cap and towards its coverage."""
+    if base.empty:
+        return pd.Series(dtype=int)
+    inside = set(cadres.loc[cadres["in_scope"], "cadre_id"])
+    outside = base[~base["cadre_id"].isin(inside)]
+    return key(outside, ["kind", "target_id"]).value_counts()
 
 
 def triples(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from planner.check.frames import (
     KIND_VALUES,
+    SEP,
     Context,
     campus_ok,
     gender_ok,
@@ -88,11 +89,7 @@ def scope_rule(ctx: Context) -> list[str]:
         )
     for r in _each(v[~v["target_in_scope"]]):
         if (r.kind, r.target_id) in ctx.scope.held:
-            why = (
-                "is held by the approved central plan"
-                if ctx.scope.college is not None
-                else "is left to its college (a college cadre keeps last semester's contact)"
-            )
+            why = "is held outside this part (plan.json lists it under held)"
         else:
             why = f"({_college_of(r.target_college)}) is outside the scope"
         out.append(f"scope {ctx.scope.name}: {r.kind} {r.target_id} {why}")
@@ -144,12 +141,17 @@ def h2_one_cadre_per_target(ctx: Context) -> list[str]:
     caps = {k.value: rule.cap for k, rule in ctx.scenario.kinds.items()}
     v = ctx.valid
     n = v.groupby(["kind", "target_id"])["cadre_id"].transform("size")
-    over = v[n > v["kind"].map(caps).fillna(1)]
-    return [
-        f"{H2.label}: {kind} {target} holds {count_words(len(group), 'cadre')} "
-        f"({_join(group['cadre_id'])}); the cap is {caps.get(str(kind), 1)}"
-        for (kind, target), group in over.groupby(["kind", "target_id"], sort=True)
-    ]
+    taken = key(v, ["kind", "target_id"]).map(ctx.taken).fillna(0).astype(int)
+    over = v[n + taken > v["kind"].map(caps).fillna(1)]
+    out = []
+    for (kind, target), group in over.groupby(["kind", "target_id"], sort=True):
+        more = int(ctx.taken.get(f"{kind}{SEP}{target}", 0))
+        outside = f" and {count_words(more, 'cadre')} outside this part" if more else ""
+        out.append(
+            f"{H2.label}: {kind} {target} holds {count_words(len(group), 'cadre')} "
+            f"({_join(group['cadre_id'])}){outside}; the cap is {caps.get(str(kind), 1)}"
+        )
+    return out
 
 
 def h3_department_of_origin(ctx: Context) -> list[str]:

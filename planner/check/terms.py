@@ -17,6 +17,7 @@ _TERM_CLAIMS: dict[str, str] = {
     "dorm_gender": "the plan has {} dorm rooms of the other gender",
     "dorm_priority": "the plan's dorm ranks add up to {}",
     "central_spread": "the plan puts at most {} central assignments in one college",
+    "stay": "the plan keeps {} contacts of the proposal",
 }
 """How a recomputed term is said in a claimed-terms mismatch."""
 
@@ -70,6 +71,7 @@ def term_values(ctx: Context, dataset: Dataset) -> dict[str, int]:
     central = v[v["central"] & v["target_college"].notna()]
     per_college = central.groupby("target_college").size()
     central_spread = int(per_college.max()) if len(per_college) else 0
+    stay = int(is_in(v, key_set(ctx.base)).sum())
     values = {
         "coverage": coverage,
         "continuity": continuity,
@@ -77,6 +79,7 @@ def term_values(ctx: Context, dataset: Dataset) -> dict[str, int]:
         "dorm_gender": dorm_gender,
         "dorm_priority": dorm_priority,
         "central_spread": central_spread,
+        "stay": stay,
     }
     return {name: values[name] for name in TERMS}
 

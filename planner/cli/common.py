@@ -14,11 +14,15 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from planner.errors import InfeasibleError, InputError, PlannerError
+from planner.errors import InfeasibleError, InputError, PlannerError, UsageError
+from planner.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from planner.dataset import Dataset
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,15 +30,26 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 """The project folder holding the package and the shipped ``data/`` and ``scenarios/``."""
 
 DEFAULT_DATA = "data/demo"
-DEFAULT_SCENARIO = "scenarios/default.yaml"
 
 WARNINGS_SHOWN = 3
 """Warnings of one kind shown in full before the rest are counted (SAO staff read them)."""
 
 data_option = click.option(
-    "--data", "data_path", default=None, help="Data folder or workbook [data/demo]."
+    "--data",
+    "data_path",
+    default=None,
+    help="Data folder or workbook [in the project folder: data/demo, the demo university].",
 )
 """``--data``: the data set a command reads (default :func:`default_data`)."""
+
+plan_data_option = click.option(
+    "--data",
+    "data_path",
+    default=None,
+    help="Data folder or workbook [the data the plan was made from, as plan.json records].",
+)
+"""``--data`` of a command that reads a plan folder (default: the plan's own data, see
+:func:`plan_data`)."""
 
 
 def echo_err(message: str) -> None:
@@ -82,24 +97,55 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def default_data() -> str:
-    """The demo data set: ``data/demo`` in the working folder, else the shipped copy."""
-    if Path(DEFAULT_DATA).exists():
-        return DEFAULT_DATA
-    return str(PROJECT_ROOT / DEFAULT_DATA)
+def default_data() -> Path:
+    """The demo data ``data/demo``, only when the command runs in the project folder (the data
+    contract's default), and said so on stderr; anywhere else a :class:`UsageError` (exit 2)
+    asking for ``--data``: a command never plans the fictitious demo university silently."""
+    here = Path(DEFAULT_DATA)
+    shipped = PROJECT_ROOT / DEFAULT_DATA
+    if here.is_dir() and shipped.is_dir() and here.resolve() == shipped.resolve():
+        echo_err(
+            _("note: no --data given: using {data}, the fictitious demo university").format(
+                data=DEFAULT_DATA
+            )
+        )
+        return here
+    raise UsageError(
+        _(
+            "no --data given: give --data and the folder or workbook of your rosters (only "
+            "in the planner's own project folder does it default to the demo data)"
+        )
+    )
 
 
 def data_path_or_default(data_path: str | None) -> Path:
     """The ``--data`` a command was given, or :func:`default_data`."""
-    return Path(data_path or default_data())
+    return Path(data_path) if data_path else default_data()
 
 
-def default_scenario() -> Path:
-    """``scenarios/default.yaml`` in the working folder, else the shipped copy."""
-    here = Path(DEFAULT_SCENARIO)
-    if here.exists():
-        return here
-    return PROJECT_ROOT / DEFAULT_SCENARIO
+def plan_data(data_path: str | None, plan_dir: str | Path) -> tuple[Dataset, Path]:
+    """The data set of the plan in ``plan_dir``: ``--data`` if given, else the data its
+    ``plan.json`` records; refused (exit 2) unless it is the data the plan was made from."""
+    from planner.io.readers import read_dataset
+    from planner.workflow.provenance import data_of_plan
+
+    return data_of_plan(Path(plan_dir), Path(data_path) if data_path else None, read_dataset)
+
+
+SHIPPED_SCENARIOS: tuple[str, ...] = ("default", "strict-campus", "full-engagement")
+"""Scenario names ``--scenario`` takes besides a path (``scenarios/NAME.yaml``), as
+:data:`planner.api.SCENARIOS`."""
+
+
+def scenario_file(value: str | None) -> Path:
+    """The file of ``--scenario``: a path, or a shipped scenario's name (``default``,
+    ``strict-campus``, ``full-engagement``: ``scenarios/NAME.yaml`` in the working folder,
+    else the shipped copy); ``None`` is ``default``."""
+    name = "default" if value is None else value
+    if value is not None and (Path(value).exists() or name not in SHIPPED_SCENARIOS):
+        return Path(value)
+    here = Path("scenarios") / f"{name}.yaml"
+    return here if here.exists() else PROJECT_ROOT / "scenarios" / f"{name}.yaml"
 
 
 def print_warnings(warnings: list[str]) -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 import click
 
 from planner.cli.app import cli
-from planner.cli.common import data_option, data_path_or_default, handle_errors, print_warnings
+from planner.cli.common import handle_errors, plan_data, plan_data_option, print_warnings
 from planner.contract import KIND_ALIASES
 
 
 @cli.command()
 @click.argument("plan_dir", type=click.Path(file_okay=False))
-@data_option
+@plan_data_option
 @click.option("--cadre", "cadre_id", default=None, help="A cadre's id (工号).")
 @click.option(
     "--target", "target_id", default=None, help="A target's id (班级/宿舍/社团/支部编号)."
@@ -63,7 +63,6 @@ def explain(
     """
     from planner.errors import UsageError
     from planner.explain.why.explanation import explain_cadre, explain_target
-    from planner.io.readers import read_dataset
 
     if (cadre_id is None) == (target_id is None):
         raise UsageError("give exactly one of --cadre ID or --target ID")
@@ -72,7 +71,7 @@ def explain(
         if kind.strip() not in KIND_ALIASES:
             raise UsageError(f"--kind '{kind}': use class, dorm, society or branch")
         kind_word = KIND_ALIASES[kind.strip()].value
-    dataset = read_dataset(data_path_or_default(data_path))
+    dataset, _data = plan_data(data_path, plan_dir)
     if not as_json:
         print_warnings(dataset.warnings)
     if cadre_id is not None:

@@ -14,10 +14,12 @@ from planner.cli.common import (
     coverage_lines,
     data_option,
     data_path_or_default,
-    default_scenario,
     echo_err,
     handle_errors,
+    plan_data,
+    plan_data_option,
     print_warnings,
+    scenario_file,
 )
 
 if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --help` is quick
@@ -41,19 +43,24 @@ def summary_lines(plan: Plan) -> list[str]:
 
 @cli.command()
 @data_option
-@click.option("--scenario", "scenario_path", default=None, help="Scenario YAML [default].")
+@click.option(
+    "--scenario",
+    "scenario_path",
+    default=None,
+    help="Scenario YAML, or a shipped one: default, strict-campus, full-engagement [default].",
+)
 @click.option("--out", "out_dir", default=None, help="Plan folder [out/<scenario name>].")
 @click.option("--scope", default=None, help="university, central or college=ID.")
 @click.option("--time-limit", type=float, default=None, help="Seconds for the whole solve.")
 @click.option("--seed", type=int, default=None, help="Random seed of the solver.")
 @click.option("--workers", type=int, default=None, help="Solver threads [scenario, 2].")
 @click.option("--deterministic", is_flag=True, help="Same input, same plan (one worker).")
-@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", is_flag=True, help="Only errors: no progress, warnings, notes or summary.")
 @click.option(
     "--held",
     "held_dir",
     default=None,
-    help="Approved central plan folder: its targets are left out (with --scope college=ID).",
+    help="Approved proposal: re-plan one part (--scope central or college=ID) against it.",
 )
 @click.option(
     "--previous",
@@ -101,10 +108,13 @@ def plan(
     # process imports the rest, then loads openpyxl and makes the workbook and heatmaps while
     # this process checks the plan and writes the CSV files. Leaving the block ends it.
     helper = Helper.start()
-    with helper if helper is not None else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        if helper is not None:
+            stack.enter_context(helper)
         from planner.io.readers import read_dataset
+        from planner.report.write import out_lock
 
-        data = data_path_or_default(data_path)
+        data = _data_path(data_path, held_dir)
         reading = helper is not None and helper.submit(read_dataset, data, then=warm_up)
 
         from planner.planning import make_plan
@@ -112,13 +122,15 @@ def plan(
         from planner.scenario import load_scenario
         from planner.solver.solve import stderr_progress
         from planner.workflow.inputs import plan_inputs
+        from planner.workflow.provenance import DATA_KEY, data_record
+        from planner.workflow.scopes import resolve_scope
 
-        scenario = load_scenario(Path(scenario_path) if scenario_path else default_scenario())
-        if scope:
-            scenario = scenario.with_changes(scope=scope)
-        out = Path(out_dir or f"out/{scenario.name}")
-        check_destination(out)  # an approved plan is never overwritten: say so before solving
+        scenario = load_scenario(scenario_file(scenario_path))
+        if out_dir:  # one run at a time into a folder; an approved plan is never overwritten
+            stack.enter_context(out_lock(Path(out_dir)))
+            check_destination(Path(out_dir))
         dataset = _read_in(helper, data) if helper and reading else read_dataset(data)
+        scenario = scenario.with_changes(scope=resolve_scope(dataset, scope or scenario.scope))
         inputs = plan_inputs(
             dataset,
             scenario,
@@ -126,10 +138,19 @@ def plan(
             previous=Path(previous_path) if previous_path else None,
             require=requires,
             forbid=forbids,
+            scenario_given=scenario_path is not None,
+            data=data,
         )
-        print_warnings(inputs.dataset.warnings)
-        for note in inputs.notes:
-            click.echo(note)
+        inputs.extra_json[DATA_KEY] = data_record(data)
+        scenario = inputs.scenario
+        out = Path(out_dir or f"out/{scenario.name}")
+        if not out_dir:
+            stack.enter_context(out_lock(out))
+        check_destination(out)  # said before solving
+        if not quiet:
+            print_warnings(inputs.dataset.warnings)
+            for note in inputs.notes:
+                click.echo(note)
         result = make_plan(
             inputs.dataset,
             scenario,
@@ -140,14 +161,20 @@ def plan(
             deterministic=deterministic,
             progress=None if quiet else stderr_progress,
         )
-        _check_and_write(result, inputs, scenario, out, helper)
+        _check_and_write(result, inputs, scenario, out, helper, quiet)
 
 
 def _check_and_write(
-    result: Plan, inputs: PlanInputs, scenario: Scenario, out: Path, helper: Helper | None
+    result: Plan,
+    inputs: PlanInputs,
+    scenario: Scenario,
+    out: Path,
+    helper: Helper | None,
+    quiet: bool,
 ) -> None:
     """Check the plan (never write one that breaks a rule: that would be a bug), write it, and
-    say what it holds; the helper makes the workbook and the heatmaps meanwhile."""
+    say what it holds (unless ``quiet``); the helper makes the workbook and the heatmaps
+    meanwhile."""
     from planner.check.checker import require_checked
     from planner.report.render import Rendering
     from planner.report.write import write_plan
@@ -158,9 +185,26 @@ def _check_and_write(
     written = write_plan(
         result, out, targets=targets, extra_json=inputs.extra_json, rendering=rendering
     )
+    if quiet:
+        return
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"Wrote {len(written)} files to {out}/")
+
+
+def _data_path(data_path: str | None, held_dir: str | None) -> Path:
+    """``--data``; else, re-planning a part, the data the proposal was made from; else the
+    default (:func:`~planner.cli.common.default_data`)."""
+    if data_path:
+        return Path(data_path)
+    if held_dir:
+        from planner.io.plan_folder import PLAN_JSON, read_plan_json
+        from planner.workflow.provenance import data_path_of
+
+        meta = read_plan_json(Path(held_dir) / PLAN_JSON, [])
+        if meta is not None:
+            return data_path_of(Path(held_dir), meta)
+    return data_path_or_default(data_path)
 
 
 def _read_in(helper: Helper, data: Path) -> Dataset:
@@ -179,15 +223,14 @@ def _read_in(helper: Helper, data: Path) -> Dataset:
 
 
 @cli.command()
-@data_option
+@plan_data_option
 @click.argument("plan_dir", type=click.Path(exists=True, file_okay=False))
 @handle_errors
 def check(data_path: str | None, plan_dir: str) -> None:
     """Re-check a plan folder against the data: every hard rule and every term."""
     from planner.check.checker import check_plan_dir
-    from planner.io.readers import read_dataset
 
-    dataset = read_dataset(data_path_or_default(data_path))
+    dataset, _data = plan_data(data_path, plan_dir)
     report = check_plan_dir(dataset, Path(plan_dir))
     for name, value in report.terms.items():
         click.echo(f"  {name:<15} {value:,}")

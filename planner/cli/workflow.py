@@ -13,42 +13,56 @@ import click
 from planner.cli.app import cli
 from planner.cli.common import (
     coverage_lines,
-    data_option,
-    data_path_or_default,
     handle_errors,
-    print_warnings,
+    plan_data,
+    plan_data_option,
 )
 
 
 @cli.command()
 @click.argument("plan_dirs", nargs=-1, required=True, type=click.Path(file_okay=False))
-@data_option
+@plan_data_option
 @click.option("--out", "out_dir", required=True, help="Folder of the merged university plan.")
 @handle_errors
 def merge(plan_dirs: tuple[str, ...], data_path: str | None, out_dir: str) -> None:
-    """Merge the central plan and every college plan into one university plan.
+    """Merge the parts adjusted against the proposal back into one university plan.
 
-    PLAN_DIRS are the plan folders: the central plan (made with --scope central) and one plan
-    per college (--scope college=ID). Every hard rule is checked across them; conflicts are
-    listed by college (exit 2) and nothing is written.
+    PLAN_DIRS are the approved proposal (the whole-university plan) and the folders of the
+    parts re-planned against it (--scope central or college=ID with --held). Each part replaces
+    its part of the proposal; a part not given stays as the proposal has it. Every rule is
+    checked on the merged plan; conflicts are listed by college (exit 2) and nothing is
+    written.
     """
-    from planner.io.readers import read_dataset
-    from planner.report.write import check_destination, write_plan
-    from planner.workflow.merge import MergeConflictError, merge_plans
+    from planner.report.write import check_destination, out_lock
 
     out = Path(out_dir)
-    check_destination(out)
-    dataset = read_dataset(data_path_or_default(data_path))
+    with out_lock(out):
+        check_destination(out)
+        _merge_into(out, [Path(p) for p in plan_dirs], data_path)
+
+
+def _merge_into(out: Path, folders: list[Path], data_path: str | None) -> None:
+    """``planner merge`` once ``out`` is locked: merge, write, and say what it holds."""
+    from planner.report.write import write_plan
+    from planner.workflow.merge import MergeConflictError
+    from planner.workflow.merge_folders import merge_folders, proposal_folder
+    from planner.workflow.provenance import DATA_KEY, data_record
+
+    dataset, data = plan_data(data_path, proposal_folder(folders) or folders[0])
     try:
-        result = merge_plans(dataset, [Path(p) for p in plan_dirs])
+        result = merge_folders(dataset, folders)
     except MergeConflictError as exc:
         for line in exc.lines():
             click.echo(line, err=True)
         sys.exit(exc.exit_code)
-    print_warnings(result.warnings)
-    written = write_plan(result.plan, out, targets=dataset.targets(), extra_json=result.extra_json)
-    kpis = result.plan.kpis()
-    click.echo(f"Merged {len(result.parts)} plans into one university plan:")
+    plan = result.merged.plan
+    extra = {**result.extra_json, DATA_KEY: data_record(data)}
+    written = write_plan(plan, out, targets=dataset.targets(), extra_json=extra)
+    kpis = plan.kpis()
+    n = len(result.merged.parts)
+    click.echo(f"Merged {n} adjusted part(s) into the proposal {result.proposal.folder}:")
+    for note in result.notes:
+        click.echo(f"  {note}")
     for line in coverage_lines(kpis):
         click.echo(line)
     click.echo(f"  kept from last semester: {kpis['kept_from_previous']:,}")
@@ -59,7 +73,7 @@ def merge(plan_dirs: tuple[str, ...], data_path: str | None, out_dir: str) -> No
 @cli.command()
 @click.argument("plan_dir", type=click.Path(file_okay=False))
 @click.option("--by", "by", required=True, help="Name of the person who approves the plan.")
-@data_option
+@plan_data_option
 @handle_errors
 def approve(plan_dir: str, by: str, data_path: str | None) -> None:
     """Approve a plan: check it, record who and when, and freeze its files.
@@ -67,11 +81,9 @@ def approve(plan_dir: str, by: str, data_path: str | None) -> None:
     The plan must pass planner check against the data. After approval no command changes the
     folder; planner verify confirms that nothing changed.
     """
-    from planner.io.readers import read_dataset
     from planner.workflow.approval import approve_plan
 
-    data = data_path_or_default(data_path)
-    dataset = read_dataset(data)
+    dataset, data = plan_data(data_path, plan_dir)
     record = approve_plan(Path(plan_dir), by, dataset=dataset, data_label=str(data))
     click.echo(
         f"Approved {plan_dir} (scope {record['scope']}) by {record['approved_by']} on "

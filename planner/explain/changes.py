@@ -99,11 +99,12 @@ class _Seen:
             if r == "forbid"
         }
         # Pairs every single-pair rule still allows (the model's keep candidates).
+        last = p.keeps[p.keeps["previous"]]
         may_continue = set(
             zip(
-                p.cadres["id"].to_numpy()[p.keeps["cadre"].to_numpy(int)],
-                p.keeps["kind"].tolist(),
-                p.targets["id"].to_numpy()[p.keeps["target"].to_numpy(int)],
+                p.cadres["id"].to_numpy()[last["cadre"].to_numpy(int)],
+                last["kind"].tolist(),
+                p.targets["id"].to_numpy()[last["target"].to_numpy(int)],
                 strict=True,
             )
         )

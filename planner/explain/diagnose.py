@@ -64,10 +64,12 @@ def solve_explained(
         near=near,
         proven=proven,
     )
+    budget = time_limit if time_limit is not None else problem.scenario.solver.time_limit
     if solution.status == "INFEASIBLE":
-        raise InfeasibleError(diagnose(problem))
+        # The diagnosis gets the run's time budget (20 s at least): a university-size conflict
+        # that the counting checks miss takes CP-SAT some seconds per deletion step.
+        raise InfeasibleError(diagnose(problem, time_limit=max(DIAGNOSIS_SECONDS, budget)))
     if solution.status == "UNKNOWN":
-        budget = time_limit if time_limit is not None else problem.scenario.solver.time_limit
         raise NoPlanInTimeError(
             f"the time limit ({budget:g} s) ran out before any plan satisfying the hard "
             "rules was found; try a longer --time-limit"
@@ -76,7 +78,11 @@ def solve_explained(
 
 
 # -- the exact diagnosis -----------------------------------------------------------------
-def diagnose(problem: Problem, time_limit: float = 20.0) -> list[str]:
+DIAGNOSIS_SECONDS = 20.0
+"""The least time the exact diagnosis is given (more when the run's time limit is longer)."""
+
+
+def diagnose(problem: Problem, time_limit: float = DIAGNOSIS_SECONDS) -> list[str]:
     """A minimal set of hard-rule instances that cannot hold together, in plain words.
 
     Runs :func:`precheck` first (its messages are sharper); otherwise solves the guarded
@@ -97,6 +103,7 @@ def diagnose(problem: Problem, time_limit: float = 20.0) -> list[str]:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.linearization_level = 2  # the LP relaxation proves most conflicts
 
     def infeasible_with(active: list[cp_model.IntVar]) -> bool | None:
         model.cp.clear_assumptions()

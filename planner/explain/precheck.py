@@ -6,7 +6,12 @@ named with files, rows and ids, in the words of the policy.
 - require pins that break a single-pair rule (H3, H5, hard campus, duties), a forbid pin or a
   leave; pins that ask too much of one cadre (H1), one target (H2) or one college (H4);
 - more cadres than targets they may hold, and hard coverage the cadres cannot give (Hall's
-  condition, :mod:`planner.explain.hall`).
+  condition, :mod:`planner.explain.hall`): one maximum flow over every role group at once (the
+  cadres of each college and the central roles, their eligible targets under H3, H5 and the
+  campus rule, require pins applied, forbid pins removed), with the school leaders' contacts
+  in each college held to the H4 limit, counted for all targets and for each kind a role's
+  duties require. These are relaxations of the hard rules, so a shortfall they find is proof,
+  found in milliseconds at university size (``benchmarks/diagnosis.py``).
 """
 
 from __future__ import annotations

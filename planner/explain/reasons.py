@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 from planner.contract import Kind, Role
-from planner.plan import UNCOVERED_COLUMNS
+from planner.i18n import gettext as _
+from planner.i18n import ngettext
+from planner.plan import MERGED_STATUS, UNCOVERED_COLUMNS
 from planner.policy import H1, H4, H5, S1, S2, S3
 from planner.solver.eligibility import campus_hard, eligible, h5_dorm_gender, pair_frame
 from planner.solver.problem import Problem
@@ -52,17 +54,23 @@ CATEGORIES = (
 MAX_LISTED = 6
 """Cadres or pins a reason names before it says "and N more"."""
 
+KEPT_NAMED = 2
+"""Cadres a "kept by a hard rule" reason names per rule before it says "and N more"."""
+
 
 def uncovered_targets(
     problem: Problem,
     covered: np.ndarray,
     assignments: pd.DataFrame | None = None,
+    status: str = "OPTIMAL",
 ) -> pd.DataFrame:
     """Coverable targets below their minimum, each with a reason in words.
 
     ``covered`` is aligned with ``problem.targets``. ``assignments`` (the plan's, columns
     ``cadre_id, kind, target_id``) lets the reason say what the competing cadres hold;
-    without it the reason counts the cadres who may hold the target.
+    without it the reason counts the cadres who may hold the target. ``status`` is the plan's
+    (:data:`~planner.plan.MERGED_STATUS` for a merged plan, which no solver made): a reason
+    says what is true of this plan, and what to change.
     """
     p = problem
     t = p.targets
@@ -71,7 +79,8 @@ def uncovered_targets(
     rows = t[coverable & ~np.asarray(covered, dtype=bool)]
     if rows.empty:
         return pd.DataFrame(columns=UNCOVERED_COLUMNS)
-    why = _Reasons(p, assignments)
+    why = _Reasons(p, assignments, status)
+    why.group_competitions([int(i) for i in rows.index])
     reasons = [why.of(int(i)) for i in rows.index]
     names = {
         "id": "target_id",
@@ -86,9 +95,12 @@ def uncovered_targets(
 class _Reasons:
     """Reasons for one problem and plan; work shared between targets is cached."""
 
-    def __init__(self, problem: Problem, assignments: pd.DataFrame | None) -> None:
+    def __init__(self, problem: Problem, assignments: pd.DataFrame | None, status: str) -> None:
         p = problem
         self.p = p
+        self.status = status
+        self.component: dict[int, int] = {}  # group → index into self.competitions
+        self.competitions: list[tuple[set[int], set[int], list[int]]] = []
         c = p.cadres
         self.cadre_types = (
             c.assign(college=c["college"].fillna(""))
@@ -209,9 +221,14 @@ class _Reasons:
                     else "the room houses students of the other gender"
                 )
                 verb = "is" if len(relaxed) == 1 else "are"
+                fix = (
+                    _("To cover it, make the campus rule soft (campus: soft)")
+                    if name == "campus rule"
+                    else _("To cover it, add a cadre of the room's gender")
+                )
                 return (
                     f"{name}: {count_words(len(relaxed), 'cadre')} could hold it but {verb} kept "
-                    f"out by {words}: {where}"
+                    f"out by {words}: {where}. {fix}"
                 )
         college = t["college"]
         data = p.dataset.cadres
@@ -238,10 +255,15 @@ class _Reasons:
         else:
             parts.append(f"no cadre on {t['campus']} may hold a university-level society")
         if p.scope.startswith("college="):
-            parts.append("central cadres are placed by the central plan, not in this scope")
+            parts.append(_("central cadres are placed in the central part"))
         elif not p.cadres["central"].any():
-            parts.append("no central cadre is available")
-        return "no eligible cadre: " + "; ".join(parts)
+            parts.append(_("no central cadre is available"))
+        fix = (
+            _("To cover it, add a cadre of the college, or mark one available (在岗 = 是)")
+            if isinstance(college, str)
+            else _("To cover it, add a cadre on {campus}").format(campus=t["campus"])
+        )
+        return "no eligible cadre: " + "; ".join(parts) + ". " + fix
 
     def _relaxed(self, t: pd.Series, rule: object) -> np.ndarray:
         """Cadres who could hold ``t`` if only ``rule`` were dropped."""
@@ -267,19 +289,54 @@ class _Reasons:
             )
         return (
             f"pinned away: the {count_words(len(able), 'cadre')} who may hold it "
-            f"{'is' if len(able) == 1 else 'are'} pinned: " + "; ".join(parts)
+            f"{'is' if len(able) == 1 else 'are'} pinned: "
+            + "; ".join(parts)
+            + ". "
+            + _("To cover it, drop one of these pins")
         )
+
+    def group_competitions(self, targets: list[int]) -> None:
+        """Gather the uncovered targets whose competitions overlap into one, so that every
+        reason of one competition gives the same counts (a witness followed from each target
+        alone would count a different part of it)."""
+        if not self.known:
+            return
+        weights: list[int] = []
+        for target in targets:
+            g = int(self.group_of[target])
+            w = int(self.weight[g])
+            if g in self.component:
+                continue
+            groups, cadres, blocked = self._witness(g, w)
+            if any(not self._holds_counted(c, w) for c in cadres):
+                continue  # a cadre holds a target that counts less: said as such
+            found = {self.component[x] for x in groups if x in self.component} & {
+                i for i, v in enumerate(weights) if v == w
+            }
+            for i in found:
+                other = self.competitions[i]
+                groups |= other[0]
+                cadres |= other[1]
+                blocked = sorted(set(blocked) | set(other[2]))
+            self.competitions.append((groups, cadres, sorted(set(blocked) - cadres)))
+            weights.append(w)
+            for x in groups:
+                self.component[x] = len(self.competitions) - 1
 
     def _competition(self, target: int, t: pd.Series, free: np.ndarray) -> str:
         p = self.p
         if not self.known:
-            return (
-                f"equal priority: the {count_words(len(free), 'cadre')} who may hold it "
-                f"({self._who(free)}) are needed at other targets that count as much for "
-                f"{S1.label}"
-            )
+            return _(
+                "equal priority: the {cadres} who may hold it ({who}) are needed at other "
+                "targets that count as much for {rule}. To cover it, add a cadre who may hold "
+                "it, or pin one to it (--require)"
+            ).format(cadres=count_words(len(free), "cadre"), who=self._who(free), rule=S1.label)
         w = self.weight[int(t["group"])]
-        groups, cadres, blocked = self._witness(int(t["group"]), w)
+        g = int(t["group"])
+        if g in self.component:
+            groups, cadres, blocked = self.competitions[self.component[g]]
+        else:
+            groups, cadres, blocked = self._witness(g, w)
         # A reached cadre holding a lower-priority target could move: a hard rule keeps them.
         lower = [c for c in sorted(cadres) if not self._holds_counted(c, w)]
         if lower:
@@ -288,20 +345,33 @@ class _Reasons:
         targets = targets[self.counted[targets["group"].to_numpy()]]
         uncovered = int((self.holders[targets.index] == 0).sum())
         reached = np.array(sorted(cadres), dtype=np.int64)
-        text = (
-            f"equal priority: {self._count_targets(targets)} compete for the "
-            f"{count_words(len(reached), 'cadre')} who may hold them ({self._who(reached)}); "
-            f"each of these cadres holds one of them ({S1.label} counts them alike), so "
-            f"{uncovered} stay uncovered ({S2.label}, {S3.label} and then id order "
-            "decide which)"
+        text = ngettext(
+            "equal priority: {targets} compete for the {cadres} who may hold them ({who}), "
+            "each holding one, so {k} of them stays uncovered; {s2}, {s3}, then ids decide "
+            "which",
+            "equal priority: {targets} compete for the {cadres} who may hold them ({who}), "
+            "each holding one, so {k} of them stay uncovered; {s2}, {s3}, then ids decide "
+            "which",
+            uncovered,
+        ).format(
+            targets=self._count_targets(targets),
+            cadres=count_words(len(reached), "cadre"),
+            who=self._who(reached),
+            k=uncovered,
+            s2=S2.label,
+            s3=S3.label,
         )
         if blocked:
             limit = p.scenario.school_leader_spread
-            text += (
-                f"; {count_words(len(blocked), 'more school leader')} ({self._names(blocked)}) "
-                f"may not come in: {H4.label} allows at most {limit} school leader(s) per college"
+            text += _(
+                "; {n} ({names}) may not come in: {rule} allows at most {limit} per college"
+            ).format(
+                n=count_words(len(blocked), "more school leader"),
+                names=self._names(blocked),
+                rule=H4.label,
+                limit=limit,
             )
-        return text
+        return text + ". " + _("To cover it, add a cadre who may hold it, or pin one here")
 
     def _holds_counted(self, cadre: int, weight: int) -> bool:
         return any(self._counts(h, weight) for h in self.holding.get(cadre, []))
@@ -349,35 +419,68 @@ class _Reasons:
         return cadre not in there and len(there) >= limit
 
     def _kept(self, t: pd.Series, lower: list[int]) -> str:
+        """Cadres who may hold ``t`` hold targets that count less: say which rule keeps them
+        there (grouped, so each rule is said once) and what to change."""
         p = self.p
+        by_rule: dict[str, list[int]] = {}
+        for c in lower:
+            by_rule.setdefault(self._rule(c), []).append(c)
         words = []
-        for c in lower[:MAX_LISTED]:
-            cadre = p.cadres.loc[c]
-            held = [p.targets.loc[h] for h in self.holding.get(c, [])]
-            what = ", ".join(f"{h['kind']} {h['id']}" for h in held) or "nothing"
-            words.append(f"{cadre['name']} ({cadre['id']}) holds {what}{self._rule(c, t)}")
-        more = f" and {len(lower) - MAX_LISTED} more" if len(lower) > MAX_LISTED else ""
-        return (
-            "kept by a hard rule: cadres who may hold it hold targets that count less, and "
-            f"a hard rule keeps them there: {'; '.join(words)}{more}"
-        )
+        for rule, cadres in by_rule.items():
+            held = []
+            for c in cadres[:KEPT_NAMED]:
+                cadre = p.cadres.loc[c]
+                what = ", ".join(
+                    f"{p.targets.at[h, 'kind']} {p.targets.at[h, 'id']}"
+                    for h in self.holding.get(c, [])
+                )
+                held.append(f"{cadre['name']} ({cadre['id']}) {what or '-'}")
+            more = len(cadres) - KEPT_NAMED
+            listed_ = "; ".join(held) + (_(" and {n} more").format(n=more) if more > 0 else "")
+            words.append(f"{listed_}: {rule}")
+        return _(
+            "kept by a hard rule: cadres who may hold it hold targets that count less: {words}"
+        ).format(words=" / ".join(words))
 
-    def _rule(self, cadre: int, t: pd.Series) -> str:
+    def _rule(self, cadre: int) -> str:
+        """Why ``cadre`` stays at a target that counts less, and what to change."""
         p = self.p
         c = p.cadres.loc[cadre]
         limit = p.scenario.school_leader_spread
         if c["role"] == Role.SCHOOL_LEADER.value and limit is not None:
-            return f" ({H4.label}: at most {limit} school leader(s) per college)"
+            return _(
+                "{rule} allows at most {limit} school leader(s) per college; to cover it, "
+                "raise school_leader_spread in the scenario"
+            ).format(rule=H4.label, limit=limit)
         duty = p.scenario.duty(c["role"])
         if any(duty.kind_range(k).min > 0 for k in Kind):
-            return f" ({H1.label}: the role's duties require it)"
+            return _(
+                "the duties of the role require it ({rule}); to cover it, change the role's "
+                "duties in the scenario"
+            ).format(rule=H1.label)
         if p.scenario.continuity == "hard":
-            return f" ({S2.made_hard})"
-        return " (the solver stopped before proving the plan best; try a longer --time-limit)"
+            return _("{rule} keeps them; to cover it, make continuity soft").format(
+                rule=S2.made_hard
+            )
+        if self.status == MERGED_STATUS:
+            part = c["college"] if isinstance(c["college"], str) else "central"
+            return _(
+                "the merged plan keeps each part as its office adjusted it; to cover it, "
+                "re-plan the part ({part}) against the proposal"
+            ).format(part=part)
+        return _(
+            "the solver stopped before proving the plan best; to cover it, plan again with a "
+            "longer --time-limit"
+        )
 
     # -- words ----------------------------------------------------------------------------
     def _who(self, cadres: np.ndarray) -> str:
-        return cadres_by_college(self.p.dataset, self.p.cadres.loc[cadres])
+        frame = self.p.cadres.loc[cadres]
+        colleges = {c for c in frame["college"] if isinstance(c, str)}
+        if len(colleges) <= 2:
+            return cadres_by_college(self.p.dataset, frame)
+        central = int(frame["central"].sum())
+        return _("of {n} colleges and {central} central").format(n=len(colleges), central=central)
 
     def _names(self, cadres: list[int]) -> str:
         p = self.p
@@ -395,7 +498,7 @@ class _Reasons:
             ]
         )
         colleges = sorted({c for c in targets["college"] if isinstance(c, str)})
-        if len(colleges) <= 3:
+        if len(colleges) <= 2:
             where = [college_name(self.p.dataset, c) for c in colleges]
             if targets["college"].isna().any():
                 where.append("university level")

@@ -37,6 +37,7 @@ from planner.plan import (
     TermValue,
 )
 from planner.scenario import TERM_LABELS, TERM_SENSE
+from planner.words import gone_words
 
 ASSIGNMENTS_CSV = "assignments.csv"
 UNCOVERED_CSV = "uncovered.csv"
@@ -66,6 +67,11 @@ open workbook."""
 
 PREVIOUS_KEY = "previous_from"
 """``plan.json`` key: where last semester's contacts came from (``--previous``), with the rows."""
+
+BASE_KEY = "base_plan"
+"""``plan.json`` key of a part re-planned against the proposal (``planner plan --held``): the
+proposal (``folder``, ``pairs_sha256``, who approved it) and its contacts of the part's cadres
+(``rows``, ``[cadre, kind, target]``), from which the checker recomputes S6."""
 
 PINS_KEY = "command_line_pins"
 """``plan.json`` key: pins given with ``--require``/``--forbid``, as ``[cadre, kind, target,
@@ -332,9 +338,10 @@ def as_planned(dataset: Dataset, meta: dict[str, Any], where: str = PLAN_JSON) -
     """``dataset`` as the plan described by ``meta`` (its ``plan.json``) was made from it.
 
     ``previous`` is replaced by the rows recorded under :data:`PREVIOUS_KEY` (``planner plan
-    --previous``), and the pins recorded under :data:`PINS_KEY` are added. A plan without
-    these keys was made from the data set alone. Garbled records raise :class:`InputError`
-    naming ``where``.
+    --previous``), the pins recorded under :data:`PINS_KEY` are added, and a part re-planned
+    against the proposal gets its proposal pairs (:data:`BASE_KEY`) as ``base``. A plan
+    without these keys was made from the data set alone. Garbled records raise
+    :class:`InputError` naming ``where``.
     """
     problems: list[Problem] = []
     out = dataset
@@ -348,6 +355,13 @@ def as_planned(dataset: Dataset, meta: dict[str, Any], where: str = PLAN_JSON) -
             display = str(record.get("file") or f"{PREVIOUS_KEY} in {where}")
             source = Source("previous", display, display, str(record.get("sha256") or ""))
             out = with_previous(out, frame, source)
+    base = meta.get(BASE_KEY)
+    if base is not None:
+        rows = base.get("rows") if isinstance(base, dict) else None
+        triples = _text_rows(rows, 3, where, f"{BASE_KEY}.rows", problems)
+        if triples is not None:
+            frame = pd.DataFrame(triples, columns=["cadre", "kind", "target"], dtype=object)
+            out = dataclasses.replace(out, base=frame)
     pins = meta.get(PINS_KEY)
     if pins is not None:
         quads = _text_rows(pins, 4, where, PINS_KEY, problems)
@@ -405,10 +419,7 @@ def previous_warnings(dataset: Dataset, previous: pd.DataFrame, display: str) ->
     known = set(zip(targets["kind"], targets["id"], strict=True))
     gone = [(k, t) not in known for k, t in zip(previous["kind"], previous["target"], strict=True)]
     for r in previous[np.array(gone, dtype=bool)].itertuples(index=False):
-        out.append(
-            f"{display}:{r.row}:target: {r.kind} '{r.target}' no longer exists (e.g. it "
-            "graduated); the contact ends"
-        )
+        out.append(f"{display}:{r.row}:target: {gone_words(r.kind, r.target)}")
     return out
 
 

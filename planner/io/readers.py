@@ -50,6 +50,7 @@ from planner.io.sheets import (
     read_table_file,
     read_workbook,
 )
+from planner.words import gone_words
 
 GRADE_RANGE = (1990, 2100)
 """Entry years accepted in a ``grade`` column (inclusive)."""
@@ -406,7 +407,7 @@ def _cadre_message(roster: str, fatal: bool) -> Callable[[str], str]:
 def _target_message(kind: Kind, where: str, fatal: bool) -> Callable[[str], str]:
     if fatal:
         return lambda v: f"unknown {kind.value} '{v}': not in {where}"
-    return lambda v: f"{kind.value} '{v}' no longer exists (e.g. it graduated); the contact ends"
+    return lambda v: gone_words(kind.value, v)
 
 
 # --------------------------------------------------------------------------- converting

@@ -20,6 +20,7 @@ import pandas as pd
 
 from planner.contract import TABLE_ALIASES, TABLES, Column, Table
 from planner.dataset import Source
+from planner.i18n import gettext as _
 from planner.io.csv_text import SAVE_AS_CSV_UTF8, csv_grid
 from planner.io.located import Report, Sheet
 from planner.io.xlsx_cells import Book, SheetUnreadable, Unreadable, open_book
@@ -49,9 +50,32 @@ def lone_workbook(folder: Path) -> Path | None:
     return workbooks[0] if len(workbooks) == 1 else None
 
 
+def several_workbooks(folder: Path) -> list[Path]:
+    """The ``.xlsx`` files of a folder that holds no table files, when there are two or more
+    (a copy Windows made, ``university - 副本.xlsx``, say): which one is the data set?"""
+    files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", "."))]
+    if any(table_name(p.stem) is not None for p in files):
+        return []
+    workbooks = sorted(p for p in files if p.suffix.lower() == ".xlsx")
+    return workbooks if len(workbooks) > 1 else []
+
+
 def read_folder(folder: Path, report: Report) -> dict[str, Sheet]:
     """Read every table file in ``folder`` (one file per table)."""
     display_folder = folder.resolve().name or str(folder)
+    books = several_workbooks(folder)
+    if books:
+        names = ", ".join(b.name for b in books)
+        report.problem(
+            display_folder,
+            0,
+            "",
+            _(
+                "the folder holds {n} workbooks ({names}) and no table files: keep the one "
+                "that is the data set and move the others away, or give --data that workbook"
+            ).format(n=len(books), names=names),
+        )
+        return {}
     found: dict[str, Path] = {}
     for file in sorted(p for p in folder.iterdir() if p.is_file()):
         name = table_name(file.stem)
@@ -260,6 +284,19 @@ def _sheet_from_grid(
     if grid.empty:
         report.problem(display, 0, "", "the table has no header row: it holds no text at all")
         return None
+    by_header = _header_lookup(table)
+    title = _title_row(grid, by_header)
+    if title is not None:
+        report.problem(
+            display,
+            title,
+            "",
+            _(
+                "row {row} looks like a title, not the header (the column names are in row "
+                "{next}): delete row {row}"
+            ).format(row=title, next=int(grid.index[1])),
+        )
+        return None
     header_row = int(grid.index[0])
     header = [str(text) for text in grid.iloc[0].tolist()]
     data = grid.iloc[1:]
@@ -276,7 +313,6 @@ def _sheet_from_grid(
                 f"this row has more cells than the header ({last + 1}); "
                 "a comma inside a cell must be inside double quotes",
             )
-    by_header = _header_lookup(table)
     headers: dict[str, str] = {}
     keep: dict[int, str] = {}
     unknown: list[str] = []
@@ -318,6 +354,22 @@ def _sheet_from_grid(
             )
     cells = data.iloc[:, list(keep)].set_axis(list(keep.values()), axis="columns")
     return Sheet(table, display, cells, headers, source)
+
+
+def _title_row(grid: pd.DataFrame, by_header: dict[str, str]) -> int | None:
+    """The first non-empty row when it names no column of the contract and the next one
+    names some (a title such as "2026年秋季学期联系人名单" above the header), else ``None``."""
+    if len(grid) < 2:
+        return None
+
+    def names(row: int) -> int:
+        return sum(
+            1
+            for t in grid.iloc[row].tolist()
+            if t and (by_header.get(t) or by_header.get(str(t).lower()))
+        )
+
+    return int(grid.index[0]) if names(0) == 0 and names(1) > 0 else None
 
 
 def _looks_like(column: Column, unknown: list[str]) -> str:

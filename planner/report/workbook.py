@@ -30,7 +30,7 @@ from openpyxl.utils import get_column_letter
 
 from planner.contract import KIND_LABELS_ZH, KINDS, ROLE_LABELS_ZH, Kind, Role
 from planner.io.cells import is_formula_like
-from planner.plan import Plan
+from planner.plan import MERGED_STATUS, Plan
 from planner.report.xlsx import (
     Book,
     Col,
@@ -246,6 +246,23 @@ def _coverage_sheet(workbook: Workbook, coverage: pd.DataFrame) -> None:
         ws.append([*out, share])
 
 
+def counted_terms(plan: Plan) -> list[str]:
+    """The terms the plan's scenario counts, in the plan's order: a rule the scenario makes
+    hard or turns off (H5 dorm gender by default, say) is no term of the objective, and S6
+    only counts in a part re-planned against the proposal."""
+    scenario = plan.scenario if isinstance(plan.scenario, dict) else {}
+    staged = {str(stage.get("term")) for stage in plan.stages}
+    soft_only = {"dorm_gender": "dorm_gender", "continuity": "continuity", "campus": "campus"}
+    out = []
+    for name, term in plan.terms.items():
+        if name in soft_only and scenario.get(soft_only[name], "soft") != "soft":
+            continue
+        if name == "stay" and not (term.value or name in staged):
+            continue
+        out.append(name)
+    return out
+
+
 def _readme_sheet(workbook: Workbook, plan: Plan) -> None:
     """A short description of the plan: status, scenario, terms, capacity notes, warnings."""
     ws = workbook.create_sheet(SHEET_README)
@@ -296,9 +313,12 @@ def _readme_sheet(workbook: Workbook, plan: Plan) -> None:
             )
         ]
     )
-    for name, term in plan.terms.items():
+    merged = plan.status == MERGED_STATUS
+    for name in counted_terms(plan):
+        term = plan.terms[name]
         sense = "最大化 max" if term.sense > 0 else "最小化 min"
-        line(name, term.label, sense, term.value, term.bound, _yes_no(term.optimal))
+        proven = "不适用（合并方案，未求解） n/a (merged)" if merged else _yes_no(term.optimal)
+        line(name, term.label, sense, term.value, term.bound, proven)
     ws.append([])
 
     heading("容量说明 capacity")

@@ -29,7 +29,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from importlib import metadata
@@ -41,6 +41,7 @@ import pandas as pd
 
 from planner.contract import KINDS
 from planner.errors import OutputError
+from planner.i18n import gettext as _
 from planner.io.cells import neutralize
 from planner.io.plan_folder import (
     APPROVAL_JSON,
@@ -121,6 +122,56 @@ def write_plan(
                 with contextlib.suppress(OSError):
                     folder.rmdir()
     return [out / name for name in names]
+
+
+@contextlib.contextmanager
+def out_lock(out: Path) -> Iterator[None]:
+    """Hold the lock of plan folder ``out`` while a command makes the plan and writes it.
+
+    Two runs into one ``--out`` would both say "Wrote 9 files" and the later would silently
+    replace the first: the second stops at once with a message instead
+    (:class:`~planner.errors.OutputError`). The lock is an operating-system lock on a hidden
+    file beside the folder (``.NAME.lock``; filelock), so a run that is killed outright holds
+    it no longer; the file is removed when the run ends. Folders made for the lock are removed
+    again when they stay empty.
+    """
+    from filelock import FileLock, Timeout
+
+    out = Path(out).absolute()
+    try:
+        created = _make_parents(out.parent)
+        if not out.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(out.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write the plan to {out}: {describe_os_error(exc)}") from exc
+    path = out.parent / f".{out.name}.lock"
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputError(
+            _(
+                "another planner run is writing the plan to {out}; wait until it has finished, "
+                "or choose another --out"
+            ).format(out=out)
+        ) from None
+    except OSError as exc:
+        _remove_empty(created)
+        raise OutputError(f"cannot write the plan to {out}: {describe_os_error(exc)}") from exc
+    try:
+        yield
+    finally:
+        lock.release()
+        with contextlib.suppress(OSError):
+            path.unlink()
+        _remove_empty(created)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (innermost last in the list) where they are empty."""
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def check_destination(out: Path) -> None:
@@ -359,7 +410,7 @@ def _make_parents(folder: Path) -> list[Path]:
 
 def _make_temp_dir(parent: Path, name: str) -> Path:
     """A new empty hidden folder ``.NAME.PID.XXXXXXXX`` in ``parent`` (mode from the umask)."""
-    for _ in range(100):
+    for _attempt in range(100):
         candidate = parent / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
         try:
             candidate.mkdir()

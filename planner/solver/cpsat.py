@@ -3,7 +3,8 @@
 Variables (see :mod:`planner.solver.problem` for why they are pool–group counts):
 
 - ``y[a]``: how many cadres of arc ``a``'s pool hold targets of its group;
-- ``keep[i]``: 1 if keep-candidate ``i`` (a last-semester pair) continues.
+- ``keep[i]``: 1 if keep-candidate ``i`` (a last-semester pair, or a pair of the proposal
+  when a part is re-planned) continues.
 
 Hard rules are constraints, added in :meth:`PolicyModel.add_hard_rules`; soft rules are linear
 terms returned by :meth:`PolicyModel.term`, combined strictly or by weight in
@@ -324,7 +325,7 @@ class PolicyModel:
         if self.scenario.continuity != "hard":
             return
         p = self.problem
-        for i, row in p.keeps.iterrows():
+        for i, row in p.keeps[p.keeps["previous"]].iterrows():
             guard = self._guard(
                 Guard(
                     S2.id,
@@ -422,6 +423,7 @@ class PolicyModel:
             "dorm_gender": self.dorm_gender_soft,
             "dorm_priority": self.s4_dorm_priority,
             "central_spread": self.s5_central_spread,
+            "stay": self.s6_stay,
         }[name]()
 
     def _linear(self, name: str) -> cp_model.LinearExpr | None:
@@ -456,7 +458,7 @@ class PolicyModel:
 
     def s2_continuity(self) -> cp_model.LinearExpr:
         """S2 Continuity (maximise): contacts of ``previous`` kept ("fixed contact")."""
-        return cp_model.LinearExpr.sum(self.keep)
+        return self._linear("continuity")  # type: ignore[return-value]
 
     def s3_same_campus(self) -> cp_model.LinearExpr:
         """S3 Same campus (minimise): contacts on another campus than the cadre's."""
@@ -497,3 +499,8 @@ class PolicyModel:
             self._add(expr <= top)
         self._central_max = top
         return cp_model.LinearExpr.sum([top])
+
+    def s6_stay(self) -> cp_model.LinearExpr:
+        """S6 Stay with the proposal (maximise): the proposal's contacts of a re-planned part
+        kept."""
+        return self._linear("stay")  # type: ignore[return-value]

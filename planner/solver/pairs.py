@@ -96,7 +96,9 @@ def covered_mask(problem: Problem, assignments: pd.DataFrame) -> np.ndarray:
     """Whether each in-scope target (aligned with ``problem.targets``) holds at least its
     kind's coverage minimum of cadres in ``assignments``."""
     mins = problem.targets["kind"].map({k.value: r.min for k, r in problem.scenario.kinds.items()})
-    return (holders(problem, assignments) >= mins).to_numpy(bool)
+    # Places cadres outside a re-planned part hold count too (0 in any other plan).
+    held = holders(problem, assignments) + problem.targets["taken"]
+    return (held >= mins).to_numpy(bool)
 
 
 def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
@@ -126,4 +128,15 @@ def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
         "central_spread": int(central.groupby("target_college").size().max())
         if len(central)
         else 0,
+        "stay": _in_base(p, a),
     }
+
+
+def _in_base(problem: Problem, assignments: pd.DataFrame) -> int:
+    """How many assignments are pairs of the proposal (``Dataset.base``) the part keeps."""
+    base = problem.dataset.base
+    if base.empty or assignments.empty:
+        return 0
+    keys = set(zip(base["cadre"], base["kind"], base["target"], strict=True))
+    a = assignments
+    return sum(k in keys for k in zip(a["cadre_id"], a["kind"], a["target_id"], strict=True))

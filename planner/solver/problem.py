@@ -13,7 +13,9 @@ handed out afterwards (:mod:`planner.solver.decompose`). This is exact because:
 - a group only holds targets whose kind has cap 1 and coverage minimum 1 (otherwise targets are
   groups of one), and never a pinned target;
 - last semester's contacts are separate 0/1 "keep" variables per (cadre, previous target), so
-  continuity is exact; a kept target still counts against its group's capacity.
+  continuity is exact; a kept target still counts against its group's capacity. When a part
+  of the university plan is re-planned against the proposal, the proposal's contacts of the
+  part are keep variables too (S6 counts them), so staying with the proposal is as exact.
 """
 
 from __future__ import annotations
@@ -36,15 +38,18 @@ class Problem:
     - ``cadres``: available in-scope cadres: ``id, name, gender, role, unit, campus, college,
       central, pool``
     - ``targets``: in-scope targets (``Dataset.targets()`` columns) plus ``rank`` (S4 dorm
-      priority, 0 = first choice; 0 for other kinds) and ``group``
+      priority, 0 = first choice; 0 for other kinds), ``taken`` (places cadres outside a
+      re-planned part hold, :func:`taken_outside`) and ``group``
     - ``pools``: ``role, college, campus, gender, central, size, singleton, cadre`` (the cadre
       index for a pool of one, else -1)
     - ``groups``: ``kind, college, campus, gender, rank, size, cap, min, weight, coverage,
       singleton``
     - ``arcs``: eligible pool–group pairs: ``pool, group, ub, cross_campus, gender_mismatch,
       rank, kind, college, school_leader, central``
-    - ``keeps``: eligible last-semester pairs: ``cadre, target, pool, group, kind, college,
-      cross_campus, gender_mismatch, rank, school_leader, central, row``
+    - ``keeps``: eligible named pairs, each a 0/1 variable of its own: last semester's
+      contacts (``previous`` True: S2 counts them) and the proposal's contacts of a re-planned
+      part (``base`` True: S6 counts them): ``cadre, target, pool, group, kind, college,
+      cross_campus, gender_mismatch, rank, school_leader, central, row, previous, base``
     - ``requires``: require pins in scope: ``cadre, target, row``
     - ``forbids``: forbid pins in scope: ``cadre, target, row``
     """
@@ -81,12 +86,54 @@ def scope_cadres(dataset: Dataset, scope: str) -> pd.DataFrame:
 def scope_targets(
     dataset: Dataset, scope: str, held: frozenset[Pair] = frozenset()
 ) -> pd.DataFrame:
-    """Targets in ``scope`` minus ``held``; a college scope has its own college's targets.
+    """Targets in ``scope`` minus ``held`` (:func:`planner.dataset.targets_in_scope`): a college
+    scope has its own college's targets and the university-level societies.
 
-    ``held``: for a college scope, the targets of the approved central plan; for the central
-    scope, the targets left to the colleges' fixed contacts (:mod:`planner.workflow.merge`).
+    ``held``: the targets the plan leaves alone: when a part is re-planned against the
+    proposal, those the proposal gives to cadres outside the part (:mod:`planner.workflow.parts`),
+    and for a college the societies out of its cadres' reach (:func:`out_of_reach`).
     """
     return targets_in_scope(dataset.targets(), scope, held)
+
+
+def out_of_reach(dataset: Dataset, scenario: Scenario) -> frozenset[Pair]:
+    """For a college scope, the university-level societies none of the college's available
+    cadres may hold under the single-pair hard rules (H3: a society of another campus).
+
+    They belong to no college's plan, so a college plan leaves them alone like its held
+    targets (and does not list them as its own uncovered targets). Empty for other scopes.
+    """
+    if not scenario.scope.startswith("college="):
+        return frozenset()
+    targets = dataset.targets()
+    uni = targets[targets["college"].isna()].reset_index(drop=True)
+    if uni.empty:
+        return frozenset()
+    sides = ["role", "college", "campus", "gender"]
+    cadres = scope_cadres(dataset, scenario.scope)[sides].drop_duplicates()
+    cadres = cadres.reset_index(drop=True)
+    n, m = len(cadres), len(uni)
+    frame = pair_frame(
+        cadres.loc[np.repeat(np.arange(n), m)].reset_index(drop=True),
+        uni.loc[np.tile(np.arange(m), n)].reset_index(drop=True),
+    )
+    reach = np.asarray(eligible(frame, scenario), dtype=bool).reshape(n, m).any(axis=0)
+    return frozenset(zip(uni["kind"][~reach], uni["id"][~reach], strict=True))
+
+
+def taken_outside(
+    dataset: Dataset, scope: str, cadres: pd.DataFrame, targets: pd.DataFrame
+) -> np.ndarray:
+    """Per in-scope target, how many cadres outside the scope hold it in the proposal a part is
+    re-planned against (``Dataset.base``; 0 for every other plan). Only a target whose cap
+    leaves room beside them is in the scope (the others are ``held``)."""
+    base = dataset.base
+    if scope == "university" or base.empty or targets.empty:
+        return np.zeros(len(targets), dtype=np.int64)
+    outside = base[~base["cadre"].isin(set(cadres["id"]))]
+    counts = outside.groupby(["kind", "target"]).size()
+    keys = pd.MultiIndex.from_arrays([targets["kind"], targets["id"]])
+    return counts.reindex(keys, fill_value=0).to_numpy(np.int64)
 
 
 def dorm_ranks(targets: pd.DataFrame, all_dorms: pd.DataFrame, scenario: Scenario) -> np.ndarray:
@@ -164,7 +211,12 @@ def _factorize(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
 def build_problem(
     dataset: Dataset, scenario: Scenario, held: frozenset[Pair] = frozenset()
 ) -> Problem:
-    """Index the data set for ``scenario`` (its scope, duties and single-pair rules)."""
+    """Index the data set for ``scenario`` (its scope, duties and single-pair rules).
+
+    ``held``: targets of the scope the plan leaves alone; a college scope adds the
+    university-level societies out of its cadres' reach (:func:`out_of_reach`).
+    """
+    held = frozenset(held) | out_of_reach(dataset, scenario)
     cadres = scope_cadres(dataset, scenario.scope)
     targets = scope_targets(dataset, scenario.scope, held)
     cadre_index = pd.Series(np.arange(len(cadres)), index=cadres["id"])
@@ -176,6 +228,7 @@ def build_problem(
         ),
     )
     targets["rank"] = dorm_ranks(targets, dataset.dorms, scenario)
+    targets["taken"] = taken_outside(dataset, scenario.scope, cadres, targets)
 
     pins = _pins(dataset, cadre_index, target_index)
     requires = pins[pins["rule"] == "require"].drop(columns="rule").reset_index(drop=True)
@@ -239,7 +292,11 @@ def _groups(
     targets with their ``group``, and the groups."""
     kind_rule = {k.value: scenario.kinds[k] for k in KINDS}
     unit_kind = targets["kind"].map({k: r.cap == 1 and r.min == 1 for k, r in kind_rule.items()})
-    solo_target = ~unit_kind.to_numpy(bool) | targets.index.isin(list(pinned_targets))
+    solo_target = (
+        ~unit_kind.to_numpy(bool)
+        | targets.index.isin(list(pinned_targets))
+        | (targets["taken"] > 0).to_numpy(bool)
+    )
     group_key = pd.DataFrame(
         {
             "kind": targets["kind"],
@@ -262,6 +319,11 @@ def _groups(
         values = {k: getattr(r, column) for k, r in kind_rule.items()}
         groups[column] = groups["kind"].map(values).astype(np.int64)
     groups["coverage"] = groups["kind"].map({k: r.coverage for k, r in kind_rule.items()})
+    # Cadres outside a re-planned part already hold some of a shared target's places (caps
+    # above one make such targets groups of one): what is left, and what coverage still needs.
+    taken = np.bincount(group_codes, weights=targets["taken"], minlength=len(groups))
+    groups["cap"] -= taken.astype(np.int64)
+    groups["min"] = np.maximum(groups["min"] - taken.astype(np.int64), 0)
 
     return targets, groups
 
@@ -383,7 +445,9 @@ def _keeps(
     target_index: pd.Series,
     forbids: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Last semester's contacts that may continue under every single-pair hard rule."""
+    """Named pairs that may continue under every single-pair hard rule: last semester's
+    contacts (``previous``: S2 counts them) and, when a part is re-planned, the proposal's
+    contacts of its cadres (``base``: S6 counts them). A pair in both is one variable."""
     columns = [
         "cadre",
         "target",
@@ -397,23 +461,12 @@ def _keeps(
         "school_leader",
         "central",
         "row",
+        "previous",
+        "base",
     ]
-    if scenario.continuity == "off" or dataset.previous.empty:
-        return pd.DataFrame(columns=columns)
-    prev = dataset.previous
-    keys = pd.Series(
-        list(zip(prev["kind"].tolist(), prev["target"].tolist(), strict=True)), index=prev.index
-    )
-    found = pd.DataFrame(
-        {
-            "cadre": prev["cadre"].map(cadre_index),
-            "target": keys.map(target_index),
-            "row": prev["row"],
-        }
-    ).dropna()
-    found = found.astype({"cadre": int, "target": int}).drop_duplicates(["cadre", "target"])
+    found = _named_pairs(dataset, scenario, cadre_index, target_index)
     if found.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns).astype({"previous": bool, "base": bool})
     c = cadres.loc[found["cadre"]].reset_index(drop=True)
     t = targets.loc[found["target"]].reset_index(drop=True)
     frame = pair_frame(c, t)
@@ -442,6 +495,43 @@ def _keeps(
             "school_leader": (c["role"] == Role.SCHOOL_LEADER.value).to_numpy(),
             "central": c["central"].to_numpy(bool),
             "row": found["row"].to_numpy(),
+            "previous": found["previous"].to_numpy(bool),
+            "base": found["base"].to_numpy(bool),
         }
     )[ok]
     return keeps.reset_index(drop=True)
+
+
+def _named_pairs(
+    dataset: Dataset, scenario: Scenario, cadre_index: pd.Series, target_index: pd.Series
+) -> pd.DataFrame:
+    """``cadre, target`` (indices), ``row`` (of ``previous``; -1 for a base pair only) and the
+    flags ``previous`` / ``base`` of every in-scope pair named by either table, once each."""
+    tables = []
+    if scenario.continuity != "off":
+        tables.append(dataset.previous.assign(previous=True, base=False))
+    if len(dataset.base):
+        tables.append(dataset.base.assign(previous=False, base=True, row=-1))
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return pd.DataFrame(columns=["cadre", "target", "row", "previous", "base"])
+    named = pd.concat([t[["cadre", "kind", "target", "row", "previous", "base"]] for t in tables])
+    keys = pd.Series(
+        list(zip(named["kind"].tolist(), named["target"].tolist(), strict=True)),
+        index=named.index,
+    )
+    found = pd.DataFrame(
+        {
+            "cadre": named["cadre"].map(cadre_index).to_numpy(),
+            "target": keys.map(target_index).to_numpy(),
+            "row": named["row"].to_numpy(),
+            "previous": named["previous"].to_numpy(bool),
+            "base": named["base"].to_numpy(bool),
+        }
+    ).dropna(subset=["cadre", "target"])
+    found = found.astype({"cadre": int, "target": int, "row": int})
+    # A pair in both tables: one variable, with both flags and the previous row.
+    found = found.groupby(["cadre", "target"], sort=False, as_index=False).agg(
+        row=("row", "first"), previous=("previous", "any"), base=("base", "any")
+    )
+    return found.reset_index(drop=True)

@@ -16,7 +16,8 @@ two separate implementations of ``shared/spec/policy.md``.
   coverage and hard continuity when the scenario says so.
 - Soft terms: coverage (a ``covered`` Boolean per target, ``Σ x ≥ min · covered``), continuity
   (pairs equal to a ``previous`` row), campus, dorm gender (when soft), dorm priority, central
-  spread (the most central assignments to the targets of one college).
+  spread (the most central assignments to the targets of one college), stay (pairs equal to a
+  ``base`` row: the proposal's, when a part is re-planned).
 - Solve: strict priorities are solved lexicographically in the scenario's order, each stage fixed
   at its optimum (or at the best value found, when a limit stopped it) before the next;
   ``weighted`` solves once. Same semantics as :mod:`planner.solver.solve`.
@@ -303,6 +304,9 @@ class _Model:
         previous = dataset.previous
         prev_keys = zip(previous["cadre"], previous["kind"], previous["target"], strict=True)
         self.kept = sorted({self.index[k] for k in prev_keys if k in self.index})
+        base = dataset.base
+        base_keys = zip(base["cadre"], base["kind"], base["target"], strict=True)
+        self.stays = sorted({self.index[k] for k in base_keys if k in self.index})
         self.requires = [
             (str(c), str(k), str(t))
             for c, k, t, r in zip(
@@ -421,6 +425,7 @@ class _Model:
             "dorm_gender": s.dorm_gender == "soft",
             "dorm_priority": True,
             "central_spread": bool(self.cadres["central"].any()),
+            "stay": len(self.stays) > 0,
         }
         return [t for t in s.order if active[t]]
 
@@ -431,6 +436,8 @@ class _Model:
             return self._coverage()
         if name == "continuity":
             return self._sum(self.kept)
+        if name == "stay":
+            return self._sum(self.stays)
         if name == "campus":
             return self._sum(np.flatnonzero(p["cross_campus"].to_numpy(bool)).tolist())
         if name == "dorm_gender":

@@ -24,11 +24,12 @@ def active_terms(problem: Problem) -> list[str]:
     s = problem.scenario
     active = {
         "coverage": any(r.coverage != "off" and r.weight > 0 for r in s.kinds.values()),
-        "continuity": s.continuity == "soft" and len(problem.keeps) > 0,
+        "continuity": s.continuity == "soft" and bool(problem.keeps["previous"].any()),
         "campus": s.campus == "soft",
         "dorm_gender": s.dorm_gender == "soft",
         "dorm_priority": True,
         "central_spread": bool(problem.pools["central"].any()),
+        "stay": bool(problem.keeps["base"].any()),
     }
     return [t for t in s.order if t in TERMS and active[t]]
 
@@ -64,8 +65,9 @@ def linear_coefficients(problem: Problem, term: str) -> tuple[np.ndarray, np.nda
             return None
         counted = ((groups["coverage"] != "off") * groups["weight"]).to_numpy(np.int64)
         return counted[arcs["group"].to_numpy(np.int64)], counted[keeps["group"].to_numpy(np.int64)]
-    if term == "continuity":
-        return np.zeros(len(arcs), np.int64), np.ones(len(keeps), np.int64)
+    if term in ("continuity", "stay"):
+        named = keeps["previous" if term == "continuity" else "base"].to_numpy(bool)
+        return np.zeros(len(arcs), np.int64), named.astype(np.int64)
     if term == "campus":
         column = "cross_campus"
     elif term == "dorm_gender":

@@ -1,21 +1,18 @@
 """Fixed contacts carried over: last semester's contacts from an approved plan (or a table of
-their own), and the targets a central plan leaves to the colleges' fixed contacts."""
+their own)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from planner.contract import TABLES
-from planner.dataset import Dataset, Pair, Source
+from planner.dataset import Source
 from planner.errors import UsageError
 from planner.io.plan_folder import ASSIGNMENTS_CSV, PLAN_JSON, read_plan_dir
 from planner.io.readers import read_table
-from planner.scenario import Scenario
-from planner.solver.eligibility import eligible, pair_frame
 from planner.workflow.approval import require_approved
 
 
@@ -93,56 +90,3 @@ def read_previous_table(path: Path) -> tuple[pd.DataFrame, Source]:
         )
     frame, source = read_table(file, TABLES["previous"])
     return frame[["cadre", "kind", "target", "row"]], source
-
-
-def reserved_for_colleges(dataset: Dataset, scenario: Scenario) -> frozenset[Pair]:
-    """Targets a central plan leaves to the colleges: last semester's contacts of available
-    college cadres that may continue (own college, every single-pair hard rule, no forbid
-    pin), and the targets of require pins naming an available college cadre.
-
-    Without this, a central cadre whose contact ended could be placed at a class a college
-    cadre keeps, and the college plan would then have to move its cadre: a fixed contact lost
-    for nothing (or a pin the college plan cannot honour). Targets named by a central cadre's
-    own previous contact or require pin are not reserved.
-    """
-    cadres = dataset.available_cadres()
-    pins = dataset.pins
-    columns = ["cadre", "kind", "target"]
-    parts = [pins.loc[pins["rule"] == "require", columns].assign(pinned=True)]
-    if scenario.continuity != "off":
-        parts.append(dataset.previous[columns].assign(pinned=False))
-    candidates = pd.concat(parts, ignore_index=True)
-    side = cadres[~cadres["central"]][["id", "role", "college", "campus", "gender"]]
-    pairs = candidates.merge(side.rename(columns={"id": "cadre"}), on="cadre")
-    targets = dataset.targets()[["kind", "id", "college", "campus", "gender"]]
-    pairs = pairs.merge(
-        targets.rename(
-            columns={
-                "id": "target",
-                "college": "target_college",
-                "campus": "target_campus",
-                "gender": "target_gender",
-            }
-        ),
-        on=["kind", "target"],
-    )
-    pairs = pairs[pairs["target_college"].notna()]
-    if pairs.empty:
-        return frozenset()
-    frame = pair_frame(
-        pairs[["role", "college", "campus", "gender"]],
-        pairs[["kind", "target_college", "target_campus", "target_gender"]].set_axis(
-            ["kind", "college", "campus", "gender"], axis=1
-        ),
-    )
-    ok = eligible(frame, scenario) | pairs["pinned"].to_numpy(bool)
-    forbid = pins[pins["rule"] == "forbid"]
-    forbidden = set(zip(forbid["cadre"], forbid["kind"], forbid["target"], strict=True))
-    keys = list(zip(pairs["cadre"], pairs["kind"], pairs["target"], strict=True))
-    ok &= np.array([k not in forbidden for k in keys], dtype=bool)
-    reserved = {(k, t) for (_, k, t), good in zip(keys, ok, strict=True) if good}
-    central_ids = set(cadres.loc[cadres["central"], "id"])
-    for frame_ in (dataset.previous, pins[pins["rule"] == "require"]):
-        mine = frame_[frame_["cadre"].isin(central_ids)]
-        reserved -= set(zip(mine["kind"], mine["target"], strict=True))
-    return frozenset(reserved)

@@ -1,6 +1,11 @@
 """The inputs of ``planner plan`` beyond the data set: ``--previous``, pins from the command
-line, and the targets a scope leaves alone (``--held`` for a college plan, the colleges'
-fixed contacts for the central plan)."""
+line, and ``--held PROPOSAL``, which makes the run a re-plan of one part against the approved
+proposal (:mod:`planner.workflow.parts`).
+
+A part re-planned with ``--held`` is planned exactly as the proposal was, but for its own
+pins: from the proposal's last-semester contacts and pins (recorded in its ``plan.json``),
+under the proposal's rules. Only the solver settings (time limit, seed, workers) may differ.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,34 @@ from typing import Any
 import pandas as pd
 
 from planner.dataset import Dataset, Pair
-from planner.errors import InfeasibleError, UsageError
-from planner.io.plan_folder import PINS_KEY, PREVIOUS_KEY, read_plan_dir, with_pins, with_previous
-from planner.policy import H6
-from planner.scenario import Scenario
+from planner.errors import UsageError
+from planner.i18n import gettext as _
+from planner.io.plan_folder import (
+    BASE_KEY,
+    PINS_KEY,
+    PLAN_JSON,
+    PREVIOUS_KEY,
+    as_planned,
+    read_plan_dir,
+    with_pins,
+    with_previous,
+)
+from planner.scenario import Scenario, scenario_from_dict
 from planner.solver.problem import scope_cadres, scope_targets
+from planner.words import count_words
 from planner.workflow.approval import require_approved
-from planner.workflow.carry import previous_input, reserved_for_colleges
+from planner.workflow.carry import previous_input
+from planner.workflow.parts import (
+    base_rows,
+    make_part,
+    pairs_hash,
+    part_dataset,
+    part_words,
+    rules_of,
+)
 from planner.workflow.pins import parse_pins, pin_rows
+from planner.workflow.provenance import require_same_data
+from planner.workflow.scopes import UNIVERSITY
 
 
 @dataclass
@@ -28,11 +53,62 @@ class PlanInputs:
     """What ``planner plan`` plans from, after ``--held``, ``--previous`` and pins."""
 
     dataset: Dataset
+    scenario: Scenario
+    """The scenario to plan under (a re-planned part: the proposal's rules)."""
     held: frozenset[Pair] = frozenset()
     extra_json: dict[str, Any] = field(default_factory=dict)
-    """Keys recorded in ``plan.json`` (see :data:`PREVIOUS_KEY`, :data:`PINS_KEY`)."""
+    """Keys recorded in ``plan.json`` (see :data:`PREVIOUS_KEY`, :data:`PINS_KEY`,
+    :data:`BASE_KEY`)."""
     notes: list[str] = field(default_factory=list)
     """Plain lines for the user (stdout)."""
+
+
+@dataclass
+class Proposal:
+    """An approved whole-university plan folder, read as the base of a re-plan or a merge."""
+
+    folder: Path
+    assignments: pd.DataFrame
+    meta: dict[str, Any]
+    approval: dict[str, Any]
+    scenario: Scenario
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """Who and what the proposal is, as a part's or a merged plan's ``plan.json`` says."""
+        return {
+            "folder": str(self.folder),
+            "pairs_sha256": pairs_hash(self.assignments),
+            "approved_by": self.approval.get("approved_by"),
+            "approved_at": self.approval.get("approved_at"),
+        }
+
+    def dataset(self, data: Dataset) -> Dataset:
+        """``data`` as the proposal was made from it (its ``previous``, its pins)."""
+        return as_planned(data, self.meta, str(self.folder / PLAN_JSON))
+
+    def inherited(self) -> dict[str, Any]:
+        """What a plan made from the proposal records of its inputs (``previous``, pins)."""
+        return {k: self.meta[k] for k in (PREVIOUS_KEY, PINS_KEY) if k in self.meta}
+
+
+def read_proposal(folder: Path, option: str = "--held") -> Proposal:
+    """The approved proposal in ``folder``; a :class:`UsageError` naming ``option`` when it is
+    not approved, changed since, or not a whole-university plan."""
+    folder = Path(folder)
+    approval = require_approved(folder, option)
+    assignments, meta = read_plan_dir(folder)
+    scope = meta.get("scope")
+    if scope != UNIVERSITY:
+        raise UsageError(
+            _(
+                "{option} {folder}: this is a plan of scope {scope}; give the approved "
+                "proposal (a whole-university plan, made without --scope)"
+            ).format(option=option, folder=folder, scope=scope)
+        )
+    raw = meta.get("scenario")
+    scenario = scenario_from_dict(raw if isinstance(raw, dict) else {}, str(folder / PLAN_JSON))
+    return Proposal(folder, assignments, meta, approval, scenario)
 
 
 def plan_inputs(
@@ -43,15 +119,38 @@ def plan_inputs(
     previous: Path | None = None,
     require: Sequence[str] = (),
     forbid: Sequence[str] = (),
+    scenario_given: bool = True,
+    data: Path | None = None,
 ) -> PlanInputs:
     """Apply the workflow options of ``planner plan`` to ``dataset`` for ``scenario.scope``.
 
-    ``held``: an approved central plan (college scopes only). ``previous``: an approved plan
-    folder or a previous table, replacing the data set's ``previous``. ``require``/``forbid``:
-    pins ``CADRE:KIND:TARGET``. A central scope leaves to the colleges the targets their cadres
-    keep (:func:`~planner.workflow.carry.reserved_for_colleges`).
+    ``held``: the approved proposal; the run re-plans the part ``scenario.scope`` (central or
+    one college) against it, under the proposal's rules (``scenario_given=False``: the
+    scenario is only the default, take the proposal's; given, its rules must be the
+    proposal's). ``previous``: an approved plan folder or a previous table, replacing the data
+    set's ``previous``. ``require``/``forbid``: pins ``CADRE:KIND:TARGET``. ``data``: where
+    ``dataset`` was read from; a part is refused (:class:`UsageError`) unless it is the data
+    the proposal was made from.
     """
-    inputs = PlanInputs(dataset)
+    if held is not None:
+        if previous is not None:
+            raise UsageError(
+                _(
+                    "--previous: a part re-planned against the proposal continues from the "
+                    "proposal's last-semester contacts; leave out --previous"
+                )
+            )
+        proposal = read_proposal(Path(held))
+        require_same_data(dataset, proposal.meta, proposal.folder, data or Path("--data"))
+        if scenario_given and rules_of(scenario) != rules_of(proposal.scenario):
+            raise UsageError(
+                _(
+                    "--scenario: a part is re-planned under the proposal's rules ({name}); "
+                    "leave out --scenario, or plan a new proposal with it"
+                ).format(name=proposal.scenario.name)
+            )
+        return _part_inputs(dataset, scenario, proposal, require, forbid)
+    inputs = PlanInputs(dataset, scenario)
     if previous is not None:
         frame, source, record, notes = previous_input(Path(previous))
         inputs.dataset = with_previous(inputs.dataset, frame, source)
@@ -59,109 +158,80 @@ def plan_inputs(
         inputs.notes += notes
     pins = parse_pins(inputs.dataset, require, forbid)
     if len(pins):
-        _add_pins(inputs, pins)
-    _leave_alone(inputs, scenario, held)
-    outside = _pins_outside_scope(inputs.dataset, scenario, pins, inputs.held)
-    if outside:
-        inputs.dataset = _with_warnings(inputs.dataset, outside)
+        inputs.dataset = with_pins(inputs.dataset, pins)
+        inputs.extra_json[PINS_KEY] = pin_rows(pins)
+        inputs.notes.append(_pins_note(pins))
+    if scenario.scope != UNIVERSITY:
+        warnings = [
+            _(
+                "this plan of {part} is not re-planned against a proposal (no --held): it is a "
+                "plan of its own, and planner merge does not take it"
+            ).format(part=part_words(dataset, scenario.scope)),
+            *_pins_outside_scope(inputs.dataset, scenario, pins),
+        ]
+        inputs.dataset = dataclasses.replace(
+            inputs.dataset, warnings=[*inputs.dataset.warnings, *warnings]
+        )
     return inputs
 
 
-def _add_pins(inputs: PlanInputs, pins: pd.DataFrame) -> None:
-    """Pins from the command line, after the data set's (recorded in ``plan.json``)."""
-    inputs.dataset = with_pins(inputs.dataset, pins)
-    inputs.extra_json[PINS_KEY] = pin_rows(pins)
+def _part_inputs(
+    dataset: Dataset,
+    scenario: Scenario,
+    proposal: Proposal,
+    require: Sequence[str],
+    forbid: Sequence[str],
+) -> PlanInputs:
+    """A part re-planned against ``proposal``, as :func:`plan_inputs` describes."""
+    scope = scenario.scope
+    if scope == UNIVERSITY:
+        raise UsageError(
+            _("--held re-plans one part: give --scope central or --scope college=ID with it")
+        )
+    applied = proposal.scenario.with_changes(scope=scope, solver=scenario.solver.model_dump())
+    planned = proposal.dataset(dataset)
+    pins = parse_pins(planned, require, forbid)
+    part = make_part(planned, applied, proposal.assignments, scope, pins)
+    inputs = PlanInputs(part_dataset(planned, part), applied, held=part.held)
+    inputs.extra_json = proposal.inherited()
+    if len(pins):
+        inputs.extra_json[PINS_KEY] = [*inputs.extra_json.get(PINS_KEY, []), *pin_rows(pins)]
+        inputs.notes.append(_pins_note(pins))
+    inputs.extra_json[BASE_KEY] = {
+        **proposal.record,
+        "rows": base_rows(part),
+        "pins": pin_rows(pins),
+    }
+    inputs.notes.append(
+        _("Re-planning {part} against the proposal {folder}: {held} held outside it").format(
+            part=part_words(dataset, scope),
+            folder=proposal.folder,
+            held=count_words(len(part.held), "target"),
+        )
+    )
+    return inputs
+
+
+def _pins_note(pins: pd.DataFrame) -> str:
     first, last = int(pins["row"].min()), int(pins["row"].max())
     rows = f"pin row {first}" if first == last else f"pin rows {first}-{last}"
-    inputs.notes.append(f"Pins from the command line: {len(pins)} (called {rows} in messages)")
+    return _("Pins from the command line: {n} (called {rows} in messages)").format(
+        n=len(pins), rows=rows
+    )
 
 
-def _leave_alone(inputs: PlanInputs, scenario: Scenario, held: Path | None) -> None:
-    """The targets this scope leaves alone: an approved central plan's (``--held``, college
-    scopes only), or the colleges' fixed contacts (the central scope)."""
-    scope = scenario.scope
-    if held is not None:
-        if not scope.startswith("college="):
-            raise UsageError(
-                f"--held is for a college plan (--scope college=ID); this run's scope is {scope}"
-            )
-        inputs.held = held_from_plan(Path(held))
-        blocked = held_pins(inputs.dataset, scenario, inputs.held)
-        if blocked:
-            raise InfeasibleError(blocked)
-        college = scope.split("=", 1)[1]
-        targets = inputs.dataset.targets()
-        mine = targets[targets["college"] == college]
-        n = sum((k, t) in inputs.held for k, t in zip(mine["kind"], mine["id"], strict=True))
-        inputs.notes.append(f"Targets of {college} held by the approved central plan: {n}")
-    elif scope.startswith("college="):
-        inputs.dataset = _with_warnings(
-            inputs.dataset,
-            [
-                "no --held given: targets the central plan holds are not left out of this "
-                "college plan, so the merge may find them held twice"
-            ],
-        )
-    elif scope == "central":
-        inputs.held = reserved_for_colleges(inputs.dataset, scenario)
-        if inputs.held:
-            inputs.notes.append(
-                f"Left to the colleges: {len(inputs.held):,} targets that a college cadre keeps "
-                "from last semester or is pinned to"
-            )
-
-
-def _with_warnings(dataset: Dataset, warnings: list[str]) -> Dataset:
-    return dataclasses.replace(dataset, warnings=[*dataset.warnings, *warnings])
-
-
-def held_from_plan(plan_dir: Path) -> frozenset[Pair]:
-    """The targets an approved central plan holds: a college plan leaves them untouched."""
-    folder = Path(plan_dir)
-    require_approved(folder, "--held")
-    assignments, meta = read_plan_dir(folder)
-    scope = meta.get("scope")
-    if scope != "central":
-        raise UsageError(
-            f"--held {folder}: this is a plan of scope {scope}; --held takes the approved "
-            "central plan (made with --scope central)"
-        )
-    return frozenset(zip(assignments["kind"], assignments["target_id"], strict=True))
-
-
-def held_pins(dataset: Dataset, scenario: Scenario, held: frozenset[Pair]) -> list[str]:
-    """Require pins of a college plan whose target the approved central plan holds: the
-    college plan cannot honour them (plain lines, empty when there are none)."""
-    if not held or not scenario.scope.startswith("college="):
-        return []
-    college = scenario.scope.split("=", 1)[1]
-    cadres = dataset.cadres
-    own = set(cadres.loc[~cadres["central"] & (cadres["unit"] == college), "id"])
-    pins = dataset.pins
-    out = []
-    for r in pins[(pins["rule"] == "require") & pins["cadre"].isin(own)].itertuples(index=False):
-        if (r.kind, r.target) in held:
-            out.append(
-                f"{H6.label}: pin row {r.row} requires cadre {r.cadre} to hold {r.kind} "
-                f"{r.target}, but the approved central plan holds it. To fix: drop the pin, or "
-                "ask the Student Affairs Office to plan the central roles again with this pin in "
-                "the data set (the central plan then leaves the target to the college)."
-            )
-    return out
-
-
-def _pins_outside_scope(
-    dataset: Dataset, scenario: Scenario, pins: pd.DataFrame, held: frozenset[Pair]
-) -> list[str]:
+def _pins_outside_scope(dataset: Dataset, scenario: Scenario, pins: pd.DataFrame) -> list[str]:
     """Warnings for command-line pins whose cadre or target this scope does not plan."""
-    if pins.empty or scenario.scope == "university":
+    if pins.empty:
         return []
     cadres = set(scope_cadres(dataset, scenario.scope)["id"])
-    t = scope_targets(dataset, scenario.scope, held)
+    t = scope_targets(dataset, scenario.scope)
     targets = set(zip(t["kind"], t["id"], strict=True))
     return [
-        f"--{r.rule} {r.cadre}:{r.kind}:{r.target}: outside this plan's scope "
-        f"({scenario.scope}); the pin has no effect here"
+        _(
+            "--{rule} {cadre}:{kind}:{target}: outside this plan's scope ({scope}); the pin has no "
+            "effect here"
+        ).format(rule=r.rule, cadre=r.cadre, kind=r.kind, target=r.target, scope=scenario.scope)
         for r in pins.itertuples(index=False)
         if r.cadre not in cadres or (r.kind, r.target) not in targets
     ]

@@ -266,6 +266,8 @@ class _Builder:
             pinned_targets.add(int(target))
         if min(self.supply.values(), default=0) < 0:
             return False
+        # A target cadres outside a re-planned part hold is covered already, as if pinned.
+        pinned_targets |= set(np.flatnonzero(p.targets["taken"].to_numpy() > 0).tolist())
         self.covered_by_pins = np.bincount(
             self.target_group[sorted(pinned_targets)], minlength=len(p.groups)
         ).astype(np.int64)
