@@ -18,7 +18,7 @@ demo: $(STAMP) fonts bytecode
 	$(BIN)/planner serve --demo --data-dir out/demo-service --port $(DEMO_PORT)
 
 test: $(STAMP) fonts pdftools lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks tools
