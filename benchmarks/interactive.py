@@ -13,9 +13,11 @@ idle machine would roughly give when other work shares the cores.
   of all its sheets as the reference; medians of ``--repeats`` each.
 - ``replan``: a warm plan of the university (:func:`planner.workflow.replan.warm_plan`), then
   re-plans each after one require pin (a college's young teacher moved to a class of that
-  college held by someone else), each plan re-checked; and a college's part
-  (:meth:`~planner.workflow.replan.WarmPlan.part`) re-planned after one pin, as the service's
-  adjust step does. The first plan's time is the reference.
+  college held by someone else), each plan re-checked, the first plan's time as the
+  reference; and a college's part re-planned against that plan (the proposal) after one pin,
+  as the service's adjust step does: :func:`planner.workflow.parts.replan_part` with the
+  proposal kept warm (:class:`~planner.workflow.parts.WarmParts`), the same call without it
+  (cold) as the reference.
 - ``explain``: :func:`planner.explain.why.explanation.explain_target` of sampled targets of a
   university plan folder, the data loaded once.
 """
@@ -93,8 +95,12 @@ def _moves(plan: Any, count: int) -> list[tuple[str, str, str]]:
 
 def replan(data: Path, repeats: int, college: str) -> dict[str, Any]:
     """A warm university plan re-planned after one pin, ``repeats`` times; and one college's
-    part re-planned after one pin, ``repeats`` times."""
+    part re-planned against that plan (the proposal) after one pin, ``repeats`` times, warm
+    (the proposal kept in the worker) and, as the reference, cold (the same call without it),
+    alternated."""
     from planner import api
+    from planner.workflow.parts import WarmParts, replan_part
+    from planner.workflow.pins import parse_pins
     from planner.workflow.replan import warm_plan
 
     dataset = api.load_data(data)
@@ -108,15 +114,23 @@ def replan(data: Path, repeats: int, college: str) -> dict[str, Any]:
         warm.replan(require=[pin])
         runs.append(time.perf_counter() - started)
         cpu.append(time.process_time() - used)
+    scope = f"college={college}"
     started = time.perf_counter()
-    part = warm.part(college)
+    parts = WarmParts(dataset, scenario, warm.plan)
+    parts.part(scope)
     part_seconds = time.perf_counter() - started
-    part_runs, part_cpu = [], []
-    for pin in _moves(part.plan, repeats):
+    a = warm.plan.assignments
+    mine = _Assignments(a[a["cadre_unit"] == college])
+    part_runs, part_cpu, cold_runs = [], [], []
+    for pin in _moves(mine, repeats):
+        pins = parse_pins(dataset, [":".join(pin)], [])
         started, used = time.perf_counter(), time.process_time()
-        part.replan(require=[pin])
+        replan_part(dataset, scenario, warm.plan, scope, pins=pins, warm=parts)
         part_runs.append(time.perf_counter() - started)
         part_cpu.append(time.process_time() - used)
+        started = time.perf_counter()
+        replan_part(dataset, scenario, warm.plan, scope, pins=pins)
+        cold_runs.append(time.perf_counter() - started)
     return {
         "cold_seconds": round(cold, 3),
         "cold_cpu_seconds": round(cold_cpu, 3),
@@ -130,7 +144,16 @@ def replan(data: Path, repeats: int, college: str) -> dict[str, Any]:
         "college_p95": _p95(part_runs) if part_runs else None,
         "college_cpu_seconds": _median(part_cpu) if part_cpu else None,
         "college_runs": [round(r, 3) for r in part_runs],
+        "college_cold_seconds": _median(cold_runs) if cold_runs else None,
+        "college_cold_runs": [round(r, 3) for r in cold_runs],
     }
+
+
+class _Assignments:
+    """A plan's assignments, for :func:`_moves`."""
+
+    def __init__(self, assignments: Any) -> None:
+        self.assignments = assignments
 
 
 def explain(data: Path, plan_dir: Path, samples: int) -> dict[str, Any]:

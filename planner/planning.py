@@ -7,6 +7,8 @@ college × kind, every objective term recomputed from the pairs, not from the so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -38,8 +40,16 @@ def make_plan(
     seed: int | None = None,
     deterministic: bool = False,
     progress: Progress | None = None,
+    proven: Mapping[str, int] | None = None,
+    capacity: pd.DataFrame | None = None,
 ) -> Plan:
-    """Plan ``dataset`` under ``scenario`` (see :func:`planner.solver.solve.solve`)."""
+    """Plan ``dataset`` under ``scenario`` (see :func:`planner.solver.solve.solve`).
+
+    For a re-plan kept warm (:mod:`planner.workflow.parts`): ``proven`` are the term values of
+    an optimal plan of a problem this one only restricts (see :func:`~planner.solver.solve.
+    solve`), ``capacity`` the data set's :func:`~planner.explain.capacity.college_capacity`
+    when it is known already.
+    """
     problem = build_problem(dataset, scenario, held)
     solution = solve_explained(
         problem,
@@ -48,9 +58,10 @@ def make_plan(
         seed=seed,
         deterministic=deterministic,
         progress=progress,
+        proven=proven,
     )
     pairs = decompose(problem, solution.y, solution.keep)
-    return describe(problem, solution, pairs)
+    return describe(problem, solution, pairs, capacity=capacity)
 
 
 def describe(

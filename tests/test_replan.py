@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from conftest import cadre, klass, make_dataset
 
 from planner import api
-from planner.check.checker import check_assignments, check_plan
+from planner.check.checker import check_plan
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError, UsageError
 from planner.plan import Plan
+from planner.scenario import Scenario
 from planner.solver import stages
 from planner.workflow.replan import Changes, WarmPlan, warm_plan
 
@@ -151,25 +152,23 @@ def test_impossible_changes_say_why(warm: WarmPlan) -> None:
         warm.replan(unavailable=["no-such-cadre"])
 
 
-def test_a_college_part_re_plans_with_everything_else_held(warm: WarmPlan) -> None:
-    college = "C01"
-    part = warm.part(college)
-    mine = part.plan.assignments
-    assert set(mine["cadre_unit"]) == {college}
-    outside = warm.plan.assignments[~warm.plan.assignments["cadre_id"].isin(mine["cadre_id"])]
-    taken = set(zip(outside["kind"], outside["target_id"], strict=True))
-    pin = _a_move(part.plan)
-    again = part.replan(require=[pin])
-    assert pin in _pairs(again)
-    assert set(again.assignments["cadre_id"]) == set(mine["cadre_id"])
-    assert not taken & set(
-        zip(again.assignments["kind"], again.assignments["target_id"], strict=True)
+def test_a_pin_the_plan_keeps_anyway_says_why_targets_stay_uncovered_with_it() -> None:
+    """The shortcut (the base plan keeps the new pins) gives the base plan's pairs, and the
+    reasons of its uncovered targets are those of the new problem: a forbid pin that takes
+    away the last cadre who could hold a target is named."""
+    ds = make_dataset(
+        cadres=[cadre("P1", "professor", "C1"), cadre("P2", "professor", "C1")],
+        classes=[klass("K1", "C1"), klass("K2", "C1"), klass("K3", "C1")],
     )
-    # The part and the rest still make a whole plan that keeps every rule.
-    whole = pd.concat([outside, again.assignments], ignore_index=True)
-    data = warm.changed_dataset(Changes(require=(":".join(pin),)))
-    report = check_assignments(data, warm.scenario, whole)
-    assert report.ok, report.violations
-    # As good as the part planned from scratch with the pin, term by term.
-    cold = api.solve(part.changed_dataset(Changes(require=(":".join(pin),))), deterministic=True)
-    assert _values(cold) == _values(again)
+    warm = warm_plan(ds, Scenario())
+    assert len(warm.plan.uncovered) == 1
+    left = str(warm.plan.uncovered.iloc[0]["target_id"])
+    assert "pins" not in warm.plan.uncovered.iloc[0]["reason"]
+    again = warm.replan(forbid=[("P1", "class", left), ("P2", "class", left)])
+    assert _pairs(again) == _pairs(warm.plan)
+    reason = again.uncovered.set_index("target_id").at[left, "reason"]
+    assert "forbid" in reason, reason
+    changed = warm.changed_dataset(Changes(forbid=(f"P1:class:{left}", f"P2:class:{left}")))
+    assert check_plan(again, changed).ok
+    # The base plan is unchanged, its reasons too.
+    assert "pins" not in warm.plan.uncovered.iloc[0]["reason"]

@@ -31,6 +31,8 @@ API (plain functions over data sets and plans; the command line and the service 
 - :func:`make_part` — the part of a scope given the proposal's assignments (and pins);
 - :func:`part_dataset` — the data set as the part is planned from it (``base``, pins added);
 - :func:`replan_part` — re-plan a part against the proposal: a checked :class:`Replanned`;
+  with ``warm=`` (:class:`WarmParts`, the proposal kept in a long-lived worker) it reuses
+  what does not change between a part's adjustments, with the same result term by term;
 - :func:`pairs_hash` — the identity of a plan's assignments (which proposal a part was made
   against);
 - merging the parts back into one university plan: :func:`planner.workflow.merge.merge_parts`.
@@ -40,7 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -48,12 +50,14 @@ import pandas as pd
 from planner.check.checker import require_checked
 from planner.dataset import Dataset, Pair, empty_pairs
 from planner.errors import UsageError
+from planner.explain.capacity import college_capacity
 from planner.i18n import gettext as _
 from planner.io.plan_folder import PLAN_KEY, with_pins
 from planner.plan import Plan
 from planner.planning import make_plan
 from planner.scenario import Scenario
-from planner.solver.problem import out_of_reach, scope_cadres, scope_targets
+from planner.solver.pairs import assignment_table, pair_indices, term_values
+from planner.solver.problem import build_problem, out_of_reach, scope_cadres, scope_targets
 from planner.solver.solution import Progress
 from planner.words import college_name
 from planner.workflow.scopes import CENTRAL, UNIVERSITY, college_of
@@ -170,19 +174,53 @@ def empty_pins() -> pd.DataFrame:
     return frame
 
 
-def part_pins(dataset: Dataset, scenario: Scenario, part: Part, base: pd.DataFrame) -> list[str]:
-    """One line per pin of ``part`` outside its authority, saying why (empty when all are in)."""
+@dataclass(frozen=True)
+class Authority:
+    """What a part may pin, indexed once (:func:`part_pins`; a warm part keeps it): the
+    cadres and targets of the data, who holds each target in the proposal, the targets of the
+    part's scope and those out of its cadres' reach."""
+
+    cadres: pd.DataFrame
+    targets: pd.DataFrame
+    holder: dict[Pair, str]
+    scope_set: set[Pair]
+    unreachable: frozenset[Pair]
+
+    @classmethod
+    def of(cls, dataset: Dataset, scenario: Scenario, scope: str, base: pd.DataFrame) -> Authority:
+        """The authority of the part ``scope`` against the proposal's pairs ``base``."""
+        in_scope = scope_targets(dataset, scope)
+        return cls(
+            cadres=dataset.cadres.set_index("id"),
+            targets=dataset.targets().set_index(["kind", "id"]),
+            holder=dict(
+                zip(
+                    zip(base["kind"], base["target_id"], strict=True),
+                    base["cadre_id"],
+                    strict=True,
+                )
+            ),
+            scope_set=set(zip(in_scope["kind"], in_scope["id"], strict=True)),
+            unreachable=out_of_reach(dataset, scenario.with_changes(scope=scope)),
+        )
+
+
+def part_pins(
+    dataset: Dataset,
+    scenario: Scenario,
+    part: Part,
+    base: pd.DataFrame,
+    *,
+    authority: Authority | None = None,
+) -> list[str]:
+    """One line per pin of ``part`` outside its authority, saying why (empty when all are in).
+    ``authority``: :meth:`Authority.of` the part's scope and ``base``, when kept already."""
     out: list[str] = []
     if part.pins.empty:
         return out
-    cadres = dataset.cadres.set_index("id")
-    targets = dataset.targets().set_index(["kind", "id"])
-    holder = dict(
-        zip(zip(base["kind"], base["target_id"], strict=True), base["cadre_id"], strict=True)
-    )
-    in_scope = scope_targets(dataset, part.scope)
-    scope_set = set(zip(in_scope["kind"], in_scope["id"], strict=True))
-    unreachable = out_of_reach(dataset, scenario.with_changes(scope=part.scope))
+    known = authority or Authority.of(dataset, scenario, part.scope, base)
+    cadres, targets, holder = known.cadres, known.targets, known.holder
+    scope_set, unreachable = known.scope_set, known.unreachable
     for pin in part.pins.itertuples(index=False):
         said = f"--{pin.rule} {pin.cadre}:{pin.kind}:{pin.target}"
         why = _cadre_outside(dataset, cadres.loc[pin.cadre], part)
@@ -268,6 +306,7 @@ def replan_part(
     seed: int | None = None,
     deterministic: bool = False,
     progress: Progress | None = None,
+    warm: WarmParts | None = None,
 ) -> Replanned:
     """Re-plan the part ``scope`` against the proposal ``base`` (its assignments, or the plan).
 
@@ -277,9 +316,22 @@ def replan_part(
     the independent checker against :attr:`Replanned.dataset` before it is returned; a pin
     outside the part's authority raises :class:`UsageError`, hard rules that cannot all hold
     :class:`~planner.errors.InfeasibleError`.
+
+    ``warm``: the proposal kept warm in a long-lived worker (:class:`WarmParts`, made from the
+    same data set, rules and proposal; a :class:`ValueError` otherwise). The re-plan then
+    reuses what does not change between adjustments of the part and gives a plan as good,
+    term by term, as without it.
     """
     applied = scenario.with_changes(scope=scope)
-    part = make_part(dataset, applied, base, scope, pins)
+    proven: dict[str, int] | None = None
+    capacity: pd.DataFrame | None = None
+    if warm is None:
+        part = make_part(dataset, applied, base, scope, pins)
+        base_hash = pairs_hash(base)
+    else:
+        kept = warm.fitting(dataset, scenario, base).part(scope)
+        part = kept.with_pins(dataset, applied, pins)
+        base_hash, proven, capacity = warm.base_hash, kept.proven, kept.capacity
     planned = part_dataset(dataset, part)
     plan = make_plan(
         planned,
@@ -290,9 +342,116 @@ def replan_part(
         seed=seed,
         deterministic=deterministic,
         progress=progress,
+        proven=proven,
+        capacity=capacity,
     )
     require_checked(plan, planned, applied)
-    return Replanned(part, planned, applied, plan, pairs_hash(base))
+    return Replanned(part, planned, applied, plan, base_hash)
+
+
+@dataclass(frozen=True)
+class WarmPart:
+    """One part of a warm proposal (:meth:`WarmParts.part`): what its adjustments share."""
+
+    part: Part
+    """The part without pins: its held targets and the proposal's pairs (S6)."""
+    authority: Authority
+    """What it may pin (:func:`part_pins`)."""
+    capacity: pd.DataFrame
+    """The college capacity notes' table of the part's scope (pins do not change it)."""
+    proven: dict[str, int] | None
+    """The proposal's term values on the part, when the proposal was proven optimal: no
+    adjustment (pins only restrict the part's plans) does better, so a re-plan that reaches
+    them skips the CP-SAT stages (:func:`planner.solver.solve.solve`, ``proven``)."""
+    base: pd.DataFrame = field(repr=False)
+    """The proposal's pairs (``cadre_id, kind, target_id``)."""
+
+    def with_pins(self, dataset: Dataset, scenario: Scenario, pins: pd.DataFrame | None) -> Part:
+        """The part with an adjustment's ``pins`` (checked against its authority, as
+        :func:`make_part` does)."""
+        part = dataclasses.replace(self.part, pins=pins if pins is not None else empty_pins())
+        problems = part_pins(dataset, scenario, part, self.base, authority=self.authority)
+        if problems:
+            raise UsageError("\n".join(problems))
+        return part
+
+
+@dataclass
+class WarmParts:
+    """A proposal kept warm for re-planning its parts (:func:`replan_part`, ``warm=``).
+
+    A college adjusting its part (the service's adjust step) re-plans it after each pin and
+    waits for the page. What does not change between those re-plans is kept here, per part,
+    on first use: the held targets and the proposal's pairs, the pin authority's indexes, the
+    capacity notes (they depend on the data and the scope only) and the proposal's term values
+    on the part, which bound every adjustment's (a pin only restricts the part's plans). A
+    long-lived job worker keeps one per proposal and calls :meth:`part` for the scopes it
+    serves before it forks the job's child, so each child starts from a copy-on-write view.
+
+    ``dataset`` and ``scenario`` are those the proposal was made from; ``proposal`` its plan (a
+    :class:`~planner.plan.Plan`; its status says whether it was proven optimal) or its
+    assignments (then nothing is taken as proven).
+    """
+
+    dataset: Dataset
+    scenario: Scenario
+    proposal: pd.DataFrame | Plan
+    base: pd.DataFrame = field(init=False, repr=False)
+    base_hash: str = field(init=False)
+    optimal: bool = field(init=False)
+    _parts: dict[str, WarmPart] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base = _pairs(self.proposal)
+        self.base_hash = pairs_hash(self.base)
+        self.optimal = isinstance(self.proposal, Plan) and self.proposal.status == "OPTIMAL"
+
+    def part(self, scope: str) -> WarmPart:
+        """The part ``scope`` (``central`` or ``college=ID``), made on first use."""
+        if scope not in self._parts:
+            self._parts[scope] = self._make(scope)
+        return self._parts[scope]
+
+    def fitting(self, dataset: Dataset, scenario: Scenario, base: pd.DataFrame | Plan) -> WarmParts:
+        """``self``, when made from this data set, these rules and this proposal; else a
+        :class:`ValueError` (a worker's state of another proposal is a programming error)."""
+        same_data = dataset is self.dataset or (
+            bool(dataset.sources) and _fingerprint(dataset) == _fingerprint(self.dataset)
+        )
+        if not same_data:
+            raise ValueError("the warm parts were made from another data set")
+        if rules_of(scenario) != rules_of(self.scenario):
+            raise ValueError("the warm parts were made under other rules")
+        if base is not self.proposal and pairs_hash(base) != self.base_hash:
+            raise ValueError("the warm parts were made from another proposal")
+        return self
+
+    def _make(self, scope: str) -> WarmPart:
+        applied = self.scenario.with_changes(scope=scope)
+        part = make_part(self.dataset, applied, self.base, scope)
+        planned = part_dataset(self.dataset, part)
+        proven = None
+        if self.optimal:
+            # The proposal's pairs of the part's cadres: optimal for the part (see the module
+            # docstring), and every adjustment only restricts the part's plans.
+            problem = build_problem(planned, applied, part.held)
+            mine = self.base[self.base["cadre_id"].isin(part_cadres(self.dataset, scope))]
+            pairs, missing = pair_indices(problem, mine)
+            if not missing.any():
+                values = term_values(problem, assignment_table(problem, pairs))
+                proven = {name: int(value) for name, value in values.items()}
+        return WarmPart(
+            part=part,
+            authority=Authority.of(self.dataset, applied, scope, self.base),
+            capacity=college_capacity(planned, applied),
+            proven=proven,
+            base=self.base,
+        )
+
+
+def _fingerprint(dataset: Dataset) -> dict[str, str]:
+    """The data set's tables by their files' hashes."""
+    return {name: source.sha256 for name, source in dataset.sources.items()}
 
 
 def rules_of(scenario: Scenario) -> dict[str, Any]:

@@ -32,9 +32,13 @@ How a service job worker uses it (the worker forks a child per job)::
 
     # in the worker process, before forking the job's child (once per proposal; cached)
     warm = warm_plan(dataset, scenario)               # or WarmPlan.from_plan(..., plan)
-    part = warm.part("C03")                           # a college's part, everything else held
-    # in the child: the college's current adjustments, all of them, relative to the base
-    plan = part.replan(require=["044156:class:2026C0301"], forbid=[...], unavailable=[...])
+    # in the child: the current adjustments, all of them, relative to the base
+    plan = warm.replan(require=["044156:class:2026C0301"], forbid=[...], unavailable=[...])
+
+A college's part (or the central part) is re-planned against the proposal with
+:func:`planner.workflow.parts.replan_part`, which takes the proposal kept warm the same way
+(:class:`planner.workflow.parts.WarmParts`, ``warm=``): one path for the command line, the
+service and the benchmarks.
 
 The objects live in the worker's memory; the fork gives each child a copy-on-write view, so a
 child starts re-planning at once, and nothing it does needs sending back.
@@ -49,18 +53,18 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner.check.checker import require_checked
-from planner.contract import KIND_TABLE, Kind
 from planner.dataset import Dataset, Pair
 from planner.errors import UsageError
 from planner.explain.capacity import college_capacity
 from planner.explain.diagnose import solve_explained
+from planner.explain.reasons import uncovered_targets
 from planner.io.plan_folder import with_pins
 from planner.plan import Plan
-from planner.planning import describe, make_plan, plan_from_assignments
+from planner.planning import describe, make_plan
 from planner.scenario import Scenario
 from planner.solver.decompose import decompose
 from planner.solver.near import closeness
-from planner.solver.pairs import triples
+from planner.solver.pairs import covered_mask, triples
 from planner.solver.problem import build_problem
 from planner.workflow.pins import parse_pins
 
@@ -141,8 +145,15 @@ class WarmPlan:
         dataset = self.changed_dataset(changes)
         if changes.restricts and self._keeps_pins(dataset):
             # The base plan still keeps every rule: nothing better exists (a restriction).
-            require_checked(self.plan, dataset, self.scenario)
-            return self.plan
+            # Its pairs stay; why a target is uncovered may now name the new pins.
+            plan = self.plan
+            if len(plan.uncovered):
+                problem = build_problem(dataset, self.scenario, self.held)
+                covered = covered_mask(problem, plan.assignments)
+                uncovered = uncovered_targets(problem, covered, plan.assignments, plan.status)
+                plan = dataclasses.replace(plan, uncovered=uncovered)
+            require_checked(plan, dataset, self.scenario)
+            return plan
         problem = build_problem(dataset, self.scenario, self.held)
         solution = solve_explained(
             problem,
@@ -155,24 +166,6 @@ class WarmPlan:
         plan = describe(problem, solution, pairs, capacity=self._capacity_of(dataset, changes))
         require_checked(plan, dataset, self.scenario)
         return plan
-
-    def part(self, college: str) -> WarmPlan:
-        """The part of college ``college`` of this (university) plan, warm for re-plans with
-        everything outside it held: the college's own cadres, its targets and the
-        university-level societies that no cadre outside the college holds. Its base plan is
-        this plan's pairs of the college's cadres, optimal for the part when this plan is
-        (every term but S5 is a sum over pairs, and a part has no central cadre), so a
-        re-plan of the part compares with it term by term."""
-        if self.scenario.scope != "university":
-            scope = self.scenario.scope
-            raise UsageError(f"a college's part is taken from a university plan, not {scope}")
-        data = _part_dataset(self.dataset, self.plan.assignments, college)
-        mine = self.plan.assignments
-        mine = mine[mine["cadre_id"].isin(set(data.cadres["id"]))].reset_index(drop=True)
-        base = plan_from_assignments(data, self.scenario, mine)
-        if self.plan.status == "OPTIMAL":
-            base.status = "OPTIMAL"
-        return WarmPlan.from_plan(data, self.scenario, base, time_limit=self.time_limit)
 
     def changed_dataset(self, changes: Changes) -> Dataset:
         """The base data set with the changes: pins added after its own, availability set."""
@@ -250,27 +243,3 @@ def _with_availability(
     changed.loc[ids.isin(list(unavailable)), "available"] = False
     changed.loc[ids.isin(list(available)), "available"] = True
     return dataclasses.replace(dataset, cadres=changed)
-
-
-def _part_dataset(dataset: Dataset, assignments: pd.DataFrame, college: str) -> Dataset:
-    """The data of one college's part: its cadres, and the targets it may hold that no cadre
-    outside the college holds in ``assignments`` (its own, and university-level societies)."""
-    cadres = dataset.cadres
-    mine = cadres[~cadres["central"] & (cadres["unit"] == college)]
-    if mine.empty:
-        raise UsageError(f"college {college} has no cadres of its own in the cadres table")
-    outside = assignments[~assignments["cadre_id"].isin(set(mine["id"]))]
-    taken = set(zip(outside["kind"].tolist(), outside["target_id"].tolist(), strict=True))
-    tables: dict[str, pd.DataFrame] = {"cadres": mine.reset_index(drop=True)}
-    for kind, name in KIND_TABLE.items():
-        frame = dataset.table(name)
-        ours = frame["college"] == college
-        if kind == Kind.SOCIETY:
-            ours = ours | frame["college"].isna()
-        free = ~frame["id"].map(lambda t, k=kind.value: (k, t) in taken).astype(bool)
-        tables[name] = frame[ours & free].reset_index(drop=True)
-    ids = set(mine["id"])
-    for name in ("pins", "previous"):
-        frame = dataset.table(name)
-        tables[name] = frame[frame["cadre"].isin(ids)].reset_index(drop=True)
-    return dataclasses.replace(dataset, **tables)
