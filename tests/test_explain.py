@@ -32,12 +32,14 @@ from planner.errors import UsageError
 from planner.explain.reasons import CATEGORIES
 from planner.explain.why.alternatives import Alternative
 from planner.explain.why.explanation import Explanation, explain_cadre, explain_target
+from planner.io.plan_folder import as_planned
 from planner.io.readers import read_dataset
 from planner.plan import ASSIGNMENT_COLUMNS, Plan
 from planner.report.write import plan_document, write_csv
-from planner.scenario import Scenario
+from planner.scenario import Scenario, scenario_from_dict
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny"
+DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 
 
 def save(plan: Plan, folder: Path) -> Path:
@@ -434,3 +436,47 @@ def test_reason_below_minimum() -> None:
     ds = make_dataset(cadres=[cadre("P1", "professor", "C1")], classes=[klass("K1", "C1")])
     text = reason(ds, "K1", scn(kinds={"class": {"min": 2, "cap": 2}}))
     assert text.startswith("below its minimum: holds 1 of the 2 cadres a class should have; ")
+
+
+def test_a_part_is_explained_as_it_was_planned_with_its_pins_and_s6(tmp_path: Path) -> None:
+    """A college's part re-planned against the proposal with a pin given on the command line:
+    the explanation applies what plan.json records (the pin, the proposal's pairs), so the
+    pinned pair is said to be fixed (not re-planned without its pin) and S6 Stay with the
+    proposal decides among the rest; every alternative is checked against the part's data."""
+
+    def run(*args: str | Path) -> str:
+        result = CliRunner().invoke(cli, [str(a) for a in args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    proposal, part = tmp_path / "proposal", tmp_path / "C02"
+    run("plan", "--data", DEMO, "--out", proposal, "--deterministic", "--quiet")
+    run("approve", proposal, "--by", "学生处 王老师", "--data", DEMO)
+    pin = "028168:class:2026C0201"
+    adjust = ["--scope", "college=C02", "--held", proposal, "--require", pin]
+    run("plan", "--data", DEMO, *adjust, "--out", part, "--deterministic", "--quiet")
+    dataset = read_dataset(DEMO)
+    pinned = explain_target(dataset, part, "2026C0201", alternatives=1)
+    assert pinned.alternatives == []
+    assert any("fixed by a require pin" in line for line in pinned.without)
+    assert any(line.startswith("S6 Stay with the proposal: a change") for line in pinned.terms)
+    a = pd.read_csv(part / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    other = a[(a["kind"] == "class") & (a["target_id"] != "2026C0201")].iloc[0]
+    found = explain_target(dataset, part, str(other["target_id"]), alternatives=2)
+    assert any("S6 Stay with the proposal: the proposal gives" in t for t in found.terms)
+    meta = json.loads((part / "plan.json").read_text("utf-8"))
+    planned = as_planned(dataset, meta)
+    assert len(planned.base) and len(planned.pins) == len(dataset.pins) + 1
+    scenario = scenario_from_dict(meta["scenario"])
+    held = frozenset((k, t) for k, t in meta["held"])
+    assert found.alternatives
+    for alt in found.alternatives:
+        assert alt.verdict in ("worse", "as good") and "stay" in alt.terms
+        assert alt.assignments is not None
+        pin = pd.DataFrame([{"cadre": alt.cadre_id, "kind": alt.kind, "target": alt.target_id,
+                             "rule": "require", "row": 99}])  # fmt: skip
+        pinned = replace(planned, pins=pd.concat([planned.pins, pin], ignore_index=True))
+        report = check_assignments(
+            pinned, scenario, alt.assignments, held=held, claimed_terms=alt.terms
+        )
+        assert report.ok, report.violations

@@ -45,6 +45,7 @@ TERM_UNITS: dict[str, str] = {
     "dorm_gender": "dorm rooms of the other gender",
     "dorm_priority": "dorm rank total",
     "central_spread": "most central cadres in one college",
+    "stay": "of the proposal's contacts kept",
 }
 """What the figure of each term counts, in an alternative's summary."""
 

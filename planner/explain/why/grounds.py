@@ -104,7 +104,21 @@ def term_words(ix: PlanIndex, c: pd.Series, t: pd.Series) -> list[str]:
             words["dorm_gender"] = f"{term_name('dorm_gender')}: {same}"
     if c["central"] and isinstance(t["college"], str):
         words["central_spread"] = _central_spread(ix, t)
+    if len(ix.dataset.base):
+        words["stay"] = _stay(ix, c, t)
     return [words[name] for name in ix.terms if name in words]
+
+
+def _stay(ix: PlanIndex, c: pd.Series, t: pd.Series) -> str:
+    """S6 in a part re-planned against the proposal: whether the proposal has this contact."""
+    base = ix.dataset.base
+    theirs = base[base["cadre"] == c["id"]]
+    mine = list(zip(theirs["kind"], theirs["target"], strict=True))
+    name = term_name("stay")
+    if (t["kind"], t["id"]) in mine:
+        return f"{name}: the proposal gives the cadre this {t['kind']} too"
+    was = ", ".join(f"{k} {i}" for k, i in mine) or "nothing"
+    return f"{name}: a change from the proposal, which gave the cadre {was}"
 
 
 def _coverage(ix: PlanIndex, t: pd.Series) -> str:

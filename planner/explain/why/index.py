@@ -1,8 +1,11 @@
 """A plan folder read back for explaining it: a read-only index of who holds what.
 
 :func:`load_plan` reads ``assignments.csv`` and ``plan.json``, rebuilds the problem from the
-data set as it is now, and indexes the plan once; every question the explainer asks (who holds
-this target, what this cadre held last semester, which pins name this pair) is a lookup here.
+data set as it is now, with what ``plan.json`` records of the plan's inputs
+(:func:`planner.io.plan_folder.as_planned`: pins and last semester's contacts given on the
+command line, a part's proposal), and indexes the plan once; every question the explainer
+asks (who holds this target, what this cadre held last semester, which pins name this pair)
+is a lookup here.
 The plan's rows, terms and coverage come from the same functions as a solved plan's
 (:mod:`planner.solver.pairs`), and its terms are the scenario's
 (:func:`planner.solver.terms.active_terms`).
@@ -20,7 +23,7 @@ import pandas as pd
 
 from planner.dataset import Dataset, Pair
 from planner.errors import UsageError
-from planner.io.plan_folder import PINS_KEY, PLAN_JSON, PREVIOUS_KEY, read_plan_dir
+from planner.io.plan_folder import PLAN_JSON, as_planned, read_plan_dir
 from planner.scenario import Scenario, scenario_from_dict
 from planner.solver.pairs import (
     assignment_table,
@@ -70,8 +73,8 @@ class PlanIndex:
     ``(cadre_id, kind, target_id, rule)``."""
     proven: bool = False
     """Whether :attr:`values` are proven the best of :attr:`problem`: the plan was proven
-    optimal, from this very data (no table differs, no pins or previous plan were given on the
-    command line) and every row of it is in the data."""
+    optimal, from this very data (no table differs; what the plan recorded of its inputs, such
+    as pins given on the command line, is applied) and every row of it is in the data."""
 
     def cadre(self, cadre_id: str) -> pd.Series:
         """The problem's row of cadre ``cadre_id``."""
@@ -103,6 +106,9 @@ def load_plan(dataset: Dataset, plan_dir: Path) -> PlanIndex:
     scenario = scenario_from_dict(raw, source=where)
     held = frozenset((str(k), str(t)) for k, t in (meta.get("held") or []) if isinstance(k, str))
     notes = _input_notes(dataset, meta)
+    # The data set as the plan was made from it: the pins and last semester's contacts given
+    # on the command line, and a part's proposal (S6 Stay with the proposal counts its pairs).
+    dataset = as_planned(dataset, meta, where)
     problem = build_problem(dataset, scenario, held)
     pairs, missing = pair_indices(
         problem, assignments[["cadre_id", "kind", "target_id"]].astype(str)
@@ -114,8 +120,7 @@ def load_plan(dataset: Dataset, plan_dir: Path) -> PlanIndex:
         )
     frame = assignment_table(problem, pairs)
     index = _indexed(dataset, scenario, held, problem, frame, str(meta.get("status", "")), notes)
-    same_problem = not notes and PINS_KEY not in meta and PREVIOUS_KEY not in meta
-    return dataclasses.replace(index, proven=same_problem and index.status == "OPTIMAL")
+    return dataclasses.replace(index, proven=not notes and index.status == "OPTIMAL")
 
 
 def _input_notes(dataset: Dataset, meta: dict[str, object]) -> list[str]:
