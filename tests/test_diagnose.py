@@ -465,3 +465,31 @@ def test_a_kind_the_duties_require_is_counted_too(monkeypatch: pytest.MonkeyPatc
         in text
     )
     assert "1 cadre too many" in text
+
+
+def test_hard_coverage_counts_school_leaders_against_h4(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hard class coverage, a college without cadres of its own and two school leaders who may
+    hold its two classes: H4 lets only one of them into the college, so a class stays
+    uncovered. Counting says so before solving, naming H4."""
+    ds = make_dataset(
+        cadres=[cadre("L1", "school_leader"), cadre("L2", "school_leader")],
+        classes=[klass("K1", "C1"), klass("K2", "C1")],
+        societies=[
+            {"id": f"S{i}", "name": f"社团{i}", "campus": "A", "members": 9, "college": None}
+            for i in range(2)
+        ],
+    )
+    scenario = scn(kinds={"class": {"coverage": "hard"}})
+    problem = build_problem(ds, scenario)
+    assert precheck(problem)
+    _no_solve(monkeypatch)
+    with pytest.raises(InfeasibleError) as caught:
+        make_plan(ds, scenario)
+    text = "\n".join(caught.value.reasons)
+    assert "S1 Coverage + H4 School leaders spread out (hard in this scenario for classes)" in text
+    assert "at least 1 stays without a cadre" in text
+    assert "lets at most 1 school leader into each of 学院C1 (C1)" in text
+    # With two leaders allowed per college, both classes are covered.
+    monkeypatch.undo()
+    plan = solve_and_check(ds, scn(kinds={"class": {"coverage": "hard"}}, school_leader_spread=2))
+    assert "class" not in set(plan.uncovered["kind"])

@@ -30,42 +30,6 @@ from planner.words import (
 
 
 # -- max-flow (Hall) checks ------------------------------------------------------------
-def _hall(
-    sources: np.ndarray,
-    supply: np.ndarray,
-    sinks: np.ndarray,
-    room: np.ndarray,
-    tails: np.ndarray,
-    heads: np.ndarray,
-    caps: np.ndarray,
-) -> tuple[int, set[int], set[int]] | None:
-    """Can every source send its ``supply`` through the arcs into sinks of ``room``?
-
-    Sources and sinks are numbered 0..len-1 each; arcs go ``tails`` (source) → ``heads``
-    (sink). Returns ``None`` when yes, else ``(shortfall, sources, sinks)`` of the source side
-    of a minimum cut: those sources need more than every sink open to them can take.
-    """
-    n_src, n_snk = len(sources), len(sinks)
-    s, t = n_src + n_snk, n_src + n_snk + 1
-    flow = max_flow.SimpleMaxFlow()
-    tail = np.concatenate([np.full(n_src, s), tails, n_src + np.arange(n_snk)])
-    head = np.concatenate([np.arange(n_src), n_src + heads, np.full(n_snk, t)])
-    cap = np.concatenate([supply, caps, room]).astype(np.int64)
-    if len(tail):
-        flow.add_arcs_with_capacity(tail.astype(np.int32), head.astype(np.int32), cap)
-    if flow.solve(s, t) != flow.OPTIMAL:
-        return None
-    short = int(supply.sum()) - int(flow.optimal_flow())
-    if short <= 0:
-        return None
-    side = set(flow.get_source_side_min_cut())
-    return (
-        short,
-        {i for i in range(n_src) if i in side},
-        {j for j in range(n_snk) if n_src + j in side},
-    )
-
-
 def tails_heads_of(tails: np.ndarray, heads: np.ndarray, nodes: set[int]) -> list[int]:
     """The heads of every arc whose tail is in ``nodes`` (a neighbourhood)."""
     mask = np.isin(tails, list(nodes))
@@ -361,10 +325,13 @@ def hard_coverage_short(problem: Problem) -> list[str]:
         ],
         dtype=np.int64,
     )
-    found = _hall(np.arange(len(hard)), demand, np.arange(len(p.pools)), room, tails, heads, caps)
+    # Without H4 first: H4 is named only when the count needs it.
+    found = _coverage_cut(p, hard, demand, room, (tails, heads, caps), spread=False)
+    if found is None:
+        found = _coverage_cut(p, hard, demand, room, (tails, heads, caps), spread=True)
     if found is None:
         return []
-    short, group_set, _ = found
+    short, group_set, gates = found
     pool_set = set(tails_heads_of(tails, heads, group_set))
     short_groups = {int(hard[i]) for i in group_set}
     targets = p.targets[p.targets["group"].isin(short_groups)]
@@ -387,11 +354,17 @@ def hard_coverage_short(problem: Problem) -> list[str]:
         if len(on_leave)
         else ""
     )
+    if gates:
+        limit = int(p.scenario.school_leader_spread or 0)
+        may += (
+            f", and {H4.label} lets at most {count_words(limit, 'school leader')} into each of "
+            f"{join_words([college_name(p.dataset, c) for c in gates])}"
+        )
     soft = ", ".join(f"kinds: {k}: coverage: soft" for k in kinds)
     need = int(demand[list(group_set)].sum())
     plural = join_words([count_words(2, k).split(" ", 1)[1] for k in kinds])
     return [
-        f"{S1.label} (hard in this scenario for {plural}): "
+        f"{S1.label}{f' + {H4.label}' if gates else ''} (hard in this scenario for {plural}): "
         f"{_target_counts(p, targets)} must each hold a cadre "
         f"({count_words(need, 'cadre place')}), but "
         f"{may}{leave}: at least {short} {'stays' if short == 1 else 'stay'} without a cadre. "
@@ -399,6 +372,57 @@ def hard_coverage_short(problem: Problem) -> list[str]:
         f"soft ({soft} in the scenario), mark cadres on leave available again (在岗 = 是), "
         "or add cadres who may hold them."
     ]
+
+
+def _coverage_cut(
+    p: Problem,
+    hard: np.ndarray,
+    demand: np.ndarray,
+    room: np.ndarray,
+    arcs: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    spread: bool,
+) -> tuple[int, set[int], list[str]] | None:
+    """Can the cadres cover every hard group? A maximum flow from the hard groups (positions
+    in ``hard``, ``demand`` each) over ``arcs`` (position → pool) to the pools (``room``
+    each). With ``spread`` (H4) the school leaders' contacts in one college pass a gate of the
+    scenario's limit, as in :func:`too_many_cadres` (a relaxation: the college's groups may
+    send to every leader some group of it reaches). ``None`` when they can, else the
+    shortfall, the positions on the source side of a minimum cut and the colleges whose gate
+    is cut."""
+    tails, heads, caps = arcs
+    n_hard, n_pools = len(hard), len(p.pools)
+    college = p.groups["college"].to_numpy(object)[hard]
+    gated = np.zeros(len(tails), dtype=bool)
+    if spread and p.scenario.school_leader_spread is not None:
+        leader = (p.pools["role"] == Role.SCHOOL_LEADER.value).to_numpy(bool)
+        at_college = np.array([isinstance(c, str) for c in college], dtype=bool)
+        gated = leader[heads] & at_college[tails]
+    colleges = sorted({str(c) for c in college[tails[gated]]})
+    # Nodes: hard groups 0.., pools, college gates (in, out), source, sink.
+    p0, c0 = n_hard, n_hard + n_pools
+    source, sink = c0 + 2 * len(colleges), c0 + 2 * len(colleges) + 1
+    net = _Network([], [], [])
+    net.add(np.full(n_hard, source), np.arange(n_hard), demand)
+    net.add(tails[~gated], p0 + heads[~gated], caps[~gated])
+    if colleges:
+        index = {c: i for i, c in enumerate(colleges)}
+        gate = np.array([index[str(c)] for c in college[tails[gated]]], dtype=np.int64)
+        inner = c0 + 2 * np.arange(len(colleges))
+        net.add(tails[gated], c0 + 2 * gate, caps[gated])
+        limit = int(p.scenario.school_leader_spread or 0)
+        net.add(inner, inner + 1, np.full(len(colleges), limit))
+        pairs = sorted(set(zip(gate.tolist(), heads[gated].tolist(), strict=True)))
+        outs = np.array([c0 + 2 * g + 1 for g, _ in pairs], np.int64)
+        pools = np.array([q for _, q in pairs], np.int64)
+        net.add(outs, p0 + pools, room[pools])
+    net.add(p0 + np.arange(n_pools), np.full(n_pools, sink), room)
+    flowed, side = net.cut(source, sink)
+    short = int(demand.sum()) - flowed
+    if short <= 0:
+        return None
+    cut = [c for i, c in enumerate(colleges) if c0 + 2 * i in side and c0 + 2 * i + 1 not in side]
+    return short, {i for i in range(n_hard) if i in side}, cut
 
 
 def _target_counts(problem: Problem, targets: pd.DataFrame) -> str:
