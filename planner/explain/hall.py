@@ -120,10 +120,10 @@ def _count(problem: Problem, skip: set[int], kind: str | None) -> list[str]:
         duty = p.scenario.duty(role)
         return duty.total_range().min if kind is None else duty.kind_range(Kind(kind)).min
 
-    supply = np.array(
-        [0 if i in skip else int(r["size"]) * need(r["role"]) for i, r in pools.iterrows()],
-        dtype=np.int64,
-    )
+    roles = pools["role"]
+    needs = roles.map({role: need(role) for role in roles.unique()}).to_numpy(np.int64)
+    supply = pools["size"].to_numpy(np.int64) * needs
+    supply[[i for i in skip if 0 <= i < len(supply)]] = 0
     if supply.sum() == 0:
         return []
     n_pools, n_groups = len(pools), len(p.groups)
@@ -318,13 +318,9 @@ def hard_coverage_short(problem: Problem) -> list[str]:
         [arcs["pool"].to_numpy(np.int64), keeps["pool"].to_numpy(np.int64)]
     ).astype(np.int64)
     caps = np.concatenate([arcs["ub"].to_numpy(np.int64), np.ones(len(keeps), np.int64)])
-    room = np.array(
-        [
-            int(r["size"]) * p.scenario.duty(r["role"]).total_range().max
-            for _, r in p.pools.iterrows()
-        ],
-        dtype=np.int64,
-    )
+    roles = p.pools["role"]
+    most = {role: p.scenario.duty(role).total_range().max for role in roles.unique()}
+    room = p.pools["size"].to_numpy(np.int64) * roles.map(most).to_numpy(np.int64)
     # Without H4 first: H4 is named only when the count needs it.
     found = _coverage_cut(p, hard, demand, room, (tails, heads, caps), spread=False)
     if found is None:
