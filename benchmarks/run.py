@@ -901,7 +901,13 @@ def waiting_goals(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]
                 f"A college's adjust re-plan, engine side (college {warm.get('college')}, "
                 "p95) ≤ 1 s",
                 f"{t:.2f} s (median {warm.get('college_seconds', 0):.2f} s, CPU "
-                f"{warm.get('college_cpu_seconds') or 0:.2f} s)",
+                f"{warm.get('college_cpu_seconds') or 0:.2f} s)"
+                + (
+                    f"; {warm['college_seconds'] / cold_part:.2f}× the same re-plan cold "
+                    f"({cold_part:.2f} s)"
+                    if (cold_part := warm.get("college_cold_seconds"))
+                    else ""
+                ),
                 t <= GOALS["college_replan_p95"],
             )
         )
@@ -1355,7 +1361,8 @@ def _waiting_table(inter: dict[str, Any]) -> list[str]:
         rows.append(
             f"| re-plan of college {warm.get('college')}'s part after one pin (runs: "
             f"{warm.get('college_runs')}) | {warm['college_seconds']:.2f} (p95 "
-            f"{warm.get('college_p95', 0):.2f}) | making the part warm: "
+            f"{warm.get('college_p95', 0):.2f}) | the same re-plan cold: "
+            f"{_fmt(warm.get('college_cold_seconds'))}; making the part warm: "
             f"{warm.get('part_seconds', 0):.2f} | — | {_fmt(warm.get('load'), 1)} |"
         )
     explained = inter.get("explain", {})
