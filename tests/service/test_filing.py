@@ -322,3 +322,34 @@ def test_correcting_availability_makes_a_new_data_version(service: Service) -> N
         assert done is not None and done.state == "done", done.error if done else None
         assert all(p[0] != cadre for p in done.pairs)
     assert "data.upload" in actions(service)
+
+
+def test_new_rosters_send_back_only_the_filed_parts_they_touch(service: Service) -> None:
+    from planner.service.filing.rosters import with_availability
+
+    plan = service.plan_id
+    for college in ("C01", "C02"):
+        client = service.client(college.lower())
+        url = f"/filing/{plan}/{college}"
+        assert post(client, f"{url}/file", url).status_code == 303
+    cadre, _kind, _target = a_pair(service, "C02")
+    storage = Storage(service.settings.data_dir)
+    with service.db.session() as db:
+        version = semesters.versions(db, 1)[0]
+        files = [
+            (f.name, storage.read_blob(f.sha256)) for f in semesters.version_files(db, version.id)
+        ]
+    changed = with_availability(files, cadre, False)
+    admin = service.client("admin")
+    token = csrf_of(admin.get("/semesters/1").text)
+    answer = admin.post(
+        "/semesters/1/uploads",
+        data={"csrf_token": token, "note": "C02 调整"},
+        files=[("files", (name, data, "text/csv")) for name, data in changed],
+    )
+    assert answer.status_code == 303
+    assert part_of(service, "C01").state == "filed"  # untouched: stays filed
+    c02 = part_of(service, "C02")
+    assert c02.state == "adjusting" and c02.notice and "v2" in c02.notice
+    page = service.client("c02").get(f"/filing/{plan}/C02")
+    assert "v2" in page.text and "重新备案" in page.text

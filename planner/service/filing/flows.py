@@ -572,6 +572,13 @@ def _target_colleges(db: Session, plan_id: int, targets: set[tuple[str, str]]) -
     return out
 
 
+def after_upload(db: Session, storage: Storage, semester: Semester, version: DataVersion) -> None:
+    """Rosters uploaded as ``version``: filed parts they touch go back to adjusting."""
+    earlier = semesters.get_version(db, semester.id, version.number - 1)
+    if earlier is not None:
+        new_data_version(db, storage, semester, earlier, version)
+
+
 def new_data_version(
     db: Session, storage: Storage, semester: Semester, before: DataVersion, after: DataVersion
 ) -> list[str]:
@@ -717,6 +724,10 @@ def approve(db: Session, storage: Storage, semester: Semester, who: Principal) -
     independent checker, freeze and hash it (``approval.json``), store it; all or nothing."""
     if who.role != Role.SAO_ADMIN:
         raise Forbidden
+    # one approval at a time: the semester's row is locked until this transaction ends
+    locked = db.get(Semester, semester.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    semester = locked
     if semester.approved_plan_id is not None:
         raise WrongState(_("The university plan of this semester is approved already."))
     plan = current_proposal(db, semester.id)
