@@ -679,6 +679,8 @@ def board(db: Session, plan: Plan) -> list[BoardRow]:
     names = {c.college: c.name for c in plans.plan_colleges(db, plan)}
     coverage: dict[str, list[int]] = {}
     for row in plans.coverage_rows(db, plan.id):
+        if row.kind == "dorm":  # dorm rooms are covered as far as cadres go (S4), not all
+            continue
         cell = coverage.setdefault(row.college, [0, 0])
         cell[0] += row.covered
         cell[1] += row.targets
@@ -901,7 +903,7 @@ def college_rows(
 def fill_college_workbook(book: Any, held: list[Assignment], left: list[Uncovered]) -> None:
     """The sheets of a college's workbook: contacts, uncovered targets with reasons."""
     sheet = book.active
-    sheet.title = _("Contacts")
+    sheet.title = _("Assignments")
     sheet.append(
         [
             _("Staff id"),

@@ -142,6 +142,7 @@ def _part_page(
         job = db.get(Job, pending.job_id) if pending and pending.job_id else None
         pairs = flows.part_pairs(db, storage, plan, college)
         table = plans.TableQuery()
+        changed = plans.changes(db, plan.id, scope, table) if scope else None
         names = {c.college: c.name for c in plans.plan_colleges(db, plan)}
         context = {
             "plan": plan,
@@ -167,7 +168,8 @@ def _part_page(
             ],
             "rows": _rows_of(dataset, pairs),
             "uncovered": plans.uncovered(db, plan.id, scope, table).rows if scope else [],
-            "changes": plans.changes(db, plan.id, scope, table).rows if scope else [],
+            "changes": changed.rows if changed else [],
+            "changes_total": changed.total if changed else 0,
             "history": [
                 {
                     "adjustment": a,
