@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from planner.service.audit.views import router as audit
     from planner.service.cases.views import router as cases
     from planner.service.documents.views import router as documents
+    from planner.service.filing.views import router as filing
     from planner.service.jobs.views import router as jobs
     from planner.service.ledger.duty_views import router as duties
     from planner.service.ledger.views import router as ledger
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="planner")
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
-    for router in (accounts, semesters, jobs, plans, audit, ledger, duties, cases, documents):
+    routers = (accounts, semesters, jobs, plans, audit, ledger, duties, cases, documents, filing)
+    for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(LanguageMiddleware)

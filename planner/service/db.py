@@ -63,6 +63,7 @@ def import_models() -> None:
     from planner.service.accounts import models as _accounts  # noqa: F401
     from planner.service.audit import models as _audit  # noqa: F401
     from planner.service.cases import models as _cases  # noqa: F401
+    from planner.service.filing import models as _filing  # noqa: F401
     from planner.service.jobs import models as _jobs  # noqa: F401
     from planner.service.ledger import models as _ledger  # noqa: F401
     from planner.service.plans import models as _plans  # noqa: F401

@@ -142,6 +142,13 @@ KEEP_LEDGER = Permission("keep_ledger", frozenset({Role.SAO_ADMIN, Role.SAO_STAF
 ACT_ON_CASES = Permission("act_on_cases", frozenset({Role.SAO_ADMIN, Role.SAO_STAFF, Role.COLLEGE}))
 """Take a step with a students' problem; which steps, and on whose cases, the ledger
 engine's life cycle decides (a college sends its own to the SAO and feeds answers back)."""
+ADJUST_PART = Permission("adjust_part", frozenset({Role.SAO_ADMIN, Role.SAO_STAFF, Role.COLLEGE}))
+"""Pins, re-plans, undo, filing and withdrawal of a part (issue 16): a college its own part,
+the SAO the central part (the filing flows check which part)."""
+RETURN_PART = Permission("return_part", frozenset({Role.SAO_ADMIN, Role.SAO_STAFF}))
+"""Return a college's filed part for changes (退回修改)."""
+APPROVE_PLAN = Permission("approve_plan", frozenset({Role.SAO_ADMIN}))
+"""Approve the university plan once every college has filed."""
 
 PERMISSIONS: tuple[Permission, ...] = (
     PUBLIC,
@@ -154,6 +161,9 @@ PERMISSIONS: tuple[Permission, ...] = (
     MANAGE_ACCOUNTS,
     KEEP_LEDGER,
     ACT_ON_CASES,
+    ADJUST_PART,
+    RETURN_PART,
+    APPROVE_PLAN,
 )
 
 

@@ -23,7 +23,7 @@ from planner.service.accounts.models import ROLE_LABELS, Role
 from planner.service.jobs.models import STATE_LABELS
 
 HERE = Path(__file__).resolve().parent
-DOMAINS = ("accounts", "semesters", "jobs", "plans", "audit", "ledger", "cases")
+DOMAINS = ("accounts", "semesters", "jobs", "plans", "audit", "ledger", "cases", "filing")
 TEMPLATE_DIRS = [HERE / "templates", *(HERE / d / "templates" for d in DOMAINS)]
 STATIC_DIR = HERE / "static"
 LANGUAGE_COOKIE = "planner_lang"

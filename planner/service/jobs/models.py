@@ -41,10 +41,12 @@ STATE_LABELS: dict[str, str] = {
 
 class JobKind(StrEnum):
     """What a job does: ``proposal`` (the whole-university plan), ``explain`` (one
-    explanation with its re-planned alternatives). Issue 16 adds college re-plans."""
+    explanation with its re-planned alternatives), ``replan`` (a part re-planned with its
+    adjustment's pins, issue 16)."""
 
     PROPOSAL = "proposal"
     EXPLAIN = "explain"
+    REPLAN = "replan"
 
 
 class Job(Base):

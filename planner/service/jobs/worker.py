@@ -76,6 +76,10 @@ def run_job(db: Database, storage: Storage, job_id: int) -> None:
             flows.run_proposal(db, storage, job_id, progress)
         elif kind == JobKind.EXPLAIN:
             flows.run_explanation(db, storage, job_id)
+        elif kind == JobKind.REPLAN:
+            from planner.service.filing.flows import run_replan
+
+            run_replan(db, storage, job_id, progress)
         else:
             raise RuntimeError(f"unknown job kind {kind!r}")
     except service.Superseded:

@@ -98,6 +98,15 @@ class PlanPart(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    filed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """When the part was filed (备案); None unless its state is ``filed``."""
+    filed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """Who signed the filing off (the account's display name)."""
+    return_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    """Why the SAO returned the part (退回修改), while it is ``returned``."""
+    notice: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """What changed under a filed part (an SAO adjustment, a new data version) and sent it
+    back to adjusting; shown on the college's page until it files again."""
 
 
 class Assignment(Base):

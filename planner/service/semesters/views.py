@@ -122,7 +122,11 @@ async def upload(request: Request, semester_id: int, who: Rosters) -> Response:
                 semester = service.get_semester(db, semester_id)
                 if semester is None:
                     raise HTTPException(status_code=404)
-                service.accept_upload(db, Storage(settings.data_dir), semester, uploads, who, note)
+                storage = Storage(settings.data_dir)
+                version = service.accept_upload(db, storage, semester, uploads, who, note)
+                from planner.service.filing.flows import after_upload
+
+                after_upload(db, storage, semester, version)  # filed parts it touches go back
         except engine.InputError as exc:
             return semester_page(
                 request, who, semester_id, {"upload_problems": exc.problems}, status=400

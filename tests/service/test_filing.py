@@ -1,0 +1,355 @@
+"""Filing (issue 16) through HTTP on SQLite and PostgreSQL: each state change of a part and
+each forbidden one, approval (once, and only when every college has filed), verification, the
+next semester, and the conflicts that send a filed part back to adjusting.
+
+Every re-plan is checked by the independent checker inside the workflow (``replan_part``
+raises when it fails); the approved plan is checked again here, from its folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from planner.api import load_data
+from planner.check.checker import check_plan_dir
+from planner.service.accounts import service as accounts
+from planner.service.accounts.models import Role
+from planner.service.audit.models import AuditEntry
+from planner.service.filing.models import Adjustment
+from planner.service.plans.models import Assignment, Plan, PlanPart
+from planner.service.semesters import service as semesters
+from planner.service.semesters.models import DataVersion, Semester
+from planner.service.storage import Storage
+
+from .conftest import Service, csrf_of
+
+COLLEGES = ("C01", "C02", "C03", "C04", "C05", "C06")
+
+
+def add_secretaries(service: Service) -> None:
+    """Accounts c03 … c06 (the demo has c01 and c02)."""
+    with service.db.session() as db:
+        for college in COLLEGES[2:]:
+            accounts.add_user(
+                db,
+                username=college.lower(),
+                display_name=f"{college} 学院联络员",
+                password=f"demo-{college.lower()}-2026",
+                role=Role.COLLEGE,
+                college=college,
+            )
+
+
+def client_of(service: Service, username: str) -> Any:
+    from .conftest import PASSWORDS, sign_in
+
+    if username in PASSWORDS:
+        return service.client(username)
+    client = service.client()
+    sign_in(client, username, f"demo-{username}-2026")
+    return client
+
+
+def post(client: Any, url: str, page: str, data: dict[str, str] | None = None) -> Any:
+    """Post a form of ``page`` (its CSRF token) to ``url``."""
+    token = csrf_of(client.get(page).text)
+    return client.post(url, data={**(data or {}), "csrf_token": token})
+
+
+def part_of(service: Service, college: str) -> PlanPart:
+    with service.db.session() as db:
+        part = db.scalar(
+            select(PlanPart).where(PlanPart.plan_id == service.plan_id, PlanPart.college == college)
+        )
+        assert part is not None
+        db.expunge(part)
+        return part
+
+
+def actions(service: Service) -> list[str]:
+    with service.db.session() as db:
+        return list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def a_pair(service: Service, college: str | None) -> tuple[str, str, str]:
+    """A contact of the proposal held by a cadre of ``college`` (None: a central cadre)."""
+    with service.db.session() as db:
+        where = (
+            Assignment.cadre_college.is_(None)
+            if college is None
+            else Assignment.cadre_college == college
+        )
+        row = db.execute(
+            select(Assignment.cadre_id, Assignment.kind, Assignment.target_id)
+            .where(Assignment.plan_id == service.plan_id, where)
+            .order_by(Assignment.id)
+            .limit(1)
+        ).one()
+        return str(row[0]), str(row[1]), str(row[2])
+
+
+def test_a_college_adjusts_undoes_files_is_returned_and_files_again(service: Service) -> None:
+    plan = service.plan_id
+    page_url = f"/filing/{plan}/C01"
+    c01 = service.client("c01")
+    assert c01.get("/filing").headers["location"] == page_url
+    page = c01.get(page_url)
+    assert page.status_code == 200 and "法学院" in page.text and "未开始" in page.text
+    other = a_pair(service, "C02")
+    assert other[0] not in page.text  # nothing of another college
+    # another college's part: not found, for reading and for every step
+    assert c01.get(f"/filing/{plan}/C02").status_code == 404
+    assert c01.get(f"/filing/{plan}/central").status_code == 404
+    assert post(c01, f"/filing/{plan}/C02/file", page_url).status_code == 404
+    assert post(c01, f"/filing/{plan}/C02/pins", page_url).status_code == 404
+    # a pin outside the college's authority is refused, in words
+    refused = post(
+        c01,
+        f"{page_url}/pins",
+        page_url,
+        {"cadre": other[0], "kind": other[1], "target": other[2], "rule": "require"},
+    )
+    assert refused.status_code == 400 and "经济学院" in refused.text
+
+    cadre, kind, target = a_pair(service, "C01")
+    pin = {"cadre": cadre, "kind": kind, "target": target, "rule": "forbid"}
+    assert post(c01, f"{page_url}/pins", page_url, pin).status_code == 303
+    assert part_of(service, "C01").state == "adjusting"
+    running = c01.get(page_url)
+    assert "data-poll" in running.text
+    assert post(c01, f"{page_url}/file", page_url).status_code == 409  # re-plan running
+    assert len(service.run_jobs()) == 1
+    with service.db.session() as db:
+        [done] = db.scalars(select(Adjustment)).all()
+        assert done.state == "done"
+        assert [cadre, kind, target] not in done.pairs
+        assert done.terms_before != done.terms_after or done.pairs
+    page = c01.get(page_url)
+    assert "生效中" in page.text and "data-poll" not in page.text
+
+    assert post(c01, f"{page_url}/undo", page_url).status_code == 303
+    with service.db.session() as db:
+        assert db.scalar(select(Adjustment.state)) == "undone"
+    assert post(c01, f"{page_url}/undo", page_url).status_code == 409  # nothing left to undo
+
+    filed = post(c01, f"{page_url}/file", page_url, {"note": "已核对"})
+    assert filed.status_code == 303
+    part = part_of(service, "C01")
+    assert part.state == "filed" and part.filed_by and part.note == "已核对"
+    assert part.filed_at is not None and part.sha256
+    # read-only after filing
+    assert post(c01, f"{page_url}/pins", page_url, pin).status_code == 409
+    assert post(c01, f"{page_url}/undo", page_url).status_code == 409
+    assert post(c01, f"{page_url}/file", page_url).status_code == 409
+    # only the SAO returns; a viewer changes nothing
+    assert post(c01, f"{page_url}/return", page_url, {"reason": "x"}).status_code == 403
+    viewer = service.client("viewer")
+    assert viewer.get(page_url).status_code == 200
+    assert post(viewer, f"{page_url}/file", page_url).status_code == 403
+    assert post(viewer, f"{page_url}/withdraw", page_url).status_code == 403
+    # the SAO sees the part but does not file a college's part for it
+    staff = service.client("staff")
+    assert post(staff, f"{page_url}/withdraw", page_url).status_code == 403
+    assert post(staff, f"{page_url}/return", page_url, {"reason": ""}).status_code == 400
+    returned = post(staff, f"{page_url}/return", page_url, {"reason": "请补充党支部的联系人"})
+    assert returned.status_code == 303
+    part = part_of(service, "C01")
+    assert part.state == "returned" and part.return_reason == "请补充党支部的联系人"
+    page = c01.get(page_url)
+    assert "请补充党支部的联系人" in page.text and "退回修改" in page.text
+    assert post(staff, f"{page_url}/return", page_url, {"reason": "again"}).status_code == 409
+
+    assert post(c01, f"{page_url}/file", page_url).status_code == 303
+    assert post(c01, f"{page_url}/withdraw", page_url).status_code == 303
+    assert part_of(service, "C01").state == "adjusting"
+    assert post(c01, f"{page_url}/withdraw", page_url).status_code == 409
+    log = actions(service)
+    for action in ("plan.pin", "plan.undo", "plan.file", "plan.return", "plan.withdraw"):
+        assert action in log, action
+    board = staff.get("/semesters/1/filing")
+    assert board.status_code == 200 and "调整中" in board.text and "尚未备案" in board.text
+    assert c01.get("/semesters/1/filing").status_code == 403
+
+
+def file_everything(service: Service) -> None:
+    add_secretaries(service)
+    for college in COLLEGES:
+        client = client_of(service, college.lower())
+        url = f"/filing/{service.plan_id}/{college}"
+        assert post(client, f"{url}/file", url).status_code == 303
+
+
+def test_with_no_adjustments_the_approved_plan_is_the_proposal_term_by_term(
+    service: Service,
+) -> None:
+    admin = service.client("admin")
+    board = "/semesters/1/filing"
+    assert post(admin, f"{board}/approve", board).status_code == 409  # nobody has filed
+    file_everything(service)
+    staff = service.client("staff")
+    assert post(staff, f"{board}/approve", board).status_code == 403
+    assert post(admin, f"{board}/approve", board).status_code == 303
+    assert post(admin, f"{board}/approve", board).status_code == 409  # approved already
+    with service.db.session() as db:
+        semester = db.get(Semester, 1)
+        assert semester is not None and semester.approved_plan_id is not None
+        approved = db.get(Plan, semester.approved_plan_id)
+        proposal = db.get(Plan, service.plan_id)
+        assert approved is not None and proposal is not None
+        assert approved.state == "approved"
+        assert {n: t["value"] for n, t in approved.terms.items()} == {
+            n: t["value"] for n, t in proposal.terms.items()
+        }
+
+        def pairs(plan_id: int) -> set[tuple[str, str, str]]:
+            rows = db.execute(
+                select(Assignment.cadre_id, Assignment.kind, Assignment.target_id).where(
+                    Assignment.plan_id == plan_id
+                )
+            )
+            return {(str(a), str(b), str(c)) for a, b, c in rows}
+
+        assert pairs(approved.id) == pairs(proposal.id)
+        version = db.scalar(select(DataVersion).order_by(DataVersion.id.desc()).limit(1))
+        assert version is not None
+        data = semesters.data_path(db, Storage(service.settings.data_dir), version)
+        folder = service.settings.data_dir / approved.folder
+        approved_id = approved.id
+    assert check_plan_dir(load_data(data), folder).ok  # the independent checker
+    assert (folder / "approval.json").is_file()
+    # nothing can change any more
+    c01 = service.client("c01")
+    url = f"/filing/{service.plan_id}/C01"
+    assert post(c01, f"{url}/withdraw", url).status_code == 409
+    # downloads come from the frozen plan
+    page = admin.get(board)
+    assert f"/plans/{approved_id}/files/assignments.xlsx" in page.text
+    assert admin.get(f"/plans/{approved_id}/files/assignments.xlsx").status_code == 200
+    mine = c01.get(f"/filing/approved/{approved_id}/C01.xlsx")
+    assert mine.status_code == 200 and mine.content[:2] == b"PK"
+    assert c01.get(f"/filing/approved/{approved_id}/C02.xlsx").status_code == 404
+    verified = admin.get(f"{board}/verify")
+    assert verified.status_code == 200 and "与批准时完全一致" in verified.text
+    csv = folder / "assignments.csv"
+    csv.chmod(0o644)
+    csv.write_text(csv.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    changed = admin.get(f"{board}/verify")
+    assert "assignments.csv" in changed.text and "批准后被改动" in changed.text
+    assert "plan.approve" in actions(service)
+    # the next semester starts from the approved plan, with the rosters copied
+    assert post(staff, f"{board}/next", board, {"name": "2027春"}).status_code == 403
+    started = post(admin, f"{board}/next", board, {"name": "2027春"})
+    assert started.status_code == 303
+    with service.db.session() as db:
+        nxt = db.scalar(select(Semester).where(Semester.name == "2027春"))
+        assert nxt is not None and nxt.previous_id == 1
+        assert len(semesters.versions(db, nxt.id)) == 1
+
+
+def test_a_central_adjustment_sends_a_filed_college_part_back(service: Service) -> None:
+    plan = service.plan_id
+    with service.db.session() as db:
+        row = db.execute(
+            select(
+                Assignment.cadre_id,
+                Assignment.kind,
+                Assignment.target_id,
+                Assignment.target_college,
+            )
+            .where(
+                Assignment.plan_id == plan,
+                Assignment.cadre_college.is_(None),
+                Assignment.target_college.is_not(None),
+            )
+            .order_by(Assignment.id)
+            .limit(1)
+        ).one()
+    cadre, kind, target, college = (str(v) for v in row)
+    secretary = client_of(service, college.lower()) if college in ("C01", "C02") else None
+    if secretary is None:
+        add_secretaries(service)
+        secretary = client_of(service, college.lower())
+    url = f"/filing/{plan}/{college}"
+    assert post(secretary, f"{url}/file", url).status_code == 303
+    # a college secretary cannot adjust the central part
+    assert post(secretary, f"/filing/{plan}/central/pins", url).status_code == 404
+    staff = service.client("staff")
+    central = f"/filing/{plan}/central"
+    assert staff.get(central).status_code == 200
+    pin = {"cadre": cadre, "kind": kind, "target": target, "rule": "forbid"}
+    assert post(staff, f"{central}/pins", central, pin).status_code == 303
+    service.run_jobs()
+    part = part_of(service, college)
+    assert part.state == "adjusting"
+    assert part.notice and target in part.notice
+    assert target in secretary.get(url).text
+    assert "plan.conflict" in actions(service)
+
+
+def test_correcting_availability_makes_a_new_data_version(service: Service) -> None:
+    plan = service.plan_id
+    c01 = service.client("c01")
+    url = f"/filing/{plan}/C01"
+    cadre, _kind, _target = a_pair(service, "C01")
+    with service.db.session() as db:
+        before = db.scalar(select(func.count()).select_from(DataVersion))
+    answer = post(c01, f"{url}/available", url, {"cadre": cadre, "available": "no"})
+    assert answer.status_code == 303
+    with service.db.session() as db:
+        assert db.scalar(select(func.count()).select_from(DataVersion)) == (before or 0) + 1
+    other, _k, _t = a_pair(service, "C02")
+    assert (
+        post(c01, f"{url}/available", url, {"cadre": other, "available": "no"}).status_code == 404
+    )
+    # the re-plan runs on the new version: the cadre no longer holds anything
+    with service.db.session() as db:
+        rows = db.execute(
+            select(Assignment.cadre_id, Assignment.kind, Assignment.target_id)
+            .where(
+                Assignment.plan_id == plan,
+                Assignment.cadre_college == "C01",
+                Assignment.cadre_id != cadre,
+            )
+            .limit(1)
+        ).one()
+    pin = {"cadre": str(rows[0]), "kind": str(rows[1]), "target": str(rows[2]), "rule": "forbid"}
+    assert post(c01, f"{url}/pins", url, pin).status_code == 303
+    service.run_jobs()
+    with service.db.session() as db:
+        done = db.scalar(select(Adjustment))
+        assert done is not None and done.state == "done", done.error if done else None
+        assert all(p[0] != cadre for p in done.pairs)
+    assert "data.upload" in actions(service)
+
+
+def test_new_rosters_send_back_only_the_filed_parts_they_touch(service: Service) -> None:
+    from planner.service.filing.rosters import with_availability
+
+    plan = service.plan_id
+    for college in ("C01", "C02"):
+        client = service.client(college.lower())
+        url = f"/filing/{plan}/{college}"
+        assert post(client, f"{url}/file", url).status_code == 303
+    cadre, _kind, _target = a_pair(service, "C02")
+    storage = Storage(service.settings.data_dir)
+    with service.db.session() as db:
+        version = semesters.versions(db, 1)[0]
+        files = [
+            (f.name, storage.read_blob(f.sha256)) for f in semesters.version_files(db, version.id)
+        ]
+    changed = with_availability(files, cadre, False)
+    admin = service.client("admin")
+    token = csrf_of(admin.get("/semesters/1").text)
+    answer = admin.post(
+        "/semesters/1/uploads",
+        data={"csrf_token": token, "note": "C02 调整"},
+        files=[("files", (name, data, "text/csv")) for name, data in changed],
+    )
+    assert answer.status_code == 303
+    assert part_of(service, "C01").state == "filed"  # untouched: stays filed
+    c02 = part_of(service, "C02")
+    assert c02.state == "adjusting" and c02.notice and "v2" in c02.notice
+    page = service.client("c02").get(f"/filing/{plan}/C02")
+    assert "v2" in page.text and "重新备案" in page.text
