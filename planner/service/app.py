@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from planner.i18n import N_
 from planner.i18n import gettext as _
+from planner.service import logs
 from planner.service.config import Settings
 from planner.service.db import Database
 from planner.service.permissions import SignInRequired
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from planner.service.plans.views import router as plans
     from planner.service.semesters.views import router as semesters
 
+    logs.install()
     settings = settings or Settings.from_env()
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="planner")
     app.state.settings = settings

@@ -192,9 +192,16 @@ def render(
             values["csrf_token"],
             httponly=True,
             samesite="lax",
-            secure=request.app.state.settings.secure_cookies,
+            secure=secure_request(request),
         )
     return response
+
+
+def secure_request(request: Request) -> bool:
+    """Whether cookies are marked ``Secure``: always when the settings say so, and whenever the
+    request came over TLS (directly, or through the reverse proxy's ``X-Forwarded-Proto``,
+    which uvicorn trusts from the proxy's address)."""
+    return bool(request.app.state.settings.secure_cookies or request.url.scheme == "https")
 
 
 def pre_session_token(request: Request) -> str:
@@ -246,14 +253,19 @@ class LanguageMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """CSP without inline script, no framing, no sniffing, no referrer to other sites."""
+    """CSP without inline script, no framing, no sniffing, no referrer to other sites; pages
+    (which show personal data) are never stored by the browser or a proxy; over TLS, HSTS."""
 
     HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
         (b"content-security-policy", CSP.encode()),
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"same-origin"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     ]
+    NO_STORE = (b"cache-control", b"no-store")
+    HSTS = (b"strict-transport-security", b"max-age=31536000")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -262,11 +274,17 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        extra = list(self.HEADERS)
+        if not scope.get("path", "").startswith("/static/"):
+            extra.append(self.NO_STORE)
+        if scope.get("scheme") == "https":
+            extra.append(self.HSTS)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *self.HEADERS]
+                present = {name.lower() for name, _value in message.get("headers", [])}
+                added = [(n, v) for n, v in extra if n not in present]
+                message["headers"] = [*message.get("headers", []), *added]
             await send(message)
 
         await self.app(scope, receive, with_headers)

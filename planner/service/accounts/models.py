@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from planner.service.db import Base, UTCDateTime, utcnow
 from planner.service.roles import ROLE_LABELS, Role
 
-__all__ = ["ROLE_LABELS", "Role", "User", "UserSession"]
+__all__ = ["ROLE_LABELS", "Role", "SignInFailure", "User", "UserSession"]
 
 
 class User(Base):
@@ -44,3 +44,15 @@ class UserSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignInFailure(Base):
+    """A failed sign-in, counted against the account's name and the browser's address (both
+    stored as SHA-256 digests: a password typed into the name field is never kept)."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index("ix_signin_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from planner.i18n import gettext as _
-from planner.service.accounts.models import Role, User, UserSession
+from planner.service.accounts.models import Role, SignInFailure, User, UserSession
 from planner.service.audit.service import record
 from planner.service.db import utcnow
 from planner.service.forms import FormError
@@ -30,6 +30,12 @@ SESSION_COOKIE = "planner_session"
 TOUCH_EVERY = dt.timedelta(seconds=60)
 """``last_seen`` is written at most this often (not on every request)."""
 _DUMMY_HASH = HASHER.hash("not a password of anyone")
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+"""Failed sign-ins count for this long."""
+MAX_FAILURES_PER_ACCOUNT = 5
+"""After this many failures in the window, the account's name is refused until it passes."""
+MAX_FAILURES_PER_ADDRESS = 30
+"""After this many failures from one address in the window, that address is refused."""
 
 
 def hash_password(password: str) -> str:
@@ -106,6 +112,9 @@ def set_password(db: Session, user: User, password: str, actor: Principal | None
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    db.execute(
+        delete(SignInFailure).where(SignInFailure.key == _failure_key("user", user.username))
+    )
     record(db, actor, "user.password", "user", user.username)
 
 
@@ -129,6 +138,43 @@ def authenticate(db: Session, username: str, password: str) -> User | None:
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _failure_key(kind: str, value: str) -> str:
+    return kind + ":" + _digest(value.strip().lower())[:64]
+
+
+def throttled(db: Session, username: str, address: str) -> dt.timedelta | None:
+    """How long until ``username`` (from ``address``) may try again, or None when it may now:
+    too many recent failures lock the name (and, far more, the address) for the window."""
+    since = utcnow() - FAILURE_WINDOW
+    waits = []
+    for key, limit in (
+        (_failure_key("user", username), MAX_FAILURES_PER_ACCOUNT),
+        (_failure_key("addr", address), MAX_FAILURES_PER_ADDRESS),
+    ):
+        count, first = db.execute(
+            select(func.count(), func.min(SignInFailure.at)).where(
+                SignInFailure.key == key, SignInFailure.at > since
+            )
+        ).one()
+        if count >= limit and first is not None:
+            first = first if first.tzinfo else first.replace(tzinfo=dt.UTC)
+            waits.append(first + FAILURE_WINDOW - utcnow())
+    return max(waits) if waits else None
+
+
+def note_failure(db: Session, username: str, address: str) -> None:
+    """Count a failed sign-in against the name and the address (old failures are dropped)."""
+    now = utcnow()
+    db.execute(delete(SignInFailure).where(SignInFailure.at < now - FAILURE_WINDOW))
+    for key in (_failure_key("user", username), _failure_key("addr", address)):
+        db.add(SignInFailure(key=key, at=now))
+
+
+def clear_failures(db: Session, username: str) -> None:
+    """Forget the name's failures (after a successful sign-in)."""
+    db.execute(delete(SignInFailure).where(SignInFailure.key == _failure_key("user", username)))
 
 
 def _digest(token: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -14,7 +15,7 @@ from planner.service.accounts import service
 from planner.service.accounts.models import Role, User
 from planner.service.forms import FormError
 from planner.service.permissions import Principal
-from planner.service.web import LANGUAGE_COOKIE, redirect, render, safe_next
+from planner.service.web import LANGUAGE_COOKIE, redirect, render, safe_next, secure_request
 
 router = APIRouter()
 Anyone = Annotated[Principal | None, Depends(perms.PUBLIC)]
@@ -41,9 +42,29 @@ def signin(
     """Check the password; on success a new session (the old one, if any, ends)."""
     state = request.app.state
     old = request.cookies.get(service.SESSION_COOKIE)
+    address = request.client.host if request.client else ""
     with state.db.session() as db:
-        user = service.authenticate(db, username, password)
-        token = service.start_session(db, user, old) if user else None
+        wait = service.throttled(db, username, address)
+        if wait is not None:
+            user = token = None
+        else:
+            user = service.authenticate(db, username, password)
+            token = service.start_session(db, user, old) if user else None
+            if user is None:
+                service.note_failure(db, username, address)
+            else:
+                service.clear_failures(db, username)
+    if wait is not None:
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        context = {
+            "next": safe_next(next),
+            "username": username,
+            "error": _(
+                "Too many failed sign-ins. Try again in {minutes} minutes, or ask the SAO "
+                "administrator to set a new password."
+            ).format(minutes=minutes),
+        }
+        return render(request, "accounts/signin.html", context, status=429)
     if token is None:
         context = {
             "next": safe_next(next),
@@ -57,7 +78,7 @@ def signin(
         token,
         httponly=True,
         samesite="lax",
-        secure=state.settings.secure_cookies,
+        secure=secure_request(request),
         path="/",
     )
     return response
@@ -87,7 +108,7 @@ def language(request: Request, code: str, who: Anyone, next: str = "/") -> Respo
         max_age=365 * 24 * 3600,
         samesite="lax",
         httponly=True,
-        secure=request.app.state.settings.secure_cookies,
+        secure=secure_request(request),
     )
     return response
 

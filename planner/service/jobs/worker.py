@@ -207,6 +207,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def worker_main(data_dir: str, stop: threading.Event | None = None) -> None:
     """Entry point of a worker process (``planner serve`` starts these)."""
+    from planner.service import logs
+
+    logs.install()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env(data_dir)
     signal.signal(signal.SIGTERM, _interrupt)
