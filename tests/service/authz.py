@@ -16,7 +16,8 @@ the matrix lacks fails the suite (so does an entry for a route that is gone).
 3. six answers, in the order of :data:`ROLES`: SAO administrator, SAO staff, the secretary of
    C01 ("own"), the secretary of C02 ("other": the URL names C01's objects), a viewer, no one
    signed in. An answer is a status code (``200``, ``303``, ``400``, ``401``, ``403``, ``404``)
-   or ``in`` (303 to the sign-in page). ``303`` means a redirect anywhere but the sign-in page;
+   or ``in`` (303 to the sign-in page); ``409`` is a step the object's state forbids (the role got
+   past the gate). ``303`` means a redirect anywhere but the sign-in page;
 4. for POST, optional ``data`` (form fields; the CSRF token of the session is added) and
    ``files``. A POST whose effect would change what the next role sees sends data that is
    refused (the role got past the gate: 400, not 403) or uses a ``fresh_*`` object.
@@ -41,7 +42,7 @@ ROLE_USERS = {
     "anon": None,
 }
 """The demo account of each column (``own``: secretary of C01, ``other``: of C02)."""
-ANSWERS = frozenset({"200", "303", "400", "401", "403", "404", "413", "in"})
+ANSWERS = frozenset({"200", "303", "400", "401", "403", "404", "409", "413", "in"})
 
 PLACEHOLDERS = {
     "semester": "the demo semester (2026秋)",
@@ -294,6 +295,70 @@ MATRIX: list[Entry] = [
         "400 400 400 404 403 in",
         data={"to": "nowhere"},
     ),
+    # ---- filing (issue 16): a college's part, the SAO's board, approval
+    entry("GET /filing", "/filing", "303 303 303 303 303 in"),
+    entry("GET /filing/{plan_id}/{key}", "/filing/{plan}/{college}", OK_OWN_READ),
+    entry(
+        "GET /filing/{plan_id}/{key}/state.json",
+        "/filing/{plan}/{college}/state.json",
+        "200 200 200 404 200 401",
+    ),
+    entry(
+        "POST /filing/{plan_id}/{key}/pins",
+        "/filing/{plan}/{college}/pins",
+        "403 403 400 404 403 in",
+        data={"cadre": "X9", "kind": "class", "target": "X9", "rule": "require"},
+    ),
+    entry(
+        "POST /filing/{plan_id}/{key}/undo",
+        "/filing/{plan}/{college}/undo",
+        "403 403 409 404 403 in",
+    ),
+    entry(
+        "POST /filing/{plan_id}/{key}/file",
+        "/filing/{plan}/{college}/file",
+        "400 400 400 400 403 in",
+        data={"note": "x" * 1001},
+    ),
+    entry(
+        "POST /filing/{plan_id}/{key}/withdraw",
+        "/filing/{plan}/{college}/withdraw",
+        "403 403 409 404 403 in",
+    ),
+    entry(
+        "POST /filing/{plan_id}/{key}/return",
+        "/filing/{plan}/{college}/return",
+        "409 409 403 403 403 in",
+        data={"reason": "x"},
+    ),
+    entry(
+        "POST /filing/{plan_id}/{key}/available",
+        "/filing/{plan}/{college}/available",
+        "404 404 404 404 403 in",
+        data={"cadre": "X9", "available": "no"},
+    ),
+    entry("GET /semesters/{semester_id}/filing", "/semesters/{semester}/filing", OK_VIEW_ALL),
+    entry(
+        "POST /semesters/{semester_id}/filing/approve",
+        "/semesters/{semester}/filing/approve",
+        "409 403 403 403 403 in",
+    ),
+    entry(
+        "GET /semesters/{semester_id}/filing/verify",
+        "/semesters/{semester}/filing/verify",
+        "409 409 403 403 409 in",
+    ),
+    entry(
+        "POST /semesters/{semester_id}/filing/next",
+        "/semesters/{semester}/filing/next",
+        "409 403 403 403 403 in",
+        data={"name": "2027春"},
+    ),
+    entry(
+        "GET /filing/approved/{plan_id}/{college}.xlsx",
+        "/filing/approved/{plan}/{college}.xlsx",
+        "404 404 404 404 404 in",
+    ),
 ]
 """Every route × role. Append new routes' entries here (see the module's docstring)."""
 
@@ -303,6 +368,8 @@ OBJECT_CASES: list[tuple[str, str, str]] = [
     ("POST", "/ledger/records/{fresh_record}/delete", "/ledger/records/{missing}/delete"),
     ("POST", "/ledger/leaves/{fresh_leave}/delete", "/ledger/leaves/{missing}/delete"),
     ("GET", "/cases/{case}", "/cases/{missing}"),
+    ("GET", "/filing/{plan}/{college}", "/filing/{plan}/X9"),
+    ("POST", "/filing/{plan}/{college}/pins", "/filing/{plan}/X9/pins"),
     ("POST", "/cases/{case}/steps", "/cases/{missing}/steps"),
     ("GET", "/plans/{plan}/explain/page?cadre={cadre}", "/plans/{plan}/explain/page?cadre=X9"),
     (

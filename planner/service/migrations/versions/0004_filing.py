@@ -1,7 +1,7 @@
 """filing: adjustments of a part, the sign-off and notices of a filed part
 
 Revision ID: 0004_filing
-Revises: 0003
+Revises: 0004_security
 Create Date: 2026-12-04
 
 Issue 16 (colleges adjust and file their part, the SAO approves).
@@ -15,7 +15,7 @@ from alembic import op
 from planner.service.db import UTCDateTime
 
 revision = "0004_filing"
-down_revision = "0003"
+down_revision = "0004_security"
 branch_labels = None
 depends_on = None
 
