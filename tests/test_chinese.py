@@ -115,3 +115,110 @@ def test_the_command_line_follows_the_locale_unless_told_otherwise() -> None:
     assert "unknown college 'C99'" in plain.stderr
     told = _run(["--lang", "zh", "validate", "--data", broken], LANG="en_GB.UTF-8")
     assert "未知的学院“C99”" in told.stderr
+
+
+# --- the workbook, in the chosen language -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tiny data's plan folder written in each language."""
+    out = {}
+    for language in ("zh", "en"):
+        folder = tmp_path_factory.mktemp(language) / "plan"
+        result = CliRunner().invoke(
+            cli, ["--lang", language, "plan", "--data", str(TINY), "--out", str(folder)]
+        )
+        assert result.exit_code == 0, result.output
+        out[language] = folder
+    return out
+
+
+def _sheets(folder: Path) -> dict[str, list[tuple[object, ...]]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(folder / "assignments.xlsx")
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
+def test_the_chinese_workbook_has_no_english_header_and_reads_as_people_write(
+    workbooks: dict[str, Path],
+) -> None:
+    sheets = _sheets(workbooks["zh"])
+    assert list(sheets)[:6] == ["全部安排", "汇总", "未覆盖", "变动", "覆盖率", "说明"]
+    for title, rows in sheets.items():
+        assert english_words(" ".join(str(h) for h in rows[0] if h)) == [], (title, rows[0])
+    everything = sheets["全部安排"]
+    assert everything[0][:4] == ("工号", "姓名", "类别", "单位")
+    assert "kind" not in everything[0]
+    college = everything[0].index("学院")
+    assert {row[college] for row in everything[1:]} >= {"文学院（C01）", "信息科学技术学院（C02）"}
+    about = dict((row[0], row[1]) for row in sheets["说明"] if row[0])
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", str(about["生成时间"]))
+    assert about["方案状态"].startswith("最优")
+    assert not {"目标值", "最优界", "差距", "objective"} & set(map(str, about))
+    summary = sheets["汇总"]
+    assert summary[0][0] == "学院" and summary[-1][0] == "合计"
+    assert any("（不考核）" in str(h) for h in summary[0])  # dorm coverage is off by default
+    coverage = sheets["覆盖率"]
+    kind = coverage[0].index("类型")
+    dorms = [row for row in coverage[1:] if row[kind] == "宿舍"]
+    assert dorms and all(row[-1] is None for row in dorms)  # no share where none is asked
+
+
+def test_the_english_workbook_is_english(workbooks: dict[str, Path]) -> None:
+    sheets = _sheets(workbooks["en"])
+    assert list(sheets)[:6] == [
+        "All contacts",
+        "Summary",
+        "Uncovered",
+        "Changes",
+        "Coverage",
+        "About",
+    ]
+    everything = sheets["All contacts"]
+    assert everything[0][:4] == ("Cadre ID", "Name", "Role", "Unit")
+    kind = everything[0].index("Kind")
+    assert {row[kind] for row in everything[1:]} <= {"class", "dorm", "society", "branch"}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_workbook_reads_back_as_last_semesters_plan(
+    workbooks: dict[str, Path], language: str, tmp_path: Path
+) -> None:
+    """``--previous assignments.xlsx``: the first sheet is read as the previous table, and
+    every contact of the plan is kept."""
+    out = tmp_path / "again"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--lang",
+            language,
+            "plan",
+            "--data",
+            str(TINY),
+            "--previous",
+            str(workbooks[language] / "assignments.xlsx"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    first = pd.read_csv(workbooks[language] / "assignments.csv", dtype=str)
+    again = pd.read_csv(out / "assignments.csv", dtype=str)
+    assert again["kept"].eq("True").sum() == len(first)
+
+
+def test_every_sheet_is_ready_to_print(workbooks: dict[str, Path]) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbooks["zh"] / "assignments.xlsx")
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+    changes = book["变动"]
+    reason = [c.value for c in changes[1]].index("原因") + 1
+    assert changes.cell(2, reason).alignment.wrap_text

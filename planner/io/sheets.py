@@ -416,5 +416,6 @@ def _looks_like(column: Column, unknown: list[str]) -> str:
 def _header_lookup(table: Table) -> dict[str, str]:
     """Header text (English lower case, or the Chinese alias) to English column name."""
     lookup = {c.alias: c.name for c in table.columns}
+    lookup.update({other: c.name for c in table.columns for other in c.others})
     lookup.update({c.name: c.name for c in table.columns})
     return lookup
