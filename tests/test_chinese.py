@@ -222,3 +222,48 @@ def test_every_sheet_is_ready_to_print(workbooks: dict[str, Path]) -> None:
     changes = book["变动"]
     reason = [c.value for c in changes[1]].index("原因") + 1
     assert changes.cell(2, reason).alignment.wrap_text
+
+
+# --- heatmaps that do not look like failure; the pack and letters from the command line --------
+
+
+def test_a_kind_whose_coverage_is_off_is_drawn_neutral(workbooks: dict[str, Path]) -> None:
+    from planner.io.plan_folder import read_plan
+    from planner.report.render import heatmaps
+
+    plan = read_plan(workbooks["zh"])
+    assert plan.kinds_not_counted() == {"dorm"}  # the default scenario
+    charts = heatmaps(plan, None)
+    chart = charts["coverage_college_kind.png"]
+    dorm = [label[1] for label in chart.cols].index("dorm (not counted)")
+    assert chart.neutral == (dorm,)
+
+
+def test_pack_and_letters_from_the_command_line(workbooks: dict[str, Path], tmp_path: Path) -> None:
+    folder = workbooks["zh"]
+    pack = tmp_path / "审批表.pdf"
+    result = CliRunner().invoke(
+        cli, ["--lang", "zh", "pack", str(folder), "--data", str(TINY), "--out", str(pack)]
+    )
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pack), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "暨党发〔2019〕47号" in text and "审批" in text
+    letters = tmp_path / "letters"
+    result = CliRunner().invoke(
+        cli, ["--lang", "zh", "letters", str(folder), "--data", str(TINY), "--out", str(letters)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("已写出")
+    assert {"letters-C01.pdf", "letters-C02.pdf", "letters-C01.xlsx"} <= {
+        p.name for p in letters.iterdir()
+    }
+
+
+def test_a_command_run_in_process_leaves_the_callers_language() -> None:
+    from planner import i18n
+
+    before = i18n.current_language()
+    CliRunner().invoke(cli, ["--lang", "zh", "validate", "--data", str(TINY)])
+    assert i18n.current_language() == before

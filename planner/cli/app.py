@@ -15,16 +15,18 @@ import sys
 import click
 
 from planner.cli.common import echo_err
-from planner.i18n import language_from_environment, normalise, set_language
+from planner.i18n import language_from_environment, normalise, use_language
 
 
 def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
     """``--lang``, else the locale (``LANG=zh_CN.UTF-8`` → Chinese), for every message the
     command prints and every file it writes. Eager, so that it is set before the other
     options are read (their errors are said in the chosen language)."""
-    language = normalise(value) if value else language_from_environment()
-    set_language(language or "en")
-    return language or "en"
+    language = (normalise(value) if value else language_from_environment()) or "en"
+    # For as long as the command runs: a command invoked in-process (tests, notebooks) leaves
+    # the caller's language as it was.
+    ctx.with_resource(use_language(language))
+    return language
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

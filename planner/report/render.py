@@ -104,19 +104,22 @@ def heatmaps(
     from planner.plot.dorm_campus_grade import dorm_campus_grade_heatmap
 
     wanted = set(HEATMAP_FILES if only is None else only)
+    uncounted = plan.kinds_not_counted()
     charts = {}
     if HEATMAP_FILES[0] in wanted:
-        charts[HEATMAP_FILES[0]] = college_kind_heatmap(plan.coverage)
+        charts[HEATMAP_FILES[0]] = college_kind_heatmap(plan.coverage, uncounted)
     if targets is None:
         return charts
     targets = targets_in_scope(targets, plan.scope, plan.held)
     if HEATMAP_FILES[1] in wanted:
         campus = campus_kind_coverage(plan.assignments, targets, plan.uncovered)
-        charts[HEATMAP_FILES[1]] = campus_kind_heatmap(campus)
+        charts[HEATMAP_FILES[1]] = campus_kind_heatmap(campus, uncounted)
     if HEATMAP_FILES[2] in wanted:
         dorms = dorm_campus_grade_coverage(plan.assignments, targets)
         if len(dorms):
-            charts[HEATMAP_FILES[2]] = dorm_campus_grade_heatmap(dorms)
+            charts[HEATMAP_FILES[2]] = dorm_campus_grade_heatmap(
+                dorms, counted="dorm" not in uncounted
+            )
     return charts
 
 
