@@ -31,6 +31,7 @@ KIND_ALIASES: dict[str, Kind] = {
     "社团": Kind.SOCIETY,
     "branch": Kind.BRANCH,
     "党支部": Kind.BRANCH,
+    "学生党支部": Kind.BRANCH,
 }
 
 KIND_LABELS_ZH: dict[Kind, str] = {
@@ -119,6 +120,9 @@ class Column:
     alias: str
     type: str
     required: bool = True
+    others: tuple[str, ...] = ()
+    """Further headers read as this column (the plan's own files: ``target_id``, and the
+    workbook's English ``Target ID``), so a plan's workbook or CSV reads back as a table."""
 
 
 @dataclass(frozen=True)
@@ -218,9 +222,9 @@ TABLES: dict[str, Table] = {
             "previous",
             "上学期安排",
             (
-                Column("cadre", "工号", "id"),
+                Column("cadre", "工号", "id", others=("cadre id", "cadre_id")),
                 Column("kind", "类型", "kind"),
-                Column("target", "对象编号", "id"),
+                Column("target", "对象编号", "id", others=("target id", "target_id")),
             ),
             required=False,
         ),
@@ -228,9 +232,9 @@ TABLES: dict[str, Table] = {
             "pins",
             "指定",
             (
-                Column("cadre", "工号", "id"),
+                Column("cadre", "工号", "id", others=("cadre id", "cadre_id")),
                 Column("kind", "类型", "kind"),
-                Column("target", "对象编号", "id"),
+                Column("target", "对象编号", "id", others=("target id", "target_id")),
                 Column("rule", "规则", "rule"),
             ),
             required=False,

@@ -136,6 +136,16 @@ class Plan:
     held: list[tuple[str, str]] = field(default_factory=list)
     """Targets held by an approved plan of another scope (college scopes), left untouched."""
 
+    def kinds_not_counted(self) -> set[str]:
+        """Kinds whose coverage the plan's scenario does not count (``coverage: off``; dorm
+        rooms by default): their share is no failure, so charts and sheets show it neutral."""
+        kinds = self.scenario.get("kinds") if isinstance(self.scenario, dict) else None
+        return {
+            str(kind)
+            for kind, rule in (kinds or {}).items()
+            if isinstance(rule, dict) and rule.get("coverage") == "off"
+        }
+
     def kpis(self) -> dict[str, Any]:
         """Key figures of the plan, one flat mapping (used by ``compare``)."""
         a = self.assignments

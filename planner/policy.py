@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.i18n import N_
+from planner.i18n import gettext as _
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -33,44 +36,44 @@ class Rule:
     @property
     def label(self) -> str:
         """``H1 One target per cadre``: how every message names the rule."""
-        return f"{self.id} {self.name}"
+        return f"{self.id} {_(self.name)}"
 
     @property
     def made_hard(self) -> str:
         """A soft rule that the scenario makes hard: ``S1 Coverage (hard in this scenario)``."""
-        return f"{self.label} (hard in this scenario)"
+        return _("{rule} (hard in this scenario)").format(rule=self.label)
 
     @property
     def made_soft(self) -> str:
         """A hard rule that the scenario makes soft: ``H5 Dorm gender (soft in this scenario)``."""
-        return f"{self.label} (soft in this scenario)"
+        return _("{rule} (soft in this scenario)").format(rule=self.label)
 
 
-H1 = Rule("H1", "One target per cadre", "hard", "四(1)")
+H1 = Rule("H1", N_("One target per cadre"), "hard", "四(1)")
 """Every available cadre holds exactly one target (or the duties the scenario gives the role);
 cadres marked unavailable hold none."""
-H2 = Rule("H2", "One cadre per target", "hard")
+H2 = Rule("H2", N_("One cadre per target"), "hard")
 """Every target holds at most one cadre (the cap of its kind)."""
-H3 = Rule("H3", "Department of origin", "hard", "四(1)")
+H3 = Rule("H3", N_("Department of origin"), "hard", "四(1)")
 """A college-role cadre holds only their own college's targets, or a university-level society
 on their campus; a central-role cadre may hold any target."""
-H4 = Rule("H4", "School leaders spread out", "hard")
+H4 = Rule("H4", N_("School leaders spread out"), "hard")
 """At most one school leader per college (the scenario's limit)."""
-H5 = Rule("H5", "Dorm gender", "hard")
+H5 = Rule("H5", N_("Dorm gender"), "hard")
 """A cadre holds only a dorm room of their own gender."""
-H6 = Rule("H6", "Pins", "hard")
+H6 = Rule("H6", N_("Pins"), "hard")
 """Every ``require`` pin holds and no ``forbid`` pin does."""
-S1 = Rule("S1", "Coverage", "soft")
+S1 = Rule("S1", N_("Coverage"), "soft")
 """As many classes, party branches and societies as possible hold a cadre."""
-S2 = Rule("S2", "Continuity", "soft")
+S2 = Rule("S2", N_("Continuity"), "soft")
 """Keep as many of last semester's contacts as the hard rules allow."""
-S3 = Rule("S3", "Same campus", "soft")
+S3 = Rule("S3", N_("Same campus"), "soft")
 """As few cadres as possible hold a target on another campus (the campus rule)."""
-S4 = Rule("S4", "Dorm priority", "soft")
+S4 = Rule("S4", N_("Dorm priority"), "soft")
 """Cadres who hold dorms go to the newest entry year first."""
-S5 = Rule("S5", "Central spread", "soft")
+S5 = Rule("S5", N_("Central spread"), "soft")
 """Central-role cadres spread evenly over the colleges."""
-S6 = Rule("S6", "Stay with the proposal", "soft")
+S6 = Rule("S6", N_("Stay with the proposal"), "soft")
 """When a part of the university plan (the central roles, or one college) is re-planned against
 the whole-university proposal: keep as many of the proposal's contacts of that part as the
 rules above allow. The lowest priority, so a re-plan without pins reproduces the proposal and a

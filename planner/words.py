@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from planner.contract import ROLE_LABELS_ZH, Role
+from planner.i18n import current_language, ngettext, npgettext, pgettext
 from planner.i18n import gettext as _
-from planner.i18n import ngettext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,7 +26,7 @@ KIND_WORDS: dict[str, tuple[str, str]] = {
     "society": ("society", "societies"),
     "dorm": ("dorm room", "dorm rooms"),
 }
-"""Each kind of target as a noun, singular and plural."""
+"""Each kind of target as an English noun, singular and plural."""
 
 KINDS_AS_LISTED: tuple[str, ...] = ("class", "branch", "society", "dorm")
 """Kinds in the order people list them: classes, branches, societies, dorm rooms."""
@@ -35,42 +35,117 @@ NAMED = 8
 """How many cadres, targets or rows a list names before it says "and N more"."""
 
 
+def _nouns(n: int) -> dict[str, str]:
+    """The nouns that messages count, in the context's language, for ``n``. Chinese counts
+    with a measure word and no plural (3个班级, 2间宿舍, 5名联系人): the Chinese catalogue
+    holds each noun with its measure word."""
+    return {
+        "class": npgettext("count", "class", "classes", n),
+        "branch": npgettext("count", "branch", "branches", n),
+        "society": npgettext("count", "society", "societies", n),
+        "dorm": npgettext("count", "dorm room", "dorm rooms", n),
+        "target": npgettext("count", "target", "targets", n),
+        "cadre": npgettext("count", "cadre", "cadres", n),
+        "available cadre": npgettext("count", "available cadre", "available cadres", n),
+        "available central cadre": npgettext(
+            "count", "available central cadre", "available central cadres", n
+        ),
+        "central cadre": npgettext("count", "central cadre", "central cadres", n),
+        "college cadre": npgettext("count", "college cadre", "college cadres", n),
+        "other cadre": npgettext("count", "other cadre", "other cadres", n),
+        "school leader": npgettext("count", "school leader", "school leaders", n),
+        "cadre place": npgettext("count", "cadre place", "cadre places", n),
+        "target place": npgettext("count", "target place", "target places", n),
+        "college": npgettext("count", "college", "colleges", n),
+        "file": npgettext("count", "file", "files", n),
+        "row": npgettext("count", "row", "rows", n),
+    }
+
+
+def chinese() -> bool:
+    """True when the context speaks Chinese (words are joined without spaces)."""
+    return current_language() == "zh"
+
+
 def count_words(n: int, noun: str, plural: str | None = None) -> str:
-    """``1 class``, ``3 classes``, ``2 dorm rooms``, ``5 targets``: ``n`` and the noun in the
-    right form (a kind's own plural, ``plural`` when given, else the noun with ``s``)."""
+    """``1 class``, ``3 classes``, ``2 dorm rooms``, ``5 targets`` (Chinese ``3个班级``): ``n``
+    and the noun in the right form (a kind's own plural, ``plural`` when given, else the noun
+    with ``s``)."""
+    known = _nouns(n).get(noun)
+    if known is not None:
+        return f"{n}{known}" if chinese() else f"{n} {known}"
     one, many = (noun, plural) if plural else KIND_WORDS.get(noun, (noun, noun + "s"))
-    return f"{n} {ngettext(one, many, n)}"
+    return f"{n} {one if n == 1 else many}"
+
+
+def kind_word(kind: str, *, short: bool = False) -> str:
+    """A kind of target as a word: ``class`` (班级), ``dorm`` (宿舍), …; another value as it is.
+    ``short``: the word for a narrow column (党支部 rather than 学生党支部)."""
+    if short and kind == "branch":
+        return pgettext("kind", "branch")
+    words = {
+        "class": pgettext("kind", "class"),
+        "dorm": pgettext("kind", "dorm room"),
+        "society": pgettext("kind", "society"),
+        "branch": pgettext("kind", "party branch"),
+    }
+    return words.get(str(kind), str(kind))
+
+
+def role_name(role: str) -> str:
+    """A role as a word: ``college_leader`` → college leader (学院领导)."""
+    words = {
+        "school_leader": pgettext("role", "school leader"),
+        "office_leader": pgettext("role", "office head"),
+        "sao_cadre": pgettext("role", "Student Affairs Office cadre"),
+        "league_cadre": pgettext("role", "Youth League cadre"),
+        "college_leader": pgettext("role", "college leader"),
+        "dept_leader": pgettext("role", "department leader"),
+        "professor": pgettext("role", "renowned professor"),
+        "young_teacher": pgettext("role", "young teacher"),
+    }
+    return words.get(str(role), str(role))
 
 
 def join_words(parts: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
+    """``a``, ``a and b``, ``a, b and c`` (Chinese ``a、b和c``)."""
     if not parts:
         return ""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if len(parts) == 1:
+        return parts[0]
+    return _("{items} and {last}").format(
+        items=pgettext("list", ", ").join(parts[:-1]), last=parts[-1]
+    )
 
 
 def listed(items: Sequence[str], limit: int = NAMED) -> str:
     """``a, b, c`` or, past ``limit`` items, ``a, b and 7 more``."""
+    comma = pgettext("list", ", ")
     if len(items) <= limit:
-        return ", ".join(items)
-    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+        return comma.join(items)
+    return _("{items} and {n} more").format(items=comma.join(items[:limit]), n=len(items) - limit)
 
 
 def is_are(n: int) -> str:
-    """``is`` for one, ``are`` for any other number."""
+    """``is`` for one, ``are`` for any other number (English only: nothing in Chinese)."""
+    if chinese():
+        return ""
     return "is" if n == 1 else "are"
 
 
 def range_words(low: int, high: int) -> str:
     """A count range: ``exactly 1`` or ``1 to 3``."""
-    return f"exactly {low}" if low == high else f"{low} to {high}"
+    if low == high:
+        return _("exactly {n}").format(n=low)
+    return _("{low} to {high}").format(low=low, high=high)
 
 
 def row_list(rows: Sequence[int]) -> str:
-    """``row 4``, ``rows 4, 7``, ``rows 12–15, 20`` (runs of consecutive rows joined)."""
+    """``row 4``, ``rows 4, 7``, ``rows 12–15, 20`` (runs of consecutive rows joined);
+    Chinese ``第4行``, ``第4、7行``."""
     numbers = sorted({int(r) for r in rows})
     if not numbers:
-        return "no rows"
+        return _("no rows")
     runs: list[tuple[int, int]] = []
     for r in numbers:
         if runs and r == runs[-1][1] + 1:
@@ -78,7 +153,7 @@ def row_list(rows: Sequence[int]) -> str:
         else:
             runs.append((r, r))
     parts = [f"{a}" if a == b else f"{a}–{b}" for a, b in runs]
-    return ("row " if len(numbers) == 1 else "rows ") + listed(parts)
+    return ngettext("row {rows}", "rows {rows}", len(numbers)).format(rows=listed(parts))
 
 
 def file_name(dataset: Dataset, table: str) -> str:
@@ -87,27 +162,33 @@ def file_name(dataset: Dataset, table: str) -> str:
     return source.display if source is not None else f"{table}.csv"
 
 
-def college_name(dataset: Dataset, college: str | None, none: str = "the central offices") -> str:
-    """``法学院 (C01)``; ``none`` for no college."""
+def college_name(dataset: Dataset, college: str | None, none: str | None = None) -> str:
+    """``法学院 (C01)`` (Chinese ``法学院（C01）``); ``none`` (default: the central offices)
+    for no college."""
     if not isinstance(college, str) or not college:
-        return none
+        return _("the central offices") if none is None else none
     names = dataset.colleges.set_index("id")["name"]
-    return f"{names.get(college, college)} ({college})"
+    return _("{name} ({code})").format(name=names.get(college, college), code=college)
 
 
 def cadre_words(row: pd.Series) -> str:
     """``张伟 (T003)`` for a cadre's row."""
-    return f"{row['name']} ({row['id']})"
+    return _("{name} ({code})").format(name=row["name"], code=row["id"])
 
 
 def role_words(role: str) -> str:
-    """``学院领导 college_leader``."""
-    return f"{ROLE_LABELS_ZH[Role(role)]} {role}"
+    """``学院领导 college_leader`` (Chinese: ``学院领导``)."""
+    label = ROLE_LABELS_ZH[Role(role)]
+    return label if chinese() else f"{label} {role}"
 
 
 def target_label(target: pd.Series) -> str:
     """``class 2025C0101 (法学2025级1班)`` for a row of a targets frame."""
-    return f"{target['kind']} {target['id']} ({target['name']})"
+    return _("{kind} {id} ({name})").format(
+        kind=kind_word(target["kind"]) if chinese() else target["kind"],
+        id=target["id"],
+        name=target["name"],
+    )
 
 
 def target_words(dataset: Dataset, target: pd.Series) -> str:
@@ -115,9 +196,14 @@ def target_words(dataset: Dataset, target: pd.Series) -> str:
     where = (
         college_name(dataset, target["college"])
         if isinstance(target["college"], str)
-        else f"university level, {target['campus']}"
+        else _("university level, {campus}").format(campus=target["campus"])
     )
-    return f"{target['kind']} {target['id']} ({target['name']}, {where})"
+    return _("{kind} {id} ({name}, {where})").format(
+        kind=kind_word(target["kind"]) if chinese() else target["kind"],
+        id=target["id"],
+        name=target["name"],
+        where=where,
+    )
 
 
 def cadres_by_college(dataset: Dataset, cadres: pd.DataFrame) -> str:
@@ -125,10 +211,13 @@ def cadres_by_college(dataset: Dataset, cadres: pd.DataFrame) -> str:
     and ``central`` columns."""
     colleges = sorted({c for c in cadres["college"] if isinstance(c, str)})
     parts = [
-        f"{int((cadres['college'] == c).sum())} of {college_name(dataset, c)}" for c in colleges
+        _("{n} of {college}").format(
+            n=int((cadres["college"] == c).sum()), college=college_name(dataset, c)
+        )
+        for c in colleges
     ]
     if cadres["central"].any():
-        parts.append(f"{int(cadres['central'].sum())} central")
+        parts.append(_("{n} central").format(n=int(cadres["central"].sum())))
     return join_words(parts)
 
 

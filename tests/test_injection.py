@@ -207,8 +207,9 @@ def test_every_prefix_is_inert_in_both_files(
     assert cells == ["'" + value for value in values]
     assert [unneutralize(cell) for cell in cells] == values
 
-    sheet = openpyxl.load_workbook(out / "assignments.xlsx")["全部安排"]
-    column = [c.value for c in sheet[1]].index("姓名") + 1
+    sheet = openpyxl.load_workbook(out / "assignments.xlsx").worksheets[0]  # 全部安排
+    headers = [c.value for c in sheet[1]]
+    column = headers.index("姓名" if "姓名" in headers else "Name") + 1
     column_cells = [sheet.cell(row=r, column=column) for r in range(2, sheet.max_row + 1)]
     written = [c for c in column_cells if c.value in values]
     assert sorted(c.value for c in written) == sorted(values)  # exactly, no apostrophe

@@ -102,20 +102,21 @@ def test_the_readme_sheet_lists_only_the_terms_the_plan_counts(tmp_path: Path) -
     ds = make_dataset(cadres=[cadre("P1", "professor", "C1")], classes=[klass("K1", "C1")])
     plan = solve_and_check(ds)
     terms = _readme_terms(plan, tmp_path / "a.xlsx")
-    assert "dorm_gender" not in terms  # H5 is hard: no term
-    assert "stay" not in terms  # S6 counts only in a re-planned part
-    assert terms["coverage"][-1] == "是"
+    assert not any(rule.startswith("H5") for rule in terms)  # H5 is hard: no term
+    assert not any(rule.startswith("S6") for rule in terms)  # S6 counts only in a part
+    assert terms["S1 覆盖"][2] == "是"
     soft = solve_and_check(ds, scn(dorm_gender="soft"))
-    assert "dorm_gender" in _readme_terms(soft, tmp_path / "b.xlsx")
+    assert "H5 宿舍性别（本情景中为柔性规则）" in _readme_terms(soft, tmp_path / "b.xlsx")
     merged, _released = _merged_with_a_released_class()
     merged_terms = _readme_terms(merged, tmp_path / "c.xlsx")
-    assert {row[-1] for row in merged_terms.values()} == {"不适用（合并方案，未求解） n/a (merged)"}
+    assert {row[2] for row in merged_terms.values()} == {"不适用（合并方案，未求解）"}
 
 
 def _readme_terms(plan, path: Path) -> dict[str, tuple]:
-    write_workbook(plan, path)
+    """The rules of the 说明 sheet, by their name (S1 覆盖, …)."""
+    write_workbook(plan, path, "zh")
     rows = list(openpyxl.load_workbook(path)["说明"].iter_rows(values_only=True))
-    start = next(i for i, r in enumerate(rows) if r[0] == "目标项 objective terms") + 2
+    start = next(i for i, r in enumerate(rows) if r[0] == "规则（按优先级）") + 2
     out = {}
     for row in rows[start:]:
         if not row or row[0] is None:

@@ -229,7 +229,7 @@ def test_ids_stored_as_numbers_come_out_as_text(tmp_path: Path) -> None:
     assert {"007", "2025020101"} <= ids
     assert not any(i.endswith(".0") for i in ids)
     book = openpyxl.load_workbook(out / "assignments.xlsx", read_only=True)
-    cells = {c for row in book["全部安排"].iter_rows(min_row=2, values_only=True) for c in row}
+    cells = {c for row in book.worksheets[0].iter_rows(min_row=2, values_only=True) for c in row}
     book.close()
     assert {"007", "2025020101"} <= cells  # text cells, not the numbers 7 and 2025020101
 

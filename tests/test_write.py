@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from planner.errors import OutputError
+from planner.i18n import use_language
 from planner.io.cells import is_formula_like, neutralize, unneutralize
 from planner.plan import (
     ASSIGNMENT_COLUMNS,
@@ -128,7 +129,8 @@ def plan() -> Plan:
 def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A plan folder written once, with every file; tests only read it."""
     out = tmp_path_factory.mktemp("written") / "out" / "default"
-    write_plan(make_plan(), out, targets=make_targets(), extra_json={"command": "planner plan"})
+    with use_language("zh"):
+        write_plan(make_plan(), out, targets=make_targets(), extra_json={"command": "planner plan"})
     return out
 
 
@@ -338,6 +340,7 @@ def test_workbook_sheets_and_headers(written: Path) -> None:
     book = openpyxl.load_workbook(written / "assignments.xlsx")
     assert book.sheetnames == [
         "全部安排",
+        "汇总",
         "未覆盖",
         "变动",
         "覆盖率",
@@ -349,17 +352,22 @@ def test_workbook_sheets_and_headers(written: Path) -> None:
     ]
     headers = [c.value for c in book["全部安排"][1]]
     assert headers[:4] == ["工号", "姓名", "类别", "单位"]
-    for header in ("kind", "类型", "对象编号", "对象名称", "学院", "校区", "延续上学期"):
+    for header in ("类型", "对象编号", "对象名称", "学院", "校区", "延续上学期"):
         assert header in headers
-    assert "cadre_college" not in headers
+    assert "kind" not in headers and "cadre_college" not in headers
     assert [c.value for c in book["未覆盖"][1]][-1] == "原因"
     assert "变动" in [c.value for c in book["变动"][1]]
-    assert [c.value for c in book["覆盖率"][1]][:2] == ["学院代码", "学院名称"]
+    assert [c.value for c in book["覆盖率"][1]][:3] == ["学院", "校区", "类型"]
     for name in book.sheetnames:
         sheet = book[name]
         assert sheet.freeze_panes == "A2", name
         assert sheet["A1"].font.b, name
-        if name != "说明":
+        # ready to print: landscape, one page wide, the header row on every page
+        assert sheet.page_setup.orientation == "landscape", name
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0, name
+        assert sheet.print_title_rows == "$1:$1", name
+        if name not in ("说明", "覆盖率") and not name.startswith("C0"):
             last = sheet.cell(1, sheet.max_column).column_letter
             assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}", name
 
@@ -372,13 +380,17 @@ def test_workbook_rows(written: Path) -> None:
     records = [dict(zip(headers, row, strict=True)) for row in rows]
     first = next(r for r in records if r["工号"] == "007")
     assert first["类别"] == "知名教授"
-    assert first["kind"] == "class"
     assert first["类型"] == "班级"
     assert first["延续上学期"] == "是"
     assert {r["对象编号"] for r in records} >= {"-12", "CL01"}
     # a college sheet holds what involves the college: its targets and its cadres
-    c01 = list(book["C01 文学院"].iter_rows(min_row=2, values_only=True))
+    sheet = list(book["C01 文学院"].iter_rows(min_row=2, values_only=True))
+    blank = next(i for i, row in enumerate(sheet) if not any(row))
+    c01 = sheet[:blank]
     assert sorted(row[headers.index("对象编号")] for row in c01) == ["CL01", "D02"]
+    # then the college's own uncovered targets and changes, each under its title
+    titles = [row[0] for row in sheet[blank:] if row[0] and not any(row[1:])]
+    assert titles == ["本院未覆盖对象", "与上学期相比的变动"]
     university = list(book["校级"].iter_rows(min_row=2, values_only=True))
     assert [row[headers.index("对象编号")] for row in university] == ["S01"]
     coverage = list(book["覆盖率"].iter_rows(min_row=2, max_row=2))
@@ -403,7 +415,7 @@ def test_workbook_without_rows(tmp_path: Path, plan: Plan) -> None:
     plan.assignments = plan.assignments.iloc[0:0]
     plan.uncovered = pd.DataFrame(columns=UNCOVERED_COLUMNS)
     plan.changes = pd.DataFrame(columns=CHANGE_COLUMNS)
-    write_workbook(plan, tmp_path / "empty.xlsx")
+    write_workbook(plan, tmp_path / "empty.xlsx", "zh")
     book = openpyxl.load_workbook(tmp_path / "empty.xlsx")
     assert book["全部安排"].max_row == 1
     assert "C01 文学院" in book.sheetnames

@@ -15,9 +15,30 @@ import sys
 import click
 
 from planner.cli.common import echo_err
+from planner.i18n import language_from_environment, normalise, use_language
+
+
+def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """``--lang``, else the locale (``LANG=zh_CN.UTF-8`` → Chinese), for every message the
+    command prints and every file it writes. Eager, so that it is set before the other
+    options are read (their errors are said in the chosen language)."""
+    language = (normalise(value) if value else language_from_environment()) or "en"
+    # For as long as the command runs: a command invoked in-process (tests, notebooks) leaves
+    # the caller's language as it was.
+    ctx.with_resource(use_language(language))
+    return language
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    is_eager=True,
+    expose_value=False,
+    callback=_set_language,
+    help="Language of messages and files: zh (简体中文) or en [the locale: LANG].",
+)
 @click.version_option(package_name="planner")
 def cli() -> None:
     """Plan which cadre keeps in touch with which class, dorm, society or party branch."""

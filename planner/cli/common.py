@@ -20,6 +20,8 @@ import click
 
 from planner.errors import InfeasibleError, InputError, PlannerError, UsageError
 from planner.i18n import gettext as _
+from planner.i18n import ngettext
+from planner.words import chinese, kind_word
 
 if TYPE_CHECKING:
     from planner.dataset import Dataset
@@ -66,20 +68,26 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except InputError as exc:
             n = len(exc.problems)
-            echo_err(f"The input has {n} problem{'s' if n != 1 else ''}; nothing was written.")
+            echo_err(
+                ngettext(
+                    "The input has {n} problem; nothing was written.",
+                    "The input has {n} problems; nothing was written.",
+                    n,
+                ).format(n=n)
+            )
             for problem in exc.problems:
                 echo_err(str(problem))
             sys.exit(exc.exit_code)
         except InfeasibleError as exc:
-            echo_err("No plan can satisfy every hard rule; nothing was written.")
+            echo_err(_("No plan can satisfy every hard rule; nothing was written."))
             for reason in exc.reasons:
                 echo_err(f"- {reason}")
             sys.exit(exc.exit_code)
         except PlannerError as exc:
-            echo_err(f"error: {exc}")
+            echo_err(_("error: {message}").format(message=exc))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            echo_err("Interrupted; nothing was written.")
+            echo_err(_("Interrupted; nothing was written."))
             sys.exit(130)
         except BrokenPipeError:
             # The reader went away (e.g. `planner validate | head`): nothing to report.
@@ -89,8 +97,9 @@ def handle_errors(func: F) -> F:
             if os.environ.get("PLANNER_DEBUG"):
                 raise
             echo_err(
-                f"internal error (this is a bug in planner, please report it): "
-                f"{type(exc).__name__}: {exc}"
+                _("internal error (this is a bug in planner, please report it): {error}").format(
+                    error=f"{type(exc).__name__}: {exc}"
+                )
             )
             sys.exit(1)
 
@@ -153,13 +162,19 @@ def print_warnings(warnings: list[str]) -> None:
     groups: dict[str, list[str]] = {}
     for warning in warnings:
         # Same message but for quoted values and row numbers = same kind of warning.
-        shape = re.sub(r"'[^']*'|:\d+:|\d+", "#", warning)
+        shape = re.sub(r"'[^']*'|“[^”]*”|:\d+:|\d+", "#", warning)
         groups.setdefault(shape, []).append(warning)
     for items in groups.values():
         for warning in items[:WARNINGS_SHOWN]:
-            echo_err(f"warning: {warning}")
+            echo_err(_("warning: {message}").format(message=warning))
         if len(items) > WARNINGS_SHOWN:
-            echo_err(f"warning: ... and {len(items) - WARNINGS_SHOWN} more like the above")
+            echo_err(
+                _("warning: {message}").format(
+                    message=_("... and {n} more like the above").format(
+                        n=len(items) - WARNINGS_SHOWN
+                    )
+                )
+            )
 
 
 def coverage_lines(kpis: dict[str, Any]) -> list[str]:
@@ -170,6 +185,20 @@ def coverage_lines(kpis: dict[str, Any]) -> list[str]:
         if total:
             covered = kpis[f"{kind}_covered"]
             lines.append(
-                f"  {kind:<8} {covered:>6,} of {total:>6,} hold a cadre ({covered / total:.1%})"
+                "  "
+                + _("{kind} {covered} of {total} hold a cadre ({share})").format(
+                    kind=pad(kind_word(kind, short=True) if chinese() else kind, 8),
+                    covered=f"{covered:>6,}",
+                    total=f"{total:>6,}",
+                    share=f"{covered / total:.1%}",
+                )
             )
     return lines
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)

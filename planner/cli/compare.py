@@ -15,6 +15,7 @@ import click
 
 from planner.cli.app import cli
 from planner.cli.common import handle_errors
+from planner.i18n import gettext as _
 
 DEFAULT_OUT = "out/compare"
 
@@ -47,8 +48,10 @@ def data_differences(plans: dict[str, Any]) -> list[str]:
         if len(by_hash) > 1:
             groups = " vs ".join(", ".join(labels) for labels in by_hash.values())
             warnings.append(
-                f"the plans were made from different {table} files ({groups}): "
-                "differences may come from the data, not only the scenario"
+                _(
+                    "the plans were made from different {table} files ({groups}): "
+                    "differences may come from the data, not only the scenario"
+                ).format(table=table, groups=groups)
             )
     return warnings
 
@@ -93,9 +96,13 @@ def compare(plan_dirs: tuple[str, ...], out_dir: str, labels: str) -> None:
     if problems:
         raise InputError(problems)
     for warning in data_differences(plans):
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_("warning: {message}").format(message=warning), err=True)
     table = kpi_table(plans)
     written = write_comparison(table, plans, Path(out_dir), labels=labels)
     with pd.option_context("display.unicode.east_asian_width", True):  # align Chinese text
         click.echo(format_kpis(table).to_string())
-    click.echo(f"Wrote {len(written)} files to {out_dir}/: " + ", ".join(p.name for p in written))
+    click.echo(
+        _("Wrote {n} files to {folder}").format(n=len(written), folder=f"{out_dir}/")
+        + ": "
+        + ", ".join(p.name for p in written)
+    )

@@ -8,6 +8,7 @@ import click
 
 from planner.cli.app import cli
 from planner.cli.common import data_option, data_path_or_default, handle_errors, print_warnings
+from planner.i18n import gettext as _
 
 
 @cli.command()
@@ -50,4 +51,8 @@ def generate(preset: str, seed: int, scale: float, out_dir: str, fmt: str, heade
     tables = generate_tables(preset, seed=seed, scale=scale)
     written = write_tables(tables, Path(out_dir), fmt=fmt, headers=headers)
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
-    click.echo(f"Wrote {len(written)} file(s) to {out_dir}: {counts}")
+    click.echo(
+        _("Wrote {n} file(s) to {folder}: {counts}").format(
+            n=len(written), folder=out_dir, counts=counts
+        )
+    )

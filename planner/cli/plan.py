@@ -21,6 +21,8 @@ from planner.cli.common import (
     print_warnings,
     scenario_file,
 )
+from planner.i18n import gettext as _
+from planner.i18n import pgettext
 
 if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --help` is quick
     from planner.dataset import Dataset
@@ -33,12 +35,33 @@ if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --he
 def summary_lines(plan: Plan) -> list[str]:
     """A few lines an SAO officer reads after a plan is written."""
     kpis = plan.kpis()
-    lines = [f"Status: {plan.status} (solved in {plan.solve_seconds:.1f} s, gap {plan.gap:.2%})"]
+    lines = [
+        _("Status: {status} (solved in {seconds} s, gap {gap})").format(
+            status=status_word(plan.status),
+            seconds=f"{plan.solve_seconds:.1f}",
+            gap=f"{plan.gap:.2%}",
+        )
+    ]
     lines += coverage_lines(kpis)
-    lines.append(f"  kept from last semester: {kpis['kept_from_previous']:,}")
-    lines.append(f"  contacts on another campus: {kpis['cross_campus']:,}")
-    lines.append(f"  uncovered classes, branches and societies: {kpis['uncovered']:,}")
+    lines.append(
+        "  " + _("kept from last semester: {n}").format(n=f"{kpis['kept_from_previous']:,}")
+    )
+    lines.append("  " + _("contacts on another campus: {n}").format(n=f"{kpis['cross_campus']:,}"))
+    lines.append(
+        "  "
+        + _("uncovered classes, branches and societies: {n}").format(n=f"{kpis['uncovered']:,}")
+    )
     return lines
+
+
+def status_word(status: str) -> str:
+    """A plan's status as the office reads it: OPTIMAL (Chinese 最优), FEASIBLE, MERGED."""
+    words = {
+        "OPTIMAL": pgettext("status", "OPTIMAL"),
+        "FEASIBLE": pgettext("status", "FEASIBLE"),
+        "MERGED": pgettext("status", "MERGED"),
+    }
+    return words.get(status, status)
 
 
 @cli.command()
@@ -189,7 +212,7 @@ def _check_and_write(
         return
     for line in summary_lines(result):
         click.echo(line)
-    click.echo(f"Wrote {len(written)} files to {out}/")
+    click.echo(_("Wrote {n} files to {folder}").format(n=len(written), folder=f"{out}/"))
 
 
 def _data_path(data_path: str | None, held_dir: str | None) -> Path:
@@ -236,7 +259,11 @@ def check(data_path: str | None, plan_dir: str) -> None:
         click.echo(f"  {name:<15} {value:,}")
     if not report.ok:
         for violation in report.violations:
-            echo_err(f"violation: {violation}")
-        echo_err(f"{len(report.violations)} violation(s): the plan breaks the rules.")
+            echo_err(_("violation: {message}").format(message=violation))
+        echo_err(_("{n} violation(s): the plan breaks the rules.").format(n=len(report.violations)))
         sys.exit(1)
-    click.echo(f"OK: {plan_dir} satisfies every hard rule; its terms match plan.json.")
+    click.echo(
+        _("OK: {folder} satisfies every hard rule; its terms match plan.json.").format(
+            folder=plan_dir
+        )
+    )

@@ -17,6 +17,7 @@ from planner.cli.common import (
     plan_data,
     plan_data_option,
 )
+from planner.i18n import gettext as _
 
 
 @cli.command()
@@ -60,14 +61,21 @@ def _merge_into(out: Path, folders: list[Path], data_path: str | None) -> None:
     written = write_plan(plan, out, targets=dataset.targets(), extra_json=extra)
     kpis = plan.kpis()
     n = len(result.merged.parts)
-    click.echo(f"Merged {n} adjusted part(s) into the proposal {result.proposal.folder}:")
+    click.echo(
+        _("Merged {n} adjusted part(s) into the proposal {folder}:").format(
+            n=n, folder=result.proposal.folder
+        )
+    )
     for note in result.notes:
         click.echo(f"  {note}")
     for line in coverage_lines(kpis):
         click.echo(line)
-    click.echo(f"  kept from last semester: {kpis['kept_from_previous']:,}")
-    click.echo(f"  uncovered classes, branches and societies: {kpis['uncovered']:,}")
-    click.echo(f"Wrote {len(written)} files to {out}/")
+    click.echo("  " + _("kept from last semester: {n}").format(n=f"{kpis['kept_from_previous']:,}"))
+    click.echo(
+        "  "
+        + _("uncovered classes, branches and societies: {n}").format(n=f"{kpis['uncovered']:,}")
+    )
+    click.echo(_("Wrote {n} files to {folder}").format(n=len(written), folder=f"{out}/"))
 
 
 @cli.command()
@@ -86,8 +94,13 @@ def approve(plan_dir: str, by: str, data_path: str | None) -> None:
     dataset, data = plan_data(data_path, plan_dir)
     record = approve_plan(Path(plan_dir), by, dataset=dataset, data_label=str(data))
     click.echo(
-        f"Approved {plan_dir} (scope {record['scope']}) by {record['approved_by']} on "
-        f"{record['approved_at']}: {len(record['files'])} files frozen."
+        _("Approved {folder} (scope {scope}) by {who} on {when}: {n} files frozen.").format(
+            folder=plan_dir,
+            scope=record["scope"],
+            who=record["approved_by"],
+            when=when(record["approved_at"]),
+            n=len(record["files"]),
+        )
     )
 
 
@@ -102,16 +115,37 @@ def verify(plan_dir: str) -> None:
     report = verify_plan(Path(plan_dir))
     if not report.ok:
         for line in report.lines():
-            click.echo(f"changed: {line}" if report.approval else line, err=True)
+            click.echo(
+                _("changed: {what}").format(what=line) if report.approval else line, err=True
+            )
         if report.approval is not None:
             click.echo(
-                f"{plan_dir} is NOT as approved ({report.approval.get('approved_by')}, "
-                f"{report.approval.get('approved_at')}).",
+                _("{folder} is NOT as approved ({who}, {when}).").format(
+                    folder=plan_dir,
+                    who=report.approval.get("approved_by"),
+                    when=when(report.approval.get("approved_at")),
+                ),
                 err=True,
             )
         sys.exit(1)
     approval = report.approval or {}
     click.echo(
-        f"OK: {plan_dir} is unchanged since it was approved by {approval.get('approved_by')} "
-        f"on {approval.get('approved_at')} ({len(approval.get('files', {}))} files)."
+        _("OK: {folder} is unchanged since it was approved by {who} on {when} ({n} files).").format(
+            folder=plan_dir,
+            who=approval.get("approved_by"),
+            when=when(approval.get("approved_at")),
+            n=len(approval.get("files", {})),
+        )
     )
+
+
+def when(stamp: object) -> str:
+    """An ISO time stamp of ``plan.json`` as people read it: 2026年12月3日 16:05 (local time)."""
+    from datetime import datetime
+
+    from planner.report.printing import local_datetime
+
+    try:
+        return local_datetime(datetime.fromisoformat(str(stamp)))
+    except ValueError:
+        return str(stamp)

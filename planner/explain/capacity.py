@@ -20,10 +20,19 @@ import pandas as pd
 
 from planner.contract import KINDS, Kind
 from planner.dataset import Dataset
+from planner.i18n import gettext as _
+from planner.i18n import ngettext, pgettext
 from planner.policy import H1, H3
 from planner.scenario import Scenario
 from planner.solver.eligibility import eligible, pair_frame
-from planner.words import KIND_WORDS, KINDS_AS_LISTED, count_words, is_are, join_words
+from planner.words import (
+    KIND_WORDS,
+    KINDS_AS_LISTED,
+    chinese,
+    count_words,
+    join_words,
+    kind_word,
+)
 
 CAPACITY_COLUMNS = [
     "college",
@@ -230,13 +239,15 @@ def targets_words(row: pd.Series, kinds: list[str] | None = None) -> str:
     kinds = kinds or ["class", "branch", "society"]
     parts = [count_words(int(row[k]), k) for k in kinds if int(row[k]) > 0]
     if not parts:
-        return "no " + " or ".join(KIND_WORDS[k][0] for k in kinds)
+        if chinese():
+            return _("no {kinds}").format(kinds=pgettext("list", ", ").join(map(kind_word, kinds)))
+        return _("no {kinds}").format(kinds=" or ".join(KIND_WORDS[k][0] for k in kinds))
     return join_words(parts)
 
 
 def college_words(row: pd.Series) -> str:
     """``法学院 (C07)`` for one capacity row."""
-    return f"{row['name']} ({row['college']})"
+    return _("{name} ({code})").format(name=row["name"], code=row["college"])
 
 
 def capacity_notes(capacity: pd.DataFrame, central_available: int | None = None) -> list[str]:
@@ -256,24 +267,48 @@ def capacity_notes(capacity: pd.DataFrame, central_available: int | None = None)
         total = sum(counts.values())
         words = join_words([count_words(n, k) for k, n in counts.items()])
         return [
-            f"Central scope: {count_words(central_available, 'central cadre')} "
-            f"{is_are(central_available)} available for "
-            f"{words} ({total} in all); the colleges place their own cadres in their own "
-            "plans (scope college=ID)."
+            ngettext(
+                "Central scope: {cadres} is available for {targets} ({total} in all); the "
+                "colleges place their own cadres in their own plans (scope college=ID).",
+                "Central scope: {cadres} are available for {targets} ({total} in all); the "
+                "colleges place their own cadres in their own plans (scope college=ID).",
+                central_available,
+            ).format(
+                cadres=count_words(central_available, "central cadre"), targets=words, total=total
+            )
         ]
     unit = bool(capacity.attrs.get("unit_min", True))
     notes = []
-    for _, row in capacity.iterrows():
+    for _index, row in capacity.iterrows():
         notes += _college_notes(row, cover, scope, unit)
     total_short = int(capacity["short"].sum()) if len(capacity) else 0
     places = int(capacity.attrs.get("central_places", central_available))
     if total_short > places and not scope.startswith("college="):
         gap = total_short - places
+        words = (
+            ngettext(
+                "In all, the colleges are {short} short but the {central} can fill only "
+                "{places}: at least {gap} stays uncovered in any plan.",
+                "In all, the colleges are {short} short but the {central} can fill only "
+                "{places}: at least {gap} stay uncovered in any plan.",
+                gap,
+            )
+            if unit
+            else ngettext(
+                "In all, the colleges are {short} short but the {central} can fill only "
+                "{places}: at least {gap} stays empty in any plan.",
+                "In all, the colleges are {short} short but the {central} can fill only "
+                "{places}: at least {gap} stay empty in any plan.",
+                gap,
+            )
+        )
         notes.append(
-            f"In all, the colleges are {count_words(total_short, 'cadre place')} short but the "
-            f"{count_words(central_available, 'available central cadre')} can fill only "
-            f"{places}: at least {count_words(gap, 'target' if unit else 'cadre place')} "
-            f"{'stays' if gap == 1 else 'stay'} {'uncovered' if unit else 'empty'} in any plan."
+            words.format(
+                short=count_words(total_short, "cadre place"),
+                central=count_words(central_available, "available central cadre"),
+                places=places,
+                gap=count_words(gap, "target" if unit else "cadre place"),
+            )
         )
     return notes
 
@@ -282,43 +317,83 @@ def _college_notes(row: pd.Series, cover: list[str], scope: str, unit: bool) -> 
     """The notes of one college: more cadres than targets they may hold, and targets short of
     cadres."""
     notes = []
-    leave = f" ({row['on_leave']} on leave)" if row["on_leave"] else ""
-    available = f"{count_words(row['available'], 'college cadre')} {is_are(row['available'])}"
+    leave = _(" ({n} on leave)").format(n=row["on_leave"]) if row["on_leave"] else ""
+    available = (
+        ngettext("{cadres} is available", "{cadres} are available", int(row["available"])).format(
+            cadres=count_words(row["available"], "college cadre")
+        )
+        + leave
+    )
     if row["overflow"] > 0:
         holds = (
-            f"they may hold only {count_words(row['holdable'], 'target place')} (the "
-            "college's own targets and university-level societies on their campus, under "
-            f"{H3.label})"
+            _(
+                "they may hold only {places} (the college's own targets and university-level "
+                "societies on their campus, under {rule})"
+            ).format(places=count_words(row["holdable"], "target place"), rule=H3.label)
             if row["holdable"]
-            else f"the college has no target they may hold ({H3.label})"
+            else _("the college has no target they may hold ({rule})").format(rule=H3.label)
         )
         notes.append(
-            f"{college_words(row)}: {available} available{leave} and each must hold a "
-            f"target ({H1.label}), but {holds}: "
-            f"{row['overflow']} too many, so no plan can be made. To fix: add the college's "
-            "classes, dorm rooms, societies or branches to the data, or mark "
-            f"{row['overflow']} of its cadres unavailable (在岗 = 否)."
+            _(
+                "{college}: {available} and each must hold a target ({rule}), but {holds}: "
+                "{n} too many, so no plan can be made. To fix: add the college's classes, dorm "
+                "rooms, societies or branches to the data, or mark {n} of its cadres "
+                "unavailable (在岗 = 否)."
+            ).format(
+                college=college_words(row),
+                available=available,
+                rule=H1.label,
+                holds=holds,
+                n=row["overflow"],
+            )
         )
     if row["short"] > 0:
         able = (
-            f", who can fill at most {row['able']} of these places"
+            _(", who can fill at most {n} of these places").format(n=row["able"])
             if row["able"] < min(row["available"], row["need"])
             else ""
         )
         if scope.startswith("college="):
-            central = " (central cadres are placed by the central plan, not in this scope)"
+            central = _(" (central cadres are placed by the central plan, not in this scope)")
         elif row["central"]:
-            central = f" ({count_words(row['central'], 'central cadre')} could come in)"
+            central = _(" ({cadres} could come in)").format(
+                cadres=count_words(row["central"], "central cadre")
+            )
         else:
-            central = " (no central cadre may come in under this scenario)"
-        need = f" ({row['need']} cadre places)" if row["need"] != row["coverable"] else ""
+            central = _(" (no central cadre may come in under this scenario)")
+        need = (
+            _(" ({n} cadre places)").format(n=row["need"])
+            if row["need"] != row["coverable"]
+            else ""
+        )
+        short = int(row["short"])
+        sentence = (
+            ngettext(
+                "{college}: {targets} need a cadre{need}; {available}{able}; at least {short} "
+                "stays uncovered unless central cadres are placed here{central}.",
+                "{college}: {targets} need a cadre{need}; {available}{able}; at least {short} "
+                "stay uncovered unless central cadres are placed here{central}.",
+                short,
+            )
+            if unit
+            else ngettext(
+                "{college}: {targets} need a cadre{need}; {available}{able}; at least {short} "
+                "stays empty unless central cadres are placed here{central}.",
+                "{college}: {targets} need a cadre{need}; {available}{able}; at least {short} "
+                "stay empty unless central cadres are placed here{central}.",
+                short,
+            )
+        )
         notes.append(
-            f"{college_words(row)}: {targets_words(row, cover)} need a "
-            f"cadre{need}; {available} available{leave}{able}; at least "
-            f"{count_words(row['short'], 'target' if unit else 'cadre place')} "
-            f"{'stays' if row['short'] == 1 else 'stay'} "
-            f"{'uncovered' if unit else 'empty'} unless central cadres are placed "
-            f"here{central}."
+            sentence.format(
+                college=college_words(row),
+                targets=targets_words(row, cover),
+                need=need,
+                available=available,
+                able=able,
+                short=count_words(short, "target" if unit else "cadre place"),
+                central=central,
+            )
         )
     return notes
 

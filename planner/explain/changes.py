@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 
 from planner.explain.forbidden import why_not
+from planner.i18n import N_, pgettext
+from planner.i18n import gettext as _
 from planner.plan import CHANGE_COLUMNS
 from planner.solver.eligibility import pair_frame
 from planner.solver.problem import Problem
+from planner.words import chinese, kind_word
 
 STATUS_ORDER = {"kept": 0, "moved": 1, "new": 2, "ended": 3}
 """The order of the ``changes`` table: kept, moved, new, ended."""
@@ -32,15 +35,15 @@ def changes_table(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
         key = (r["cadre"], r["kind"], r["target"])
         name = seen.names.get(r["cadre"], "")
         if key in seen.now:
-            rows.append((*key[:1], name, r["kind"], r["target"], "kept", KEPT))
+            rows.append((*key[:1], name, r["kind"], r["target"], "kept", _(KEPT)))
         else:
             rows.append((r["cadre"], name, r["kind"], r["target"], "ended", seen.ended(r)))
     had_previous = set(prev["cadre"])
     for a in assignments[~assignments["kept"]].itertuples(index=False):
         if a.cadre_id in had_previous:
-            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "moved", MOVED))
+            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "moved", _(MOVED)))
         else:
-            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "new", NEW))
+            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "new", _(NEW)))
     frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     frame = frame.assign(_s=frame["status"].map(STATUS_ORDER))
     return (
@@ -50,9 +53,9 @@ def changes_table(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-KEPT = "same contact as last semester"
-MOVED = "holds a new target; last semester's contact ended (see its row)"
-NEW = "no contact last semester"
+KEPT = N_("same contact as last semester")
+MOVED = N_("holds a new target; last semester's contact ended (see its row)")
+NEW = N_("no contact last semester")
 
 
 @dataclass(frozen=True)
@@ -131,32 +134,36 @@ class _Seen:
         p = self.problem
         cadre, kind, target = r["cadre"], r["kind"], r["target"]
         in_scope = cadre in self.in_scope_cadres
+        what = kind_word(kind) if chinese() else kind
         if cadre not in self.names:
-            return "the cadre has left (not on the roster)"
+            return _("the cadre has left (not on the roster)")
         if not self.available[cadre]:
-            return "the cadre is on leave (在岗 = 否)"
+            return _("the cadre is on leave (在岗 = 否)")
         if (kind, target) not in self.target_keys:
-            return f"the {kind} no longer exists" + (
-                " (class graduated)" if kind == "class" else ""
-            )
+            if kind == "class":
+                return _("the class no longer exists (class graduated)")
+            return _("the {kind} no longer exists").format(kind=what)
         if (kind, target) in p.held and in_scope:
             return (
-                f"the {kind} is held by the approved central plan"
+                _("the {kind} is held by the approved central plan")
                 if p.scope.startswith("college=")
-                else f"the {kind} is left to its college's plan"
-            )
+                else _("the {kind} is left to its college's plan")
+            ).format(kind=what)
         if not in_scope or (kind, target) not in self.scope_keys:
-            return "outside this plan's scope"
+            return _("outside this plan's scope")
         if (cadre, kind, target) in self.forbidden:
-            return "forbidden by a pin"
+            return _("forbidden by a pin")
         if p.scenario.continuity == "off":
-            return "the scenario does not keep last semester's contacts"
+            return _("the scenario does not keep last semester's contacts")
         if (cadre, kind, target) not in self.may_continue:
             blocked = why_not(self._pair(cadre, kind, target), p.scenario)
             if blocked:
-                return "rule change: " + "; ".join(blocked)
-        now = ", ".join(f"{k} {i}" for k, i in self.holding.get(cadre, [])) or "nothing"
-        return f"coverage gain: moved so that more targets hold a cadre (now holds {now})"
+                return _("rule change: {rules}").format(rules="; ".join(blocked))
+        holds = [f"{kind_word(k) if chinese() else k} {i}" for k, i in self.holding.get(cadre, [])]
+        now = pgettext("list", ", ").join(holds) or _("nothing")
+        return _("coverage gain: moved so that more targets hold a cadre (now holds {now})").format(
+            now=now
+        )
 
     def _pair(self, cadre: str, kind: str, target: str) -> pd.Series:
         """The pair in the columns of :func:`~planner.solver.eligibility.pair_frame`."""

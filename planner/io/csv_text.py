@@ -11,9 +11,15 @@ import re
 
 import pandas as pd
 
+from planner.i18n import gettext as _
 from planner.io.located import Report
 
-SAVE_AS_CSV_UTF8 = 'in Excel choose File > Save As and pick "CSV UTF-8 (Comma delimited)"'
+
+def save_as_csv_utf8() -> str:
+    """How to save a table as CSV that reads everywhere (in the context's language)."""
+    return _('in Excel choose File > Save As and pick "CSV UTF-8 (Comma delimited)"')
+
+
 """How to save a table in an encoding the planner reads, told whenever one is not."""
 _UNCLOSED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 """pandas' message for a quoted cell that never ends (its row counts from 0)."""
@@ -34,7 +40,7 @@ def csv_grid(data: bytes, display: str, report: Report) -> pd.DataFrame | None:
             skip_blank_lines=False,
         )
     except pd.errors.EmptyDataError:
-        report.problem(display, 0, "", "the file has no header row: it holds no text at all")
+        report.problem(display, 0, "", _("the file has no header row: it holds no text at all"))
         return None
     except pd.errors.ParserError as exc:
         unclosed = _UNCLOSED_QUOTE.search(str(exc))
@@ -43,8 +49,10 @@ def csv_grid(data: bytes, display: str, report: Report) -> pd.DataFrame | None:
                 display,
                 int(unclosed[1]) + 1,
                 "",
-                'a double quote (") opens a cell here that is never closed, so the rest of the '
-                "file would read as one cell: remove the quote or close it",
+                _(
+                    'a double quote (") opens a cell here that is never closed, so the rest of '
+                    "the file would read as one cell: remove the quote or close it"
+                ),
             )
             return None
         # Rows of unequal length: the csv module copes, and the width check locates them.
@@ -66,7 +74,12 @@ def _csv_rows(text: str, display: str, report: Report) -> list[list[str]] | None
     try:
         return list(reader)
     except csv.Error as exc:  # not expected after pandas read the file; never a traceback
-        report.problem(display, reader.line_num, "", f"the file cannot be read as CSV: {exc}")
+        report.problem(
+            display,
+            reader.line_num,
+            "",
+            _("the file cannot be read as CSV: {reason}").format(reason=exc),
+        )
         return None
     finally:
         csv.field_size_limit(limit)
@@ -79,8 +92,9 @@ def _decode(data: bytes, display: str, report: Report) -> str | None:
             display,
             0,
             "",
-            'the file is saved as UTF-16 (Excel\'s "Unicode text"), which is not read: '
-            + SAVE_AS_CSV_UTF8,
+            _(
+                'the file is saved as UTF-16 (Excel\'s "Unicode text"), which is not read: {how}'
+            ).format(how=save_as_csv_utf8()),
         )
         return None
     if data.startswith(b"PK\x03\x04"):
@@ -88,7 +102,9 @@ def _decode(data: bytes, display: str, report: Report) -> str | None:
             display,
             0,
             "",
-            "this is an Excel workbook named .csv: rename it to .xlsx, or " + SAVE_AS_CSV_UTF8,
+            _("this is an Excel workbook named .csv: rename it to .xlsx, or {how}").format(
+                how=save_as_csv_utf8()
+            ),
         )
         return None
     failures = []
@@ -105,7 +121,8 @@ def _decode(data: bytes, display: str, report: Report) -> str | None:
         display,
         line,
         "",
-        f"byte 0x{data[position]:02X} cannot be read: the file is neither UTF-8 nor GB18030 "
-        f"text; {SAVE_AS_CSV_UTF8}",
+        _("byte {byte} cannot be read: the file is neither UTF-8 nor GB18030 text; {how}").format(
+            byte=f"0x{data[position]:02X}", how=save_as_csv_utf8()
+        ),
     )
     return None

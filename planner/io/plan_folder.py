@@ -27,6 +27,7 @@ import pandas as pd
 from planner.contract import KINDS
 from planner.dataset import Dataset, Source
 from planner.errors import InputError, Problem
+from planner.i18n import gettext as _
 from planner.io.cells import unneutralize
 from planner.plan import (
     ASSIGNMENT_COLUMNS,
@@ -412,8 +413,10 @@ def previous_warnings(dataset: Dataset, previous: pd.DataFrame, display: str) ->
     known_cadres = set(dataset.cadres["id"])
     for r in previous[~previous["cadre"].isin(known_cadres)].itertuples(index=False):
         out.append(
-            f"{display}:{r.row}:cadre: cadre '{r.cadre}' is no longer on the roster; "
-            "the contact ends"
+            f"{display}:{r.row}:cadre: "
+            + _("cadre '{cadre}' is no longer on the roster; the contact ends").format(
+                cadre=r.cadre
+            )
         )
     targets = dataset.targets()
     known = set(zip(targets["kind"], targets["id"], strict=True))

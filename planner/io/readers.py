@@ -43,6 +43,7 @@ from planner.contract import (
 )
 from planner.dataset import Dataset, Source, derive_cadre_columns
 from planner.errors import InputError, Problem
+from planner.i18n import gettext as _
 from planner.io.located import Report, Sheet
 from planner.io.sheets import (
     lone_workbook,
@@ -50,7 +51,7 @@ from planner.io.sheets import (
     read_table_file,
     read_workbook,
 )
-from planner.words import gone_words
+from planner.words import chinese, gone_words, kind_word, role_name
 
 GRADE_RANGE = (1990, 2100)
 """Entry years accepted in a ``grade`` column (inclusive)."""
@@ -79,19 +80,19 @@ _VOCABULARIES: dict[str, dict[str, Any]] = {
 }
 
 _VOCABULARY_HINTS: dict[str, Callable[[str], str]] = {
-    "gender": lambda v: f"'{v}' is not a gender: write M or F (男 or 女)",
-    "role": lambda v: (
-        f"unknown role '{v}': write one of "
-        + ", ".join(f"{role.value} ({zh})" for role, zh in ROLE_LABELS_ZH.items())
+    "gender": lambda v: _("'{value}' is not a gender: write M or F (男 or 女)").format(value=v),
+    "role": lambda v: _("unknown role '{value}': write one of {roles}").format(
+        value=v, roles=", ".join(f"{role.value} ({zh})" for role, zh in ROLE_LABELS_ZH.items())
     ),
-    "bool": lambda v: (
-        f"'{v}' is not yes or no: write yes/no, 是/否, true/false or 1/0 (blank means yes)"
+    "bool": lambda v: _(
+        "'{value}' is not yes or no: write yes/no, 是/否, true/false or 1/0 (blank means yes)"
+    ).format(value=v),
+    "kind": lambda v: _("unknown kind '{value}': write one of {kinds} ({labels})").format(
+        value=v, kinds=", ".join(KINDS), labels=", ".join(KIND_LABELS_ZH[k] for k in KINDS)
     ),
-    "kind": lambda v: (
-        f"unknown kind '{v}': write one of {', '.join(KINDS)} "
-        f"({', '.join(KIND_LABELS_ZH[k] for k in KINDS)})"
+    "rule": lambda v: _("unknown rule '{value}': write require or forbid (指定 or 禁止)").format(
+        value=v
     ),
-    "rule": lambda v: f"unknown rule '{v}': write require or forbid (指定 or 禁止)",
 }
 
 
@@ -106,8 +107,10 @@ def read_dataset(path: Path) -> Dataset:
     workbook = lone_workbook(path) if path.is_dir() else None
     if workbook is not None:
         report.warnings.append(
-            f"{workbook.name}: the folder holds no table files, so this workbook is read as the "
-            "data set (one sheet per table)"
+            _(
+                "{file}: the folder holds no table files, so this workbook is read as the "
+                "data set (one sheet per table)"
+            ).format(file=workbook.name)
         )
         sheets = read_workbook(workbook, report)
     elif path.is_dir():
@@ -119,12 +122,14 @@ def read_dataset(path: Path) -> Dataset:
             path.name,
             0,
             "",
-            "a data set is a folder with one file per table, or one .xlsx workbook "
-            "with one sheet per table",
+            _(
+                "a data set is a folder with one file per table, or one .xlsx workbook "
+                "with one sheet per table"
+            ),
         )
         raise InputError(report.problems)
     else:
-        report.problem(str(path), 0, "", "no such folder or file")
+        report.problem(str(path), 0, "", _("no such folder or file"))
         raise InputError(report.problems)
 
     values = {name: check_cells(sheet, report) for name, sheet in sheets.items()}
@@ -159,7 +164,7 @@ def read_table(file: Path, table: Table) -> tuple[pd.DataFrame, Source]:
     sheet = read_table_file(Path(file), table, report)
     values = check_cells(sheet, report) if sheet is not None else {}
     if report.problems or sheet is None:
-        raise InputError(report.problems or [Problem(Path(file).name, 0, "", "cannot be read")])
+        raise InputError(report.problems or [Problem(Path(file).name, 0, "", _("cannot be read"))])
     return _canonical(table, sheet, values), sheet.source
 
 
@@ -195,7 +200,7 @@ def check_cells(sheet: Sheet, report: Report) -> dict[str, pd.Series]:
                 sheet,
                 column.name,
                 blank,
-                lambda _: "this cell is empty, but every row needs a value here",
+                lambda v: _("this cell is empty, but every row needs a value here"),
             )
         value, bad, message = _convert(column, values)
         report.cells(sheet, column.name, bad & ~blank & ~unusable, message)
@@ -222,17 +227,17 @@ def _unusable_cells(sheet: Sheet, column: str, report: Report) -> pd.Series:
 def _control_message(value: str) -> str:
     found = CONTROL.search(value)
     code = f"U+{ord(found[0]):04X}" if found else "?"
-    return (
-        f"this cell holds an invisible control character ({code}) that a spreadsheet cannot "
+    return _(
+        "this cell holds an invisible control character ({code}) that a spreadsheet cannot "
         "hold: retype the cell"
-    )
+    ).format(code=code)
 
 
 def _too_long_message(value: str) -> str:
-    return (
-        f"this cell holds {len(value):,} characters, more than a spreadsheet cell can hold "
-        f"({CELL_LIMIT:,}): shorten it"
-    )
+    return _(
+        "this cell holds {n} characters, more than a spreadsheet cell can hold "
+        "({limit}): shorten it"
+    ).format(n=f"{len(value):,}", limit=f"{CELL_LIMIT:,}")
 
 
 def _convert(
@@ -268,16 +273,18 @@ def _whole_number(text: str, low: int, high: int | None) -> int | None:
 
 def _grade_message(value: str) -> str:
     low, high = GRADE_RANGE
-    return (
-        f"'{value}' is not an entry year: write the year as a whole number between "
-        f"{low} and {high} (e.g. 2026)"
-    )
+    return _(
+        "'{value}' is not an entry year: write the year as a whole number between "
+        "{low} and {high} (e.g. 2026)"
+    ).format(value=value, low=low, high=high)
 
 
 def _count_message(value: str) -> str:
     if re.fullmatch(r"-[0-9]+", value):
-        return f"'{value}' is negative: a number of people must be 0 or more"
-    return f"'{value}' is not a whole number: write a number of people, 0 or more"
+        return _("'{value}' is negative: a number of people must be 0 or more").format(value=value)
+    return _("'{value}' is not a whole number: write a number of people, 0 or more").format(
+        value=value
+    )
 
 
 def _check_unique_ids(sheet: Sheet, report: Report) -> None:
@@ -294,7 +301,9 @@ def _check_unique_ids(sheet: Sheet, report: Report) -> None:
         sheet,
         "id",
         sheet.cells.index.to_series().isin(ids.index[repeated]),
-        lambda v: f"duplicate id '{v}': row {first_row[v]} already has it; ids must be unique",
+        lambda v: _("duplicate id '{value}': row {row} already has it; ids must be unique").format(
+            value=v, row=first_row[v]
+        ),
     )
 
 
@@ -305,10 +314,10 @@ def _known(ids: Iterable[str]) -> str:
     """A short description of a set of ids: all of them, or first…last."""
     ordered = sorted(set(ids))
     if not ordered:
-        return "none are listed"
+        return _("none are listed")
     if len(ordered) <= SHORT_LIST:
-        return "known: " + ", ".join(ordered)
-    return f"known: {ordered[0]}…{ordered[-1]}"
+        return _("known: {ids}").format(ids=", ".join(ordered))
+    return _("known: {ids}").format(ids=f"{ordered[0]}…{ordered[-1]}")
 
 
 def _ids(sheet: Sheet | None) -> set[str] | None:
@@ -334,7 +343,12 @@ def _check_references(
                 continue
             given = sheet.cells["college"]
             bad = (given != "") & ~given.isin(colleges)
-            report.cells(sheet, "college", bad, lambda v: f"unknown college '{v}' ({known})")
+            report.cells(
+                sheet,
+                "college",
+                bad,
+                lambda v: _("unknown college '{college}' ({known})").format(college=v, known=known),
+            )
         if "cadres" in sheets:
             _check_units(sheets["cadres"], values["cadres"], colleges, report)
 
@@ -362,10 +376,10 @@ def _check_units(
 
 def _unit_message(role: str, colleges: set[str]) -> Callable[[str], str]:
     known = _known(colleges)
-    return lambda unit: (
-        f"unknown college '{unit}': a {role} belongs to a college, so the unit must be "
-        f"a college code ({known})"
-    )
+    return lambda unit: _(
+        "unknown college '{unit}': a {role} belongs to a college, so the unit must be "
+        "a college code ({known})"
+    ).format(unit=unit, role=_role(role), known=known)
 
 
 def _check_pairs(
@@ -398,15 +412,26 @@ def _check_pairs(
         report.cells(sheet, "target", bad, _target_message(kind, where, fatal), warning=not fatal)
 
 
+def _role(role: str) -> str:
+    """A role as the messages name it: its value (``professor``), in Chinese its name."""
+    return role_name(role) if chinese() else role
+
+
 def _cadre_message(roster: str, fatal: bool) -> Callable[[str], str]:
     if fatal:
-        return lambda v: f"unknown cadre '{v}': not in {roster}"
-    return lambda v: f"cadre '{v}' is no longer on the roster; the contact ends"
+        return lambda v: _("unknown cadre '{cadre}': not in {roster}").format(
+            cadre=v, roster=roster
+        )
+    return lambda v: _("cadre '{cadre}' is no longer on the roster; the contact ends").format(
+        cadre=v
+    )
 
 
 def _target_message(kind: Kind, where: str, fatal: bool) -> Callable[[str], str]:
     if fatal:
-        return lambda v: f"unknown {kind.value} '{v}': not in {where}"
+        return lambda v: _("unknown {kind} '{target}': not in {file}").format(
+            kind=kind_word(kind.value), target=v, file=where
+        )
     return lambda v: gone_words(kind.value, v)
 
 
@@ -462,7 +487,9 @@ def _warn_cadres_without_targets(dataset: Dataset, cadres_sheet: Sheet) -> None:
     header = cadres_sheet.headers["unit"]
     for cadre in lonely.itertuples():
         dataset.warnings.append(
-            f"{cadres_sheet.display}:{cadre.row}:{header}: college '{cadre.college}' has no "
-            f"class, dorm, party branch or society, so cadre '{cadre.id}' ({cadre.role}) "
-            "can hold no target"
+            f"{cadres_sheet.display}:{cadre.row}:{header}: "
+            + _(
+                "college '{college}' has no class, dorm, party branch or society, so cadre "
+                "'{cadre}' ({role}) can hold no target"
+            ).format(college=cadre.college, cadre=cadre.id, role=_role(cadre.role))
         )

@@ -21,7 +21,7 @@ import pandas as pd
 from planner.contract import TABLE_ALIASES, TABLES, Column, Table
 from planner.dataset import Source
 from planner.i18n import gettext as _
-from planner.io.csv_text import SAVE_AS_CSV_UTF8, csv_grid
+from planner.io.csv_text import csv_grid, save_as_csv_utf8
 from planner.io.located import Report, Sheet
 from planner.io.xlsx_cells import Book, SheetUnreadable, Unreadable, open_book
 
@@ -87,8 +87,10 @@ def read_folder(folder: Path, report: Report) -> dict[str, Sheet]:
                 file.name,
                 0,
                 "",
-                f"this kind of file ({suffix}) is not read: save table '{name}' as .xlsx, "
-                f"or as CSV ({SAVE_AS_CSV_UTF8})",
+                _(
+                    "this kind of file ({suffix}) is not read: save table '{name}' as .xlsx, "
+                    "or as CSV ({how})"
+                ).format(suffix=suffix, name=name, how=save_as_csv_utf8()),
             )
             found.setdefault(name, file)
             continue
@@ -99,8 +101,11 @@ def read_folder(folder: Path, report: Report) -> dict[str, Sheet]:
                 file.name,
                 0,
                 "",
-                f"table '{name}' ({TABLES[name].alias}) is given twice: "
-                f"{found[name].name} and {file.name}; keep only one",
+                _(
+                    "table '{name}' ({alias}) is given twice: {first} and {second}; keep only one"
+                ).format(
+                    name=name, alias=TABLES[name].alias, first=found[name].name, second=file.name
+                ),
             )
             continue
         found[name] = file
@@ -118,8 +123,10 @@ def read_folder(folder: Path, report: Report) -> dict[str, Sheet]:
                 display_folder,
                 0,
                 "",
-                f"missing table '{table.name}' ({table.alias}): add {table.name}.csv "
-                f"or {table.name}.xlsx (the Chinese name {table.alias} works too)",
+                _(
+                    "missing table '{name}' ({alias}): add {name}.csv or {name}.xlsx (the "
+                    "Chinese name {alias} works too)"
+                ).format(name=table.name, alias=table.alias),
             )
     return sheets
 
@@ -139,7 +146,7 @@ def read_table_file(file: Path, table: Table, report: Report) -> Sheet | None:
             return None
         try:
             if not book.sheet_names:
-                report.problem(file.name, 0, "", "the workbook has no sheet to read")
+                report.problem(file.name, 0, "", _("the workbook has no sheet to read"))
                 return None
             first = book.sheet_names[0]
             display = f"{file.name}[{first}]"
@@ -175,8 +182,10 @@ def read_workbook(book_path: Path, report: Report) -> dict[str, Sheet]:
                     display,
                     0,
                     "",
-                    f"table '{name}' ({TABLES[name].alias}) is given twice: sheets "
-                    f"'{seen[name]}' and '{title}'; keep only one",
+                    _(
+                        "table '{name}' ({alias}) is given twice: sheets '{first}' and "
+                        "'{second}'; keep only one"
+                    ).format(name=name, alias=TABLES[name].alias, first=seen[name], second=title),
                 )
                 continue
             seen[name] = title
@@ -195,8 +204,9 @@ def read_workbook(book_path: Path, report: Report) -> dict[str, Sheet]:
                 book_name,
                 0,
                 "",
-                f"missing sheet '{table.name}' ({table.alias}): add a sheet named "
-                f"{table.name} or {table.alias}",
+                _("missing sheet '{name}' ({alias}): add a sheet named {name} or {alias}").format(
+                    name=table.name, alias=table.alias
+                ),
             )
     return sheets
 
@@ -206,11 +216,16 @@ def _read_bytes(file: Path, report: Report) -> bytes | None:
     try:
         data = file.read_bytes()
     except OSError as exc:
-        report.problem(file.name, 0, "", f"the file cannot be read: {exc.strerror}")
+        report.problem(
+            file.name, 0, "", _("the file cannot be read: {reason}").format(reason=exc.strerror)
+        )
         return None
     if not data:
         report.problem(
-            file.name, 0, "", "the file is empty (0 bytes); a table needs at least its header row"
+            file.name,
+            0,
+            "",
+            _("the file is empty (0 bytes); a table needs at least its header row"),
         )
         return None
     return data
@@ -234,8 +249,10 @@ def _open_workbook(data: bytes, display: str, report: Report) -> Book | None:
             display,
             0,
             "",
-            "the file cannot be opened as an Excel workbook (.xlsx): it is damaged or is another "
-            "kind of file; open it in Excel and save it again as .xlsx",
+            _(
+                "the file cannot be opened as an Excel workbook (.xlsx): it is damaged or is "
+                "another kind of file; open it in Excel and save it again as .xlsx"
+            ),
         )
         return None
 
@@ -249,8 +266,10 @@ def _sheet_grid(book: Book, name: str, display: str, report: Report) -> pd.DataF
             display,
             0,
             "",
-            "the sheet cannot be read: the workbook is damaged; open it in Excel and save it "
-            "again as .xlsx",
+            _(
+                "the sheet cannot be read: the workbook is damaged; open it in Excel and save "
+                "it again as .xlsx"
+            ),
         )
         return None
 
@@ -282,7 +301,7 @@ def _sheet_from_grid(
     filled = grid != ""
     grid = grid[filled.any(axis=1)]
     if grid.empty:
-        report.problem(display, 0, "", "the table has no header row: it holds no text at all")
+        report.problem(display, 0, "", _("the table has no header row: it holds no text at all"))
         return None
     by_header = _header_lookup(table)
     title = _title_row(grid, by_header)
@@ -310,8 +329,10 @@ def _sheet_from_grid(
                 display,
                 int(row),
                 "",
-                f"this row has more cells than the header ({last + 1}); "
-                "a comma inside a cell must be inside double quotes",
+                _(
+                    "this row has more cells than the header ({n}); a comma inside a cell must "
+                    "be inside double quotes"
+                ).format(n=last + 1),
             )
     headers: dict[str, str] = {}
     keep: dict[int, str] = {}
@@ -320,15 +341,20 @@ def _sheet_from_grid(
         if not text:
             if filled_data[:, j].any() and not (strict_width and j > last):
                 report.warnings.append(
-                    f"{display}: column {column_letter(j + 1)} has values but "
-                    "no header; it is ignored"
+                    f"{display}: "
+                    + _("column {letter} has values but no header; it is ignored").format(
+                        letter=column_letter(j + 1)
+                    )
                 )
             continue
         name = by_header.get(text) or by_header.get(text.lower())
         if name is None:
             unknown.append(text)
             report.warnings.append(
-                f"{display}: column '{text}' is not part of the contract and is ignored"
+                f"{display}: "
+                + _("column '{column}' is not part of the contract and is ignored").format(
+                    column=text
+                )
             )
             continue
         if name in headers:
@@ -336,8 +362,9 @@ def _sheet_from_grid(
                 display,
                 header_row,
                 text,
-                f"column '{name}' is given twice (as '{headers[name]}' and '{text}'); "
-                "keep only one",
+                _(
+                    "column '{name}' is given twice (as '{first}' and '{second}'); keep only one"
+                ).format(name=name, first=headers[name], second=text),
             )
             continue
         headers[name] = text
@@ -349,7 +376,9 @@ def _sheet_from_grid(
                 display,
                 header_row,
                 column.name,
-                f"missing required column '{column.name}' ({column.alias})"
+                _("missing required column '{name}' ({alias})").format(
+                    name=column.name, alias=column.alias
+                )
                 + _looks_like(column, unknown),
             )
     cells = data.iloc[:, list(keep)].set_axis(list(keep.values()), axis="columns")
@@ -379,11 +408,14 @@ def _looks_like(column: Column, unknown: list[str]) -> str:
     close = close or difflib.get_close_matches(column.alias, list(lowered), n=1, cutoff=0.7)
     if not close:
         return ""
-    return f"; the column '{lowered[close[0]]}' looks like it: rename it to '{column.name}'"
+    return _("; the column '{given}' looks like it: rename it to '{name}'").format(
+        given=lowered[close[0]], name=column.name
+    )
 
 
 def _header_lookup(table: Table) -> dict[str, str]:
     """Header text (English lower case, or the Chinese alias) to English column name."""
     lookup = {c.alias: c.name for c in table.columns}
+    lookup.update({other: c.name for c in table.columns for other in c.others})
     lookup.update({c.name: c.name for c in table.columns})
     return lookup

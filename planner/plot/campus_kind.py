@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from planner.contract import KIND_LABELS_ZH, KINDS
-from planner.plot.spec import Heatmap, grids, printable
+from planner.plot.spec import Heatmap, grids, not_counted, printable
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,8 +30,9 @@ def plot_campus_kind(
     return draw_heatmap(campus_kind_heatmap(coverage), ax, labels=labels)
 
 
-def campus_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
-    """What :func:`plot_campus_kind` draws (no matplotlib needed)."""
+def campus_kind_heatmap(coverage: pd.DataFrame, uncounted: Collection[str] = ()) -> Heatmap:
+    """What :func:`plot_campus_kind` draws (no matplotlib needed); the kinds ``uncounted``
+    are drawn neutral."""
     frame = coverage.assign(
         campus=coverage["campus"].astype(str), kind=coverage["kind"].astype(str)
     )
@@ -49,7 +51,11 @@ def campus_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
         covered=covered,
         targets=targets,
         rows=[printable(c, f"campus {i + 1}") for i, c in enumerate(campuses)],
-        cols=[(f"{KIND_LABELS_ZH[k]}\n{k.value}", k.value) for k in kinds],
+        cols=[
+            not_counted(label) if k.value in uncounted else label
+            for k, label in ((k, (f"{KIND_LABELS_ZH[k]}\n{k.value}", k.value)) for k in kinds)
+        ],
+        neutral=tuple(j for j, k in enumerate(kinds) if k.value in uncounted),
         title=("各校区覆盖率\nCoverage by campus × kind", "Coverage by campus × kind"),
         xlabel=("类型 kind", "kind"),
         ylabel=("校区 campus", "campus"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from planner.contract import KIND_LABELS_ZH, KINDS
-from planner.plot.spec import Heatmap, Label, grids
+from planner.contract import KIND_LABELS_ZH, KINDS, Kind
+from planner.plot.spec import Heatmap, Label, grids, not_counted
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -32,8 +33,9 @@ def plot_college_kind(
     return draw_heatmap(college_kind_heatmap(coverage), ax, labels=labels)
 
 
-def college_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
-    """What :func:`plot_college_kind` draws (no matplotlib needed)."""
+def college_kind_heatmap(coverage: pd.DataFrame, uncounted: Collection[str] = ()) -> Heatmap:
+    """What :func:`plot_college_kind` draws (no matplotlib needed); the kinds ``uncounted``
+    (whose coverage the scenario does not count) are drawn neutral."""
     frame = coverage.copy()
     frame["college"] = frame["college"].astype(object).where(frame["college"].notna(), None)
     frame["_row"] = frame["college"].fillna(UNIVERSITY_CODE).astype(str)
@@ -56,12 +58,18 @@ def college_kind_heatmap(coverage: pd.DataFrame) -> Heatmap:
         covered=covered,
         targets=targets,
         rows=[_row_label(row, str(names.get(row, ""))) for row in rows],
-        cols=[(f"{KIND_LABELS_ZH[k]}\n{k.value}", k.value) for k in kinds],
+        cols=[_kind_label(k, uncounted) for k in kinds],
         title=("各学院覆盖率\nCoverage by college × kind", "Coverage by college × kind"),
         xlabel=("类型 kind", "kind"),
         ylabel=("学院 college", "college"),
         colorbar_label=("覆盖率 coverage", "coverage"),
+        neutral=tuple(j for j, k in enumerate(kinds) if k.value in uncounted),
     )
+
+
+def _kind_label(kind: Kind, uncounted: Collection[str]) -> Label:
+    label = (f"{KIND_LABELS_ZH[kind]}\n{kind.value}", kind.value)
+    return not_counted(label) if kind.value in uncounted else label
 
 
 def _row_label(code: str, name: str) -> Label:

@@ -31,8 +31,9 @@ def plot_dorm_campus_grade(
     return draw_heatmap(dorm_campus_grade_heatmap(dorms_coverage), ax, labels=labels)
 
 
-def dorm_campus_grade_heatmap(dorms_coverage: pd.DataFrame) -> Heatmap:
-    """What :func:`plot_dorm_campus_grade` draws (no matplotlib needed)."""
+def dorm_campus_grade_heatmap(dorms_coverage: pd.DataFrame, *, counted: bool = True) -> Heatmap:
+    """What :func:`plot_dorm_campus_grade` draws (no matplotlib needed); with ``counted``
+    false (the scenario does not count dorm coverage, the default) every cell is neutral."""
     grade = dorms_coverage["grade"].astype("Int64")
     frame = pd.DataFrame(
         {
@@ -56,7 +57,13 @@ def dorm_campus_grade_heatmap(dorms_coverage: pd.DataFrame) -> Heatmap:
         title=(
             "宿舍覆盖率（按校区、年级）\nDorm coverage by campus × entry year",
             "Dorm coverage by campus × entry year",
+        )
+        if counted
+        else (
+            "宿舍联系情况（按校区、年级；不考核）\nDorm rooms holding a cadre (not counted)",
+            "Dorm rooms holding a cadre by campus × entry year (not counted)",
         ),
+        neutral=() if counted else tuple(range(len(grades))),
         xlabel=("年级 entry year", "entry year"),
         ylabel=("校区 campus", "campus"),
         colorbar_label=("覆盖率 coverage", "coverage"),

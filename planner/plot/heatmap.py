@@ -91,6 +91,7 @@ def draw_heatmap(heatmap: Heatmap, ax: Axes | None = None, *, labels: str = "aut
         ylabel=heatmap.ylabel[pick],
         colorbar_label=heatmap.colorbar_label[pick],
         family=font_family(use_cjk),
+        neutral=heatmap.neutral,
     )
 
 
@@ -106,6 +107,7 @@ def draw_share_heatmap(
     ylabel: str,
     colorbar_label: str,
     family: list[str],
+    neutral: Sequence[int] = (),
 ) -> Figure:
     """Draw coverage share ``covered / targets`` (two aligned arrays) on ``ax``.
 
@@ -115,9 +117,12 @@ def draw_share_heatmap(
     n_covered = np.asarray(covered, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(n_targets > 0, n_covered / n_targets, np.nan)
+    counted = share.copy()
+    for j in neutral:  # coverage not counted: no colour on the red scale, the counts stay
+        counted[:, j] = np.nan
 
     cmap = mpl.colormaps[CMAP].with_extremes(bad=EMPTY_COLOUR)
-    image = ax.imshow(np.ma.masked_invalid(share), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    image = ax.imshow(np.ma.masked_invalid(counted), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
 
     n_rows, n_cols = share.shape
     font_size = 9 if n_rows <= 40 else 7
@@ -125,7 +130,7 @@ def draw_share_heatmap(
         for j in range(n_cols):
             if n_targets[i, j] > 0:
                 text = f"{int(n_covered[i, j])}/{int(n_targets[i, j])}"
-                colour = "black" if is_light(cmap(share[i, j])) else "white"
+                colour = "black" if j in neutral or is_light(cmap(share[i, j])) else "white"
             else:
                 text, colour = "—", "#555555"
             ax.text(

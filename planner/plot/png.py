@@ -65,6 +65,10 @@ def _lookup_table() -> np.ndarray:
 _LUT = _lookup_table()
 
 
+NEUTRAL = (0.87, 0.91, 0.95)
+"""Colour of a cell whose coverage is not counted (a pale blue-grey, off the red scale)."""
+
+
 def share_colour(share: float) -> tuple[float, float, float]:
     """The colour of a cell whose share covered is ``share`` (0 dark red, 1 pale yellow)."""
     index = min(max(int(share * 256), 0), 255)
@@ -241,7 +245,7 @@ def render_png(heatmap: Heatmap, *, labels: str = "auto") -> bytes:
     height_in = min(1.9 + 0.32 * max(n_rows, 1), 40.0)
     canvas = _Canvas(round(width_in * DPI), round(height_in * DPI), text_file)
     box = _Layout.of(canvas, texts, n_rows, n_cols)
-    _cells(canvas, box, covered, targets)
+    _cells(canvas, box, covered, targets, set(heatmap.neutral))
     _labels(canvas, box, texts)
     _colour_bar(canvas, box, texts)
     buffer = io.BytesIO()
@@ -324,9 +328,15 @@ class _Layout:
         )
 
 
-def _cells(canvas: _Canvas, at: _Layout, covered: np.ndarray, targets: np.ndarray) -> None:
-    """Each cell in its colour with ``covered/targets`` (a dash without targets), then the
-    white lines between the cells."""
+def _cells(
+    canvas: _Canvas,
+    at: _Layout,
+    covered: np.ndarray,
+    targets: np.ndarray,
+    neutral: set[int] = frozenset(),  # type: ignore[assignment]
+) -> None:
+    """Each cell in its colour with ``covered/targets`` (a dash without targets; the columns
+    ``neutral`` in a neutral colour), then the white lines between the cells."""
     n_rows, n_cols = targets.shape
     for i in range(n_rows):
         for j in range(n_cols):
@@ -338,7 +348,7 @@ def _cells(canvas: _Canvas, at: _Layout, covered: np.ndarray, targets: np.ndarra
             )
             middle = ((box[0] + box[2] + 1) / 2, (box[1] + box[3] + 1) / 2)
             if targets[i, j] > 0:
-                colour = share_colour(covered[i, j] / targets[i, j])
+                colour = NEUTRAL if j in neutral else share_colour(covered[i, j] / targets[i, j])
                 canvas.draw.rectangle(box, fill=rgb255(colour))
                 text = f"{int(covered[i, j])}/{int(targets[i, j])}"
                 canvas.text(middle, text, at.cell_points, text_colour(colour), digits=True)

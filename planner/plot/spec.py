@@ -38,6 +38,19 @@ class Heatmap:
     xlabel: Label
     ylabel: Label
     colorbar_label: Label
+    neutral: tuple[int, ...] = ()
+    """Columns whose coverage the scenario does not count (dorm rooms by default): drawn in a
+    neutral colour with their counts, not on the red scale, since a low share there is no
+    failure."""
+
+
+NOT_COUNTED: Label = ("（不考核）", "(not counted)")
+"""Added to the label of a column whose coverage is not counted."""
+
+
+def not_counted(label: Label) -> Label:
+    """``label`` marked as not counted: 宿舍（不考核）, dorm (not counted)."""
+    return label[0] + NOT_COUNTED[0], f"{label[1]} {NOT_COUNTED[1]}"
 
 
 def printable(text: str, fallback: str) -> Label:

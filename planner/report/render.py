@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
+from planner.i18n import current_language, use_language
 from planner.io.plan_folder import HEATMAP_FILES, WORKBOOK
 from planner.report.helper import Helper, HelperLost
 
@@ -39,7 +40,11 @@ class Rendering:
         self._plan = plan
         self._targets = targets
         self._helper = helper
-        self._in_helper = helper is not None and helper.submit(render_workbook, plan)
+        # The workbook speaks the language of this context, wherever it is made.
+        self._language = current_language()
+        self._in_helper = helper is not None and helper.submit(
+            render_workbook, plan, self._language
+        )
 
     def files(self) -> dict[str, bytes]:
         """``{file name: bytes}``: the workbook, then the heatmaps (in their file order)."""
@@ -50,7 +55,7 @@ class Rendering:
         with contextlib.suppress(HelperLost):  # lost: made here below
             book = self._helper.result()
         if book is None:
-            book = render_workbook(self._plan)
+            book = render_workbook(self._plan, self._language)
         return {WORKBOOK: book, **pictures}
 
 
@@ -59,11 +64,13 @@ def render_files(plan: Plan, targets: pd.DataFrame | None) -> dict[str, bytes]:
     return {WORKBOOK: render_workbook(plan), **render_heatmaps(plan, targets)}
 
 
-def render_workbook(plan: Plan) -> bytes:
-    """The plan's workbook (:func:`planner.report.workbook.render_workbook`)."""
+def render_workbook(plan: Plan, language: str | None = None) -> bytes:
+    """The plan's workbook (:func:`planner.report.workbook.render_workbook`) in ``language``
+    (default: the context's)."""
     from planner.report import workbook  # openpyxl: only when needed
 
-    return workbook.render_workbook(plan)
+    with use_language(language or current_language()):
+        return workbook.render_workbook(plan)
 
 
 def render_heatmaps(
@@ -97,19 +104,22 @@ def heatmaps(
     from planner.plot.dorm_campus_grade import dorm_campus_grade_heatmap
 
     wanted = set(HEATMAP_FILES if only is None else only)
+    uncounted = plan.kinds_not_counted()
     charts = {}
     if HEATMAP_FILES[0] in wanted:
-        charts[HEATMAP_FILES[0]] = college_kind_heatmap(plan.coverage)
+        charts[HEATMAP_FILES[0]] = college_kind_heatmap(plan.coverage, uncounted)
     if targets is None:
         return charts
     targets = targets_in_scope(targets, plan.scope, plan.held)
     if HEATMAP_FILES[1] in wanted:
         campus = campus_kind_coverage(plan.assignments, targets, plan.uncovered)
-        charts[HEATMAP_FILES[1]] = campus_kind_heatmap(campus)
+        charts[HEATMAP_FILES[1]] = campus_kind_heatmap(campus, uncounted)
     if HEATMAP_FILES[2] in wanted:
         dorms = dorm_campus_grade_coverage(plan.assignments, targets)
         if len(dorms):
-            charts[HEATMAP_FILES[2]] = dorm_campus_grade_heatmap(dorms)
+            charts[HEATMAP_FILES[2]] = dorm_campus_grade_heatmap(
+                dorms, counted="dorm" not in uncounted
+            )
     return charts
 
 

@@ -14,7 +14,10 @@ import pandas as pd
 from planner.contract import KIND_TABLE, KINDS, ROLE_LABELS_ZH, ROLES, TABLES, Kind
 from planner.dataset import Dataset
 from planner.explain.capacity import capacity_notes, central_available, college_capacity
+from planner.i18n import gettext as _
+from planner.i18n import ngettext, pgettext
 from planner.scenario import Scenario
+from planner.words import chinese, count_words, role_name
 
 ON_LEAVE_LISTED = 20
 """At most this many cadres on leave are listed by name; the rest are counted."""
@@ -39,10 +42,14 @@ def summarize(ds: Dataset) -> str:
 def _headline(ds: Dataset) -> str:
     n_available = int(ds.cadres["available"].sum())
     n_targets = sum(len(ds.table(KIND_TABLE[k])) for k in KINDS)
-    return (
-        f"Data set: {_count(len(ds.colleges), 'college', 'colleges')}, "
-        f"{_count(len(ds.cadres), 'cadre', 'cadres')} ({n_available} available, "
-        f"{len(ds.cadres) - n_available} on leave), {_count(n_targets, 'target', 'targets')}"
+    return _(
+        "Data set: {colleges}, {cadres} ({available} available, {leave} on leave), {targets}"
+    ).format(
+        colleges=count_words(len(ds.colleges), "college"),
+        cadres=count_words(len(ds.cadres), "cadre"),
+        available=n_available,
+        leave=len(ds.cadres) - n_available,
+        targets=count_words(n_targets, "target"),
     )
 
 
@@ -51,9 +58,20 @@ def _tables(ds: Dataset) -> list[str]:
     for name, table in TABLES.items():
         source = ds.sources.get(name)
         rows.append(
-            [name, table.alias, len(ds.table(name)), source.display if source else "(not given)"]
+            [
+                name,
+                table.alias,
+                len(ds.table(name)),
+                source.display if source else _("(not given)"),
+            ]
         )
-    return ["Tables", *_align(["table", "", "rows", "file"], rows, right={2})]
+    header = [
+        pgettext("column", "table"),
+        "",
+        pgettext("column", "rows"),
+        pgettext("column", "file"),
+    ]
+    return [pgettext("heading", "Tables"), *_align(header, rows, right={2})]
 
 
 def _target_counts(ds: Dataset, by: str) -> pd.DataFrame:
@@ -78,8 +96,8 @@ def _colleges(ds: Dataset) -> list[str]:
     central = cadres[cadres["central"]]
     rows.append(
         [
-            "central",
-            "(placed by SAO)",
+            pgettext("row", "central"),
+            _("(placed by SAO)"),
             "",
             int(central["available"].sum()),
             int((~central["available"]).sum()),
@@ -91,10 +109,29 @@ def _colleges(ds: Dataset) -> list[str]:
     )
     university = [int(targets[k.value].get("", 0)) for k in KINDS]
     if any(university):
-        rows.append(["university", "(no college)", "", "", "", *university])
-    header = ["college", "name", "campus", "cadres", "on leave"]
-    header += [KIND_TABLE[k] for k in KINDS]
-    return ["Colleges", *_align(header, rows, right=set(range(3, 9)))]
+        rows.append([pgettext("row", "university"), _("(no college)"), "", "", "", *university])
+    header = [
+        pgettext("column", "college"),
+        pgettext("column", "name"),
+        pgettext("column", "campus"),
+        pgettext("column", "cadres"),
+        pgettext("column", "on leave"),
+    ]
+    header += [_kinds_header(k) for k in KINDS]
+    return [pgettext("heading", "Colleges"), *_align(header, rows, right=set(range(3, 9)))]
+
+
+def _kinds_header(kind: Kind) -> str:
+    """A kind's column header: ``classes`` (Chinese 班级)."""
+    if not chinese():
+        return KIND_TABLE[kind]
+    return pgettext("kind", "branch") if kind.value == "branch" else _kind_word(kind.value)
+
+
+def _kind_word(kind: str) -> str:
+    from planner.words import kind_word
+
+    return kind_word(kind)
 
 
 def capacity_section(ds: Dataset, scenario: Scenario | None = None) -> list[str]:
@@ -106,7 +143,7 @@ def capacity_section(ds: Dataset, scenario: Scenario | None = None) -> list[str]
     cover = capacity.attrs.get("coverable_kinds", ["class", "branch", "society"])
     kinds = [k for k in ("class", "branch", "society", "dorm") if k in cover]
     rows: list[list[object]] = []
-    for _, r in capacity.iterrows():
+    for _index, r in capacity.iterrows():
         rows.append(
             [
                 r["college"],
@@ -120,20 +157,33 @@ def capacity_section(ds: Dataset, scenario: Scenario | None = None) -> list[str]
                 r["short"] or "",
             ]
         )
-    header = ["college", "name", *(KIND_TABLE[Kind(k)] for k in kinds), "to cover"]
-    header += ["cadres", "on leave", "can cover", "central", "short"]
+    header = [
+        pgettext("column", "college"),
+        pgettext("column", "name"),
+        *(_kinds_header(Kind(k)) for k in kinds),
+        pgettext("column", "to cover"),
+    ]
+    header += [
+        pgettext("column", "cadres"),
+        pgettext("column", "on leave"),
+        pgettext("column", "can cover"),
+        pgettext("column", "central"),
+        pgettext("column", "short"),
+    ]
     title = (
-        "Capacity (default policy: every available cadre holds one target; classes, branches "
-        "and societies should each hold one)"
+        _(
+            "Capacity (default policy: every available cadre holds one target; classes, "
+            "branches and societies should each hold one)"
+        )
         if scenario == Scenario()
-        else f"Capacity (scenario {scenario.name})"
+        else _("Capacity (scenario {name})").format(name=scenario.name)
     )
     lines = [title, *_align(header, rows, right=set(range(2, len(header))))]
     notes = capacity_notes(capacity, central_available(ds))
     if notes:
         lines += [f"  ! {note}" for note in notes]
     else:
-        lines.append("  Every college can cover its targets with its own cadres.")
+        lines.append("  " + _("Every college can cover its targets with its own cadres."))
     return lines
 
 
@@ -147,8 +197,13 @@ def _campuses(ds: Dataset) -> list[str]:
         n_leave = int(cadres["size"].get(campus, 0)) - n_available
         kinds = [int(targets[k.value].get(campus, 0)) for k in KINDS]
         rows.append([campus, n_available, n_leave, *kinds])
-    header = ["campus", "cadres", "on leave", *(KIND_TABLE[k] for k in KINDS)]
-    return ["Campuses", *_align(header, rows, right=set(range(1, 7)))]
+    header = [
+        pgettext("column", "campus"),
+        pgettext("column", "cadres"),
+        pgettext("column", "on leave"),
+        *(_kinds_header(k) for k in KINDS),
+    ]
+    return [pgettext("heading", "Campuses"), *_align(header, rows, right=set(range(1, 7)))]
 
 
 def _roles(ds: Dataset) -> list[str]:
@@ -160,39 +215,57 @@ def _roles(ds: Dataset) -> list[str]:
         rows.append([role.value, ROLE_LABELS_ZH[role], n_available, n_leave])
     total = len(ds.cadres)
     n_available = int(ds.cadres["available"].sum())
-    rows.append(["all roles", "", n_available, total - n_available])
-    return ["Roles", *_align(["role", "", "cadres", "on leave"], rows, right={2, 3})]
+    rows.append([pgettext("row", "all roles"), "", n_available, total - n_available])
+    header = [
+        pgettext("column", "role"),
+        "",
+        pgettext("column", "cadres"),
+        pgettext("column", "on leave"),
+    ]
+    return [pgettext("heading", "Roles"), *_align(header, rows, right={2, 3})]
 
 
 def _on_leave(ds: Dataset) -> list[str]:
     away = ds.cadres[~ds.cadres["available"]]
-    lines = [f"Cadres on leave: {len(away)}"]
+    lines = [_("Cadres on leave: {n}").format(n=len(away))]
     for cadre in away.head(ON_LEAVE_LISTED).itertuples():
         where = cadre.college if cadre.college is not None else cadre.unit
-        lines.append(f"  {cadre.id!s}  {cadre.name!s}  ({cadre.role!s}, {where!s})")
+        role = role_name(str(cadre.role)) if chinese() else cadre.role
+        lines.append(f"  {cadre.id!s}  {cadre.name!s}  ({role!s}, {where!s})")
     if len(away) > ON_LEAVE_LISTED:
-        lines.append(f"  … and {len(away) - ON_LEAVE_LISTED} more")
+        lines.append("  " + _("… and {n} more").format(n=len(away) - ON_LEAVE_LISTED))
     return lines
 
 
 def _plan_inputs(ds: Dataset) -> list[str]:
     previous = ds.previous["kind"].value_counts()
-    by_kind = ", ".join(
-        _count(int(previous[k.value]), k.value, KIND_TABLE[k]) for k in KINDS if k.value in previous
+    comma = pgettext("list", ", ")
+    by_kind = comma.join(
+        _kind_count(int(previous[k.value]), k) for k in KINDS if k.value in previous
     )
     rules = ds.pins["rule"].value_counts()
-    pins = ", ".join(f"{int(rules[r])} {r}" for r in ("require", "forbid") if r in rules)
+    words = {"require": pgettext("pin", "require"), "forbid": pgettext("pin", "forbid")}
+    pins = comma.join(
+        _("{n} {rule}").format(n=int(rules[r]), rule=words[r])
+        for r in ("require", "forbid")
+        if r in rules
+    )
     return [
-        "Previous plan: "
-        + _count(len(ds.previous), "assignment", "assignments")
+        _("Previous plan: {n}").format(
+            n=ngettext("{n} assignment", "{n} assignments", len(ds.previous)).format(
+                n=len(ds.previous)
+            )
+        )
         + (f" ({by_kind})" if by_kind else ""),
-        f"Pins: {len(ds.pins)}" + (f" ({pins})" if pins else ""),
+        _("Pins: {n}").format(n=len(ds.pins)) + (f" ({pins})" if pins else ""),
     ]
 
 
-def _count(n: int, one: str, many: str) -> str:
-    """``n`` and the right form of the noun: ``1 class``, ``2 classes``."""
-    return f"{n} {one if n == 1 else many}"
+def _kind_count(n: int, kind: Kind) -> str:
+    """``2 classes``, ``1 dorm`` (Chinese ``2个班级``, ``1间宿舍``)."""
+    if chinese():
+        return count_words(n, kind.value)
+    return f"{n} {kind.value if n == 1 else KIND_TABLE[kind]}"
 
 
 def _width(text: str) -> int:

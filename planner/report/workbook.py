@@ -28,102 +28,146 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from planner.contract import KIND_LABELS_ZH, KINDS, ROLE_LABELS_ZH, Kind, Role
+from planner.contract import CENTRAL_ROLES, KINDS
+from planner.i18n import current_language, pgettext, use_language
+from planner.i18n import gettext as _
 from planner.io.cells import is_formula_like
 from planner.plan import MERGED_STATUS, Plan
+from planner.policy import TERM_RULES, term_name
+from planner.report import printing as words
 from planner.report.xlsx import (
     Book,
     Col,
+    Section,
     cell_value,
     college_sheet_name,
     header_cell,
     inert_cell,
+    print_setup,
     protect,
     set_widths,
 )
 
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def status_words(status: str) -> str:
+    """A plan's status as the office reads it."""
+    return {
+        "OPTIMAL": _("optimal (every priority proven best)"),
+        "FEASIBLE": _("feasible (a time or gap limit left a priority not proven best)"),
+        "MERGED": _("merged (the office's plan and the colleges' plans put together)"),
+    }.get(status, status)
+
+
+def sheet_names() -> dict[str, str]:
+    """The summary sheets' names in the context's language (全部安排 / All contacts, …)."""
+    return {
+        "all": pgettext("sheet", "All contacts"),
+        "summary": pgettext("sheet", "Summary"),
+        "uncovered": pgettext("sheet", "Uncovered"),
+        "changes": pgettext("sheet", "Changes"),
+        "coverage": pgettext("sheet", "Coverage"),
+        "readme": pgettext("sheet", "About"),
+        "university": pgettext("sheet", "University level"),
+    }
+
+
 SHEET_ALL = "全部安排"
+SHEET_SUMMARY = "汇总"
 SHEET_UNCOVERED = "未覆盖"
 SHEET_CHANGES = "变动"
 SHEET_COVERAGE = "覆盖率"
 SHEET_README = "说明"
 SHEET_UNIVERSITY = "校级"
-SUMMARY_SHEETS = (SHEET_ALL, SHEET_UNCOVERED, SHEET_CHANGES, SHEET_COVERAGE, SHEET_README)
+SUMMARY_SHEETS = (
+    SHEET_ALL,
+    SHEET_SUMMARY,
+    SHEET_UNCOVERED,
+    SHEET_CHANGES,
+    SHEET_COVERAGE,
+    SHEET_README,
+)
+"""The Chinese names of the summary sheets (English: see :func:`sheet_names`)."""
 
-STATUS_LABELS_ZH: dict[str, str] = {
-    "OPTIMAL": "最优（每一优先级均已证明最优）",
-    "FEASIBLE": "可行（时间或差距限制使某一优先级未证明最优）",
-    "MERGED": "合并（学生处方案与各学院方案合并而成）",
-}
-CHANGE_LABELS_ZH: dict[str, str] = {
-    "kept": "保持",
-    "moved": "调整",
-    "new": "新增",
-    "ended": "结束",
-}
 KIND_ORDER: dict[str, int] = {k.value: i for i, k in enumerate(KINDS)}
 
 
-_WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def _kind_zh(value: Any) -> Any:
-    try:
-        return KIND_LABELS_ZH[Kind(value)]
-    except ValueError:
+def _kind(value: Any) -> Any:
+    """A kind as the sheet shows it: 班级 in Chinese; in English its word as the data
+    contract spells it (``class``, ``dorm``), so the sheet reads back as a previous table."""
+    if value not in KIND_ORDER:
         return value
-
-
-def _role_zh(value: Any) -> Any:
-    try:
-        return ROLE_LABELS_ZH[Role(value)]
-    except ValueError:
-        return value
+    return words.kind_label(str(value), short=True) if current_language() == "zh" else value
 
 
 def _yes_no(value: Any) -> Any:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    return "是" if bool(value) else "否"
+    return pgettext("answer", "yes") if bool(value) else pgettext("answer", "no")
 
 
-def _change_zh(value: Any) -> Any:
-    return CHANGE_LABELS_ZH.get(str(value), value)
+class _Names:
+    """College names beside their codes: 法学院（C01）; a college role's unit by name."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.names = dict(_colleges(plan))
+
+    def college(self, value: Any) -> Any:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+            return words.college_words(None, self.names)
+        return words.college_words(str(value), self.names)
+
+    def unit(self, value: Any) -> Any:
+        return self.names.get(str(value)) or value
 
 
-ASSIGNMENT_SHEET: tuple[Col, ...] = (
-    Col("cadre_id", "工号"),
-    Col("cadre_name", "姓名"),
-    Col("role", "类别", _role_zh),
-    Col("cadre_unit", "单位"),
-    Col("cadre_campus", "联系人校区"),
-    Col("kind", "kind"),
-    Col("kind", "类型", _kind_zh),
-    Col("target_id", "对象编号"),
-    Col("target_name", "对象名称"),
-    Col("target_college", "学院"),
-    Col("target_campus", "校区"),
-    Col("kept", "延续上学期", _yes_no),
-)
-UNCOVERED_SHEET: tuple[Col, ...] = (
-    Col("kind", "kind"),
-    Col("kind", "类型", _kind_zh),
-    Col("target_id", "对象编号"),
-    Col("target_name", "对象名称"),
-    Col("target_college", "学院"),
-    Col("target_campus", "校区"),
-    Col("reason", "原因"),
-)
-CHANGES_SHEET: tuple[Col, ...] = (
-    Col("cadre_id", "工号"),
-    Col("cadre_name", "姓名"),
-    Col("kind", "kind"),
-    Col("kind", "类型", _kind_zh),
-    Col("target_id", "对象编号"),
-    Col("status", "status"),
-    Col("status", "变动", _change_zh),
-    Col("reason", "原因"),
-)
+def assignment_spec(names: _Names) -> tuple[Col, ...]:
+    """The columns of 全部安排 and of each college's sheet."""
+    return (
+        Col("cadre_id", pgettext("column", "Cadre ID")),
+        Col("cadre_name", pgettext("column", "Name")),
+        Col("role", pgettext("column", "Role"), words.role_label),
+        Col("cadre_unit", pgettext("column", "Unit"), names.unit),
+        Col("title", pgettext("column", "Title")),
+        Col("phone", pgettext("column", "Phone")),
+        Col("email", pgettext("column", "E-mail")),
+        Col("cadre_campus", pgettext("column", "Cadre's campus")),
+        Col("kind", pgettext("column", "Kind"), _kind),
+        Col("target_id", pgettext("column", "Target ID")),
+        Col("target_name", pgettext("column", "Target name")),
+        Col("target_college", pgettext("column", "College"), names.college),
+        Col("target_campus", pgettext("column", "Campus")),
+        Col("counsellor", pgettext("column", "Counsellor")),
+        Col("head_teacher", pgettext("column", "Head teacher")),
+        Col("kept", pgettext("column", "Kept from last semester"), _yes_no),
+    )
+
+
+def uncovered_spec(names: _Names) -> tuple[Col, ...]:
+    """The columns of 未覆盖 (and of a college's uncovered targets)."""
+    return (
+        Col("kind", pgettext("column", "Kind"), _kind),
+        Col("target_id", pgettext("column", "Target ID")),
+        Col("target_name", pgettext("column", "Target name")),
+        Col("target_college", pgettext("column", "College"), names.college),
+        Col("target_campus", pgettext("column", "Campus")),
+        Col("reason", pgettext("column", "Reason"), wrap=True),
+    )
+
+
+def changes_spec() -> tuple[Col, ...]:
+    """The columns of 变动 (and of a college's changes)."""
+    return (
+        Col("cadre_id", pgettext("column", "Cadre ID")),
+        Col("cadre_name", pgettext("column", "Name")),
+        Col("kind", pgettext("column", "Kind"), _kind),
+        Col("target_id", pgettext("column", "Target ID")),
+        Col("status", pgettext("column", "Change"), words.change_label),
+        Col("reason", pgettext("column", "Reason"), wrap=True),
+    )
+
+
 NO_COLLEGE_CODES: frozenset[str] = frozenset({"(university)"})
 """College codes of ``Plan.coverage`` that stand for "no college" (university-level targets)."""
 
@@ -131,34 +175,91 @@ HIDDEN_COLUMNS: frozenset[str] = frozenset({"cadre_college"})
 """Plan columns left out of the sheets on purpose (the unit column says the same)."""
 
 
-def write_workbook(plan: Plan, path: Path) -> None:
+def write_workbook(plan: Plan, path: Path, language: str | None = None) -> None:
     """Write the plan's workbook to ``path`` (see the module docstring for its sheets)."""
-    Path(path).write_bytes(render_workbook(plan))
+    Path(path).write_bytes(render_workbook(plan, language))
 
 
-def render_workbook(plan: Plan) -> bytes:
-    """The plan's workbook (see the module docstring for its sheets), as the bytes of a file."""
+def render_workbook(plan: Plan, language: str | None = None) -> bytes:
+    """The plan's workbook (see the module docstring for its sheets), as the bytes of a file,
+    in ``language`` (default: the context's)."""
+    with use_language(language or current_language()):
+        return _render(plan)
+
+
+def _render(plan: Plan) -> bytes:
     book = Book(hidden=HIDDEN_COLUMNS)
+    titles = sheet_names()
+    names = _Names(plan)
     assignments = _sorted_assignments(plan.assignments)
+    uncovered = _sorted_targets(plan.uncovered)
+    changes = plan.changes
 
-    everything = book.table(SHEET_ALL, assignments, ASSIGNMENT_SHEET)
-    book.table(SHEET_UNCOVERED, _sorted_targets(plan.uncovered), UNCOVERED_SHEET)
-    book.table(SHEET_CHANGES, plan.changes, CHANGES_SHEET)
-    _coverage_sheet(book.workbook, plan.coverage)
-    _readme_sheet(book.workbook, plan)
+    everything = book.table(titles["all"], assignments, assignment_spec(names))
+    _summary_sheet(book, titles["summary"], plan, names)
+    unc_table = book.table(titles["uncovered"], uncovered, uncovered_spec(names))
+    chg_table = book.table(titles["changes"], changes, changes_spec())
+    _coverage_sheet(book.workbook, titles["coverage"], plan, names)
+    _readme_sheet(book.workbook, titles, plan)
 
-    # College sheets reuse the rendered cells (and column widths) of 全部安排.
-    used = {name.casefold() for name in SUMMARY_SHEETS}
+    # College sheets reuse the rendered cells (and column widths) of 全部安排, and carry the
+    # college's own uncovered targets and changes below its contacts.
+    used = {name.casefold() for key, name in titles.items() if key != "university"}
     none = pd.Series(None, index=assignments.index, dtype=object)
     target_college = assignments.get("target_college", none)
     cadre_college = assignments.get("cadre_college", none)
+    unc_college = uncovered.get("target_college", pd.Series(None, index=uncovered.index))
+    chg_college = _change_colleges(plan)
     for college, name in _colleges(plan):
         mask = ((target_college == college) | (cadre_college == college)).to_numpy()
-        book.table(college_sheet_name(college, name, used), everything.subset(mask))
+        sections = [
+            Section(
+                pgettext("section", "Uncovered targets of the college"),
+                unc_table.subset((unc_college == college).to_numpy()),
+            ),
+            Section(
+                pgettext("section", "Changes since last semester"),
+                chg_table.subset((chg_college == college).to_numpy()),
+            ),
+        ]
+        book.table(
+            college_sheet_name(college, name, used), everything.subset(mask), sections=sections
+        )
     orphan = (target_college.isna() & cadre_college.isna()).to_numpy()
     if orphan.any():
-        book.table(college_sheet_name(SHEET_UNIVERSITY, "", used), everything.subset(orphan))
+        book.table(college_sheet_name(titles["university"], "", used), everything.subset(orphan))
     return book.save()
+
+
+def _change_colleges(plan: Plan) -> pd.Series:
+    """The college of each change: its target's (from the plan's contacts and uncovered
+    targets), else the cadre's own college; None when neither is known."""
+    changes = plan.changes
+    a = plan.assignments
+    of_target: dict[tuple[str, str], Any] = {}
+    if len(a):
+        of_target.update(
+            zip(zip(a["kind"], a["target_id"], strict=True), a["target_college"], strict=True)
+        )
+    u = plan.uncovered
+    if len(u) and "target_college" in u:
+        of_target.update(
+            zip(zip(u["kind"], u["target_id"], strict=True), u["target_college"], strict=True)
+        )
+    of_cadre = (
+        dict(zip(a["cadre_id"], a["cadre_college"], strict=True))
+        if len(a) and "cadre_college" in a
+        else {}
+    )
+    out = []
+    for kind, target, cadre in zip(
+        changes["kind"], changes["target_id"], changes["cadre_id"], strict=True
+    ):
+        college = of_target.get((kind, target))
+        if not isinstance(college, str) or not college:
+            college = of_cadre.get(cadre)
+        out.append(college if isinstance(college, str) and college else None)
+    return pd.Series(out, index=changes.index, dtype=object)
 
 
 def _colleges(plan: Plan) -> list[tuple[str, str]]:
@@ -208,11 +309,20 @@ def _sorted_targets(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc[keys.sort_values(list(keys.columns), kind="stable").index]
 
 
-def _coverage_sheet(workbook: Workbook, coverage: pd.DataFrame) -> None:
-    """Coverage by college × kind, with the share as a percentage."""
-    ws = workbook.create_sheet(SHEET_COVERAGE)
-    headers = ["学院代码", "学院名称", "校区", "kind", "类型", "对象数", "已覆盖", "覆盖率"]
-    frame = coverage.copy()
+def _coverage_sheet(workbook: Workbook, title: str, plan: Plan, names: _Names) -> None:
+    """Coverage by college × kind, with the share as a percentage (none for a kind whose
+    coverage the scenario does not count: its share is no failure)."""
+    ws = workbook.create_sheet(title)
+    headers = [
+        pgettext("column", "College"),
+        pgettext("column", "Campus"),
+        pgettext("column", "Kind"),
+        pgettext("column", "Targets"),
+        pgettext("column", "Holding a cadre"),
+        pgettext("column", "Coverage"),
+    ]
+    off = kinds_not_counted(plan)
+    frame = plan.coverage.copy()
     if len(frame):
         frame["_kind"] = frame["kind"].map(KIND_ORDER).fillna(len(KIND_ORDER))
         college = frame["college"].astype(object)
@@ -223,27 +333,143 @@ def _coverage_sheet(workbook: Workbook, coverage: pd.DataFrame) -> None:
     for rec in frame.to_dict("records"):
         targets = int(rec["targets"])
         covered = int(rec["covered"])
+        college = rec["college"]
         rows.append(
             [
-                cell_value(rec["college"]),
-                cell_value(rec["college_name"]),
+                cell_value(
+                    printing_college(college, names)
+                    if college not in NO_COLLEGE_CODES
+                    else words.college_words(None, names.names)
+                ),
                 cell_value(rec["campus"]),
-                cell_value(rec["kind"]),
-                cell_value(_kind_zh(rec["kind"])),
+                cell_value(words.kind_label(str(rec["kind"]))),
                 targets,
                 covered,
-                covered / targets if targets else None,
+                None if rec["kind"] in off or not targets else covered / targets,
             ]
         )
     set_widths(ws, headers, [list(c) for c in zip(*rows, strict=True)] or [[]] * len(headers))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    print_setup(ws)
     ws.append([header_cell(ws, h) for h in headers])
     for row in rows:
         out = protect(ws, row[:-1])
         share = WriteOnlyCell(ws, value=row[-1])
         share.number_format = "0.0%"
         ws.append([*out, share])
+    if off:
+        ws.append([])
+        ws.append([_not_counted_note(off)])
+
+
+def printing_college(college: Any, names: _Names) -> Any:
+    return names.college(college)
+
+
+def kinds_not_counted(plan: Plan) -> set[str]:
+    """Kinds whose coverage the plan's scenario does not count (dorm rooms by default)."""
+    scenario = plan.scenario if isinstance(plan.scenario, dict) else {}
+    kinds = scenario.get("kinds") or {}
+    return {
+        str(k)
+        for k, rule in kinds.items()
+        if isinstance(rule, dict) and rule.get("coverage") == "off"
+    }
+
+
+def _not_counted_note(off: set[str]) -> str:
+    kinds = pgettext("list", ", ").join(
+        words.kind_label(k) for k in sorted(off, key=lambda k: KIND_ORDER.get(k, 9))
+    )
+    return _(
+        "Coverage of {kinds} is not counted in this scenario: their share is not a target "
+        "to reach, so it is left blank."
+    ).format(kinds=kinds)
+
+
+def _summary_sheet(book: Book, title: str, plan: Plan, names: _Names) -> None:
+    """汇总: one row per college (and the university level), then the totals: the college's
+    cadres holding a target, covered/total of each kind, central cadres placed there, changes
+    since last semester and uncovered targets."""
+    off = kinds_not_counted(plan)
+    a = plan.assignments
+    colleges = [c for c, _name in _colleges(plan)]
+    coverage = plan.coverage
+    central = a["role"].isin({r.value for r in CENTRAL_ROLES}) if len(a) else pd.Series(dtype=bool)
+    change_college = _change_colleges(plan)
+    changed = plan.changes["status"] != "kept" if len(plan.changes) else pd.Series(dtype=bool)
+    uncovered = plan.uncovered.get("target_college", pd.Series(dtype=object))
+
+    def row(college: str | None) -> dict[str, Any]:
+        if college is None:
+            cov = coverage[coverage["college"].isin(NO_COLLEGE_CODES) | coverage["college"].isna()]
+            here = a["target_college"].isna() if len(a) else pd.Series(dtype=bool)
+            own = pd.Series(False, index=a.index)
+            label = words.college_words(None, names.names)
+            unc = int(uncovered.isna().sum())
+            chg = int((change_college.isna() & changed).sum())
+        else:
+            cov = coverage[coverage["college"] == college]
+            here = a["target_college"] == college
+            own = (a["cadre_college"] == college) & ~central
+            label = names.college(college)
+            unc = int((uncovered == college).sum())
+            chg = int(((change_college == college) & changed).sum())
+        out: dict[str, Any] = {
+            "college": label,
+            "cadres": int(a.loc[own, "cadre_id"].nunique()) if len(a) else 0,
+        }
+        for kind in KINDS:
+            k = cov[cov["kind"] == kind.value]
+            out[kind.value] = (int(k["covered"].sum()), int(k["targets"].sum()))
+        out["central"] = int((here & central).sum()) if len(a) else 0
+        out["changes"] = chg
+        out["uncovered"] = unc
+        return out
+
+    rows = [row(c) for c in colleges]
+    if (
+        len(coverage)
+        and (coverage["college"].isin(NO_COLLEGE_CODES) | coverage["college"].isna()).any()
+    ):
+        rows.append(row(None))
+    total: dict[str, Any] = {"college": pgettext("row", "Total")}
+    for key in ("cadres", "central", "changes", "uncovered"):
+        total[key] = sum(r[key] for r in rows)
+    for kind in KINDS:
+        total[kind.value] = (
+            sum(r[kind.value][0] for r in rows),
+            sum(r[kind.value][1] for r in rows),
+        )
+    rows.append(total)
+
+    def kind_header(kind: str) -> str:
+        label = _("{kind} covered/total").format(kind=words.kind_label(kind, short=True))
+        return label + (pgettext("column", " (not counted)") if kind in off else "")
+
+    frame = pd.DataFrame(
+        {
+            "college": [r["college"] for r in rows],
+            "cadres": [r["cadres"] for r in rows],
+            **{
+                k.value: [f"{r[k.value][0]}/{r[k.value][1]}" if r[k.value][1] else "" for r in rows]
+                for k in KINDS
+            },
+            "central": [r["central"] for r in rows],
+            "changes": [r["changes"] for r in rows],
+            "uncovered": [r["uncovered"] for r in rows],
+        }
+    )
+    spec = (
+        Col("college", pgettext("column", "College")),
+        Col("cadres", pgettext("column", "College cadres holding a target")),
+        *(Col(k.value, kind_header(k.value)) for k in KINDS),
+        Col("central", pgettext("column", "Central cadres placed here")),
+        Col("changes", pgettext("column", "Changes")),
+        Col("uncovered", pgettext("column", "Uncovered")),
+    )
+    book.table(title, frame, spec)
 
 
 def counted_terms(plan: Plan) -> list[str]:
@@ -263,12 +489,14 @@ def counted_terms(plan: Plan) -> list[str]:
     return out
 
 
-def _readme_sheet(workbook: Workbook, plan: Plan) -> None:
-    """A short description of the plan: status, scenario, terms, capacity notes, warnings."""
-    ws = workbook.create_sheet(SHEET_README)
-    for letter, width in zip("ABCDEF", (22, 60, 12, 14, 14, 12), strict=True):
+def _readme_sheet(workbook: Workbook, titles: dict[str, str], plan: Plan) -> None:
+    """说明: what the plan is (status, scenario, scope, when), its key figures, the rules in
+    priority order, capacity notes, warnings and the sheets; no solver internals."""
+    ws = workbook.create_sheet(titles["readme"])
+    for letter, width in zip("ABCD", (26, 70, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
+    print_setup(ws)
 
     def heading(text: str) -> None:
         ws.append([header_cell(ws, text)])
@@ -277,7 +505,7 @@ def _readme_sheet(workbook: Workbook, plan: Plan) -> None:
         cells = []
         for v in values:
             v = cell_value(v)
-            if isinstance(v, str) and len(v) > 60:
+            if isinstance(v, str) and len(v) > 40:
                 cell = inert_cell(ws, v) if is_formula_like(v) else WriteOnlyCell(ws, value=v)
                 cell.alignment = _WRAP
                 cells.append(cell)
@@ -286,55 +514,103 @@ def _readme_sheet(workbook: Workbook, plan: Plan) -> None:
         ws.append(cells)
 
     scenario_name = plan.scenario.get("name", "") if isinstance(plan.scenario, dict) else ""
-    ws.append([header_cell(ws, "项目 item"), header_cell(ws, "内容 value")])
-    line("方案状态 status", f"{plan.status} {STATUS_LABELS_ZH.get(plan.status, '')}".strip())
-    line("情景 scenario", scenario_name)
-    line("范围 scope", plan.scope)
-    line("生成时间 created", datetime.now().astimezone().isoformat(timespec="seconds"))
-    line("安排数 assignments", len(plan.assignments))
-    line("未覆盖对象 uncovered", len(plan.uncovered))
-    line("目标值 objective", cell_value(plan.objective))
-    line("最优界 bound", cell_value(plan.bound))
-    line("差距 gap", cell_value(plan.gap))
-    line("求解用时（秒） solve seconds", round(float(plan.solve_seconds), 1))
+    ws.append(
+        [header_cell(ws, pgettext("column", "Item")), header_cell(ws, pgettext("column", "Value"))]
+    )
+    line(pgettext("about", "Status"), status_words(plan.status))
+    line(pgettext("about", "Scenario"), scenario_name)
+    line(pgettext("about", "Scope"), scope_words(plan.scope))
+    line(pgettext("about", "Made"), words.local_datetime(datetime.now().astimezone()))
+    line(pgettext("about", "Contacts"), len(plan.assignments))
+    line(pgettext("about", "Uncovered targets"), len(plan.uncovered))
     ws.append([])
 
-    heading("目标项 objective terms")
+    heading(pgettext("about", "Coverage"))
+    off = kinds_not_counted(plan)
+    for kind in KINDS:
+        cov = plan.coverage[plan.coverage["kind"] == kind.value]
+        total = int(cov["targets"].sum())
+        if not total:
+            continue
+        covered = int(cov["covered"].sum())
+        text = _("{covered} of {total} hold a cadre ({share})").format(
+            covered=covered, total=total, share=f"{covered / total:.1%}"
+        )
+        if kind.value in off:
+            text += pgettext("column", " (not counted)")
+        line(words.kind_label(kind.value), text)
+    ws.append([])
+
+    heading(pgettext("about", "Rules, in priority order"))
+    merged = plan.status == MERGED_STATUS
     ws.append(
         [
             header_cell(ws, h)
             for h in (
-                "名称 name",
-                "说明 label",
-                "方向 sense",
-                "取值 value",
-                "界 bound",
-                "已证明最优",
+                pgettext("column", "Rule"),
+                pgettext("column", "Result"),
+                pgettext("column", "Best possible"),
             )
         ]
     )
-    merged = plan.status == MERGED_STATUS
     for name in counted_terms(plan):
         term = plan.terms[name]
-        sense = "最大化 max" if term.sense > 0 else "最小化 min"
-        proven = "不适用（合并方案，未求解） n/a (merged)" if merged else _yes_no(term.optimal)
-        line(name, term.label, sense, term.value, term.bound, proven)
+        rule = term_name(name) if name in TERM_RULES else term.label
+        proven = _("not applicable (merged plan, not solved)") if merged else _yes_no(term.optimal)
+        line(rule, term.value, proven)
     ws.append([])
 
-    heading("容量说明 capacity")
-    for note in plan.capacity or ["（无）"]:
+    heading(pgettext("about", "Capacity"))
+    for note in plan.capacity or [pgettext("about", "(none)")]:
         line("", note)
     ws.append([])
-    heading("提示 warnings")
-    for warning in plan.warnings or ["（无）"]:
+    heading(pgettext("about", "Warnings"))
+    for warning in plan.warnings or [pgettext("about", "(none)")]:
         line("", warning)
     ws.append([])
-    heading("各工作表 sheets")
+    heading(pgettext("about", "Sheets"))
     for sheet, text in (
-        (SHEET_ALL, "全部安排，每行一条：联系人（工号、姓名、类别）与对象（类型、编号、名称）"),
-        (SHEET_UNCOVERED, "未达到覆盖要求的班级、党支部、社团及原因"),
-        (SHEET_CHANGES, "与上学期安排相比的变动：保持、调整、新增、结束"),
-        (SHEET_COVERAGE, "各学院各类型的对象数、已覆盖数与覆盖率"),
-        ("C01 …", "每个学院一张表：对象或联系人属于该学院的安排"),
+        (
+            titles["all"],
+            _(
+                "every contact, one a row: the cadre (ID, name, role) and the target (kind, ID, "
+                "name)"
+            ),
+        ),
+        (
+            titles["summary"],
+            _(
+                "one row per college: its cadres, coverage of each kind, central cadres placed "
+                "there, changes and uncovered targets"
+            ),
+        ),
+        (titles["uncovered"], _("classes, party branches and societies without a cadre, and why")),
+        (titles["changes"], _("changes against last semester: kept, moved, new, ended, and why")),
+        (
+            titles["coverage"],
+            _("targets, targets holding a cadre and coverage of each college and kind"),
+        ),
+        (
+            "C01 …",
+            _(
+                "one sheet per college: the contacts of its targets and cadres, then its "
+                "uncovered targets and changes"
+            ),
+        ),
     ):
         line(sheet, text)
+    ws.append([])
+    heading(pgettext("about", "Sign-off"))
+    for party in (_("Prepared by"), _("Checked by"), _("Approved by (Student Affairs Office)")):
+        line(party, _("signature: ____________   date: ____________"))
+
+
+def scope_words(scope: str) -> str:
+    """A plan's scope in words: the whole university, the central part, or one college."""
+    if scope == "university":
+        return _("the whole university")
+    if scope == "central":
+        return _("the central part (placed by the Student Affairs Office)")
+    if scope.startswith("college="):
+        return _("college {college}").format(college=scope.split("=", 1)[1])
+    return scope

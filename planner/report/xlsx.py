@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -39,6 +39,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Col:
     source: str
     header: str
     convert: Callable[[Any], Any] | None = None
+    wrap: bool = False
+    """Long text (a reason): wrapped in its cell, so a printed page is not 166 characters
+    wide."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,15 @@ class Table:
         return Table(self.headers, self.widths, [f[mask] for f in self.fragments])
 
 
+@dataclass(frozen=True)
+class Section:
+    """A further table below a sheet's own (a college's changes, its uncovered targets): a
+    bold title row, a header row, then its rows."""
+
+    title: str
+    table: Table
+
+
 class Book:
     """An openpyxl write-only workbook whose table sheets get their data rows spliced in."""
 
@@ -78,27 +91,61 @@ class Book:
         self.workbook = Workbook(write_only=True)
         self.hidden = hidden
         self._rows: list[tuple[WriteOnlyWorksheet, str]] = []
-        self._inert_attr = ""
+        # The inert text, wrapped text and header formats, registered with the workbook (a
+        # cell's style is the workbook's: any object whose parent is the workbook will do).
+        owner: Any = _Owner(self.workbook)
+        self._inert_attr = f' s="{inert_cell(owner, "").style_id}"'
+        self._wrap_attr = f' s="{wrapped_cell(owner, "").style_id}"'
+        self._header_attr = f' s="{header_cell(owner, "").style_id}"'
 
-    def table(self, title: str, data: pd.DataFrame | Table, spec: Sequence[Col] = ()) -> Table:
-        """Add a table sheet (bold frozen header, autofilter, fitted widths, inert text).
+    def table(
+        self,
+        title: str,
+        data: pd.DataFrame | Table,
+        spec: Sequence[Col] = (),
+        sections: Sequence[Section] = (),
+    ) -> Table:
+        """Add a table sheet (bold frozen header, autofilter, fitted widths, inert text, print
+        set-up), and below it each of ``sections``.
 
         ``data`` is a frame whose columns ``spec`` maps, or a table prepared before.
         """
         ws = self.workbook.create_sheet(title)
-        if not self._inert_attr:  # registers the inert text format with the workbook
-            self._inert_attr = f' s="{inert_cell(ws, "").style_id}"'
-        table = data if isinstance(data, Table) else self._prepare(data, spec)
-        for i, width in enumerate(table.widths, start=1):
+        table = data if isinstance(data, Table) else self.prepare(data, spec)
+        widths = list(table.widths)
+        for section in sections:
+            for i, width in enumerate(section.table.widths):
+                if i < len(widths):
+                    widths[i] = max(widths[i], width)
+                else:
+                    widths.append(width)
+        for i, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(max(len(table.headers), 1))}{len(table) + 1}"
+        print_setup(ws)
         ws.append([header_cell(ws, header) for header in table.headers])
-        if len(table):
-            self._rows.append((ws, rows_xml(table.fragments, first_row=2)))
+        rows = rows_xml(table.fragments, first_row=2) if len(table) else ""
+        row = len(table) + 3  # one blank row between tables
+        for section in sections:
+            title_row = [
+                f'{self._header_attr} t="inlineStr"><is>{_text_xml(section.title)}</is></c>'
+            ]
+            header = [
+                f'{self._header_attr} t="inlineStr"><is>{_text_xml(h)}</is></c>'
+                for h in section.table.headers
+            ]
+            rows += rows_xml([[f] for f in title_row], first_row=row)
+            rows += rows_xml([[f] for f in header], first_row=row + 1)
+            if len(section.table):
+                rows += rows_xml(section.table.fragments, first_row=row + 2)
+            row += len(section.table) + 3
+        if rows:
+            self._rows.append((ws, rows))
         return table
 
-    def _prepare(self, frame: pd.DataFrame, spec: Sequence[Col]) -> Table:
+    def prepare(self, frame: pd.DataFrame, spec: Sequence[Col]) -> Table:
+        """The cells of ``frame``'s columns that ``spec`` maps, ready for :meth:`table`."""
         cols = columns_for(frame, spec, self.hidden)
         fragments: list[np.ndarray] = []
         widths: list[float] = []
@@ -107,10 +154,11 @@ class Book:
             values = [cell_value(col.convert(v) if col.convert else v) for v in raw]
             cache: dict[Any, str | None] = {}
             column = np.empty(len(values), dtype=object)
+            style = self._wrap_attr if col.wrap else ""
             for i, value in enumerate(values):
                 fragment = cache.get(value, _MISSING)
                 if fragment is _MISSING:
-                    fragment = cache[value] = cell_fragment(value, self._inert_attr)
+                    fragment = cache[value] = cell_fragment(value, self._inert_attr, style)
                 column[i] = fragment
             fragments.append(column)
             widths.append(column_width(col.header, list(cache)))
@@ -141,17 +189,24 @@ class Book:
 _MISSING: Any = object()
 
 
-def cell_fragment(value: Any, inert_attr: str) -> str | None:
+class _Owner:
+    """Stands for a worksheet where only its workbook matters (registering a cell format)."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self.parent = workbook
+
+
+def cell_fragment(value: Any, inert_attr: str, style_attr: str = "") -> str | None:
     """A cell's XML after ``<c r="A2"``, as openpyxl writes it; ``None`` for no cell.
 
     ``value`` is a plain cell value (see :func:`cell_value`). Text is an inline string;
-    formula-like text also gets ``inert_attr`` (the inert text format), so no spreadsheet
-    evaluates it.
+    formula-like text gets ``inert_attr`` (the inert text format), so no spreadsheet
+    evaluates it; other text ``style_attr`` (wrapped text, say).
     """
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        style = inert_attr if is_formula_like(value) else ""
+        style = inert_attr if is_formula_like(value) else style_attr
         return f'{style} t="inlineStr"><is>{_text_xml(value)}</is></c>'
     if isinstance(value, bool):
         return f' t="b"><v>{int(value)}</v></c>'
@@ -252,6 +307,26 @@ def header_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
     cell.font = _HEADER_FONT
     cell.fill = _HEADER_FILL
     return cell
+
+
+def wrapped_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
+    """A text cell whose text wraps within the column's width (top-aligned)."""
+    cell = WriteOnlyCell(ws, value=text)
+    cell.alignment = _WRAP
+    return cell
+
+
+def print_setup(ws: WriteOnlyWorksheet) -> None:
+    """Ready to print: A4 landscape, fitted to the page's width (as many pages down as it
+    takes), the header row repeated on every page, centred."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
 
 
 def inert_cell(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:

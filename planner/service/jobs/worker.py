@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 
-from planner.i18n import N_
+from planner.i18n import N_, use_language
 from planner.i18n import gettext as _
 from planner.service import engine
 from planner.service.config import Settings
@@ -73,7 +73,10 @@ def run_job(db: Database, storage: Storage, job_id: int) -> None:
     progress = ProgressWriter(db, job_id)
     try:
         if kind == JobKind.PROPOSAL:
-            flows.run_proposal(db, storage, job_id, progress)
+            # The plan folder (its workbook, the reasons of its changes and uncovered targets)
+            # is written in the service's language, Chinese.
+            with use_language("zh"):
+                flows.run_proposal(db, storage, job_id, progress)
         elif kind == JobKind.EXPLAIN:
             flows.run_explanation(db, storage, job_id)
         elif kind == JobKind.REPLAN:

@@ -1,0 +1,269 @@
+"""The command line in the reader's language: every held-back broken data set reported in
+Chinese and in English, at the same places; the language follows ``--lang``, else the locale.
+
+A Chinese message may still quote what the user wrote (a value, a file, a column header, a code
+such as ``school_leader``), but no English sentence: :func:`english_words` finds the words left
+once those are set aside.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import cli
+from planner.contract import KIND_ALIASES, ROLE_ALIASES, TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = ROOT / "tests" / "data" / "broken"
+TINY = ROOT / "tests" / "data" / "tiny"
+LOCATED = re.compile(r"^(.*?):(\d+):([^:]*): (.*)$")
+
+QUOTED = re.compile(r"“[^”]*”|'[^']*'|\"[^\"]*\"|（[A-Za-z0-9_ .,-]*）|\([^)]*\)")
+"""What the user wrote, quoted: values, and codes or English names given in brackets."""
+
+WORDS = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
+
+KNOWN_TOKENS = (
+    {name for name in TABLES}
+    | {c.name for t in TABLES.values() for c in t.columns}
+    | {str(r.value) for r in ROLE_ALIASES.values()}
+    | {str(k.value) for k in KIND_ALIASES.values()}
+    | {"csv", "xlsx", "xls", "CSV", "UTF", "Excel", "Unicode", "yes", "true", "false"}
+    | {"require", "forbid", "planner", "data", "json", "yaml", "SHA", "GB18030"}
+)
+"""Words a Chinese message may hold: names of tables, columns, roles and kinds as the files
+write them, file types, and the command's own name."""
+
+
+def english_words(text: str) -> list[str]:
+    """Latin words of ``text`` that are none of the quoted values or :data:`KNOWN_TOKENS`."""
+    bare = re.sub(r"0x[0-9A-Fa-f]+|U\+[0-9A-F]+", " ", QUOTED.sub(" ", text))
+    bare = re.sub(r"\S+\.(csv|xlsx|xls|CSV|XLSX)(\[[^\]]*\])?", " ", bare)
+    return [w for w in WORDS.findall(bare) if w not in KNOWN_TOKENS]
+
+
+def _data_path(folder: Path) -> Path:
+    book = folder / "book.xlsx"
+    return book if book.exists() else folder
+
+
+def _validate(path: Path, language: str) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(cli, ["--lang", language, "validate", "--data", str(path)])
+    return result.exit_code, result.stderr.splitlines()
+
+
+BROKEN_SETS = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("name", BROKEN_SETS)
+def test_a_broken_set_is_reported_in_both_languages_at_the_same_places(name: str) -> None:
+    code_en, english = _validate(_data_path(BROKEN / name), "en")
+    code_zh, chinese = _validate(_data_path(BROKEN / name), "zh")
+    assert code_en == code_zh == 2
+    assert english[0].startswith("The input has ")
+    assert chinese[0].startswith("输入数据有 "), chinese[0]
+    problems_en = [LOCATED.match(line) for line in english[1:]]
+    problems_zh = [LOCATED.match(line) for line in chinese[1:]]
+    assert all(problems_en) and all(problems_zh), chinese
+    assert [m.group(1, 2, 3) for m in problems_zh if m] == [
+        m.group(1, 2, 3) for m in problems_en if m
+    ]
+    for match in problems_zh:
+        assert match is not None
+        message = match[4]
+        assert re.search(r"[\u4e00-\u9fff]", message), message
+        assert english_words(message) == [], message
+
+
+def test_a_valid_set_is_summarised_in_chinese() -> None:
+    result = CliRunner().invoke(cli, ["--lang", "zh", "validate", "--data", str(TINY)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("数据集：2个学院，8名联系人（在岗 7 名，不在岗 1 名）")
+    for line in lines:
+        assert english_words(line) == [], line
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "planner", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environ,
+        cwd=ROOT,
+    )
+
+
+def test_the_command_line_follows_the_locale_unless_told_otherwise() -> None:
+    broken = str(BROKEN / "unknown_college")
+    chinese = _run(["validate", "--data", broken], LANG="zh_CN.UTF-8")
+    assert chinese.returncode == 2
+    assert "未知的学院“C99”（已有：C01, C02）" in chinese.stderr
+    english = _run(["--lang", "en", "validate", "--data", broken], LANG="zh_CN.UTF-8")
+    assert "unknown college 'C99' (known: C01, C02)" in english.stderr
+    plain = _run(["validate", "--data", broken], LANG="C.UTF-8")
+    assert "unknown college 'C99'" in plain.stderr
+    told = _run(["--lang", "zh", "validate", "--data", broken], LANG="en_GB.UTF-8")
+    assert "未知的学院“C99”" in told.stderr
+
+
+# --- the workbook, in the chosen language -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tiny data's plan folder written in each language."""
+    out = {}
+    for language in ("zh", "en"):
+        folder = tmp_path_factory.mktemp(language) / "plan"
+        result = CliRunner().invoke(
+            cli, ["--lang", language, "plan", "--data", str(TINY), "--out", str(folder)]
+        )
+        assert result.exit_code == 0, result.output
+        out[language] = folder
+    return out
+
+
+def _sheets(folder: Path) -> dict[str, list[tuple[object, ...]]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(folder / "assignments.xlsx")
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
+def test_the_chinese_workbook_has_no_english_header_and_reads_as_people_write(
+    workbooks: dict[str, Path],
+) -> None:
+    sheets = _sheets(workbooks["zh"])
+    assert list(sheets)[:6] == ["全部安排", "汇总", "未覆盖", "变动", "覆盖率", "说明"]
+    for title, rows in sheets.items():
+        assert english_words(" ".join(str(h) for h in rows[0] if h)) == [], (title, rows[0])
+    everything = sheets["全部安排"]
+    assert everything[0][:4] == ("工号", "姓名", "类别", "单位")
+    assert "kind" not in everything[0]
+    college = everything[0].index("学院")
+    assert {row[college] for row in everything[1:]} >= {"文学院（C01）", "信息科学技术学院（C02）"}
+    about = dict((row[0], row[1]) for row in sheets["说明"] if row[0])
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", str(about["生成时间"]))
+    assert about["方案状态"].startswith("最优")
+    assert not {"目标值", "最优界", "差距", "objective"} & set(map(str, about))
+    summary = sheets["汇总"]
+    assert summary[0][0] == "学院" and summary[-1][0] == "合计"
+    assert any("（不考核）" in str(h) for h in summary[0])  # dorm coverage is off by default
+    coverage = sheets["覆盖率"]
+    kind = coverage[0].index("类型")
+    dorms = [row for row in coverage[1:] if row[kind] == "宿舍"]
+    assert dorms and all(row[-1] is None for row in dorms)  # no share where none is asked
+
+
+def test_the_english_workbook_is_english(workbooks: dict[str, Path]) -> None:
+    sheets = _sheets(workbooks["en"])
+    assert list(sheets)[:6] == [
+        "All contacts",
+        "Summary",
+        "Uncovered",
+        "Changes",
+        "Coverage",
+        "About",
+    ]
+    everything = sheets["All contacts"]
+    assert everything[0][:4] == ("Cadre ID", "Name", "Role", "Unit")
+    kind = everything[0].index("Kind")
+    assert {row[kind] for row in everything[1:]} <= {"class", "dorm", "society", "branch"}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_workbook_reads_back_as_last_semesters_plan(
+    workbooks: dict[str, Path], language: str, tmp_path: Path
+) -> None:
+    """``--previous assignments.xlsx``: the first sheet is read as the previous table, and
+    every contact of the plan is kept."""
+    out = tmp_path / "again"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--lang",
+            language,
+            "plan",
+            "--data",
+            str(TINY),
+            "--previous",
+            str(workbooks[language] / "assignments.xlsx"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    first = pd.read_csv(workbooks[language] / "assignments.csv", dtype=str)
+    again = pd.read_csv(out / "assignments.csv", dtype=str)
+    assert again["kept"].eq("True").sum() == len(first)
+
+
+def test_every_sheet_is_ready_to_print(workbooks: dict[str, Path]) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbooks["zh"] / "assignments.xlsx")
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+    changes = book["变动"]
+    reason = [c.value for c in changes[1]].index("原因") + 1
+    assert changes.cell(2, reason).alignment.wrap_text
+
+
+# --- heatmaps that do not look like failure; the pack and letters from the command line --------
+
+
+def test_a_kind_whose_coverage_is_off_is_drawn_neutral(workbooks: dict[str, Path]) -> None:
+    from planner.io.plan_folder import read_plan
+    from planner.report.render import heatmaps
+
+    plan = read_plan(workbooks["zh"])
+    assert plan.kinds_not_counted() == {"dorm"}  # the default scenario
+    charts = heatmaps(plan, None)
+    chart = charts["coverage_college_kind.png"]
+    dorm = [label[1] for label in chart.cols].index("dorm (not counted)")
+    assert chart.neutral == (dorm,)
+
+
+def test_pack_and_letters_from_the_command_line(workbooks: dict[str, Path], tmp_path: Path) -> None:
+    folder = workbooks["zh"]
+    pack = tmp_path / "审批表.pdf"
+    result = CliRunner().invoke(
+        cli, ["--lang", "zh", "pack", str(folder), "--data", str(TINY), "--out", str(pack)]
+    )
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pack), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "暨党发〔2019〕47号" in text and "审批" in text
+    letters = tmp_path / "letters"
+    result = CliRunner().invoke(
+        cli, ["--lang", "zh", "letters", str(folder), "--data", str(TINY), "--out", str(letters)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("已写出")
+    assert {"letters-C01.pdf", "letters-C02.pdf", "letters-C01.xlsx"} <= {
+        p.name for p in letters.iterdir()
+    }
+
+
+def test_a_command_run_in_process_leaves_the_callers_language() -> None:
+    from planner import i18n
+
+    before = i18n.current_language()
+    CliRunner().invoke(cli, ["--lang", "zh", "validate", "--data", str(TINY)])
+    assert i18n.current_language() == before
