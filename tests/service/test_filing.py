@@ -410,3 +410,55 @@ def test_the_next_semester_continues_from_the_approved_plan(service: Service) ->
         data = semesters.data_path(db, Storage(service.settings.data_dir), version)
     assert kept > 0  # the approved plan's contacts carry over
     assert check_plan_dir(load_data(data), folder).ok
+
+
+def test_an_alternative_of_the_explanation_page_can_be_required(service: Service) -> None:
+    import re
+
+    plan = service.plan_id
+    c01 = service.client("c01")
+    with service.db.session() as db:
+        row = db.execute(
+            select(Assignment.kind, Assignment.target_id)
+            .where(
+                Assignment.plan_id == plan,
+                Assignment.target_college == "C01",
+                Assignment.cadre_college == "C01",
+                Assignment.kind == "class",
+            )
+            .limit(1)
+        ).one()
+    url = f"/plans/{plan}/explain/page?kind={row[0]}&target={row[1]}"
+    c01.get(url)
+    service.run_jobs()
+    page = c01.get(url).text
+    forms = re.findall(
+        r'action="/filing/\d+/C01/pins".*?name="cadre" value="([^"]+)".*?name="kind" '
+        r'value="([^"]+)".*?name="target" value="([^"]+)"',
+        page,
+    )
+    assert forms, "the alternatives can be required in the college's own part"
+    mine = set()
+    with service.db.session() as db:
+        mine = {
+            str(c)
+            for c in db.scalars(
+                select(Assignment.cadre_id).where(
+                    Assignment.plan_id == plan, Assignment.cadre_college == "C01"
+                )
+            )
+        }
+    cadre, kind, target = next((f for f in forms if f[0] in mine), forms[0])
+    pin = {"cadre": cadre, "kind": kind, "target": target, "rule": "require"}
+    answer = post(c01, f"/filing/{plan}/C01/pins", f"/filing/{plan}/C01", pin)
+    if cadre in mine:
+        assert answer.status_code == 303
+        service.run_jobs()
+        with service.db.session() as db:
+            done = db.scalar(select(Adjustment))
+            assert done is not None and done.state == "done"
+            assert [cadre, kind, target] in done.pairs
+    else:  # a cadre the college does not place: refused, saying whose it is
+        assert answer.status_code == 400 and "权限" in answer.text
+    # the staff see the central part's button, a viewer none
+    assert "/filing/" not in service.client("viewer").get(url).text.split("<main>")[1]
