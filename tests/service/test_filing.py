@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from planner.api import load_data
@@ -353,3 +354,111 @@ def test_new_rosters_send_back_only_the_filed_parts_they_touch(service: Service)
     assert c02.state == "adjusting" and c02.notice and "v2" in c02.notice
     page = service.client("c02").get(f"/filing/{plan}/C02")
     assert "v2" in page.text and "重新备案" in page.text
+
+
+def test_an_approval_that_fails_stores_nothing_and_can_be_made_again(
+    service: Service, monkeypatch: Any
+) -> None:
+    """The approval's database block is all or nothing: a failure inside it (here the audit
+    entry) leaves no approved plan, no approved semester and no frozen folder behind."""
+    from planner.service.filing import flows
+
+    file_everything(service)
+    admin = service.client("admin")
+    board = "/semesters/1/filing"
+    real = flows.record
+
+    def broken(db: Any, actor: Any, action: str, *args: Any, **kwargs: Any) -> Any:
+        if action == "plan.approve":
+            raise RuntimeError("the database went away")
+        return real(db, actor, action, *args, **kwargs)
+
+    monkeypatch.setattr(flows, "record", broken)
+    with pytest.raises(RuntimeError):
+        post(admin, f"{board}/approve", board)
+    with service.db.session() as db:
+        semester = db.get(Semester, 1)
+        assert semester is not None and semester.approved_plan_id is None
+        assert db.scalar(select(func.count()).where(Plan.state == "approved")) == 0
+    assert not list(service.settings.data_dir.joinpath("plans").glob("approved-*"))
+    monkeypatch.setattr(flows, "record", real)
+    assert post(admin, f"{board}/approve", board).status_code == 303
+    with service.db.session() as db:
+        assert db.scalar(select(func.count()).where(Plan.state == "approved")) == 1
+
+
+def test_the_next_semester_continues_from_the_approved_plan(service: Service) -> None:
+    file_everything(service)
+    admin = service.client("admin")
+    board = "/semesters/1/filing"
+    assert post(admin, f"{board}/approve", board).status_code == 303
+    assert post(admin, f"{board}/next", board, {"name": "2027春"}).status_code == 303
+    with service.db.session() as db:
+        nxt = db.scalar(select(Semester).where(Semester.name == "2027春"))
+        first = db.get(Semester, 1)
+        assert nxt is not None and first is not None
+        approved_id, next_id = first.approved_plan_id, nxt.id
+    started = post(admin, f"/semesters/{next_id}/proposals", f"/semesters/{next_id}")
+    assert started.status_code == 303
+    service.run_jobs()
+    with service.db.session() as db:
+        plan = db.scalar(select(Plan).where(Plan.semester_id == next_id))
+        assert plan is not None and plan.previous_plan_id == approved_id
+        kept = plan.kpis["kept_from_previous"]
+        folder = service.settings.data_dir / plan.folder
+        version = semesters.versions(db, next_id)[0]
+        data = semesters.data_path(db, Storage(service.settings.data_dir), version)
+    assert kept > 0  # the approved plan's contacts carry over
+    assert check_plan_dir(load_data(data), folder).ok
+
+
+def test_an_alternative_of_the_explanation_page_can_be_required(service: Service) -> None:
+    import re
+
+    plan = service.plan_id
+    c01 = service.client("c01")
+    with service.db.session() as db:
+        row = db.execute(
+            select(Assignment.kind, Assignment.target_id)
+            .where(
+                Assignment.plan_id == plan,
+                Assignment.target_college == "C01",
+                Assignment.cadre_college == "C01",
+                Assignment.kind == "class",
+            )
+            .limit(1)
+        ).one()
+    url = f"/plans/{plan}/explain/page?kind={row[0]}&target={row[1]}"
+    c01.get(url)
+    service.run_jobs()
+    page = c01.get(url).text
+    forms = re.findall(
+        r'action="/filing/\d+/C01/pins".*?name="cadre" value="([^"]+)".*?name="kind" '
+        r'value="([^"]+)".*?name="target" value="([^"]+)"',
+        page,
+    )
+    assert forms, "the alternatives can be required in the college's own part"
+    mine = set()
+    with service.db.session() as db:
+        mine = {
+            str(c)
+            for c in db.scalars(
+                select(Assignment.cadre_id).where(
+                    Assignment.plan_id == plan, Assignment.cadre_college == "C01"
+                )
+            )
+        }
+    cadre, kind, target = next((f for f in forms if f[0] in mine), forms[0])
+    pin = {"cadre": cadre, "kind": kind, "target": target, "rule": "require"}
+    answer = post(c01, f"/filing/{plan}/C01/pins", f"/filing/{plan}/C01", pin)
+    if cadre in mine:
+        assert answer.status_code == 303
+        service.run_jobs()
+        with service.db.session() as db:
+            done = db.scalar(select(Adjustment))
+            assert done is not None and done.state == "done"
+            assert [cadre, kind, target] in done.pairs
+    else:  # a cadre the college does not place: refused, saying whose it is
+        assert answer.status_code == 400 and "权限" in answer.text
+    # the staff see the central part's button, a viewer none
+    assert "/filing/" not in service.client("viewer").get(url).text.split("<main>")[1]
