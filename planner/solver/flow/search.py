@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.contract import Role
 from planner.scenario import TERM_SENSE
 from planner.solver.flow.face import Face, optimal_face
 from planner.solver.flow.network import (
@@ -59,7 +60,8 @@ def flow_solution(
 
     A quick search without a tie-break first; if H4 needs much branching, a second search
     with school leaders steered apart by a tie-break below every term (:func:`tie_break`).
-    With ``near`` (a re-plan staying close to an earlier plan) that tie-break is tried first.
+    Where school leaders hold several targets each (full engagement) the steered search is
+    tried first, and with ``near`` (a re-plan staying close to an earlier plan) that tie-break.
     See :func:`_flow_search` for what is returned.
     """
     if not flow_applicable(problem):
@@ -68,11 +70,30 @@ def flow_solution(
         close = _flow_search(problem, terms, tie=near, max_nodes=MAX_NODES)
         if close is not None and close.exact:
             return close
+    steered = None
+    several = _leaders_hold_several(problem)
+    if several:
+        # Full engagement: each school leader holds several targets (one of each kind), so
+        # many of them crowd a college and the search without the tie-break runs out of
+        # nodes (31 flows at university size, then 5 with it): steer them apart at once.
+        steered = _flow_search(problem, terms, tie=True, max_nodes=MAX_NODES)
+        if steered is not None and steered.exact:
+            return steered
     first = _flow_search(problem, terms, tie=False, max_nodes=QUICK_NODES)
     if first is None or first.exact:
         return first
-    second = _flow_search(problem, terms, tie=True, max_nodes=MAX_NODES)
+    second = steered if several else _flow_search(problem, terms, tie=True, max_nodes=MAX_NODES)
     return second if second is not None else first
+
+
+def _leaders_hold_several(problem: Problem) -> bool:
+    """Whether H4 binds and a school leader's duties let them hold more than one target."""
+    if problem.scenario.school_leader_spread is None:
+        return False
+    leaders = problem.cadres["role"] == Role.SCHOOL_LEADER.value
+    return bool(leaders.any()) and (
+        problem.scenario.duty(Role.SCHOOL_LEADER.value).total_range().max > 1
+    )
 
 
 def _flow_search(
