@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from planner.i18n import gettext as _
 from planner.service import engine
 from planner.service.audit.service import record
+from planner.service.failpoints import failpoint
 from planner.service.forms import FormError
 from planner.service.permissions import Principal
 from planner.service.semesters.models import DataVersion, Semester, StoredFile, VersionCollege
@@ -188,6 +189,7 @@ def accept_upload(
         after_sha=digest,
         detail={"files": [n for n, _s, _z in stored], "cadres": counts["cadres"]},
     )
+    failpoint("upload.store")  # rows flushed, blobs written, nothing committed
     return version
 
 
