@@ -20,7 +20,10 @@ Parts (``--parts``, default all):
 - ``read``, ``replan``, ``explain``: where a person waits (``benchmarks/interactive.py``):
   reading the university workbook against a bare ``read_excel``, warm re-plans after one pin
   (the university, and one college's part), explaining a target of a university plan;
-- ``profile``: ``python -X importtime`` and cProfile of ``planner plan`` at 1×.
+- ``profile``: ``python -X importtime`` and cProfile of ``planner plan`` at 1×;
+- ``load``: the service under 40 users (``benchmarks/load.py``) against SQLite and, when
+  ``PLANNER_TEST_POSTGRES_URL`` names a server, PostgreSQL (``--load-seconds`` each; figures
+  in ``results/load-<database>.json``).
 
 Results go to ``benchmarks/results/results.json`` (every run; parts not run this time keep
 their last results), ``benchmarks/results/summary.csv``, ``benchmarks/results/profile.txt``,
@@ -67,6 +70,7 @@ PARTS = (
     "replan",
     "explain",
     "profile",
+    "load",
 )
 SCALES = (0.25, 0.5, 1.0, 2.0, 3.0)
 SEED = 1
@@ -1471,6 +1475,38 @@ def report_only() -> int:
     return 0
 
 
+def run_load(seconds: float) -> dict[str, Any]:
+    """``benchmarks/load.py`` against SQLite and (if a server is named) PostgreSQL."""
+    found: dict[str, Any] = {}
+    targets: list[tuple[str, list[str]]] = [("sqlite", [])]
+    postgres = os.environ.get("PLANNER_TEST_POSTGRES_URL")
+    if postgres:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        url = postgres.replace("postgresql://", "postgresql+psycopg://", 1)
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            if not connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = 'planner_load'")
+            ).scalar():
+                connection.execute(text('CREATE DATABASE "planner_load"'))
+        admin.dispose()
+        load_url = make_url(url).set(database="planner_load").render_as_string(False)
+        targets.append(("postgres", ["--database", load_url]))
+    for name, extra in targets:
+        out = RESULTS / f"load-{name}.json"
+        say(f"load: 40 users for {seconds:g} s on {name}")
+        command = [sys.executable, str(HERE / "load.py"), "--duration", f"{seconds:g}"]
+        done = subprocess.run(
+            [*command, *extra, "--json", str(out)], cwd=ROOT, capture_output=True, text=True
+        )
+        say(done.stdout.strip() or done.stderr[-2000:])
+        if out.exists():
+            found[name] = json.loads(out.read_text(encoding="utf-8"))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmarks of planner plan (make bench).")
     parser.add_argument(
@@ -1492,6 +1528,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report", action="store_true", help="only rewrite README, plot and CSV from results"
     )
+    parser.add_argument("--load-seconds", type=float, default=300.0, help="duration of load")
     args = parser.parse_args(argv)
     if args.report:
         return report_only()
@@ -1607,6 +1644,8 @@ def main(argv: list[str] | None = None) -> int:
             (WORK / "plans" / "explain-university-0").rename(plan_dir)
         extra = ["--data", str(data[1.0]), "--plan", str(plan_dir)]
         interactive["explain"] = run_interactive("explain", extra, args.repeats + 2)
+    if "load" in parts:
+        results["load"] = run_load(args.load_seconds)
     if "profile" in parts:
         say("profile of planner plan at 1×")
         college, _ = mid_size_college(data[1.0])

@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 from planner.i18n import N_
 from planner.i18n import gettext as _
@@ -20,6 +21,7 @@ from planner.service.db import Database
 from planner.service.permissions import SignInRequired
 from planner.service.web import (
     STATIC_DIR,
+    BodyLimitMiddleware,
     LanguageMiddleware,
     SecurityHeadersMiddleware,
     redirect,
@@ -49,11 +51,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_exception_handler(SignInRequired, _sign_in_first)
     app.add_exception_handler(HTTPException, _error_page)
     app.add_exception_handler(RequestValidationError, _bad_request)
+    # a number too large for the database (an id of 30 digits in a URL or a form) or a value
+    # the database refuses: the request is bad, not the server
+    app.add_exception_handler(OverflowError, _bad_request)
+    app.add_exception_handler(DataError, _bad_request)
     return app
 
 

@@ -63,14 +63,34 @@ def redact(text: str) -> str:
     return _PATH_IDS.sub(lambda m: m.group(1) + MASK, text)
 
 
+def _redacted_arg(value: Any) -> Any:
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return redact(value if isinstance(value, str) else str(value))
+
+
 def clean(record: logging.LogRecord) -> logging.LogRecord:
-    """``record`` with its message (and traceback) redacted in place."""
+    """``record`` with its message (and traceback) redacted in place. Its arguments are kept
+    as arguments where that is enough (formatters such as uvicorn's access log read them),
+    else the message is replaced by its redacted text."""
     try:
         message = record.getMessage()
     except Exception:  # a broken format string: keep the raw message, redacted
         message = str(record.msg)
-    record.msg = redact(message)
-    record.args = ()
+        record.args = ()
+    if redact(message) != message:
+        args = record.args
+        record.msg = redact(str(record.msg))
+        if isinstance(args, tuple):
+            record.args = tuple(_redacted_arg(a) for a in args)
+        elif isinstance(args, dict):
+            record.args = {k: _redacted_arg(v) for k, v in args.items()}
+        try:
+            again = record.getMessage()
+        except Exception:
+            again = message
+        if redact(again) != again:  # a secret spread over the message and its arguments
+            record.msg, record.args = redact(message), ()
     if record.exc_info and record.exc_info[0] is not None:
         text = "".join(traceback.format_exception(*record.exc_info))
         record.exc_text = redact(text.rstrip("\n"))

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -288,3 +288,55 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body larger than the upload limit (plus room for the form's other
+    fields) with 413, before it is read or spooled to disk: by its ``Content-Length`` at once,
+    or, for a body sent in chunks, as soon as the bytes received pass the limit."""
+
+    SLACK = 1024 * 1024
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = scope["app"].state.settings.max_upload_bytes + self.SLACK
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                await self._too_large(scope, receive, send)
+                return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except BodyTooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        limit = request.app.state.settings.max_upload_bytes // (1024 * 1024)
+        message = _("The upload is too large: at most {n} MB at once.").format(n=limit)
+        response = render(request, "error.html", {"message": message, "status": 413}, 413)
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)
+
+
+class BodyTooLarge(HTTPException):
+    """A chunked request body passed the limit (:class:`BodyLimitMiddleware`); an
+    ``HTTPException`` so that FastAPI's form parsing passes it on as it is."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)

@@ -237,3 +237,18 @@ def test_no_password_token_or_personal_field_reaches_a_log_line(
         "$argon2",
     ):
         assert secret not in lines, secret
+
+
+def test_uvicorn_access_lines_keep_their_format_and_lose_the_search_terms(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from uvicorn.logging import AccessFormatter
+
+    logs.install()
+    caplog.set_level(logging.INFO, logger="uvicorn.access")
+    logging.getLogger("uvicorn.access").info(
+        '%s - "%s %s HTTP/%s" %d', "127.0.0.1:4000", "GET", "/cases?q=王小明&page=2", "1.1", 200
+    )
+    (record,) = [r for r in caplog.records if r.name == "uvicorn.access"]
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record)
+    assert line == '127.0.0.1:4000 - "GET /cases?q=***&page=2 HTTP/1.1" 200 OK'

@@ -31,6 +31,7 @@ from planner.service.forms import FormError
 from planner.service.ledger.models import ContactEntry, Leave
 from planner.service.ledger.service import LedgerView, records_frame
 from planner.service.storage import Storage, safe_file_name
+from planner.service.uploads import check_files
 
 if TYPE_CHECKING:
     from planner.service.permissions import Principal
@@ -328,6 +329,7 @@ def import_ledger(
     name = safe_file_name(name or "")
     if not data or not name.lower().endswith(IMPORT_SUFFIXES):
         raise FormError({"file": _("choose the ledger workbook (.xlsx) or a .csv file")})
+    check_files([(name, data)])
     with storage.scratch("ledger") as folder:
         (folder / name).write_bytes(data)
         read = ledger.read_ledger(folder / name, view.contacts, view.term)

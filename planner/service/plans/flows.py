@@ -16,6 +16,7 @@ from planner.i18n import gettext as _
 from planner.service import engine
 from planner.service.audit.service import record
 from planner.service.db import Database
+from planner.service.failpoints import failpoint
 from planner.service.forms import FormError
 from planner.service.jobs import service as jobs
 from planner.service.jobs.models import Job, JobKind, JobState
@@ -151,6 +152,7 @@ def run_proposal(
                 session, job_id, JobState.SUCCEEDED, result_plan_id=plan.id, stage=N_("finished")
             ):
                 raise jobs.Superseded  # cancelled meanwhile: the rows are rolled back
+            failpoint("proposal.store")  # plan folder written, rows flushed, not committed
     except jobs.Superseded:
         shutil.rmtree(storage.root / folder, ignore_errors=True)
         raise

@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from planner.i18n import gettext as _
 from planner.service import engine
 from planner.service.audit.service import record
+from planner.service.failpoints import failpoint
 from planner.service.forms import FormError
 from planner.service.permissions import Principal
 from planner.service.semesters.models import DataVersion, Semester, StoredFile, VersionCollege
 from planner.service.storage import Storage, safe_file_name, sha256
+from planner.service.uploads import check_files
 
 SEMESTER_NAME = re.compile(r"^[\w\u3000-\u9fff\- ]{2,40}$")
 TABLE_SUFFIXES = (".xlsx", ".csv")
@@ -142,6 +144,7 @@ def accept_upload(
     :class:`FormError`; nothing is stored then.
     """
     files = _checked_uploads(uploads)
+    check_files([(f.name, f.data) for f in files])
     with storage.scratch("upload") as folder:
         for upload in files:
             (folder / upload.name).write_bytes(upload.data)
@@ -186,6 +189,7 @@ def accept_upload(
         after_sha=digest,
         detail={"files": [n for n, _s, _z in stored], "cadres": counts["cadres"]},
     )
+    failpoint("upload.store")  # rows flushed, blobs written, nothing committed
     return version
 
 

@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from planner.i18n import gettext as _
 from planner.service import engine
 from planner.service import permissions as perms
+from planner.service.failpoints import failpoint
 from planner.service.forms import FormError
 from planner.service.jobs import service as jobs
 from planner.service.permissions import Principal
@@ -133,6 +134,7 @@ async def upload(request: Request, semester_id: int, who: Rosters) -> Response:
             )
         except FormError as exc:
             return semester_page(request, who, semester_id, {"problems": exc.problems}, status=400)
+        failpoint("upload.stored")  # committed, not yet answered
         return redirect(f"/semesters/{semester_id}", "uploaded")
 
     return await run_in_threadpool(accept)
