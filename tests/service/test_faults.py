@@ -138,6 +138,66 @@ def proposal_interrupted_and_rerun(ctx: Ctx) -> None:
     assert report.ok, report.violations
 
 
+def approval_step(ctx: Ctx) -> None:
+    """Every college files its part (its secretary signed in), then the SAO administrator
+    approves; the server dies with the approval written but not committed."""
+    from .test_filing import COLLEGES, add_secretaries
+
+    add_secretaries(ctx.service)
+    base = str(ctx.client.base_url)
+    for college in COLLEGES:
+        with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as secretary:
+            name = college.lower()
+            sign_in(secretary, name, PASSWORDS.get(name, f"demo-{name}-2026"))  # type: ignore[arg-type]
+            url = f"/filing/{ctx.service.plan_id}/{college}"
+            token = csrf_of(secretary.get(url).text)
+            assert secretary.post(f"{url}/file", data={"csrf_token": token}).status_code == 303
+    ctx.notes["plans"] = ctx.count(Plan)
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=120) as admin:
+        sign_in(admin, "admin", PASSWORDS["admin"])  # type: ignore[arg-type]
+        ctx.client = admin
+        board = "/semesters/1/filing"
+        token = csrf_of(admin.get(board).text)
+        with contextlib.suppress(httpx.TransportError):
+            admin.post(f"{board}/approve", data={"csrf_token": token})
+
+
+def approval_not_made_and_made_again(ctx: Ctx) -> None:
+    """Nothing of the killed approval is stored; approving again gives a whole, checked plan."""
+    from planner.service.semesters.models import Semester
+
+    assert ctx.count(Plan) == ctx.notes["plans"]
+    db = Database(ctx.service.settings.database_url)
+    try:
+        with db.session() as session:
+            semester = session.get(Semester, 1)
+            assert semester is not None and semester.approved_plan_id is None
+    finally:
+        db.dispose()
+    ctx.client.cookies.clear()
+    sign_in(ctx.client, "admin", PASSWORDS["admin"])  # type: ignore[arg-type]
+    board = "/semesters/1/filing"
+    token = csrf_of(ctx.client.get(board).text)
+    assert ctx.client.post(f"{board}/approve", data={"csrf_token": token}).status_code == 303
+    assert ctx.count(Plan) == ctx.notes["plans"] + 1
+    db = Database(ctx.service.settings.database_url)
+    try:
+        with db.session() as session:
+            semester = session.get(Semester, 1)
+            assert semester is not None and semester.approved_plan_id is not None
+            plan = session.get(Plan, semester.approved_plan_id)
+            assert plan is not None and plan.state == "approved"
+            version = session.get(DataVersion, plan.data_version_id)
+            assert version is not None
+            data = semesters.data_path(session, Storage(ctx.service.settings.data_dir), version)
+            folder = ctx.service.settings.data_dir / plan.folder
+    finally:
+        db.dispose()
+    report = check_plan_dir(load_data(data), folder)
+    assert report.ok, report.violations
+    assert ctx.client.get(f"{board}/verify").status_code == 200  # the frozen files are whole
+
+
 @dataclass(frozen=True)
 class Fault:
     """The server dies at ``failpoint`` during ``step``; ``after`` checks the restarted one."""
@@ -154,8 +214,11 @@ FAULTS = [
     Fault(
         "proposal-while-storing", "proposal.store", proposal_step, proposal_interrupted_and_rerun
     ),
+    Fault(
+        "approval-before-commit", "approval.store", approval_step, approval_not_made_and_made_again
+    ),
 ]
-"""Append an ``approval`` fault here once approval exists (see the module)."""
+"""Each fault: where the server dies, what it was doing, what the restarted one shows."""
 
 
 def serve(service: Service, tmp_path: Path, failpoint: str = "") -> tuple[Any, str]:

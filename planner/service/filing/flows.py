@@ -25,6 +25,7 @@ from planner.i18n import gettext as _
 from planner.service import engine
 from planner.service.audit.service import record
 from planner.service.db import Database, utcnow
+from planner.service.failpoints import failpoint
 from planner.service.filing import parts as workflow
 from planner.service.filing.models import Adjustment, AdjustmentState
 from planner.service.forms import FormError
@@ -764,6 +765,9 @@ def approve(db: Session, storage: Storage, semester: Semester, who: Principal) -
         )
     folder = f"plans/approved-{semester.id}-{plan.id}"
     out = storage.root / folder
+    # The semester is not approved, so a folder already there is what an approval killed
+    # midway left behind (a power cut runs no clean-up): it was never the approved plan.
+    _remove_frozen(out)
     try:
         merged, files = workflow.merge_and_write(proposal, given, out)
     except engine.PlannerError as exc:  # MergeConflictError: every conflict by college
@@ -836,6 +840,7 @@ def _store_approval(
         after_sha=approved.sha256,
         detail={"proposal": proposal_plan.id, "seal": approval.get("seal")},
     )
+    failpoint("approval.store")  # everything written, nothing committed yet
     return approved
 
 
