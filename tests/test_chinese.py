@@ -267,3 +267,39 @@ def test_a_command_run_in_process_leaves_the_callers_language() -> None:
     before = i18n.current_language()
     CliRunner().invoke(cli, ["--lang", "zh", "validate", "--data", str(TINY)])
     assert i18n.current_language() == before
+
+
+INFEASIBLE = ROOT / "tests" / "data" / "infeasible"
+SCENARIO_WORDS = {
+    "school_leader_spread",
+    "kinds",
+    "coverage",
+    "soft",
+    "hard",
+    "campus",
+    "origin",
+    "roles",
+    "duties",
+    "dorm_gender",
+    "continuity",
+    "time",
+    "limit",
+}
+"""Scenario keys and values a Chinese diagnosis quotes for the user to write."""
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in INFEASIBLE.iterdir() if (p / "cadres.csv").is_file())
+)
+def test_a_plan_that_cannot_exist_is_diagnosed_in_chinese(name: str, tmp_path: Path) -> None:
+    folder = INFEASIBLE / name
+    args = ["--lang", "zh", "plan", "--data", str(folder), "--out", str(tmp_path / "plan")]
+    if (folder / "scenario.yaml").is_file():
+        args += ["--scenario", str(folder / "scenario.yaml")]
+    result = CliRunner().invoke(cli, [*args, "--quiet"])
+    assert result.exit_code == 3, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == "没有任何方案能满足全部硬性规则，未写出任何文件。"
+    for line in lines[1:]:
+        left = [w for w in english_words(line) if w not in SCENARIO_WORDS]
+        assert left == [], line
