@@ -303,3 +303,15 @@ def test_a_plan_that_cannot_exist_is_diagnosed_in_chinese(name: str, tmp_path: P
     for line in lines[1:]:
         left = [w for w in english_words(line) if w not in SCENARIO_WORDS]
         assert left == [], line
+
+
+def test_help_in_chinese_follows_the_locale_and_lang() -> None:
+    chinese = _run(["--help"], LANG="zh_CN.UTF-8")
+    assert chinese.returncode == 0
+    assert "用法：" in chinese.stdout and "命令:" in chinese.stdout
+    assert "制定联系安排，写出方案文件夹。" in chinese.stdout
+    sub = _run(["--lang", "zh", "plan", "--help"], LANG="C.UTF-8")
+    assert "整个求解的时间限制（秒）。" in sub.stdout and "显示本帮助并退出。" in sub.stdout
+    english = _run(["--help"], LANG="C.UTF-8")
+    assert "Plan who contacts which target and write the plan folder." in english.stdout
+    assert "用法" not in english.stdout
