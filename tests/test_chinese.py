@@ -315,3 +315,18 @@ def test_help_in_chinese_follows_the_locale_and_lang() -> None:
     english = _run(["--help"], LANG="C.UTF-8")
     assert "Plan who contacts which target and write the plan folder." in english.stdout
     assert "用法" not in english.stdout
+
+
+def test_the_solvers_progress_in_chinese_names_rules_not_internals() -> None:
+    from planner.cli.common import _chinese_progress
+    from planner.i18n import use_language
+
+    with use_language("zh"):
+        flow = "solving: network flow over 871 pool-group counts and 342 possible kept "
+        assert _chinese_progress(flow + "contacts in 0.02 s") == "求解中：0.02 秒内找到初步方案"
+        stage = "solving: continuity (871 pool-group counts, 342 possible kept contacts)"
+        assert _chinese_progress(stage) == "求解中：S2 延续上学期"
+        tick = "  coverage      :    1.7 s  best 120  bound 157"
+        assert _chinese_progress(tick) == "  S1 覆盖：已用 1.7 秒"
+        done = "  central_spread optimal: 7 (bound 7) in 0.0 s"
+        assert _chinese_progress(done) == "  S5 校级联系人均衡分布：已证明最优（0.0 秒）"
