@@ -330,3 +330,30 @@ def test_the_solvers_progress_in_chinese_names_rules_not_internals() -> None:
         assert _chinese_progress(tick) == "  S1 覆盖：已用 1.7 秒"
         done = "  central_spread optimal: 7 (bound 7) in 0.0 s"
         assert _chinese_progress(done) == "  S5 校级联系人均衡分布：已证明最优（0.0 秒）"
+
+
+def test_an_explanation_in_chinese(workbooks: dict[str, Path]) -> None:
+    import pandas as pd
+
+    first = pd.read_csv(workbooks["zh"] / "assignments.csv", dtype=str).iloc[0]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--lang",
+            "zh",
+            "explain",
+            str(workbooks["zh"]),
+            "--data",
+            str(TINY),
+            "--cadre",
+            first["cadre_id"],
+            "--alternatives",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "联系对象：" in text and "允许这样安排的规则（硬性规则）：" in text
+    for line in text.splitlines():
+        left = [w for w in english_words(line) if w not in SCENARIO_WORDS]
+        assert left == [], line
