@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.contract import KINDS, ROLES, Kind, Role
 from planner.errors import UsageError
+from planner.i18n import gettext as _
 from planner.policy import term_name
 
 TERMS: tuple[str, ...] = (
@@ -335,7 +336,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "scenario") -> Scenar
             path = ".".join(str(p) for p in err["loc"]) or "(top level)"
             message = err["msg"]
             if err["type"] == "extra_forbidden":
-                message = "unknown key (check the spelling; see scenarios/README.md)"
+                message = _("unknown key (check the spelling; see scenarios/README.md)")
             lines.append(f"{source}: {path}: {message}")
         raise UsageError("\n".join(lines)) from None
 
@@ -375,18 +376,26 @@ def load_scenario(path: Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such scenario file") from None
+        raise UsageError(_("{file}: no such scenario file").format(file=path)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the scenario ({exc})") from None
+        raise UsageError(
+            _("{file}: cannot read the scenario ({reason})").format(file=path, reason=exc)
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f":{where.line + 1}" if where is not None else ""
-        raise UsageError(f"{path}{at}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise UsageError(
+            _("{file}: not valid YAML ({reason})").format(
+                file=f"{path}{at}", reason=getattr(exc, "problem", exc)
+            )
+        ) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: a scenario is a mapping of keys (see scenarios/README.md)")
+        raise UsageError(
+            _("{file}: a scenario is a mapping of keys (see scenarios/README.md)").format(file=path)
+        )
     data.setdefault("name", path.stem)
     return scenario_from_dict(data, source=path.name)

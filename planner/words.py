@@ -54,6 +54,10 @@ def _nouns(n: int) -> dict[str, str]:
         "college cadre": npgettext("count", "college cadre", "college cadres", n),
         "other cadre": npgettext("count", "other cadre", "other cadres", n),
         "school leader": npgettext("count", "school leader", "school leaders", n),
+        "available school leader": npgettext(
+            "count", "available school leader", "available school leaders", n
+        ),
+        "more school leader": npgettext("count", "more school leader", "more school leaders", n),
         "cadre place": npgettext("count", "cadre place", "cadre places", n),
         "target place": npgettext("count", "target place", "target places", n),
         "college": npgettext("count", "college", "colleges", n),

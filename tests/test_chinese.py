@@ -267,3 +267,93 @@ def test_a_command_run_in_process_leaves_the_callers_language() -> None:
     before = i18n.current_language()
     CliRunner().invoke(cli, ["--lang", "zh", "validate", "--data", str(TINY)])
     assert i18n.current_language() == before
+
+
+INFEASIBLE = ROOT / "tests" / "data" / "infeasible"
+SCENARIO_WORDS = {
+    "school_leader_spread",
+    "kinds",
+    "coverage",
+    "soft",
+    "hard",
+    "campus",
+    "origin",
+    "roles",
+    "duties",
+    "dorm_gender",
+    "continuity",
+    "time",
+    "limit",
+}
+"""Scenario keys and values a Chinese diagnosis quotes for the user to write."""
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in INFEASIBLE.iterdir() if (p / "cadres.csv").is_file())
+)
+def test_a_plan_that_cannot_exist_is_diagnosed_in_chinese(name: str, tmp_path: Path) -> None:
+    folder = INFEASIBLE / name
+    args = ["--lang", "zh", "plan", "--data", str(folder), "--out", str(tmp_path / "plan")]
+    if (folder / "scenario.yaml").is_file():
+        args += ["--scenario", str(folder / "scenario.yaml")]
+    result = CliRunner().invoke(cli, [*args, "--quiet"])
+    assert result.exit_code == 3, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == "没有任何方案能满足全部硬性规则，未写出任何文件。"
+    for line in lines[1:]:
+        left = [w for w in english_words(line) if w not in SCENARIO_WORDS]
+        assert left == [], line
+
+
+def test_help_in_chinese_follows_the_locale_and_lang() -> None:
+    chinese = _run(["--help"], LANG="zh_CN.UTF-8")
+    assert chinese.returncode == 0
+    assert "用法：" in chinese.stdout and "命令:" in chinese.stdout
+    assert "制定联系安排，写出方案文件夹。" in chinese.stdout
+    sub = _run(["--lang", "zh", "plan", "--help"], LANG="C.UTF-8")
+    assert "整个求解的时间限制（秒）。" in sub.stdout and "显示本帮助并退出。" in sub.stdout
+    english = _run(["--help"], LANG="C.UTF-8")
+    assert "Plan who contacts which target and write the plan folder." in english.stdout
+    assert "用法" not in english.stdout
+
+
+def test_the_solvers_progress_in_chinese_names_rules_not_internals() -> None:
+    from planner.cli.common import _chinese_progress
+    from planner.i18n import use_language
+
+    with use_language("zh"):
+        flow = "solving: network flow over 871 pool-group counts and 342 possible kept "
+        assert _chinese_progress(flow + "contacts in 0.02 s") == "求解中：0.02 秒内找到初步方案"
+        stage = "solving: continuity (871 pool-group counts, 342 possible kept contacts)"
+        assert _chinese_progress(stage) == "求解中：S2 延续上学期"
+        tick = "  coverage      :    1.7 s  best 120  bound 157"
+        assert _chinese_progress(tick) == "  S1 覆盖：已用 1.7 秒"
+        done = "  central_spread optimal: 7 (bound 7) in 0.0 s"
+        assert _chinese_progress(done) == "  S5 校级联系人均衡分布：已证明最优（0.0 秒）"
+
+
+def test_an_explanation_in_chinese(workbooks: dict[str, Path]) -> None:
+    import pandas as pd
+
+    first = pd.read_csv(workbooks["zh"] / "assignments.csv", dtype=str).iloc[0]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--lang",
+            "zh",
+            "explain",
+            str(workbooks["zh"]),
+            "--data",
+            str(TINY),
+            "--cadre",
+            first["cadre_id"],
+            "--alternatives",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "联系对象：" in text and "允许这样安排的规则（硬性规则）：" in text
+    for line in text.splitlines():
+        left = [w for w in english_words(line) if w not in SCENARIO_WORDS]
+        assert left == [], line

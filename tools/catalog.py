@@ -61,7 +61,19 @@ def extract() -> Catalog:
             auto_comments=comments,
             context=context,
         )
+    for text in click_help():
+        catalog.add(text, None, [("planner/cli/localized.py", 0)])
     return catalog
+
+
+def click_help() -> list[str]:
+    """The help texts of the command line (command docstrings, ``help=`` of options), which
+    no extractor sees: found by walking the command tree (see planner.cli.localized)."""
+    sys.path.insert(0, str(ROOT))
+    from planner.cli import cli
+    from planner.cli.localized import help_texts
+
+    return list(dict.fromkeys(help_texts(cli)))
 
 
 def po_path(language: str) -> Path:

@@ -15,6 +15,7 @@ import sys
 import click
 
 from planner.cli.common import echo_err
+from planner.cli.localized import LocalizedFormatter, localize
 from planner.i18n import language_from_environment, normalise, use_language
 
 
@@ -26,10 +27,26 @@ def _set_language(ctx: click.Context, param: click.Parameter, value: str | None)
     # For as long as the command runs: a command invoked in-process (tests, notebooks) leaves
     # the caller's language as it was.
     ctx.with_resource(use_language(language))
+    ctx.meta[LANGUAGE_KEY] = language
+    localize(ctx.find_root().command, language)
     return language
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Planner(click.Group):
+    """The ``planner`` group: its help (``planner --help`` before any ``--lang``) in the
+    language of ``--lang``, else the locale."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        language = ctx.meta.get(LANGUAGE_KEY) or language_from_environment()
+        localize(self, language)
+        return super().get_help(ctx)
+
+
+LANGUAGE_KEY = "planner.language"
+click.Context.formatter_class = LocalizedFormatter  # click's own headings, translated
+
+
+@click.group(cls=Planner, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),

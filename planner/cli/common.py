@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from planner.errors import InfeasibleError, InputError, PlannerError, UsageError
+from planner.i18n import current_language, ngettext, use_language
 from planner.i18n import gettext as _
-from planner.i18n import ngettext
 from planner.words import chinese, kind_word
 
 if TYPE_CHECKING:
@@ -202,3 +202,50 @@ def pad(text: str, width: int) -> str:
 
     used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return text + " " * max(0, width - used)
+
+
+_FLOW = re.compile(r"^solving: network flow over .* in ([0-9.]+) s")
+_STAGE = re.compile(r"^solving: (\w+) \(")
+_TICK = re.compile(r"^  (\w+)\s*:\s+([0-9.]+) s  best")
+_DONE = re.compile(r"^  (\w+)\s+(\w+): .* in ([0-9.]+) s$")
+
+
+def progress_printer() -> Callable[[str], None]:
+    """The solver's progress on stderr, in the language of this context (the solver reports
+    from its own threads); in Chinese, without its internals (counts of model variables,
+    objective values), naming the rule each stage works on."""
+    language = current_language()
+
+    def progress_line(message: str) -> None:
+        if language != "zh":
+            echo_err(message)
+            return
+        with use_language(language):
+            echo_err(_chinese_progress(message))
+
+    return progress_line
+
+
+def _rule_name(term: str) -> str:
+    from planner.policy import TERM_RULES, term_name
+
+    if term in TERM_RULES:
+        return term_name(term)
+    return _("the hard rules") if term == "feasibility" else _("all priorities together")
+
+
+def _chinese_progress(message: str) -> str:
+    if match := _FLOW.match(message):
+        return _("solving: a first plan found in {seconds} s").format(seconds=match[1])
+    if match := _STAGE.match(message):
+        return _("solving: {rule}").format(rule=_rule_name(match[1]))
+    if match := _TICK.match(message):
+        return "  " + _("{rule}: {seconds} s").format(rule=_rule_name(match[1]), seconds=match[2])
+    if match := _DONE.match(message):
+        done = (
+            _("{rule}: proven best in {seconds} s")
+            if match[2] == "optimal"
+            else _("{rule}: best found in {seconds} s (not proven)")
+        )
+        return "  " + done.format(rule=_rule_name(match[1]), seconds=match[3])
+    return message

@@ -13,6 +13,7 @@ import click
 from planner.cli.app import cli
 from planner.cli.common import handle_errors, plan_data, plan_data_option, print_warnings
 from planner.contract import KIND_ALIASES
+from planner.i18n import gettext as _
 
 
 @cli.command()
@@ -65,11 +66,13 @@ def explain(
     from planner.explain.why.explanation import explain_cadre, explain_target
 
     if (cadre_id is None) == (target_id is None):
-        raise UsageError("give exactly one of --cadre ID or --target ID")
+        raise UsageError(_("give exactly one of --cadre ID or --target ID"))
     kind_word = None
     if kind is not None:
         if kind.strip() not in KIND_ALIASES:
-            raise UsageError(f"--kind '{kind}': use class, dorm, society or branch")
+            raise UsageError(
+                _("--kind '{kind}': use class, dorm, society or branch").format(kind=kind)
+            )
         kind_word = KIND_ALIASES[kind.strip()].value
     dataset, _data = plan_data(data_path, plan_dir)
     if not as_json:

@@ -19,6 +19,7 @@ from planner.cli.common import (
     plan_data,
     plan_data_option,
     print_warnings,
+    progress_printer,
     scenario_file,
 )
 from planner.i18n import gettext as _
@@ -143,7 +144,6 @@ def plan(
         from planner.planning import make_plan
         from planner.report.write import check_destination
         from planner.scenario import load_scenario
-        from planner.solver.solve import stderr_progress
         from planner.workflow.inputs import plan_inputs
         from planner.workflow.provenance import DATA_KEY, data_record
         from planner.workflow.scopes import resolve_scope
@@ -182,7 +182,7 @@ def plan(
             seed=seed,
             workers=workers,
             deterministic=deterministic,
-            progress=None if quiet else stderr_progress,
+            progress=None if quiet else progress_printer(),
         )
         _check_and_write(result, inputs, scenario, out, helper, quiet)
 

@@ -19,12 +19,13 @@ import pandas as pd
 from planner.contract import ROLE_LABELS_ZH, Role
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.explain.precheck import precheck
+from planner.i18n import gettext as _
 from planner.policy import H1, H2, H4, H6, S1, S2
 from planner.solver.flow.search import Tie
 from planner.solver.problem import Problem
 from planner.solver.solution import Progress, Solution
 from planner.solver.solve import solve
-from planner.words import college_name, file_name, listed, target_label
+from planner.words import chinese, college_name, file_name, kind_word, listed, target_label
 
 if TYPE_CHECKING:  # CP-SAT and the model load only when a diagnosis needs them
     from ortools.sat.python import cp_model
@@ -71,8 +72,10 @@ def solve_explained(
         raise InfeasibleError(diagnose(problem, time_limit=max(DIAGNOSIS_SECONDS, budget)))
     if solution.status == "UNKNOWN":
         raise NoPlanInTimeError(
-            f"the time limit ({budget:g} s) ran out before any plan satisfying the hard "
-            "rules was found; try a longer --time-limit"
+            _(
+                "the time limit ({seconds} s) ran out before any plan satisfying the hard "
+                "rules was found; try a longer --time-limit"
+            ).format(seconds=f"{budget:g}")
         )
     return solution
 
@@ -118,15 +121,18 @@ def diagnose(problem: Problem, time_limit: float = DIAGNOSIS_SECONDS) -> list[st
     verdict = infeasible_with(literals)
     if verdict is False:
         return [
-            "The hard rules cannot all hold together with the targets' caps and the cadres' "
-            f"duties as the scenario sets them ({H1.label}, {H2.label}): check the capacity "
-            "summary of `planner validate` and the scenario's "
-            "duties and caps."
+            _(
+                "The hard rules cannot all hold together with the targets' caps and the "
+                "cadres' duties as the scenario sets them ({h1}, {h2}): check the capacity "
+                "summary of `planner validate` and the scenario's duties and caps."
+            ).format(h1=H1.label, h2=H2.label)
         ]
     if verdict is None:
         return [
-            "The hard rules cannot all hold, but no single rule instance could be singled out "
-            "in time. Check the capacity summary of `planner validate`."
+            _(
+                "The hard rules cannot all hold, but no single rule instance could be singled "
+                "out in time. Check the capacity summary of `planner validate`."
+            )
         ]
 
     def sufficient(active: list[cp_model.IntVar]) -> list[cp_model.IntVar]:
@@ -148,11 +154,14 @@ def diagnose(problem: Problem, time_limit: float = DIAGNOSIS_SECONDS) -> list[st
             i += 1
     if not core:
         return [
-            "The hard rules cannot hold for any plan: the cadres' duties and the targets' caps "
-            "do not fit together (e.g. more duties of a kind than targets of that kind)."
+            _(
+                "The hard rules cannot hold for any plan: the cadres' duties and the targets' "
+                "caps do not fit together (e.g. more duties of a kind than targets of that "
+                "kind)."
+            )
         ]
     guards = [model.guards[lit.index] for lit in core]
-    return ["These rules cannot all hold together:", *_grouped(problem, guards)]
+    return [_("These rules cannot all hold together:"), *_grouped(problem, guards)]
 
 
 def _grouped(problem: Problem, guards: list[Guard]) -> list[str]:
@@ -163,7 +172,8 @@ def _grouped(problem: Problem, guards: list[Guard]) -> list[str]:
         rule, text, change = guard_words(problem, guard)
         order.setdefault((rule, change), []).append(text)
     return [
-        f"{rule}: {listed(texts)}. To fix: {change}." for (rule, change), texts in order.items()
+        _("{rule}: {what}. To fix: {change}.").format(rule=rule, what=listed(texts), change=change)
+        for (rule, change), texts in order.items()
     ]
 
 
@@ -178,55 +188,96 @@ def guard_words(problem: Problem, guard: Guard) -> tuple[str, str, str]:
             else (_pool_words(problem, pool))
         )
         if guard.what == "duty":
-            each = "" if pool["singleton"] else " each"
+            each = (
+                _("{who} must hold {n} target(s)")
+                if pool["singleton"]
+                else _("{who} must hold {n} target(s) each")
+            )
             return (
                 H1.label,
-                f"{who} must hold {guard.count} target(s){each}",
-                "add a target they may hold, or mark cadres unavailable (在岗 = 否 in "
-                f"{file_name(ds, 'cadres')})",
+                each.format(who=who, n=guard.count),
+                _(
+                    "add a target they may hold, or mark cadres unavailable (在岗 = 否 in {file})"
+                ).format(file=file_name(ds, "cadres")),
             )
+        kind = _kind(str(guard.kind))
         return (
             H1.label,
-            f"{who} must hold {guard.count} {guard.kind}(s)",
-            f"give the role fewer {guard.kind} duties, or add a {guard.kind} the cadre may hold",
+            _("{who} must hold {n} {kind}(s)").format(who=who, n=guard.count, kind=kind),
+            _("give the role fewer {kind} duties, or add a {kind} the cadre may hold").format(
+                kind=kind
+            ),
         )
     if guard.what == "school leaders":
         return (
             H4.label,
-            f"at most {guard.count} school leader(s) in {_college_words(problem, guard.college)}",
-            "raise school_leader_spread in the scenario, or mark a school leader unavailable",
+            _("at most {n} school leader(s) in {college}").format(
+                n=guard.count, college=_college_words(problem, guard.college)
+            ),
+            _("raise school_leader_spread in the scenario, or mark a school leader unavailable"),
         )
     if guard.what == "coverage":
         return (
             S1.made_hard,
-            f"every {guard.kind} of {_college_words(problem, guard.college)} must hold a cadre",
-            f"make {guard.kind} coverage soft (kinds: {guard.kind}: coverage: soft in the "
-            "scenario), or add cadres who may hold them",
+            _("every {kind} of {college} must hold a cadre").format(
+                kind=_kind(str(guard.kind)), college=_college_words(problem, guard.college)
+            ),
+            _(
+                "make {kind} coverage soft (kinds: {kind_id}: coverage: soft in the scenario), "
+                "or add cadres who may hold them"
+            ).format(kind=_kind(str(guard.kind)), kind_id=guard.kind),
         )
-    table, verb = ("pins", "must hold") if guard.what == "pin" else ("previous", "keeps")
-    text = (
-        f"{file_name(ds, table)} row {guard.row}: {_cadre_role_words(problem, guard.cadre)} "
-        f"{verb} {target_label(problem.targets.loc[guard.target])}"
+    table = "pins" if guard.what == "pin" else "previous"
+    sentence = (
+        _("{file} row {row}: {cadre} must hold {target}")
+        if guard.what == "pin"
+        else _("{file} row {row}: {cadre} keeps {target}")
+    )
+    text = sentence.format(
+        file=file_name(ds, table),
+        row=guard.row,
+        cadre=_cadre_role_words(problem, guard.cadre),
+        target=target_label(problem.targets.loc[guard.target]),
     )
     if guard.what == "pin":
-        return H6.label, text, f"drop {file_name(ds, 'pins')} row {guard.row}"
-    return S2.made_hard, text, "make continuity soft (continuity: soft in the scenario)"
+        return (
+            H6.label,
+            text,
+            _("drop {file} row {row}").format(file=file_name(ds, "pins"), row=guard.row),
+        )
+    return (
+        S2.made_hard,
+        text,
+        _("make continuity soft (continuity: soft in the scenario)"),
+    )
+
+
+def _kind(kind: str) -> str:
+    """A kind as the messages name it: ``class`` (Chinese 班级)."""
+    return kind_word(kind) if chinese() else kind
 
 
 def _cadre_role_words(problem: Problem, cadre: int) -> str:
     """``张伟 (T003, 青年教师, C01)``."""
     row = problem.cadres.loc[cadre]
     where = row["college"] if isinstance(row["college"], str) else row["unit"]
-    return f"{row['name']} ({row['id']}, {ROLE_LABELS_ZH[Role(row['role'])]}, {where})"
+    return _("{name} ({code}, {role}, {where})").format(
+        name=row["name"], code=row["id"], role=ROLE_LABELS_ZH[Role(row["role"])], where=where
+    )
 
 
 def _pool_words(problem: Problem, pool: pd.Series) -> str:
     """``the 25 青年教师 (young_teacher) cadres of 法学院 (C01) on 石牌校区``."""
     role = Role(pool["role"])
-    where = _college_words(problem, pool["college"]) if pool["college"] else "the central offices"
-    return (
-        f"the {pool['size']} {ROLE_LABELS_ZH[role]} ({role.value}) cadres of {where} "
-        f"on {pool['campus']}"
+    where = (
+        _college_words(problem, pool["college"]) if pool["college"] else _("the central offices")
+    )
+    return _("the {n} {label} ({role}) cadres of {where} on {campus}").format(
+        n=pool["size"],
+        label=ROLE_LABELS_ZH[role],
+        role=role.value,
+        where=where,
+        campus=pool["campus"],
     )
 
 
@@ -234,4 +285,4 @@ def _college_words(problem: Problem, college: str | None) -> str:
     """``法学院 (C01)``, or ``university level`` (no college)."""
     if college == "(university)":
         college = None
-    return college_name(problem.dataset, college, none="university level")
+    return college_name(problem.dataset, college, none=_("university level"))

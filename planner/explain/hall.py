@@ -13,17 +13,21 @@ from ortools.graph.python import max_flow
 
 from planner.contract import Kind, Role
 from planner.i18n import gettext as _
+from planner.i18n import ngettext, pgettext
 from planner.policy import H1, H2, H3, H4, S1
 from planner.solver.problem import Problem
 from planner.words import (
+    KIND_WORDS,
     KINDS_AS_LISTED,
     cadre_words,
     cadres_by_college,
+    chinese,
     college_name,
     count_words,
     file_name,
     is_are,
     join_words,
+    kind_word,
     listed,
     row_list,
 )
@@ -216,14 +220,20 @@ def _too_many_words(
     targets = p.targets[p.targets["group"].isin(group_set)]
     places = need - short
     if len(colleges) == 1 and not cadres["central"].any():
-        who = f"available cadres of {college_name(p.dataset, colleges[0])}"
+        who = _("{n} available cadres of {college}").format(
+            n=len(cadres), college=college_name(p.dataset, colleges[0])
+        )
     else:
-        who = f"available cadres ({cadres_by_college(p.dataset, cadres)})"
+        who = _("{n} available cadres ({where})").format(
+            n=len(cadres), where=cadres_by_college(p.dataset, cadres)
+        )
     no_own = [c for c in colleges if not (p.targets["college"] == c).any()]
     because = (
-        f" ({join_words([college_name(p.dataset, c) for c in no_own])} "
-        f"{'has' if len(no_own) == 1 else 'have'} no class, dorm room, society or branch in "
-        "the data)"
+        ngettext(
+            " ({colleges} has no class, dorm room, society or branch in the data)",
+            " ({colleges} have no class, dorm room, society or branch in the data)",
+            len(no_own),
+        ).format(colleges=join_words([college_name(p.dataset, c) for c in no_own]))
         if no_own
         else ""
     )
@@ -233,14 +243,22 @@ def _too_many_words(
     if gates:
         rule += f" + {H4.label}"
     what = _what(kind, _each(need, len(cadres)))
-    return (
-        f"{rule}: {len(cadres)} {who} must each hold {what}, but the "
-        f"only targets open to them are {_target_counts(p, targets)}{because}, room for "
-        f"{count_words(places, 'cadre')}: {count_words(short, 'cadre')} too many. To fix: "
-        "add targets for "
-        f"{join_words([college_name(p.dataset, c) for c in colleges]) or 'these cadres'} to the "
-        f"data (e.g. their dorm rooms), or mark {short} of these cadres unavailable (在岗 = 否 in "
-        f"{rows})."
+    return _(
+        "{rule}: {who} must each hold {what}, but the only targets open to them are "
+        "{targets}{because}, room for {places}: {short} too many. To fix: add targets for "
+        "{colleges} to the data (e.g. their dorm rooms), or mark {n} of these cadres "
+        "unavailable (在岗 = 否 in {rows})."
+    ).format(
+        rule=rule,
+        who=who,
+        what=what,
+        targets=_target_counts(p, targets),
+        because=because,
+        places=count_words(places, "cadre"),
+        short=count_words(short, "cadre"),
+        colleges=join_words([college_name(p.dataset, c) for c in colleges]) or _("these cadres"),
+        n=short,
+        rows=rows,
     )
 
 
@@ -275,7 +293,7 @@ def _leaders_words(
     uni = [g for g in open_groups if not isinstance(p.groups.at[g, "college"], str)]
     uni_places = int(room[uni].sum()) if uni else 0
     places = need - short
-    where = _target_counts(p, p.targets[p.targets["group"].isin(uni)]) if uni else "no target"
+    where = _target_counts(p, p.targets[p.targets["group"].isin(uni)]) if uni else _("no target")
     names = listed([cadre_words(r) for _, r in cadres.iterrows()])
     return _(
         "{h1} + {h4}: {leaders} ({names}) must each hold {what}, but {h4} allows at most "
@@ -338,35 +356,58 @@ def hard_coverage_short(problem: Problem) -> list[str]:
         ~p.dataset.cadres["available"] & p.dataset.cadres["unit"].isin(colleges)
     ]
     may = (
-        f"only {count_words(len(cadres), 'available cadre')} may hold them "
-        f"({cadres_by_college(p.dataset, cadres)})"
+        _("only {cadres} may hold them ({where})").format(
+            cadres=count_words(len(cadres), "available cadre"),
+            where=cadres_by_college(p.dataset, cadres),
+        )
         if len(cadres)
-        else "no available cadre may hold them"
+        else _("no available cadre may hold them")
     )
     leave = (
-        f"; {count_words(len(on_leave), 'cadre')} of "
-        f"{join_words([college_name(p.dataset, c) for c in colleges])} {is_are(len(on_leave))} on "
-        f"leave ({file_name(p.dataset, 'cadres')} {row_list(list(on_leave['row']))})"
+        ngettext(
+            "; {cadres} of {colleges} is on leave ({file} {rows})",
+            "; {cadres} of {colleges} are on leave ({file} {rows})",
+            len(on_leave),
+        ).format(
+            cadres=count_words(len(on_leave), "cadre"),
+            colleges=join_words([college_name(p.dataset, c) for c in colleges]),
+            file=file_name(p.dataset, "cadres"),
+            rows=row_list(list(on_leave["row"])),
+        )
         if len(on_leave)
         else ""
     )
     if gates:
         limit = int(p.scenario.school_leader_spread or 0)
-        may += (
-            f", and {H4.label} lets at most {count_words(limit, 'school leader')} into each of "
-            f"{join_words([college_name(p.dataset, c) for c in gates])}"
+        may += _(", and {rule} lets at most {leaders} into each of {colleges}").format(
+            rule=H4.label,
+            leaders=count_words(limit, "school leader"),
+            colleges=join_words([college_name(p.dataset, c) for c in gates]),
         )
     soft = ", ".join(f"kinds: {k}: coverage: soft" for k in kinds)
     need = int(demand[list(group_set)].sum())
-    plural = join_words([count_words(2, k).split(" ", 1)[1] for k in kinds])
+    plural = join_words([_plural_kind(k) for k in kinds])
     return [
-        f"{S1.label}{f' + {H4.label}' if gates else ''} (hard in this scenario for {plural}): "
-        f"{_target_counts(p, targets)} must each hold a cadre "
-        f"({count_words(need, 'cadre place')}), but "
-        f"{may}{leave}: at least {short} {'stays' if short == 1 else 'stay'} without a cadre. "
-        "To fix: make the coverage "
-        f"soft ({soft} in the scenario), mark cadres on leave available again (在岗 = 是), "
-        "or add cadres who may hold them."
+        ngettext(
+            "{rule} (hard in this scenario for {kinds}): {targets} must each hold a cadre "
+            "({places}), but {may}{leave}: at least {short} stays without a cadre. To fix: "
+            "make the coverage soft ({soft} in the scenario), mark cadres on leave available "
+            "again (在岗 = 是), or add cadres who may hold them.",
+            "{rule} (hard in this scenario for {kinds}): {targets} must each hold a cadre "
+            "({places}), but {may}{leave}: at least {short} stay without a cadre. To fix: "
+            "make the coverage soft ({soft} in the scenario), mark cadres on leave available "
+            "again (在岗 = 是), or add cadres who may hold them.",
+            short,
+        ).format(
+            rule=f"{S1.label} + {H4.label}" if gates else S1.label,
+            kinds=plural,
+            targets=_target_counts(p, targets),
+            places=count_words(need, "cadre place"),
+            may=may,
+            leave=leave,
+            short=short,
+            soft=soft,
+        )
     ]
 
 
@@ -421,6 +462,11 @@ def _coverage_cut(
     return short, {i for i in range(n_hard) if i in side}, cut
 
 
+def _plural_kind(kind: str) -> str:
+    """A kind as a plural noun: ``classes``, ``dorm rooms`` (Chinese 班级, 宿舍)."""
+    return kind_word(kind) if chinese() else KIND_WORDS[kind][1]
+
+
 def _target_counts(problem: Problem, targets: pd.DataFrame) -> str:
     """``C04's 3 classes and 2 branches, and 6 university-level societies on 石牌校区``."""
     parts = []
@@ -428,8 +474,16 @@ def _target_counts(problem: Problem, targets: pd.DataFrame) -> str:
         kinds = Counter(frame["kind"])
         words = join_words([count_words(kinds[k], k) for k in KINDS_AS_LISTED if kinds[k]])
         if college:
-            parts.append(f"{words} of {college_name(problem.dataset, college)}")
+            parts.append(
+                _("{targets} of {college}").format(
+                    targets=words, college=college_name(problem.dataset, college)
+                )
+            )
         else:
-            campuses = ", ".join(sorted(set(frame["campus"])))
-            parts.append(f"{words} at university level on {campuses}")
-    return join_words(parts) if parts else "no target"
+            campuses = pgettext("list", ", ").join(sorted(set(frame["campus"])))
+            parts.append(
+                _("{targets} at university level on {campuses}").format(
+                    targets=words, campuses=campuses
+                )
+            )
+    return join_words(parts) if parts else _("no target")

@@ -23,6 +23,8 @@ import pandas as pd
 
 from planner.contract import ROLE_LABELS_ZH, Kind, Role
 from planner.explain.hall import hard_coverage_short, too_many_cadres
+from planner.i18n import gettext as _
+from planner.i18n import ngettext, pgettext
 from planner.policy import H1, H2, H3, H4, H5, H6, S3
 from planner.solver.eligibility import (
     campus_hard,
@@ -35,14 +37,27 @@ from planner.solver.eligibility import (
 from planner.solver.problem import Problem
 from planner.words import (
     cadre_words,
+    chinese,
     college_name,
     count_words,
     file_name,
+    kind_word,
     listed,
+    role_name,
     role_words,
     row_list,
     target_words,
 )
+
+
+def _kind(kind: str) -> str:
+    """A kind as the messages name it: ``class`` (Chinese 班级)."""
+    return kind_word(kind) if chinese() else kind
+
+
+def _role(role: str) -> str:
+    """A role as the messages name it: ``college_leader`` (Chinese 学院领导)."""
+    return role_name(role) if chinese() else role
 
 
 # -- the cheap checks --------------------------------------------------------------------
@@ -115,86 +130,118 @@ def _cadres_without_targets(problem: Problem) -> tuple[set[int], list[str]]:
     out = []
     key = [stuck["college"].fillna(""), cause]
     for (college, why), frame in stuck.groupby(key, sort=True):
-        names = listed([cadre_words(r) for _, r in frame.iterrows()])
+        names = listed([cadre_words(r) for _index, r in frame.iterrows()])
         rows = f"{cadre_file} {row_list(list(frame['row']))}"
         n = len(frame)
         who = (
-            f"{count_words(n, 'available cadre')} of {college_name(p.dataset, college)}"
+            _("{cadres} of {college}").format(
+                cadres=count_words(n, "available cadre"), college=college_name(p.dataset, college)
+            )
             if college
             else count_words(n, "available central cadre")
         )
-        campuses = ", ".join(sorted(set(frame["campus"])))
-        rule, because, change = _stuck_words(p, str(why), str(college), campuses, rows)
-        each = "each hold a target" if n > 1 else "hold a target"
-        if n == 1:
-            because = because.replace("they are on", "the cadre is on").replace(
-                "the only targets they may hold", "the only targets the cadre may hold"
-            )
+        campuses = pgettext("list", ", ").join(sorted(set(frame["campus"])))
+        rule, because, change = _stuck_words(p, str(why), str(college), campuses, rows, n)
         out.append(
-            f"{rule}: {who} must {each} but may hold none — {because}: {names}. To fix: {change}."
+            ngettext(
+                "{rule}: {who} must hold a target but may hold none — {because}: {names}. "
+                "To fix: {change}.",
+                "{rule}: {who} must each hold a target but may hold none — {because}: "
+                "{names}. To fix: {change}.",
+                n,
+            ).format(rule=rule, who=who, because=because, names=names, change=change)
         )
     return set(stuck["pool"].astype(int)), out
 
 
 def _stuck_words(
-    p: Problem, why: str, college: str, campuses: str, rows: str
+    p: Problem, why: str, college: str, campuses: str, rows: str, n: int
 ) -> tuple[str, str, str]:
-    """The rule, the cause and the change for cadres shut out of every target by ``why``
-    (see :func:`_blocking`)."""
-    unavailable = f"mark them unavailable (在岗 = 否 in {rows})"
+    """The rule, the cause and the change for ``n`` cadres shut out of every target by
+    ``why`` (see :func:`_blocking`)."""
+    unavailable = _("mark them unavailable (在岗 = 否 in {rows})").format(rows=rows)
     if why == "no targets":
         return (
             f"{H1.label} + {H3.label}",
-            f"{college_name(p.dataset, college)} has no class, dorm room, society or party "
-            f"branch in the data, and no university-level society is on {campuses}",
-            f"add the college's targets to the data, or mark these cadres unavailable "
-            f"(在岗 = 否 in {rows})",
+            _(
+                "{college} has no class, dorm room, society or party branch in the data, and "
+                "no university-level society is on {campuses}"
+            ).format(college=college_name(p.dataset, college), campuses=campuses),
+            _(
+                "add the college's targets to the data, or mark these cadres unavailable "
+                "(在岗 = 否 in {rows})"
+            ).format(rows=rows),
         )
     if why == "campus":
         return (
             f"{H1.label} + {S3.made_hard}",
-            f"they are on {campuses} and every target they may hold is on another campus",
-            "make the campus rule soft (campus: soft in the scenario), correct their campus "
-            f"(校区 in {rows}), or mark them unavailable (在岗 = 否)",
+            ngettext(
+                "the cadre is on {campuses} and every target they may hold is on another campus",
+                "they are on {campuses} and every target they may hold is on another campus",
+                n,
+            ).format(campuses=campuses),
+            _(
+                "make the campus rule soft (campus: soft in the scenario), correct their "
+                "campus (校区 in {rows}), or mark them unavailable (在岗 = 否)"
+            ).format(rows=rows),
         )
     if why == "gender":
         return (
             f"{H1.label} + {H5.label}",
-            "the only targets they may hold are dorm rooms of the other gender",
-            f"add a target they may hold, make dorm_gender soft in the scenario, or {unavailable}",
+            ngettext(
+                "the only targets the cadre may hold are dorm rooms of the other gender",
+                "the only targets they may hold are dorm rooms of the other gender",
+                n,
+            ),
+            _(
+                "add a target they may hold, make dorm_gender soft in the scenario, or "
+                "{unavailable}"
+            ).format(unavailable=unavailable),
         )
     if why == "pins":
         return (
             f"{H1.label} + {H6.label}",
-            "forbid pins rule out every target the other rules leave open to them",
-            f"drop some of the forbid pins on these cadres in {file_name(p.dataset, 'pins')}",
+            _("forbid pins rule out every target the other rules leave open to them"),
+            _("drop some of the forbid pins on these cadres in {file}").format(
+                file=file_name(p.dataset, "pins")
+            ),
         )
     if why == "duties":
         return (
-            f"{H1.label} (duties)",
-            "the scenario's duties for their role allow no kind of target they could hold",
-            f"change the role's duties in the scenario, or {unavailable}",
+            _("{rule} (duties)").format(rule=H1.label),
+            _("the scenario's duties for their role allow no kind of target they could hold"),
+            _("change the role's duties in the scenario, or {unavailable}").format(
+                unavailable=unavailable
+            ),
         )
     return (
         H1.label,
-        f"the hard rules together ({H3.label}, {H5.label}, the campus rule, the role's duties, "
-        "forbid pins) rule out every target for them",
-        f"add a target they may hold, or {unavailable}",
+        _(
+            "the hard rules together ({h3}, {h5}, the campus rule, the role's duties, forbid "
+            "pins) rule out every target for them"
+        ).format(h3=H3.label, h5=H5.label),
+        _("add a target they may hold, or {unavailable}").format(unavailable=unavailable),
     )
 
 
 def _pin_words(problem: Problem, pin: pd.Series) -> str:
     c = problem.cadres.loc[int(pin["cadre"])]
     t = problem.targets.loc[int(pin["target"])]
-    where = (
-        f"of {college_name(problem.dataset, c['college'])}"
+    unit = (
+        college_name(problem.dataset, c["college"])
         if isinstance(c["college"], str)
-        else f"of {c['unit']}"
+        else str(c["unit"])
     )
-    return (
-        f"{file_name(problem.dataset, 'pins')} row {pin['row']} requires {cadre_words(c)}, "
-        f"{role_words(c['role'])} {where} on {c['campus']}, to hold "
-        f"{target_words(problem.dataset, t)}"
+    return _(
+        "{file} row {row} requires {cadre}, {role} of {unit} on {campus}, to hold {target}"
+    ).format(
+        file=file_name(problem.dataset, "pins"),
+        row=pin["row"],
+        cadre=cadre_words(c),
+        role=role_words(c["role"]),
+        unit=unit,
+        campus=c["campus"],
+        target=target_words(problem.dataset, t),
     )
 
 
@@ -209,15 +256,25 @@ def _pins_against_rules(problem: Problem) -> list[str]:
     on_leave = data.cadres.set_index("id")
     on_leave = on_leave[~on_leave["available"]]
     scope_targets = set(zip(p.targets["kind"].tolist(), p.targets["id"].tolist(), strict=True))
-    for _, pin in pins.iterrows():
+    for _index, pin in pins.iterrows():
         if (pin["kind"], pin["target"]) not in scope_targets or pin["cadre"] not in on_leave.index:
             continue
         c = on_leave.loc[pin["cadre"]]
         out.append(
-            f"{H6.label} + {H1.label}: {pins_file} row {pin['row']} requires "
-            f"{c['name']} ({pin['cadre']}) to hold {pin['kind']} {pin['target']}, but the cadre "
-            f"is on leave (在岗 = 否 in {file_name(p.dataset, 'cadres')} row {c['row']}) and holds "
-            f"nothing. To fix: drop {pins_file} row {pin['row']}, or mark the cadre available."
+            _(
+                "{rules}: {file} row {row} requires {cadre} to hold {kind} {target}, but the "
+                "cadre is on leave (在岗 = 否 in {cadres} row {cadre_row}) and holds nothing. "
+                "To fix: drop {file} row {row}, or mark the cadre available."
+            ).format(
+                rules=f"{H6.label} + {H1.label}",
+                file=pins_file,
+                row=pin["row"],
+                cadre=_("{name} ({code})").format(name=c["name"], code=pin["cadre"]),
+                kind=_kind(pin["kind"]),
+                target=pin["target"],
+                cadres=file_name(p.dataset, "cadres"),
+                cadre_row=c["row"],
+            )
         )
     forbid_rows = {
         (c, t): r
@@ -232,15 +289,22 @@ def _pins_against_rules(problem: Problem) -> list[str]:
         ),
         p.scenario,
     )
-    for (_, pin), ok in zip(requires.iterrows(), allowed, strict=True):
+    for (_index, pin), ok in zip(requires.iterrows(), allowed, strict=True):
         key = (int(pin["cadre"]), int(pin["target"]))
         if ok and key not in forbid_rows:
             continue
         if key in forbid_rows:
             out.append(
-                f"{H6.label}: {_pin_words(p, pin)}, but {pins_file} row {forbid_rows[key]} forbids "
-                f"the same pair. To fix: drop {pins_file} row {pin['row']} or row "
-                f"{forbid_rows[key]}."
+                _(
+                    "{rule}: {pin}, but {file} row {forbid} forbids the same pair. To fix: drop "
+                    "{file} row {row} or row {forbid}."
+                ).format(
+                    rule=H6.label,
+                    pin=_pin_words(p, pin),
+                    file=pins_file,
+                    forbid=forbid_rows[key],
+                    row=pin["row"],
+                )
             )
             continue
         out += _pin_breaks(p, pin)
@@ -253,37 +317,68 @@ def _pin_breaks(problem: Problem, pin: pd.Series) -> list[str]:
     c = p.cadres.loc[int(pin["cadre"])]
     t = p.targets.loc[int(pin["target"])]
     frame = pair_frame(c.to_frame().T, t.to_frame().T).reset_index(drop=True)
-    drop = f"drop {file_name(p.dataset, 'pins')} row {pin['row']}"
+    drop = _("drop {file} row {row}").format(file=file_name(p.dataset, "pins"), row=pin["row"])
+    words = _pin_words(p, pin)
+    kind = _kind(t["kind"])
     out = []
     if not kind_allowed(frame, p.scenario)[0]:
         out.append(
-            f"{H6.label} + {H1.label}: {_pin_words(p, pin)}, but the scenario's duties give "
-            f"{c['role']} no {t['kind']} to hold. To fix: {drop}, or allow the kind in "
-            f"duties.{c['role']} of the scenario."
+            _(
+                "{rules}: {pin}, but the scenario's duties give {role} no {kind} to hold. To "
+                "fix: {drop}, or allow the kind in duties.{role_id} of the scenario."
+            ).format(
+                rules=f"{H6.label} + {H1.label}",
+                pin=words,
+                role=_role(c["role"]),
+                kind=kind,
+                drop=drop,
+                role_id=c["role"],
+            )
         )
     if not h3_department_of_origin(frame, p.scenario)[0]:
         where = (
             college_name(p.dataset, t["college"])
             if isinstance(t["college"], str)
-            else f"university level on {t['campus']}"
+            else _("university level on {campus}").format(campus=t["campus"])
         )
         out.append(
-            f"{H6.label} + {H3.label}: {_pin_words(p, pin)}, but the cadre belongs to "
-            f"{college_name(p.dataset, c['college'])} and the {t['kind']} to {where}; a college's "
-            f"cadres hold only their own college's targets. To fix: {drop}, pin the "
-            f"{t['kind']} to a cadre of its own college or to a central cadre instead, or turn "
-            f"{H3.id} off for {c['role']} (origin: roles: {c['role']}: false in the scenario)."
+            _(
+                "{rules}: {pin}, but the cadre belongs to {college} and the {kind} to {where}; "
+                "a college's cadres hold only their own college's targets. To fix: {drop}, pin "
+                "the {kind} to a cadre of its own college or to a central cadre instead, or "
+                "turn {h3} off for {role} (origin: roles: {role}: false in the scenario)."
+            ).format(
+                rules=f"{H6.label} + {H3.label}",
+                pin=words,
+                college=college_name(p.dataset, c["college"]),
+                kind=kind,
+                where=where,
+                drop=drop,
+                h3=H3.id,
+                role=c["role"],
+            )
         )
     if not h5_dorm_gender(frame, p.scenario)[0]:
         out.append(
-            f"{H6.label} + {H5.label}: {_pin_words(p, pin)}, but the dorm room houses students "
-            f"of the other gender. To fix: {drop}, or pin a dorm room of the cadre's gender."
+            _(
+                "{rules}: {pin}, but the dorm room houses students of the other gender. To "
+                "fix: {drop}, or pin a dorm room of the cadre's gender."
+            ).format(rules=f"{H6.label} + {H5.label}", pin=words, drop=drop)
         )
     if not campus_hard(frame, p.scenario)[0]:
         out.append(
-            f"{H6.label} + {S3.made_hard}: {_pin_words(p, pin)}, but the "
-            f"cadre is on {c['campus']} and the {t['kind']} on {t['campus']}. To fix: {drop}, "
-            "or make the campus rule soft (campus: soft in the scenario)."
+            _(
+                "{rules}: {pin}, but the cadre is on {cadre_campus} and the {kind} on "
+                "{target_campus}. To fix: {drop}, or make the campus rule soft (campus: soft "
+                "in the scenario)."
+            ).format(
+                rules=f"{H6.label} + {S3.made_hard}",
+                pin=words,
+                cadre_campus=c["campus"],
+                kind=kind,
+                target_campus=t["campus"],
+                drop=drop,
+            )
         )
     return out
 
@@ -300,33 +395,61 @@ def _pins_against_each_other(problem: Problem) -> list[str]:
         t = p.targets.loc[int(target)]
         cap = p.scenario.kinds[Kind(t["kind"])].cap
         if len(frame) > cap:
-            names = ", ".join(cadre_words(p.cadres.loc[int(c)]) for c in frame["cadre"])
+            names = pgettext("list", ", ").join(
+                cadre_words(p.cadres.loc[int(c)]) for c in frame["cadre"]
+            )
             out.append(
-                f"{H2.label} + {H6.label}: {pins_file} {row_list(list(frame['row']))} "
-                f"require {len(frame)} cadres ({names}) on {target_words(p.dataset, t)}, which "
-                f"may hold only {cap}. To fix: keep one of these pins and drop the other(s)."
+                _(
+                    "{rules}: {file} {rows} require {n} cadres ({names}) on {target}, which may "
+                    "hold only {cap}. To fix: keep one of these pins and drop the other(s)."
+                ).format(
+                    rules=f"{H2.label} + {H6.label}",
+                    file=pins_file,
+                    rows=row_list(list(frame["row"])),
+                    n=len(frame),
+                    names=names,
+                    target=target_words(p.dataset, t),
+                    cap=cap,
+                )
             )
     for cadre, frame in req.groupby("cadre"):
         c = p.cadres.loc[int(cadre)]
         duty = p.scenario.duty(c["role"])
         rows = f"{pins_file} {row_list(list(frame['row']))}"
         if len(frame) > duty.total_range().max:
-            held = ", ".join(
+            held = pgettext("list", ", ").join(
                 target_words(p.dataset, p.targets.loc[int(t)]) for t in frame["target"]
             )
             out.append(
-                f"{H1.label} + {H6.label}: {rows} require {cadre_words(c)} to hold "
-                f"{len(frame)} targets ({held}), but a {c['role']} holds at most "
-                f"{duty.total_range().max}. To fix: keep one of these pins and drop the other(s)."
+                _(
+                    "{rules}: {rows} require {cadre} to hold {n} targets ({held}), but a {role} "
+                    "holds at most {most}. To fix: keep one of these pins and drop the other(s)."
+                ).format(
+                    rules=f"{H1.label} + {H6.label}",
+                    rows=rows,
+                    cadre=cadre_words(c),
+                    n=len(frame),
+                    held=held,
+                    role=_role(c["role"]),
+                    most=duty.total_range().max,
+                )
             )
             continue
         kinds = Counter(p.targets.loc[frame["target"], "kind"])
         for kind, n in kinds.items():
             if n > duty.kind_range(Kind(kind)).max:
                 out.append(
-                    f"{H1.label} + {H6.label}: {rows} require {cadre_words(c)} to "
-                    f"hold {n} {kind}s, but a {c['role']} holds at most "
-                    f"{duty.kind_range(Kind(kind)).max}. To fix: keep one of these pins."
+                    _(
+                        "{rules}: {rows} require {cadre} to hold {kinds}, but a {role} holds at "
+                        "most {most}. To fix: keep one of these pins."
+                    ).format(
+                        rules=f"{H1.label} + {H6.label}",
+                        rows=rows,
+                        cadre=cadre_words(c),
+                        kinds=count_words(n, kind) if chinese() else f"{n} {kind}s",
+                        role=_role(c["role"]),
+                        most=duty.kind_range(Kind(kind)).max,
+                    )
                 )
     limit = p.scenario.school_leader_spread
     if limit is not None:
@@ -335,12 +458,23 @@ def _pins_against_each_other(problem: Problem) -> list[str]:
         for college in sorted({c for c in colleges if isinstance(c, str)}):
             rows_here = leaders[colleges == college]
             if len(rows_here) > limit:
-                names = ", ".join(cadre_words(p.cadres.loc[int(c)]) for c in rows_here["cadre"])
+                names = pgettext("list", ", ").join(
+                    cadre_words(p.cadres.loc[int(c)]) for c in rows_here["cadre"]
+                )
                 out.append(
-                    f"{H4.label} + {H6.label}: {pins_file} "
-                    f"{row_list(list(rows_here['row']))} place {len(rows_here)} school leaders "
-                    f"({ROLE_LABELS_ZH[Role.SCHOOL_LEADER]}: {names}) in "
-                    f"{college_name(p.dataset, college)}, but at most {limit} may be there. To "
-                    "fix: keep one of these pins, or raise school_leader_spread in the scenario."
+                    _(
+                        "{rules}: {file} {rows} place {n} school leaders ({label}: {names}) in "
+                        "{college}, but at most {limit} may be there. To fix: keep one of these "
+                        "pins, or raise school_leader_spread in the scenario."
+                    ).format(
+                        rules=f"{H4.label} + {H6.label}",
+                        file=pins_file,
+                        rows=row_list(list(rows_here["row"])),
+                        n=len(rows_here),
+                        label=ROLE_LABELS_ZH[Role.SCHOOL_LEADER],
+                        names=names,
+                        college=college_name(p.dataset, college),
+                        limit=limit,
+                    )
                 )
     return out

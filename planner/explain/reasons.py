@@ -25,17 +25,19 @@ import pandas as pd
 
 from planner.contract import Kind, Role
 from planner.i18n import gettext as _
-from planner.i18n import ngettext
+from planner.i18n import ngettext, pgettext
 from planner.plan import MERGED_STATUS, UNCOVERED_COLUMNS
 from planner.policy import H1, H4, H5, S1, S2, S3
 from planner.solver.eligibility import campus_hard, eligible, h5_dorm_gender, pair_frame
 from planner.solver.problem import Problem
 from planner.words import (
     cadres_by_college,
+    chinese,
     college_name,
     count_words,
     file_name,
     join_words,
+    kind_word,
     listed,
     row_list,
 )
@@ -90,6 +92,11 @@ def uncovered_targets(
     }
     out = rows.rename(columns=names).assign(reason=reasons)
     return out[UNCOVERED_COLUMNS].reset_index(drop=True)
+
+
+def _kind(kind: str) -> str:
+    """A kind as the reasons name it: ``class`` (Chinese 班级)."""
+    return kind_word(kind) if chinese() else kind
 
 
 class _Reasons:
@@ -153,10 +160,9 @@ class _Reasons:
         minimum = p.scenario.kinds[Kind(t["kind"])].min
         partial = ""
         if self.known and 0 < self.holders[target] < minimum:
-            partial = (
-                f"below its minimum: holds {self.holders[target]} of the {minimum} cadres a "
-                f"{t['kind']} should have; "
-            )
+            partial = _(
+                "below its minimum: holds {n} of the {minimum} cadres a {kind} should have; "
+            ).format(n=self.holders[target], minimum=minimum, kind=_kind(t["kind"]))
         group = int(t["group"])
         singleton = bool(p.groups.at[group, "singleton"])
         if not singleton and group in self.cache:
@@ -214,21 +220,34 @@ class _Reasons:
         ):
             relaxed = self._relaxed(t, rule)
             if len(relaxed):
-                campuses = ", ".join(sorted(set(p.cadres.loc[relaxed, "campus"])))
+                campuses = pgettext("list", ", ").join(sorted(set(p.cadres.loc[relaxed, "campus"])))
                 where = (
-                    f"they are on {campuses}, the {t['kind']} on {t['campus']}"
+                    _("they are on {campuses}, the {kind} on {campus}").format(
+                        campuses=campuses, kind=_kind(t["kind"]), campus=t["campus"]
+                    )
                     if name == "campus rule"
-                    else "the room houses students of the other gender"
+                    else _("the room houses students of the other gender")
                 )
-                verb = "is" if len(relaxed) == 1 else "are"
                 fix = (
                     _("To cover it, make the campus rule soft (campus: soft)")
                     if name == "campus rule"
                     else _("To cover it, add a cadre of the room's gender")
                 )
-                return (
-                    f"{name}: {count_words(len(relaxed), 'cadre')} could hold it but {verb} kept "
-                    f"out by {words}: {where}. {fix}"
+                category = (
+                    pgettext("reason", "campus rule")
+                    if name == "campus rule"
+                    else pgettext("reason", "dorm gender rule")
+                )
+                return ngettext(
+                    "{category}: {cadres} could hold it but is kept out by {rule}: {where}. {fix}",
+                    "{category}: {cadres} could hold it but are kept out by {rule}: {where}. {fix}",
+                    len(relaxed),
+                ).format(
+                    category=category,
+                    cadres=count_words(len(relaxed), "cadre"),
+                    rule=words,
+                    where=where,
+                    fix=fix,
                 )
         college = t["college"]
         data = p.dataset.cadres
@@ -238,22 +257,29 @@ class _Reasons:
             leave = own[~own["available"]]
             n_ready = int(own["available"].sum())
             in_scope = int((p.cadres["college"] == college).sum())
-            text = (
-                f"{college_name(p.dataset, college)} has "
-                f"{count_words(n_ready, 'available cadre')} of its own"
+            text = _("{college} has {cadres} of its own").format(
+                college=college_name(p.dataset, college),
+                cadres=count_words(n_ready, "available cadre"),
             )
             if n_ready and not in_scope:
-                text += " outside this plan's scope"
+                text += _(" outside this plan's scope")
             elif n_ready:
-                text += f" and none may hold it ({H1.label}: the duties of their roles)"
+                text += _(" and none may hold it ({rule}: the duties of their roles)").format(
+                    rule=H1.label
+                )
             if len(leave):
-                text += (
-                    f" ({len(leave)} on leave: {file_name(p.dataset, 'cadres')} "
-                    f"{row_list(list(leave['row']))})"
+                text += _(" ({n} on leave: {file} {rows})").format(
+                    n=len(leave),
+                    file=file_name(p.dataset, "cadres"),
+                    rows=row_list(list(leave["row"])),
                 )
             parts.append(text)
         else:
-            parts.append(f"no cadre on {t['campus']} may hold a university-level society")
+            parts.append(
+                _("no cadre on {campus} may hold a university-level society").format(
+                    campus=t["campus"]
+                )
+            )
         if p.scope.startswith("college="):
             parts.append(_("central cadres are placed in the central part"))
         elif not p.cadres["central"].any():
@@ -263,7 +289,9 @@ class _Reasons:
             if isinstance(college, str)
             else _("To cover it, add a cadre on {campus}").format(campus=t["campus"])
         )
-        return "no eligible cadre: " + "; ".join(parts) + ". " + fix
+        return _("no eligible cadre: {why}. {fix}").format(
+            why=pgettext("clauses", "; ").join(parts), fix=fix
+        )
 
     def _relaxed(self, t: pd.Series, rule: object) -> np.ndarray:
         """Cadres who could hold ``t`` if only ``rule`` were dropped."""
@@ -279,20 +307,28 @@ class _Reasons:
         parts = []
         if len(forbids):
             parts.append(
-                f"{pins} {row_list(list(forbids['row']))} forbid "
-                f"{self._names(list(forbids['cadre']))} here"
+                _("{file} {rows} forbid {names} here").format(
+                    file=pins,
+                    rows=row_list(list(forbids["row"])),
+                    names=self._names(list(forbids["cadre"])),
+                )
             )
         if len(requires):
             parts.append(
-                f"{pins} {row_list(list(requires['row']))} require "
-                f"{self._names(sorted(set(requires['cadre'])))} elsewhere"
+                _("{file} {rows} require {names} elsewhere").format(
+                    file=pins,
+                    rows=row_list(list(requires["row"])),
+                    names=self._names(sorted(set(requires["cadre"]))),
+                )
             )
-        return (
-            f"pinned away: the {count_words(len(able), 'cadre')} who may hold it "
-            f"{'is' if len(able) == 1 else 'are'} pinned: "
-            + "; ".join(parts)
-            + ". "
-            + _("To cover it, drop one of these pins")
+        return ngettext(
+            "pinned away: the {cadres} who may hold it is pinned: {pins}. {fix}",
+            "pinned away: the {cadres} who may hold it are pinned: {pins}. {fix}",
+            len(able),
+        ).format(
+            cadres=count_words(len(able), "cadre"),
+            pins=pgettext("clauses", "; ").join(parts),
+            fix=_("To cover it, drop one of these pins"),
         )
 
     def group_competitions(self, targets: list[int]) -> None:
@@ -371,7 +407,9 @@ class _Reasons:
                 rule=H4.label,
                 limit=limit,
             )
-        return text + ". " + _("To cover it, add a cadre who may hold it, or pin one here")
+        return _("{why}. {fix}").format(
+            why=text, fix=_("To cover it, add a cadre who may hold it, or pin one here")
+        )
 
     def _holds_counted(self, cadre: int, weight: int) -> bool:
         return any(self._counts(h, weight) for h in self.holding.get(cadre, []))
@@ -430,11 +468,12 @@ class _Reasons:
             held = []
             for c in cadres[:KEPT_NAMED]:
                 cadre = p.cadres.loc[c]
-                what = ", ".join(
-                    f"{p.targets.at[h, 'kind']} {p.targets.at[h, 'id']}"
+                what = pgettext("list", ", ").join(
+                    f"{_kind(p.targets.at[h, 'kind'])} {p.targets.at[h, 'id']}"
                     for h in self.holding.get(c, [])
                 )
-                held.append(f"{cadre['name']} ({cadre['id']}) {what or '-'}")
+                name = _("{name} ({code})").format(name=cadre["name"], code=cadre["id"])
+                held.append(f"{name} {what or '-'}")
             more = len(cadres) - KEPT_NAMED
             listed_ = "; ".join(held) + (_(" and {n} more").format(n=more) if more > 0 else "")
             words.append(f"{listed_}: {rule}")
@@ -485,7 +524,11 @@ class _Reasons:
     def _names(self, cadres: list[int]) -> str:
         p = self.p
         return listed(
-            [f"{p.cadres.at[c, 'name']} ({p.cadres.at[c, 'id']})" for c in cadres], MAX_LISTED
+            [
+                _("{name} ({code})").format(name=p.cadres.at[c, "name"], code=p.cadres.at[c, "id"])
+                for c in cadres
+            ],
+            MAX_LISTED,
         )
 
     def _count_targets(self, targets: pd.DataFrame) -> str:
@@ -501,9 +544,9 @@ class _Reasons:
         if len(colleges) <= 2:
             where = [college_name(self.p.dataset, c) for c in colleges]
             if targets["college"].isna().any():
-                where.append("university level")
-            return f"{words} ({join_words(where)})"
-        return f"{words} (of {len(colleges)} colleges)"
+                where.append(_("university level"))
+            return _("{targets} ({where})").format(targets=words, where=join_words(where))
+        return _("{targets} (of {n} colleges)").format(targets=words, n=len(colleges))
 
 
 def _drop(frame: pd.DataFrame, scenario: object, rule: object) -> np.ndarray:

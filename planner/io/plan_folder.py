@@ -135,20 +135,33 @@ def read_plan_csv(file: Path, first: list[str], problems: list[Problem]) -> pd.D
     """
     where = str(file)
     if not file.is_file():
-        problems.append(Problem(where, 0, "", f"missing (a plan folder holds {file.name})"))
+        problems.append(
+            Problem(where, 0, "", _("missing (a plan folder holds {file})").format(file=file.name))
+        )
         return None
     try:
         frame = pd.read_csv(
             file, dtype=str, encoding="utf-8-sig", keep_default_na=False, na_filter=False
         )
     except UnicodeDecodeError:
-        problems.append(Problem(where, 0, "", "not UTF-8 text (the planner writes UTF-8 with BOM)"))
+        problems.append(
+            Problem(where, 0, "", _("not UTF-8 text (the planner writes UTF-8 with BOM)"))
+        )
         return None
     except pd.errors.EmptyDataError:
-        problems.append(Problem(where, 0, "", f"empty file (expected a header {','.join(first)})"))
+        problems.append(
+            Problem(
+                where,
+                0,
+                "",
+                _("empty file (expected a header {header})").format(header=",".join(first)),
+            )
+        )
         return None
     except pd.errors.ParserError as exc:
-        problems.append(Problem(where, 0, "", f"not a readable CSV ({exc})"))
+        problems.append(
+            Problem(where, 0, "", _("not a readable CSV ({reason})").format(reason=exc))
+        )
         return None
     header = [str(c) for c in frame.columns[: len(first)]]
     if header != first:
@@ -157,7 +170,9 @@ def read_plan_csv(file: Path, first: list[str], problems: list[Problem]) -> pd.D
                 where,
                 1,
                 "",
-                f"the first columns must be exactly {','.join(first)} (found {','.join(header)})",
+                _("the first columns must be exactly {expected} (found {found})").format(
+                    expected=",".join(first), found=",".join(header)
+                ),
             )
         )
         return None
@@ -168,18 +183,24 @@ def read_plan_json(file: Path, problems: list[Problem]) -> dict[str, Any] | None
     """``plan.json`` as a mapping, or ``None`` with the problem recorded."""
     where = str(file)
     if not file.is_file():
-        problems.append(Problem(where, 0, "", "missing (a plan folder holds plan.json)"))
+        problems.append(
+            Problem(
+                where, 0, "", _("missing (a plan folder holds {file})").format(file="plan.json")
+            )
+        )
         return None
     try:
         data = json.loads(file.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
-        problems.append(Problem(where, 0, "", "not UTF-8 text"))
+        problems.append(Problem(where, 0, "", _("not UTF-8 text")))
         return None
     except json.JSONDecodeError as exc:
-        problems.append(Problem(where, exc.lineno, "", f"not valid JSON ({exc.msg})"))
+        problems.append(
+            Problem(where, exc.lineno, "", _("not valid JSON ({reason})").format(reason=exc.msg))
+        )
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(where, 0, "", "expected a JSON object"))
+        problems.append(Problem(where, 0, "", _("expected a JSON object")))
         return None
     return data
 
@@ -238,7 +259,7 @@ def read_plan(plan_dir: str | Path) -> Plan:
     """
     folder = Path(plan_dir)
     if not folder.is_dir():
-        raise InputError([Problem(str(folder), 0, "", "no such plan folder")])
+        raise InputError([Problem(str(folder), 0, "", _("no such plan folder"))])
     if not (folder / PLAN_JSON).is_file():
         raise InputError(
             [
@@ -246,7 +267,7 @@ def read_plan(plan_dir: str | Path) -> Plan:
                     str(folder),
                     0,
                     "",
-                    "not a plan folder (no plan.json): give a folder written by `planner plan`",
+                    _("not a plan folder (no plan.json): give a folder written by `planner plan`"),
                 )
             ]
         )

@@ -41,6 +41,7 @@ import pandas as pd
 
 from planner.contract import KINDS
 from planner.errors import OutputError
+from planner.i18n import N_
 from planner.i18n import gettext as _
 from planner.io.cells import neutralize
 from planner.io.plan_folder import (
@@ -183,26 +184,38 @@ def check_destination(out: Path) -> None:
     if not os.path.lexists(out):
         return
     if not out.is_dir():
-        raise OutputError(f"{out} is a file, not a folder; choose another --out")
+        raise OutputError(_("{out} is a file, not a folder; choose another --out").format(out=out))
     approval = out / APPROVAL_JSON
     if approval.exists():
-        raise OutputError(f"{out} holds {_approval_text(approval)}; choose another --out")
+        raise OutputError(
+            _("{out} holds {approval}; choose another --out").format(
+                out=out, approval=_approval_text(approval)
+            )
+        )
     try:
         entries = sorted(out.iterdir())
     except OSError as exc:
-        raise OutputError(f"cannot write the plan to {out}: {describe_os_error(exc)}") from exc
+        raise OutputError(
+            _("cannot write the plan to {out}: {reason}").format(
+                out=out, reason=describe_os_error(exc)
+            )
+        ) from exc
     if not entries:
         return
     if not (out / PLAN_JSON).is_file():
         raise OutputError(
-            f"{out} is not empty and does not hold a plan (no {PLAN_JSON}); the planner never "
-            "deletes other files: choose another --out"
+            _(
+                "{out} is not empty and does not hold a plan (no {file}); the planner never "
+                "deletes other files: choose another --out"
+            ).format(out=out, file=PLAN_JSON)
         )
     locks = [e.name for e in entries if is_lock_file(e.name)]
     if locks:
         raise OutputError(
-            f"a file of the plan in {out} is open in a spreadsheet program ({locks[0]}); "
-            "close it and run again (if nothing is open, delete the lock file)"
+            _(
+                "a file of the plan in {out} is open in a spreadsheet program ({lock}); close "
+                "it and run again (if nothing is open, delete the lock file)"
+            ).format(out=out, lock=locks[0])
         )
     recorded = recorded_files(out / PLAN_JSON)
     foreign = [
@@ -217,27 +230,31 @@ def check_destination(out: Path) -> None:
     if foreign:
         shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
         raise OutputError(
-            f"{out} holds a previous plan and also files the planner did not write ({shown}); "
-            "the planner never deletes them: move them elsewhere or choose another --out"
+            _(
+                "{out} holds a previous plan and also files the planner did not write "
+                "({files}); the planner never deletes them: move them elsewhere or choose "
+                "another --out"
+            ).format(out=out, files=shown)
         )
 
 
 def describe_os_error(exc: OSError) -> str:
     """A plain-language reason for a failed write (``the disk is full``, …)."""
+    denied = N_("permission denied (the folder is read-only or belongs to someone else)")
     reasons = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is used up",
-        errno.EACCES: "permission denied (the folder is read-only or belongs to someone else)",
-        errno.EPERM: "permission denied (the folder is read-only or belongs to someone else)",
-        errno.EROFS: "the disk is read-only",
-        errno.ENAMETOOLONG: "the folder name is too long",
-        errno.EBUSY: "a file in the folder is in use by another program",
-        errno.ENOTDIR: "a part of the path is a file, not a folder",
+        errno.ENOSPC: N_("the disk is full"),
+        errno.EDQUOT: N_("the disk quota is used up"),
+        errno.EACCES: denied,
+        errno.EPERM: denied,
+        errno.EROFS: N_("the disk is read-only"),
+        errno.ENAMETOOLONG: N_("the folder name is too long"),
+        errno.EBUSY: N_("a file in the folder is in use by another program"),
+        errno.ENOTDIR: N_("a part of the path is a file, not a folder"),
     }
     if exc.errno in reasons:
-        return reasons[exc.errno]
+        return _(reasons[exc.errno])
     if getattr(exc, "winerror", None) in (32, 33):  # Windows sharing/lock violation
-        return "a file in the folder is open in another program; close it and run again"
+        return _("a file in the folder is open in another program; close it and run again")
     return exc.strerror or str(exc) or type(exc).__name__
 
 
@@ -494,9 +511,10 @@ def _approval_text(path: Path) -> str:
         data = {}
     by = next((data[k] for k in ("approved_by", "by", "approver", "name") if data.get(k)), None)
     on = next((data[k] for k in ("approved_at", "at", "date", "time", "on") if data.get(k)), None)
-    details = []
+    if by and on:
+        return _("an approved plan (approved by {who} on {when})").format(who=by, when=on)
     if by:
-        details.append(f"approved by {by}")
+        return _("an approved plan (approved by {who})").format(who=by)
     if on:
-        details.append(f"on {on}")
-    return "an approved plan" + (f" ({' '.join(details)})" if details else "")
+        return _("an approved plan (on {when})").format(when=on)
+    return _("an approved plan")

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from planner.i18n import gettext as _
 from planner.service.config import Settings
 from planner.service.roles import ROLE_LABELS, Role
 
@@ -55,16 +56,22 @@ def serve(
     if demo:
         from planner.service.demo import DEMO_ACCOUNTS, set_up_demo
 
-        click.echo(f"Setting up the demo university in {settings.data_dir} ...")
+        click.echo(
+            _("Setting up the demo university in {folder} ...").format(folder=settings.data_dir)
+        )
         plan_id = set_up_demo(settings)
-        click.echo(f"Demo ready: semester 2026秋, plan {plan_id}.")
-        click.echo("Demo accounts (user name / password / role):")
+        click.echo(_("Demo ready: semester 2026秋, plan {plan}.").format(plan=plan_id))
+        click.echo(_("Demo accounts (user name / password / role):"))
         for a in DEMO_ACCOUNTS:
             college = f" {a.college}" if a.college else ""
             click.echo(f"  {a.username:<8} {a.password:<18} {ROLE_LABELS[a.role]}{college}")
 
     def ready() -> None:
-        click.echo(f"The planning service runs at http://{host}:{port}/ (Ctrl-C stops it).")
+        click.echo(
+            _("The planning service runs at {address} (Ctrl-C stops it).").format(
+                address=f"http://{host}:{port}/"
+            )
+        )
 
     run(
         settings,
@@ -122,7 +129,7 @@ def users_add(
         for field, message in exc.problems.items():
             click.echo(f"{field}: {message}", err=True)
         sys.exit(2)
-    click.echo(f"Added {username} ({role}).")
+    click.echo(_("Added {user} ({role}).").format(user=username, role=role))
 
 
 @users.command("list")
@@ -134,7 +141,7 @@ def users_list(data_dir: str | None) -> None:
 
     with prepare(_settings(data_dir)).session() as session:
         for user in service.list_users(session):
-            state = "" if user.active else "  (disabled)"
+            state = "" if user.active else "  " + _("(disabled)")
             click.echo(
                 f"{user.username:<16} {user.role:<10} {user.college or '':<8} "
                 f"{user.display_name}{state}"
@@ -149,7 +156,7 @@ def _change(username: str, data_dir: str | None, action: str, password: str | No
     with prepare(_settings(data_dir)).session() as session:
         user = service.get_user(session, username)
         if user is None:
-            click.echo(f"no account {username}", err=True)
+            click.echo(_("no account {user}").format(user=username), err=True)
             sys.exit(2)
         try:
             if action == "passwd":
@@ -160,7 +167,7 @@ def _change(username: str, data_dir: str | None, action: str, password: str | No
             for field, message in exc.problems.items():
                 click.echo(f"{field}: {message}", err=True)
             sys.exit(2)
-    click.echo(f"{username}: done.")
+    click.echo(_("{user}: done.").format(user=username))
 
 
 @users.command("passwd")

@@ -23,6 +23,7 @@ from planner import __version__
 from planner.check.checker import check_plan_dir
 from planner.dataset import Dataset
 from planner.errors import PlannerError, UsageError
+from planner.i18n import gettext as _
 from planner.io.plan_folder import APPROVAL_JSON, PLAN_JSON, is_lock_file
 
 
@@ -87,17 +88,21 @@ def _read_approval(folder: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise WorkflowError(
-            f"{path} cannot be read ({exc}); the approval cannot be checked"
+            _("{file} cannot be read ({reason}); the approval cannot be checked").format(
+                file=path, reason=exc
+            )
         ) from None
     if not isinstance(data, dict):
-        raise WorkflowError(f"{path} is not an approval record (expected a JSON object)")
+        raise WorkflowError(
+            _("{file} is not an approval record (expected a JSON object)").format(file=path)
+        )
     return data
 
 
 def _approval_words(approval: dict[str, Any]) -> str:
     by = approval.get("approved_by") or "?"
     at = approval.get("approved_at") or "?"
-    return f"approved by {by} on {at}"
+    return _("approved by {who} on {when}").format(who=by, when=at)
 
 
 def approve_plan(
@@ -118,35 +123,41 @@ def approve_plan(
     folder = Path(plan_dir)
     name = " ".join(str(by).split())
     if not name:
-        raise UsageError("--by: give the name of the person who approves the plan")
+        raise UsageError(_("--by: give the name of the person who approves the plan"))
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such plan folder")
+        raise UsageError(_("{folder}: no such plan folder").format(folder=folder))
     existing = _read_approval(folder)
     if existing is not None:
         raise WorkflowError(
-            f"{folder} is already {_approval_words(existing)}; an approved plan is never "
-            "changed. To approve a different plan, write it to a new folder."
+            _(
+                "{folder} is already {approval}; an approved plan is never changed. To approve "
+                "a different plan, write it to a new folder."
+            ).format(folder=folder, approval=_approval_words(existing))
         )
     locks = [e.name for e in folder.iterdir() if is_lock_file(e.name)]
     if locks:
         raise WorkflowError(
-            f"a file of {folder} is open in a spreadsheet program ({locks[0]}); close it and "
-            "approve again (if nothing is open, delete the lock file)"
+            _(
+                "a file of {folder} is open in a spreadsheet program ({lock}); close it and "
+                "approve again (if nothing is open, delete the lock file)"
+            ).format(folder=folder, lock=locks[0])
         )
     files, odd = _folder_files(folder)
     if odd:
         raise WorkflowError(
-            f"{folder} holds {', '.join(odd)}, which is not a plain file; a plan folder holds "
-            "only the files the planner wrote. Move it elsewhere and approve again."
+            _(
+                "{folder} holds {names}, which is not a plain file; a plan folder holds only the "
+                "files the planner wrote. Move it elsewhere and approve again."
+            ).format(folder=folder, names=", ".join(odd))
         )
     report = check_plan_dir(dataset, folder)
     if not report.ok:
         shown = report.violations[:10]
         more = len(report.violations) - len(shown)
-        lines = [f"{folder} breaks the rules; it was not approved:"]
+        lines = [_("{folder} breaks the rules; it was not approved:").format(folder=folder)]
         lines += [f"  - {v}" for v in shown]
         if more:
-            lines.append(f"  ... and {more} more (run planner check)")
+            lines.append("  " + _("... and {n} more (run planner check)").format(n=more))
         raise WorkflowError("\n".join(lines))
     meta = json.loads((folder / PLAN_JSON).read_text(encoding="utf-8"))
     scenario = meta.get("scenario") if isinstance(meta.get("scenario"), dict) else {}
@@ -203,13 +214,15 @@ class VerifyReport:
         """What changed, in plain words (empty when nothing did)."""
         if self.approval is None:
             return [
-                f"{self.folder} is not approved (it holds no {APPROVAL_JSON}); approve it with "
-                f"planner approve {self.folder} --by NAME"
+                _(
+                    "{folder} is not approved (it holds no {record}); approve it with planner "
+                    "approve {folder} --by NAME"
+                ).format(folder=self.folder, record=APPROVAL_JSON)
             ]
         out = list(self.problems)
-        out += [f"{name} was changed after approval" for name in self.changed]
-        out += [f"{name} was deleted after approval" for name in self.missing]
-        out += [f"{name} was added after approval" for name in self.added]
+        out += [_("{file} was changed after approval").format(file=n) for n in self.changed]
+        out += [_("{file} was deleted after approval").format(file=n) for n in self.missing]
+        out += [_("{file} was added after approval").format(file=n) for n in self.added]
         return out
 
 
@@ -217,17 +230,21 @@ def verify_plan(plan_dir: Path) -> VerifyReport:
     """Recompute the hashes of an approved plan folder and compare them with ``approval.json``."""
     folder = Path(plan_dir)
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such plan folder")
+        raise UsageError(_("{folder}: no such plan folder").format(folder=folder))
     approval = _read_approval(folder)
     report = VerifyReport(folder, approval)
     if approval is None:
         return report
     recorded = approval.get("files")
     if not isinstance(recorded, dict) or not recorded:
-        report.problems.append(f"{APPROVAL_JSON} lists no files: the approval record is damaged")
+        report.problems.append(
+            _("{record} lists no files: the approval record is damaged").format(
+                record=APPROVAL_JSON
+            )
+        )
         return report
     if approval.get("seal") != _seal(approval):
-        report.problems.append(f"{APPROVAL_JSON} was edited after approval")
+        report.problems.append(_("{record} was edited after approval").format(record=APPROVAL_JSON))
     files, odd = _folder_files(folder)
     for name in sorted(recorded):
         path = folder / name
@@ -244,17 +261,24 @@ def require_approved(plan_dir: Path, option: str) -> dict[str, Any]:
     folder is not approved or changed since approval."""
     folder = Path(plan_dir)
     if not (folder / PLAN_JSON).is_file():
-        raise UsageError(f"{option} {folder}: not a plan folder (no {PLAN_JSON})")
+        raise UsageError(
+            _("{option} {folder}: not a plan folder (no {file})").format(
+                option=option, folder=folder, file=PLAN_JSON
+            )
+        )
     report = verify_plan(folder)
     if report.approval is None:
         raise UsageError(
-            f"{option} {folder}: this plan is not approved; only an approved plan can be used "
-            f"here. Approve it first: planner approve {folder} --by NAME"
+            _(
+                "{option} {folder}: this plan is not approved; only an approved plan can be "
+                "used here. Approve it first: planner approve {folder} --by NAME"
+            ).format(option=option, folder=folder)
         )
     if not report.ok:
         raise UsageError(
-            f"{option} {folder}: the plan was changed after it was approved "
-            f"({'; '.join(report.lines())}). Restore the approved files, or use another "
-            "approved plan."
+            _(
+                "{option} {folder}: the plan was changed after it was approved ({changes}). "
+                "Restore the approved files, or use another approved plan."
+            ).format(option=option, folder=folder, changes="; ".join(report.lines()))
         )
     return report.approval

@@ -11,6 +11,7 @@ import pandas as pd
 from planner.contract import TABLES
 from planner.dataset import Source
 from planner.errors import UsageError
+from planner.i18n import gettext as _
 from planner.io.plan_folder import ASSIGNMENTS_CSV, PLAN_JSON, read_plan_dir
 from planner.io.readers import read_table
 from planner.workflow.approval import require_approved
@@ -32,18 +33,23 @@ def previous_input(previous: Path) -> tuple[pd.DataFrame, Source, dict[str, Any]
         frame, source, record = previous_from_plan(path)
         if record.get("scope") != "university":
             notes.append(
-                f"note: {path} is a plan of scope {record.get('scope')}; only its contacts "
-                "are carried over"
+                _(
+                    "note: {folder} is a plan of scope {scope}; only its contacts are carried over"
+                ).format(folder=path, scope=record.get("scope"))
             )
     elif path.is_file():
         frame, source = read_previous_table(path)
         record = {"file": source.display, "sha256": source.sha256}
     else:
-        raise UsageError(f"--previous {path}: no such plan folder or file")
+        raise UsageError(_("--previous {path}: no such plan folder or file").format(path=path))
     record["rows"] = [
         list(r) for r in zip(frame["cadre"], frame["kind"], frame["target"], strict=True)
     ]
-    notes.append(f"Last semester's contacts: {len(frame):,} from {source.display}")
+    notes.append(
+        _("Last semester's contacts: {n} from {file}").format(
+            n=f"{len(frame):,}", file=source.display
+        )
+    )
     return frame, source, record, notes
 
 

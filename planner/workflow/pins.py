@@ -11,6 +11,8 @@ import pandas as pd
 from planner.contract import KIND_ALIASES, KIND_TABLE, KINDS
 from planner.dataset import Dataset
 from planner.errors import UsageError
+from planner.i18n import gettext as _
+from planner.words import chinese, kind_word
 
 
 def _clean_id(text: str) -> str:
@@ -32,7 +34,7 @@ def parse_pins(dataset: Dataset, require: Sequence[str], forbid: Sequence[str]) 
 
     def where(table: str) -> str:
         source = dataset.sources.get(table)
-        return source.display if source else f"the {table} table"
+        return source.display if source else _("the {table} table").format(table=table)
 
     start = int(dataset.pins["row"].max()) + 1 if len(dataset.pins) else 2
     for option, rule, values in (("--require", "require", require), ("--forbid", "forbid", forbid)):
@@ -40,8 +42,10 @@ def parse_pins(dataset: Dataset, require: Sequence[str], forbid: Sequence[str]) 
             parts = [_clean_id(p) for p in str(value).split(":", 2)]
             if len(parts) != 3 or not all(parts):
                 problems.append(
-                    f"{option} {value}: write CADRE:KIND:TARGET, e.g. {option} "
-                    "044156:class:2026C0101 (kind: class, dorm, society or branch)"
+                    _(
+                        "{option} {value}: write CADRE:KIND:TARGET, e.g. {option} "
+                        "044156:class:2026C0101 (kind: class, dorm, society or branch)"
+                    ).format(option=option, value=value)
                 )
                 continue
             cadre, word, target = parts
@@ -49,19 +53,29 @@ def parse_pins(dataset: Dataset, require: Sequence[str], forbid: Sequence[str]) 
             bad = False
             if kind is None:
                 problems.append(
-                    f"{option} {value}: unknown kind '{word}' (use class, dorm, society or "
-                    "branch; 班级, 宿舍, 社团 or 党支部)"
+                    _(
+                        "{option} {value}: unknown kind '{word}' (use class, dorm, society or "
+                        "branch; 班级, 宿舍, 社团 or 党支部)"
+                    ).format(option=option, value=value, word=word)
                 )
                 bad = True
             if cadre not in cadres:
                 problems.append(
-                    f"{option} {value}: unknown cadre '{cadre}': not in {where('cadres')}"
+                    _("{option} {value}: unknown cadre '{cadre}': not in {file}").format(
+                        option=option, value=value, cadre=cadre, file=where("cadres")
+                    )
                 )
                 bad = True
             if kind is not None and target not in targets[kind.value]:
                 table = KIND_TABLE[kind]
                 problems.append(
-                    f"{option} {value}: unknown {kind.value} '{target}': not in {where(table)}"
+                    _("{option} {value}: unknown {kind} '{target}': not in {file}").format(
+                        option=option,
+                        value=value,
+                        kind=kind_word(kind.value) if chinese() else kind.value,
+                        target=target,
+                        file=where(table),
+                    )
                 )
                 bad = True
             if not bad and kind is not None:

@@ -101,7 +101,7 @@ def test_only_table_files_are_accepted(service: Service) -> None:
     assert "只能读取 .xlsx 和 .csv" in response.text  # type: ignore[attr-defined]
     response = upload(service, client, [("classes.csv", b"id,name\n")])
     assert response.status_code == 400  # type: ignore[attr-defined]
-    assert "缺少表" in response.text  # type: ignore[attr-defined]
+    assert "缺少表" in response.text  # type: ignore[attr-defined]  # the page's language
 
 
 def test_the_template_has_dropdowns_and_reads_back_when_filled(

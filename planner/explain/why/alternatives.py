@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import re
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields
@@ -25,6 +26,8 @@ from planner.dataset import Dataset
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.explain.diagnose import solve_explained
 from planner.explain.why.index import PlanIndex
+from planner.i18n import N_, pgettext
+from planner.i18n import gettext as _
 from planner.policy import term_name
 from planner.scenario import TERM_SENSE
 from planner.solver import forking
@@ -33,19 +36,27 @@ from planner.solver.near import closeness
 from planner.solver.pairs import assignment_table, covered_mask, term_values, triples
 from planner.solver.problem import Problem, build_problem
 from planner.solver.terms import weighted_objective
-from planner.words import cadre_words, count_words, file_name, listed, target_label
+from planner.words import (
+    cadre_words,
+    chinese,
+    count_words,
+    file_name,
+    kind_word,
+    listed,
+    target_label,
+)
 
 MAX_MOVES = 3
 """Other cadres' changes an alternative names before it counts the rest."""
 
 TERM_UNITS: dict[str, str] = {
-    "coverage": "targets covered",
-    "continuity": "contacts kept",
-    "campus": "contacts on another campus",
-    "dorm_gender": "dorm rooms of the other gender",
-    "dorm_priority": "dorm rank total",
-    "central_spread": "most central cadres in one college",
-    "stay": "of the proposal's contacts kept",
+    "coverage": N_("targets covered"),
+    "continuity": N_("contacts kept"),
+    "campus": N_("contacts on another campus"),
+    "dorm_gender": N_("dorm rooms of the other gender"),
+    "dorm_priority": N_("dorm rank total"),
+    "central_spread": N_("most central cadres in one college"),
+    "stay": N_("of the proposal's contacts kept"),
 }
 """What the figure of each term counts, in an alternative's summary."""
 
@@ -103,18 +114,30 @@ def evaluate(
     re-plan)."""
     alt = solve_with(ix, c, t, "require", time_limit)
     if target_first:
-        now = ", ".join(f"{k} {i}" for k, i in ix.holding.get(c["id"], [])) or "nothing"
-        what = f"{verb} {cadre_words(c)} (who holds {now} now)"
+        now = _pairs(ix.holding.get(c["id"], []))
+        what = _("{verb} {cadre} (who holds {now} now)").format(
+            verb=verb, cadre=cadre_words(c), now=now
+        )
     else:
-        what = f"{verb} {target_label(t)}"
+        what = _("{verb} {target}").format(verb=verb, target=target_label(t))
     if alt.verdict == "impossible":
-        alt.summary = f"{what}: impossible — {'; '.join(alt.reasons[:2])}"
+        alt.summary = _("{what}: impossible — {reasons}").format(
+            what=what, reasons="; ".join(alt.reasons[:2])
+        )
     elif alt.verdict == "unknown":
-        alt.summary = f"{what}: no plan found within the time limit"
+        alt.summary = _("{what}: no plan found within the time limit").format(what=what)
     elif alt.verdict == "as good":
-        alt.summary = f"{what}: as good on every rule (a tie){_tail(alt)}"
+        alt.summary = _("{what}: as good on every rule (a tie){tail}").format(
+            what=what, tail=_tail(alt)
+        )
+    elif alt.verdict == "better":
+        alt.summary = _("{what} would be better on {rule}: {effects}").format(
+            what=what, rule=_(str(alt.decided_by)), effects=effects(alt)
+        )
     else:
-        alt.summary = f"{what} would be {alt.verdict} on {alt.decided_by}: {effects(alt)}"
+        alt.summary = _("{what} would be worse on {rule}: {effects}").format(
+            what=what, rule=_(str(alt.decided_by)), effects=effects(alt)
+        )
     return alt
 
 
@@ -134,25 +157,40 @@ def without(
             and pair not in set(zip(a["cadre_id"], a["kind"], a["target_id"], strict=True))
         ):
             return [
-                "a tie: another plan is as good on every rule without this pair — "
-                f"{other.summary.split(':', 1)[0]} (see the alternatives); among "
-                "equally good plans the planner picks cadres and targets in id order"
+                _(
+                    "a tie: another plan is as good on every rule without this pair — {other} "
+                    "(see the alternatives); among equally good plans the planner picks cadres "
+                    "and targets in id order"
+                ).format(other=re.split("[:：]", other.summary, maxsplit=1)[0])
             ]
     alt = solve_with(ix, c, t, "forbid", time_limit)
-    subject = f"{cadre_words(c)} not holding {target_label(t)}"
+    subject = _("{cadre} not holding {target}").format(cadre=cadre_words(c), target=target_label(t))
     if alt.verdict == "impossible":
-        return [f"no plan keeps the hard rules without this pair: {'; '.join(alt.reasons[:2])}"]
+        return [
+            _("no plan keeps the hard rules without this pair: {reasons}").format(
+                reasons="; ".join(alt.reasons[:2])
+            )
+        ]
     if alt.verdict == "unknown":
-        return [f"{subject}: no plan found within the time limit"]
+        return [_("{what}: no plan found within the time limit").format(what=subject)]
     if alt.verdict == "as good":
         return [
-            f"a tie: the best plan with {subject} is as good on every rule "
-            f"({effects(alt) or 'the same figures'}); the planner picks cadres and "
-            "targets in id order among equals"
+            _(
+                "a tie: the best plan with {subject} is as good on every rule ({effects}); the "
+                "planner picks cadres and targets in id order among equals"
+            ).format(subject=subject, effects=effects(alt) or _("the same figures"))
         ]
     if alt.verdict == "better":
-        return [f"with {subject} the plan would be better on {alt.decided_by}: {effects(alt)}"]
-    return [f"needed: the best plan with {subject} is worse on {alt.decided_by} — {effects(alt)}"]
+        return [
+            _("with {subject} the plan would be better on {rule}: {effects}").format(
+                subject=subject, rule=_(str(alt.decided_by)), effects=effects(alt)
+            )
+        ]
+    return [
+        _("needed: the best plan with {subject} is worse on {rule} — {effects}").format(
+            subject=subject, rule=_(str(alt.decided_by)), effects=effects(alt)
+        )
+    ]
 
 
 Job = tuple[str, str, str, str]
@@ -269,7 +307,7 @@ def compare(ix: PlanIndex, values: dict[str, int]) -> tuple[str, str | None]:
         ref = weighted_objective(s, ix.values, ix.terms)
         if score == ref:
             return "as good", None
-        return ("better" if score > ref else "worse"), "the weighted sum of the terms"
+        return ("better" if score > ref else "worse"), N_("the weighted sum of the terms")
     for k in ix.terms:
         diff = TERM_SENSE[k] * (values[k] - ix.values[k])
         if diff:
@@ -294,26 +332,31 @@ def _diff(
     now = covered_mask(problem, frame)
     after = {k for k, cov, cnt in zip(keys, now, counted, strict=True) if cov and cnt}
     names = dict(zip(keys, t["name"].tolist(), strict=True))
-    alt.uncovered = [f"{k} {i} ({names[(k, i)]})" for k, i in sorted(before - after)]
-    alt.covered = [f"{k} {i} ({names[(k, i)]})" for k, i in sorted(after - before)]
+    alt.uncovered = [_target(k, i, names[(k, i)]) for k, i in sorted(before - after)]
+    alt.covered = [_target(k, i, names[(k, i)]) for k, i in sorted(after - before)]
     kept = frame[frame["kept"]]
     kept_now = triples(kept)
     cadre_names = dict(
         zip(problem.cadres["id"].tolist(), problem.cadres["name"].tolist(), strict=True)
     )
     alt.ended = [
-        f"{cadre_names.get(cid, cid)} ({cid}) with {k} {i}"
+        _("{cadre} with {kind} {target}").format(
+            cadre=_("{name} ({code})").format(name=cadre_names.get(cid, cid), code=cid),
+            kind=_kind(k),
+            target=i,
+        )
         for cid, k, i in sorted(ix.kept - kept_now)
     ]
     changed = sorted({cid for cid, _, _ in ix.pairs ^ new_pairs} - {c["id"]})
     alt.moved = len(changed)
     holds: dict[str, list[str]] = {}
     for cid, k, i in sorted(new_pairs):
-        holds.setdefault(cid, []).append(f"{k} {i}")
+        holds.setdefault(cid, []).append(f"{_kind(k)} {i}")
     for cid in changed[:MAX_MOVES]:
-        was = ", ".join(f"{k} {i}" for k, i in ix.holding.get(cid, [])) or "nothing"
-        becomes = ", ".join(holds.get(cid, [])) or "nothing"
-        alt.moves.append(f"{cadre_names.get(cid, cid)} ({cid}): {was} → {becomes}")
+        was = _pairs(ix.holding.get(cid, []))
+        becomes = pgettext("list", ", ").join(holds.get(cid, [])) or _("nothing")
+        name = _("{name} ({code})").format(name=cadre_names.get(cid, cid), code=cid)
+        alt.moves.append(f"{name}: {was} → {becomes}")
 
 
 def _covered_in(ix: PlanIndex, problem: Problem) -> np.ndarray:
@@ -325,7 +368,7 @@ def _covered_in(ix: PlanIndex, problem: Problem) -> np.ndarray:
 
 def _figure(alt: Alternative, k: str) -> str:
     d = alt.deltas[k]
-    return f"{term_name(k)} {alt.terms[k] - d} → {alt.terms[k]} {TERM_UNITS[k]}"
+    return f"{term_name(k)} {alt.terms[k] - d} → {alt.terms[k]} {_(TERM_UNITS[k])}"
 
 
 def effects(alt: Alternative) -> str:
@@ -334,24 +377,51 @@ def effects(alt: Alternative) -> str:
     if alt.deltas.get("coverage"):
         parts.append(_figure(alt, "coverage"))
     if alt.uncovered:
-        parts.append("would leave " + listed(alt.uncovered, 4) + " uncovered")
+        parts.append(_("would leave {targets} uncovered").format(targets=listed(alt.uncovered, 4)))
     if alt.covered:
-        parts.append("would cover " + listed(alt.covered, 4))
+        parts.append(_("would cover {targets}").format(targets=listed(alt.covered, 4)))
     if alt.deltas.get("continuity"):
         parts.append(_figure(alt, "continuity"))
     if alt.ended:
-        parts.append("would end last semester's contact of " + listed(alt.ended, 4))
+        parts.append(
+            _("would end last semester's contact of {contacts}").format(
+                contacts=listed(alt.ended, 4)
+            )
+        )
     parts += [
         _figure(alt, k) for k, d in alt.deltas.items() if d and k not in ("coverage", "continuity")
     ]
     if alt.moved:
         others = count_words(alt.moved, "other cadre")
         if alt.moves:
-            more = f" and {alt.moved - len(alt.moves)} more" if alt.moved > len(alt.moves) else ""
-            parts.append(f"{others} would change target ({'; '.join(alt.moves)}{more})")
+            more = (
+                _(" and {n} more").format(n=alt.moved - len(alt.moves))
+                if alt.moved > len(alt.moves)
+                else ""
+            )
+            parts.append(
+                _("{others} would change target ({moves}{more})").format(
+                    others=others, moves="; ".join(alt.moves), more=more
+                )
+            )
         else:
-            parts.append(f"{others} would change target")
-    return "; ".join(parts)
+            parts.append(_("{others} would change target").format(others=others))
+    return pgettext("clauses", "; ").join(parts)
+
+
+def _kind(kind: str) -> str:
+    """A kind as the alternatives name it: ``class`` (Chinese 班级)."""
+    return kind_word(kind) if chinese() else kind
+
+
+def _target(kind: str, target: str, name: str) -> str:
+    """``class CL01 (法学2025级1班)``."""
+    return _("{kind} {id} ({name})").format(kind=_kind(kind), id=target, name=name)
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> str:
+    """What a cadre holds: ``class CL01, dorm D02``, or ``nothing``."""
+    return pgettext("list", ", ").join(f"{_kind(k)} {i}" for k, i in pairs) or _("nothing")
 
 
 def _tail(alt: Alternative) -> str:

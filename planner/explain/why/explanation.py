@@ -29,13 +29,15 @@ from planner.explain.why.grounds import (
     uncovered_words,
 )
 from planner.explain.why.index import PlanIndex, load_plan
+from planner.i18n import N_
+from planner.i18n import gettext as _
 from planner.policy import H1, H6
 from planner.words import cadre_words, file_name
 
 ALTERNATIVES = 3
 """Alternatives evaluated by default."""
 
-PINNED = f"the pair is fixed by a require pin ({H6.id}); drop the pin row to see alternatives"
+PINNED = N_("the pair is fixed by a require pin ({rule}); drop the pin row to see alternatives")
 
 
 @dataclass
@@ -64,21 +66,21 @@ class Explanation:
     def text(self) -> str:
         """The explanation as a terminal reads it."""
         lines = [self.title]
-        holds = "Holds" if self.subject == "cadre" else "Held by"
-        lines += [f"{holds}: {h}" for h in self.holds] or [f"{holds}: nothing"]
+        holds = _("Holds: {what}") if self.subject == "cadre" else _("Held by: {what}")
+        lines += [holds.format(what=h) for h in self.holds] or [holds.format(what=_("nothing"))]
         for heading, items in (
-            ("Rules that allow it (hard rules)", self.rules),
-            ("What decides it (soft rules, in the scenario's priority order)", self.terms),
-            ("Without it", self.without),
+            (_("Rules that allow it (hard rules):"), self.rules),
+            (_("What decides it (soft rules, in the scenario's priority order):"), self.terms),
+            (_("Without it:"), self.without),
         ):
             if items:
-                lines += ["", heading + ":"] + [f"  - {item}" for item in items]
+                lines += ["", heading] + [f"  - {item}" for item in items]
         if self.alternatives:
-            lines += ["", "Best alternatives (each re-planned with it pinned):"]
+            lines += ["", _("Best alternatives (each re-planned with it pinned):")]
             for i, alt in enumerate(self.alternatives, 1):
                 lines.append(f"  {i}. {alt.summary}")
         if self.notes:
-            lines += ["", "Notes:"] + [f"  - {n}" for n in self.notes]
+            lines += ["", _("Notes:")] + [f"  - {n}" for n in self.notes]
         return "\n".join(lines)
 
 
@@ -124,7 +126,11 @@ def _cadre(ix: PlanIndex, cadre_id: str, n: int, time_limit: float) -> Explanati
     ds = ix.dataset
     rows = ds.cadres[ds.cadres["id"] == cadre_id]
     if rows.empty:
-        raise UsageError(f"no cadre with id '{cadre_id}' in {file_name(ds, 'cadres')} (工号)")
+        raise UsageError(
+            _("no cadre with id '{cadre}' in {file} (工号)").format(
+                cadre=cadre_id, file=file_name(ds, "cadres")
+            )
+        )
     if cadre_id not in ix.cadre_index.index:
         return _not_planned(
             ix, "cadre", cadre_id, cadre_words(rows.iloc[0]), _absent(ix, rows.iloc[0])
@@ -133,19 +139,27 @@ def _cadre(ix: PlanIndex, cadre_id: str, n: int, time_limit: float) -> Explanati
     held = ix.holding.get(cadre_id, [])
     found = _Found()
     if ix.pin_rows(c["id"], None, None, "require"):
-        found.without.append(PINNED)
+        found.without.append(_(PINNED).format(rule=H6.id))
     else:
         candidates = target_candidates(ix, c, n)
         jobs = [(cadre_id, k, t, "require") for k, t in candidates]
         presolve(ix, jobs + _forbids(ix, [(cadre_id, k, t) for k, t in held]), time_limit)
         found.alternatives = [
-            evaluate(ix, c, ix.target(k, t), f"moving {cadre_words(c)} to", time_limit)
+            evaluate(
+                ix,
+                c,
+                ix.target(k, t),
+                _("moving {cadre} to").format(cadre=cadre_words(c)),
+                time_limit,
+            )
             for k, t in candidates
         ]
     for k, t in held:
         found.add(ix, c, ix.target(k, t), time_limit)
     if not held:
-        found.rules.append(f"{H1.label}: the role's duties let this cadre hold nothing")
+        found.rules.append(
+            _("{rule}: the role's duties let this cadre hold nothing").format(rule=H1.label)
+        )
     holds = [target_title(ix, ix.target(k, t)) for k, t in held]
     return found.explanation(ix, "cadre", cadre_id, cadre_title(ix, c), holds)
 
@@ -153,11 +167,12 @@ def _cadre(ix: PlanIndex, cadre_id: str, n: int, time_limit: float) -> Explanati
 def _absent(ix: PlanIndex, row: pd.Series) -> str:
     """Why a cadre of the data set is not in the plan: on leave, or another scope's."""
     if not row["available"]:
-        return (
-            f"on leave (在岗 = 否 in {file_name(ix.dataset, 'cadres')} row {row['row']}): "
-            f"{H1.id} gives a cadre on leave no target"
-        )
-    return f"outside this plan's scope ({ix.problem.scope}): another plan places them"
+        return _(
+            "on leave (在岗 = 否 in {file} row {row}): {rule} gives a cadre on leave no target"
+        ).format(file=file_name(ix.dataset, "cadres"), row=row["row"], rule=H1.id)
+    return _("outside this plan's scope ({scope}): another plan places them").format(
+        scope=ix.problem.scope
+    )
 
 
 def _target(
@@ -169,31 +184,43 @@ def _target(
     if kind is not None:
         matches = matches[matches["kind"] == kind]
     if matches.empty:
-        what = f"{kind} " if kind else ""
         raise UsageError(
-            f"no {what}target with id '{target_id}' in the classes, dorms, societies or "
-            "branches tables"
+            (
+                _(
+                    "no {kind} target with id '{target}' in the classes, dorms, societies or "
+                    "branches tables"
+                )
+                if kind
+                else _(
+                    "no target with id '{target}' in the classes, dorms, societies or branches "
+                    "tables"
+                )
+            ).format(kind=kind, target=target_id)
         )
     if len(matches) > 1:
         kinds = ", ".join(sorted(matches["kind"]))
         raise UsageError(
-            f"'{target_id}' is the id of several targets ({kinds}); say which with --kind"
+            _("'{target}' is the id of several targets ({kinds}); say which with --kind").format(
+                target=target_id, kinds=kinds
+            )
         )
     kind = str(matches.iloc[0]["kind"])
     if (kind, target_id) not in ix.target_index.index:
-        why = f"outside this plan's scope ({ix.problem.scope}) or held by an approved plan"
+        why = _("outside this plan's scope ({scope}) or held by an approved plan").format(
+            scope=ix.problem.scope
+        )
         return _not_planned(ix, "target", target_id, f"{kind} {target_id}", why)
     t = ix.target(kind, target_id)
     holders = sorted(ix.holder.get((kind, target_id), []))
     found = _Found()
     if ix.pin_rows(None, t["kind"], t["id"], "require"):
-        found.without.append(PINNED)
+        found.without.append(_(PINNED).format(rule=H6.id))
     else:
         candidates = cadre_candidates(ix, t, holders, n)
         jobs = [(cid, kind, target_id, "require") for cid in candidates]
         presolve(ix, jobs + _forbids(ix, [(h, kind, target_id) for h in holders]), time_limit)
         found.alternatives = [
-            evaluate(ix, ix.cadre(cid), t, "giving it to", time_limit, target_first=True)
+            evaluate(ix, ix.cadre(cid), t, _("giving it to"), time_limit, target_first=True)
             for cid in candidates
         ]
     for cadre_id in holders:
