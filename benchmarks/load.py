@@ -187,9 +187,11 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(30)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
+        pass
+    time.sleep(2)
+    with contextlib.suppress(ProcessLookupError):  # a job worker still stopping: no leftovers
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
 
 
 class MemoryWatch(threading.Thread):

@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import errno
+
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
 from planner.i18n import N_
 from planner.i18n import gettext as _
@@ -61,6 +63,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # the database refuses: the request is bad, not the server
     app.add_exception_handler(OverflowError, _bad_request)
     app.add_exception_handler(DataError, _bad_request)
+    # the database restarting or out of reach, SQLite locked past its busy timeout: the
+    # transaction was rolled back; say so and when to try again (never a bare 500)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(InterfaceError, _database_unavailable)
+    app.add_exception_handler(OSError, _disk_full)
     return app
 
 
@@ -98,3 +105,22 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     return render(
         request, "error.html", {"message": _(ERROR_TITLES[400]), "status": 400}, status=400
     )
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    message = _(
+        "The database cannot be reached right now, so nothing was changed. Try again in a minute."
+    )
+    response = render(request, "error.html", {"message": message, "status": 503}, status=503)
+    response.headers["retry-after"] = "10"
+    return response
+
+
+async def _disk_full(request: Request, exc: Exception) -> Response:
+    if not (isinstance(exc, OSError) and exc.errno == errno.ENOSPC):
+        raise exc
+    message = _(
+        "The server's disk is full, so the file could not be written and nothing was changed. "
+        "Please tell the administrator."
+    )
+    return render(request, "error.html", {"message": message, "status": 507}, status=507)

@@ -118,7 +118,12 @@ NOT_A_WORKBOOK = {"files": ("rosters.xlsx", b"not a workbook", XLSX)}
 MATRIX: list[Entry] = [
     # ---- public: sign-in, language, health, static files
     entry("GET /signin", "/signin", "303 303 303 303 303 200"),
-    entry("POST /signin", "/signin", "400 400 400 400 400 400", data={"username": "nobody"}),
+    entry(
+        "POST /signin",
+        "/signin",
+        "400 400 400 400 400 400",
+        data={"username": "nobody-{role}"},  # one name per role: no name reaches the lock
+    ),
     entry("POST /signout", "/signout", "in in in in in in"),
     entry("GET /language/{code}", "/language/en", "303 303 303 303 303 303"),
     entry("GET /healthz", "/healthz", "200 200 200 200 200 200"),

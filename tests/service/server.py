@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -51,8 +52,8 @@ def launch(
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``args`` (a ``planner serve`` command line) in a process group of its own and
     wait until it answers; the process and its base URL. Its output goes to a file in
-    ``cwd`` (``process.log_path``)."""
-    log_path = Path(cwd) / f"server-{port}.log"
+    the temporary folder (``process.log_path``), never in ``cwd`` (which may be the checkout)."""
+    log_path = Path(tempfile.mkdtemp(prefix="planner-server-")) / f"server-{port}.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             args,

@@ -107,7 +107,12 @@ def proposal_step(ctx: Ctx) -> None:
 def proposal_interrupted_and_rerun(ctx: Ctx) -> None:
     job_id = ctx.notes["job"]
     assert ctx.count(Plan) == ctx.notes["plans"]  # nothing half-written is shown
-    status = ctx.client.get(f"/jobs/{job_id}.json").json()
+    deadline = time.monotonic() + 60  # marked at start, or by the worker's next recovery
+    while time.monotonic() < deadline:
+        status = ctx.client.get(f"/jobs/{job_id}.json").json()
+        if status["state"] != "running":
+            break
+        time.sleep(1)
     assert status["state"] == "interrupted", status
     assert "已中断" in ctx.client.get(f"/jobs/{job_id}").text
     token = csrf_of(ctx.client.get(f"/jobs/{job_id}").text)

@@ -11,6 +11,7 @@ killed child leaves no half-written plan; a worker that dies leaves its job to
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -94,6 +95,13 @@ def run_job(db: Database, storage: Storage, job_id: int) -> None:
     except engine.PlannerError as exc:
         _fail(db, job_id, str(exc))
     except Exception as exc:  # a bug: the job fails with a plain message, the log has more
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            _fail(
+                db,
+                job_id,
+                _("the server's disk is full: nothing was stored; tell the administrator"),
+            )
+            return
         log.error("job %s failed: %s", job_id, "".join(traceback.format_exception(exc)))
         _fail(
             db,
