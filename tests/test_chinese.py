@@ -357,3 +357,50 @@ def test_an_explanation_in_chinese(workbooks: dict[str, Path]) -> None:
     for line in text.splitlines():
         left = [w for w in english_words(line) if w not in SCENARIO_WORDS]
         assert left == [], line
+
+
+def _tamper(plan: Path, to: Path) -> Path:
+    """A copy of ``plan`` that breaks rules: T005 (a professor of C01) holds C02's class CL03
+    (H3, and CL03 holds two cadres: H2), an unknown cadre holds a copy of that row, the row is
+    repeated, and ``plan.json`` claims one more coverage than the rows give."""
+    import json
+    import shutil
+
+    import pandas as pd
+
+    shutil.copytree(plan, to)
+    frame = pd.read_csv(
+        to / "assignments.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
+    row = frame.index[frame["cadre_id"] == "T005"][0]
+    frame.loc[row, ["kind", "target_id"]] = ["class", "CL03"]
+    extra = frame.iloc[[row, row]].copy()
+    extra.iloc[0, frame.columns.get_loc("cadre_id")] = "X99"
+    frame = pd.concat([frame, extra], ignore_index=True)
+    frame.to_csv(to / "assignments.csv", index=False, encoding="utf-8-sig")
+    meta = json.loads((to / "plan.json").read_text(encoding="utf-8"))
+    meta["terms"]["coverage"]["value"] += 1
+    (to / "plan.json").write_text(json.dumps(meta), encoding="utf-8")
+    return to
+
+
+CHECK_WORDS = {"plan", "coverage"}
+"""The file ``plan.json`` and a key of it the checker quotes for the user to find."""
+
+
+def test_a_broken_plan_is_checked_in_chinese(workbooks: dict[str, Path], tmp_path: Path) -> None:
+    bad = _tamper(workbooks["zh"], tmp_path / "bad")
+    chinese = CliRunner().invoke(cli, ["--lang", "zh", "check", "--data", str(TINY), str(bad)])
+    english = CliRunner().invoke(cli, ["--lang", "en", "check", "--data", str(TINY), str(bad)])
+    assert chinese.exit_code == english.exit_code == 1, chinese.output
+    lines = chinese.stderr.splitlines()
+    assert len(lines) == len(english.stderr.splitlines()) >= 5
+    text = chinese.stderr
+    assert "联系人 T005（学院 C01）联系了学院 C02 的班级 CL03" in text
+    assert "第" in text and "联系人“X99”不在联系人名单中" in text
+    assert "重复联系" in text
+    assert "H2 每个对象一名联系人：班级 CL03 安排了2名联系人（T005、T007），上限为 1 名" in text
+    assert "plan.json 记载“coverage”为" in text
+    for line in lines:
+        assert [w for w in english_words(line) if w not in CHECK_WORDS] == [], line
+    assert "H3 Department of origin: cadre T005 (college C01) holds class CL03" in english.stderr
