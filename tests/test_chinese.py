@@ -404,3 +404,77 @@ def test_a_broken_plan_is_checked_in_chinese(workbooks: dict[str, Path], tmp_pat
     for line in lines:
         assert [w for w in english_words(line) if w not in CHECK_WORDS] == [], line
     assert "H3 Department of origin: cadre T005 (college C01) holds class CL03" in english.stderr
+
+
+BAD_SCENARIO = """\
+campus: sometimes
+kinds:
+  class: {cap: 0, capp: 2}
+solver: {time_limit: abc, workers: 1.5}
+origin: {enforce: maybe}
+duties:
+  default: {total: [3, 1]}
+  dean: 1
+dorm_priority: {by: list}
+"""
+"""A scenario file with the usual mistakes: a value not among the allowed ones, a number out of
+range, a misspelt key, text where a number goes, a fraction where a whole number goes, a word
+that is neither yes nor no, a range upside down, an unknown role and a list left out."""
+
+
+def test_a_broken_scenario_file_is_reported_in_chinese(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(BAD_SCENARIO, encoding="utf-8")
+    lines = {}
+    for language in ("zh", "en"):
+        args = ["--lang", language, "plan", "--data", str(TINY), "--scenario", str(scenario)]
+        result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "plan"), "--quiet"])
+        assert result.exit_code == 2, result.output
+        lines[language] = result.stderr.splitlines()
+    assert not (tmp_path / "plan").exists()
+    assert lines["zh"][0].startswith("错误：bad.yaml: ")
+    located = [line.removeprefix("错误：").split(": ", 2) for line in lines["zh"]]
+    english = [line.removeprefix("error: ").split(": ", 2) for line in lines["en"]]
+    # The same keys, in the same order, in both languages.
+    assert [(f, path) for f, path, _m in located] == [(f, path) for f, path, _m in english]
+    said = {path: message for _f, path, message in located}
+    assert said["campus"] == "只能填写 'hard'、'soft' 或 'off'"
+    assert said["kinds.class.cap"] == "应大于或等于 1"
+    assert said["kinds.class.capp"].startswith("未知的键")
+    assert said["solver.time_limit"] == "应填数字，所填内容不是数字"
+    assert said["solver.workers"] == "应填整数，不能带小数"
+    assert said["origin.enforce"].startswith("应填“是”或“否”")
+    assert said["duties"].startswith("未知的角色“dean”")
+    assert "dorm_priority" in said
+    for _f, _path, message in located:
+        # The format's guide is named by its file.
+        assert english_words(message.replace("scenarios/README.md", "")) == [], message
+    said_en = {path: message for _f, path, message in english}
+    assert said_en["campus"] == "Input should be 'hard', 'soft' or 'off'"
+    assert said_en["kinds.class.cap"] == "Input should be greater than or equal to 1"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"campus": "x"},
+        {"kinds": {"class": {"cap": 0, "min": "a", "coverage": "x"}}},
+        {"solver": {"time_limit": -1, "relative_gap": 2, "workers": 1.5, "seed": "x"}},
+        {"solver": 3, "name": 3, "order": 3},
+        {"origin": {"enforce": "maybe", "roles": {"dean": True}}},
+        {"duties": {"default": {"total": {"min": 1}, "per_kind": {"klass": 1}}}},
+        {"duties": {"default": {"total": [3, 1]}}, "weights": {"coverage": "x"}},
+    ],
+)
+def test_scenario_errors_in_english_are_pydantics_own_words(data: dict[str, object]) -> None:
+    from pydantic import ValidationError
+
+    from planner.i18n import use_language
+    from planner.scenario import Scenario, error_message
+
+    with use_language("en"), pytest.raises(ValidationError) as caught:
+        Scenario.model_validate(data)
+    with use_language("en"):
+        assert [error_message(e) for e in caught.value.errors()] == [
+            e["msg"] for e in caught.value.errors()
+        ]
