@@ -436,7 +436,9 @@ def change_scenario(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     for raw_key, value in changes.items():
         path = raw_key.replace("__", ".").split(".")
         if not all(path):
-            raise UsageError(f"scenario change '{raw_key}': empty part in the key")
+            raise UsageError(
+                _("scenario change '{key}': empty part in the key").format(key=raw_key)
+            )
         node: dict[str, Any] = data
         for i, part in enumerate(path[:-1]):
             child = node.get(part)
@@ -445,8 +447,10 @@ def change_scenario(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
             if not isinstance(child, dict):
                 where = ".".join(path[: i + 1])
                 raise UsageError(
-                    f"scenario change '{raw_key}': '{where}' is a single value, not a group of "
-                    "keys (see scenarios/README.md)"
+                    _(
+                        "scenario change '{key}': '{where}' is a single value, not a group of "
+                        "keys (see scenarios/README.md)"
+                    ).format(key=raw_key, where=where)
                 )
             node = child
         node[path[-1]] = value

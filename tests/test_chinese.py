@@ -478,3 +478,16 @@ def test_scenario_errors_in_english_are_pydantics_own_words(data: dict[str, obje
         assert [error_message(e) for e in caught.value.errors()] == [
             e["msg"] for e in caught.value.errors()
         ]
+
+
+def test_a_wrong_scenario_change_is_reported_in_chinese() -> None:
+    from planner.errors import UsageError
+    from planner.i18n import use_language
+    from planner.scenario import Scenario, change_scenario
+
+    with use_language("zh"), pytest.raises(UsageError) as caught:
+        change_scenario(Scenario(), {"campus.level": "hard"})
+    assert str(caught.value).startswith("情景修改“campus.level”：“campus”是单个值")
+    with use_language("zh"), pytest.raises(UsageError) as caught:
+        change_scenario(Scenario(), {"solver.workers": 0})
+    assert str(caught.value) == "情景修改: solver.workers: 应大于或等于 1"
