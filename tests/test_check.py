@@ -676,3 +676,19 @@ def test_every_violation_reads_in_chinese() -> None:
     with use_language("zh"):
         report = check(make_dataset(), [*GOOD, ("T03", "branch", "B1")])
     assert report.violations == ["H1 每人联系一个对象：联系人 T03 不在岗，却安排联系学生党支部 B1"]
+
+
+def test_a_merge_finds_the_cadre_a_violation_names_in_either_language() -> None:
+    """The merge hands a conflict to the part that placed the cadre a violation names first."""
+    from planner.i18n import use_language
+    from planner.workflow.merge import _CADRE
+
+    for dataset, rows, scenario, options in _broken_plans():
+        english = check(dataset, rows, scenario, **options).violations
+        with use_language("zh"):
+            chinese = check(dataset, rows, scenario, **options).violations
+        known = set(dataset.cadres["id"].astype(str))
+        for zh, en in zip(chinese, english, strict=True):
+            named = [_CADRE.search(line) for line in (en, zh)]
+            cadres = [m[1] if m and m[1] in known else None for m in named]
+            assert cadres[0] == cadres[1], (en, zh)
