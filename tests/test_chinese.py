@@ -401,6 +401,9 @@ def test_a_broken_plan_is_checked_in_chinese(workbooks: dict[str, Path], tmp_pat
     assert "重复联系" in text
     assert "H2 每个对象一名联系人：班级 CL03 安排了2名联系人（T005、T007），上限为 1 名" in text
     assert "plan.json 记载“coverage”为" in text
+    # The recomputed terms by their rules' names, with the keys plan.json uses.
+    assert "  S1 覆盖（coverage）：" in chinese.stdout
+    assert "  coverage " in english.stdout
     for line in lines:
         assert [w for w in english_words(line) if w not in CHECK_WORDS] == [], line
     assert "H3 Department of origin: cadre T005 (college C01) holds class CL03" in english.stderr
