@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.contract import KINDS, ROLES, Kind, Role
 from planner.errors import UsageError
+from planner.i18n import N_, current_language
 from planner.i18n import gettext as _
 from planner.policy import term_name
 
@@ -62,6 +63,13 @@ TERM_SENSE: dict[str, int] = {
 """+1 for a term to maximise, -1 for one to minimise."""
 
 
+def _unknown_terms(unknown: list[str]) -> str:
+    """The problem of an ``order`` or ``weights`` naming terms that do not exist."""
+    return _("unknown term(s) {unknown}; terms are {terms}").format(
+        unknown=unknown, terms=list(TERMS)
+    )
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,19 +84,21 @@ class Range(_Strict):
     @classmethod
     def _from_short_forms(cls, value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError("a count must be a whole number, not yes/no")
+            raise ValueError(_("a count must be a whole number, not yes/no"))
         if isinstance(value, int):
             return {"min": value, "max": value}
         if isinstance(value, list | tuple):
             if len(value) != 2:
-                raise ValueError("a range is written [min, max]")
+                raise ValueError(_("a range is written [min, max]"))
             return {"min": value[0], "max": value[1]}
         return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
         if self.min > self.max:
-            raise ValueError(f"min {self.min} is larger than max {self.max}")
+            raise ValueError(
+                _("min {min} is larger than max {max}").format(min=self.min, max=self.max)
+            )
         return self
 
 
@@ -137,8 +147,10 @@ class Duty(_Strict):
         hi = sum(self.kind_range(k).max for k in KINDS)
         if lo > total.max or hi < total.min:
             raise ValueError(
-                f"per-kind counts (at least {lo}, at most {hi}) cannot add up to a total "
-                f"between {total.min} and {total.max}"
+                _(
+                    "per-kind counts (at least {lo}, at most {hi}) cannot add up to a total "
+                    "between {min} and {max}"
+                ).format(lo=lo, hi=hi, min=total.min, max=total.max)
             )
         return self
 
@@ -154,7 +166,9 @@ class KindRule(_Strict):
     @model_validator(mode="after")
     def _min_le_cap(self) -> KindRule:
         if self.min > self.cap:
-            raise ValueError(f"min {self.min} is larger than cap {self.cap}")
+            raise ValueError(
+                _("min {min} is larger than cap {cap}").format(min=self.min, cap=self.cap)
+            )
         return self
 
 
@@ -192,7 +206,7 @@ class DormPriority(_Strict):
     @model_validator(mode="after")
     def _list_given(self) -> DormPriority:
         if self.by == "list" and not self.list:
-            raise ValueError("'by: list' needs a non-empty 'list' of dorm ids or buildings")
+            raise ValueError(_("'by: list' needs a non-empty 'list' of dorm ids or buildings"))
         return self
 
 
@@ -256,7 +270,11 @@ class Scenario(_Strict):
                 out[ROLE_ALIASES[str(key)].value] = duty
             else:
                 words = ", ".join(r.value for r in ROLES)
-                raise ValueError(f"unknown role '{key}' (use 'default' or one of: {words})")
+                raise ValueError(
+                    _("unknown role '{role}' (use 'default' or one of: {words})").format(
+                        role=key, words=words
+                    )
+                )
         return out
 
     @field_validator("kinds", mode="before")
@@ -267,7 +285,9 @@ class Scenario(_Strict):
         merged: dict[Any, Any] = {k: v.model_dump() for k, v in _default_kinds().items()}
         for key, rule in value.items():
             if key not in merged:
-                raise ValueError(f"unknown kind '{key}' (use class, dorm, society or branch)")
+                raise ValueError(
+                    _("unknown kind '{kind}' (use class, dorm, society or branch)").format(kind=key)
+                )
             merged[key] = {**merged[key], **(rule or {})}
         return merged
 
@@ -276,9 +296,9 @@ class Scenario(_Strict):
     def _order_complete(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [t for t in value if t not in TERMS]
         if unknown:
-            raise ValueError(f"unknown term(s) {unknown}; terms are {list(TERMS)}")
+            raise ValueError(_unknown_terms(unknown))
         if len(set(value)) != len(value):
-            raise ValueError("a term is listed twice")
+            raise ValueError(_("a term is listed twice"))
         missing = [t for t in TERMS if t not in value]
         return tuple(value) + tuple(missing)
 
@@ -287,9 +307,9 @@ class Scenario(_Strict):
     def _weights_known(cls, value: dict[str, int]) -> dict[str, int]:
         unknown = [t for t in value if t not in TERMS]
         if unknown:
-            raise ValueError(f"unknown term(s) {unknown}; terms are {list(TERMS)}")
+            raise ValueError(_unknown_terms(unknown))
         if any(w < 0 for w in value.values()):
-            raise ValueError("weights must be 0 or more")
+            raise ValueError(_("weights must be 0 or more"))
         return value
 
     @field_validator("scope")
@@ -299,7 +319,7 @@ class Scenario(_Strict):
             value.startswith("college=") and len(value) > len("college=")
         ):
             return value
-        raise ValueError("scope is 'university', 'central' or 'college=ID' (e.g. college=C07)")
+        raise ValueError(_("scope is 'university', 'central' or 'college=ID' (e.g. college=C07)"))
 
     def duty(self, role: Role | str) -> Duty:
         """The duty of a role (its own entry, else ``default``, else exactly one target)."""
@@ -326,18 +346,80 @@ class Scenario(_Strict):
         return self.model_dump(mode="json")
 
 
+_ERRORS: dict[str, str] = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("unknown key (check the spelling; see scenarios/README.md)"),
+    "literal_error": N_("Input should be {expected}"),
+    "enum": N_("Input should be {expected}"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "string_type": N_("Input should be a valid string"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "list_type": N_("Input should be a valid list"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "value_error": N_("Value error, {error}"),
+}
+"""pydantic's messages for the errors a scenario file commonly has, as pydantic words them in
+English (the catalogue gives them in Chinese); any other error keeps pydantic's English."""
+
+_SOURCES = (N_("scenario"), N_("plan scenario"), N_("scenario change"))
+"""Where a scenario given as data (not a file) came from, as messages name it."""
+
+
+def _bound(value: Any) -> Any:
+    """A bound as pydantic writes it: ``0`` for ``0.0``."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _expected(text: str) -> str:
+    """pydantic's list of allowed values (``'hard', 'soft' or 'off'``) in the reader's
+    language (Chinese ``'hard'、'soft' 或 'off'``)."""
+    if current_language() != "zh":
+        return text
+    head, sep, last = text.rpartition("' or '")
+    joined = f"{head}' 或 '{last}" if sep else text
+    return joined.replace("', '", "'、'")
+
+
+def error_message(err: Mapping[str, Any]) -> str:
+    """One pydantic error of a scenario in the reader's language (English as pydantic words
+    it)."""
+    template = _ERRORS.get(str(err["type"]))
+    if template is None:
+        return str(err["msg"])
+    ctx = dict(err.get("ctx") or {})
+    values = {name: _bound(value) for name, value in ctx.items()}
+    if "expected" in ctx:
+        values["expected"] = _expected(str(ctx["expected"]))
+    if "error" in ctx:
+        values["error"] = str(ctx["error"])
+    try:
+        return _(template).format(**values)
+    except (KeyError, IndexError, ValueError):
+        return str(err["msg"])
+
+
 def scenario_from_dict(data: dict[str, Any], source: str = "scenario") -> Scenario:
-    """Validate a scenario given as plain data; errors name the key path."""
+    """Validate a scenario given as plain data; errors name the key path, in the reader's
+    language."""
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
+        where = _(source) if source in _SOURCES else source
         lines = []
         for err in exc.errors():
-            path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            message = err["msg"]
-            if err["type"] == "extra_forbidden":
-                message = _("unknown key (check the spelling; see scenarios/README.md)")
-            lines.append(f"{source}: {path}: {message}")
+            path = ".".join(str(p) for p in err["loc"]) or _("(top level)")
+            lines.append(f"{where}: {path}: {error_message(err)}")
         raise UsageError("\n".join(lines)) from None
 
 
@@ -354,7 +436,9 @@ def change_scenario(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     for raw_key, value in changes.items():
         path = raw_key.replace("__", ".").split(".")
         if not all(path):
-            raise UsageError(f"scenario change '{raw_key}': empty part in the key")
+            raise UsageError(
+                _("scenario change '{key}': empty part in the key").format(key=raw_key)
+            )
         node: dict[str, Any] = data
         for i, part in enumerate(path[:-1]):
             child = node.get(part)
@@ -363,8 +447,10 @@ def change_scenario(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
             if not isinstance(child, dict):
                 where = ".".join(path[: i + 1])
                 raise UsageError(
-                    f"scenario change '{raw_key}': '{where}' is a single value, not a group of "
-                    "keys (see scenarios/README.md)"
+                    _(
+                        "scenario change '{key}': '{where}' is a single value, not a group of "
+                        "keys (see scenarios/README.md)"
+                    ).format(key=raw_key, where=where)
                 )
             node = child
         node[path[-1]] = value

@@ -22,6 +22,7 @@ and ``B2`` (C02, B). Last semester: T01–K1, 007–B2, L01–0701, 007–K1 (H3
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -613,3 +614,81 @@ def test_check_plan_dir_bad_plan_json(small: Dataset, tmp_path: Path) -> None:
         check_plan_dir(small, folder)
     columns = sorted(p.column for p in err.value.problems)
     assert columns == ["held", "scenario", "terms"]
+
+
+# --- in Chinese -----------------------------------------------------------------------------------
+
+LATIN = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
+"""A Latin word a Chinese violation should not hold (ids such as ``K1`` or ``X99`` are not)."""
+
+
+def _broken_plans() -> list[tuple[Dataset, list[Triple], Scenario, dict[str, Any]]]:
+    """A plan breaking each rule, with the scenario and the options that make it break."""
+    small = make_dataset()
+    pinned = make_dataset(
+        pins=[("T01", "branch", "B1", "require"), ("007", "branch", "B2", "forbid")]
+    )
+    held = {"held": frozenset({("branch", "B2")})}
+    return [
+        (small, [r for r in GOOD if r[0] != "007"] + [("T01", "branch", "B1")], scn(), {}),
+        (small, GOOD, scn(duties={"school_leader": {"per_kind": {"dorm": 1}}}), {}),
+        (small, [*GOOD, ("T03", "branch", "B1")], scn(), {}),
+        (small, [*GOOD, ("X99", "class", "K1"), ("T01", "class", "K77")], scn(), {}),
+        (small, [*GOOD, ("T01", "room", "K1"), ("007", "branch", "B2")], scn(), {}),
+        (small, replace(GOOD, "L01", "class", "K1"), scn(), {}),
+        (small, replace(GOOD, "T01", "branch", "B2"), scn(), {}),
+        (small, replace(GOOD, "007", "society", "S01"), scn(), {}),
+        (small, GOOD, scn(school_leader_spread=0), {}),
+        (small, replace(GOOD, "T01", "dorm", "D3"), scn(), {}),
+        (small, GOOD, scn(campus="hard"), {}),
+        (pinned, GOOD, scn(), {}),
+        (small, GOOD, scn(kinds={"branch": {"coverage": "hard"}}), {}),
+        (small, replace(GOOD, "T01", "branch", "B1"), scn(continuity="hard"), {}),
+        (small, [("007", "branch", "B2")], scn(scope="college=C02"), held),
+        (small, [("T01", "class", "K1")], scn(scope="college=C02"), {}),
+        (small, [("L01", "class", "0701"), ("T01", "class", "K1")], scn(scope="central"), {}),
+        (small, GOOD, scn(), {"claimed_terms": {"continuity": 5, "happiness": 1}}),
+    ]
+
+
+def test_every_violation_reads_in_chinese() -> None:
+    """Each rule's violation in Chinese: as many as in English, the same ids, no English word
+    (but what the user wrote, the file ``plan.json`` and the name of a term it claims)."""
+    from planner.i18n import use_language
+
+    for dataset, rows, scenario, options in _broken_plans():
+        english = check(dataset, rows, scenario, **options).violations
+        with use_language("zh"):
+            chinese = check(dataset, rows, scenario, **options).violations
+        assert len(chinese) == len(english) >= 1, english
+        for zh, en in zip(chinese, english, strict=True):
+            assert zh != en
+            assert zh[:2] == en[:2] or zh.startswith("范围") or zh.startswith("plan.json"), zh
+            allowed = {"plan", "json", "happiness", "continuity", "coverage"}
+            allowed |= {"campus", "dorm_gender", "dorm_priority", "central_spread", "stay"}
+            allowed |= {"class", "dorm", "society", "branch"}  # the kinds as files write them
+            bare = re.sub(r"“[^”]*”", " ", zh)  # what the user wrote, quoted
+            assert [w for w in LATIN.findall(bare) if w not in allowed] == [], zh
+            assert set(re.findall(r"\b[A-Z]+\d+\b", zh)) == set(re.findall(r"\b[A-Z]+\d+\b", en)), (
+                zh,
+                en,
+            )
+    with use_language("zh"):
+        report = check(make_dataset(), [*GOOD, ("T03", "branch", "B1")])
+    assert report.violations == ["H1 每人联系一个对象：联系人 T03 不在岗，却安排联系学生党支部 B1"]
+
+
+def test_a_merge_finds_the_cadre_a_violation_names_in_either_language() -> None:
+    """The merge hands a conflict to the part that placed the cadre a violation names first."""
+    from planner.i18n import use_language
+    from planner.workflow.merge import _CADRE
+
+    for dataset, rows, scenario, options in _broken_plans():
+        english = check(dataset, rows, scenario, **options).violations
+        with use_language("zh"):
+            chinese = check(dataset, rows, scenario, **options).violations
+        known = set(dataset.cadres["id"].astype(str))
+        for zh, en in zip(chinese, english, strict=True):
+            named = [_CADRE.search(line) for line in (en, zh)]
+            cadres = [m[1] if m and m[1] in known else None for m in named]
+            assert cadres[0] == cadres[1], (en, zh)

@@ -357,3 +357,140 @@ def test_an_explanation_in_chinese(workbooks: dict[str, Path]) -> None:
     for line in text.splitlines():
         left = [w for w in english_words(line) if w not in SCENARIO_WORDS]
         assert left == [], line
+
+
+def _tamper(plan: Path, to: Path) -> Path:
+    """A copy of ``plan`` that breaks rules: T005 (a professor of C01) holds C02's class CL03
+    (H3, and CL03 holds two cadres: H2), an unknown cadre holds a copy of that row, the row is
+    repeated, and ``plan.json`` claims one more coverage than the rows give."""
+    import json
+    import shutil
+
+    import pandas as pd
+
+    shutil.copytree(plan, to)
+    frame = pd.read_csv(
+        to / "assignments.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
+    row = frame.index[frame["cadre_id"] == "T005"][0]
+    frame.loc[row, ["kind", "target_id"]] = ["class", "CL03"]
+    extra = frame.iloc[[row, row]].copy()
+    extra.iloc[0, frame.columns.get_loc("cadre_id")] = "X99"
+    frame = pd.concat([frame, extra], ignore_index=True)
+    frame.to_csv(to / "assignments.csv", index=False, encoding="utf-8-sig")
+    meta = json.loads((to / "plan.json").read_text(encoding="utf-8"))
+    meta["terms"]["coverage"]["value"] += 1
+    (to / "plan.json").write_text(json.dumps(meta), encoding="utf-8")
+    return to
+
+
+CHECK_WORDS = {"plan", "coverage"}
+"""The file ``plan.json`` and a key of it the checker quotes for the user to find."""
+
+
+def test_a_broken_plan_is_checked_in_chinese(workbooks: dict[str, Path], tmp_path: Path) -> None:
+    bad = _tamper(workbooks["zh"], tmp_path / "bad")
+    chinese = CliRunner().invoke(cli, ["--lang", "zh", "check", "--data", str(TINY), str(bad)])
+    english = CliRunner().invoke(cli, ["--lang", "en", "check", "--data", str(TINY), str(bad)])
+    assert chinese.exit_code == english.exit_code == 1, chinese.output
+    lines = chinese.stderr.splitlines()
+    assert len(lines) == len(english.stderr.splitlines()) >= 5
+    text = chinese.stderr
+    assert "联系人 T005（学院 C01）联系了学院 C02 的班级 CL03" in text
+    assert "第" in text and "联系人“X99”不在联系人名单中" in text
+    assert "重复联系" in text
+    assert "H2 每个对象一名联系人：班级 CL03 安排了2名联系人（T005、T007），上限为 1 名" in text
+    assert "plan.json 记载“coverage”为" in text
+    # The recomputed terms by their rules' names, with the keys plan.json uses.
+    assert "  S1 覆盖（coverage）：" in chinese.stdout
+    assert "  coverage " in english.stdout
+    for line in lines:
+        assert [w for w in english_words(line) if w not in CHECK_WORDS] == [], line
+    assert "H3 Department of origin: cadre T005 (college C01) holds class CL03" in english.stderr
+
+
+BAD_SCENARIO = """\
+campus: sometimes
+kinds:
+  class: {cap: 0, capp: 2}
+solver: {time_limit: abc, workers: 1.5}
+origin: {enforce: maybe}
+duties:
+  default: {total: [3, 1]}
+  dean: 1
+dorm_priority: {by: list}
+"""
+"""A scenario file with the usual mistakes: a value not among the allowed ones, a number out of
+range, a misspelt key, text where a number goes, a fraction where a whole number goes, a word
+that is neither yes nor no, a range upside down, an unknown role and a list left out."""
+
+
+def test_a_broken_scenario_file_is_reported_in_chinese(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(BAD_SCENARIO, encoding="utf-8")
+    lines = {}
+    for language in ("zh", "en"):
+        args = ["--lang", language, "plan", "--data", str(TINY), "--scenario", str(scenario)]
+        result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "plan"), "--quiet"])
+        assert result.exit_code == 2, result.output
+        lines[language] = result.stderr.splitlines()
+    assert not (tmp_path / "plan").exists()
+    assert lines["zh"][0].startswith("错误：bad.yaml: ")
+    located = [line.removeprefix("错误：").split(": ", 2) for line in lines["zh"]]
+    english = [line.removeprefix("error: ").split(": ", 2) for line in lines["en"]]
+    # The same keys, in the same order, in both languages.
+    assert [(f, path) for f, path, _m in located] == [(f, path) for f, path, _m in english]
+    said = {path: message for _f, path, message in located}
+    assert said["campus"] == "只能填写 'hard'、'soft' 或 'off'"
+    assert said["kinds.class.cap"] == "应大于或等于 1"
+    assert said["kinds.class.capp"].startswith("未知的键")
+    assert said["solver.time_limit"] == "应填数字，所填内容不是数字"
+    assert said["solver.workers"] == "应填整数，不能带小数"
+    assert said["origin.enforce"].startswith("应填“是”或“否”")
+    assert said["duties"].startswith("未知的角色“dean”")
+    assert "dorm_priority" in said
+    for _f, _path, message in located:
+        # The format's guide is named by its file.
+        assert english_words(message.replace("scenarios/README.md", "")) == [], message
+    said_en = {path: message for _f, path, message in english}
+    assert said_en["campus"] == "Input should be 'hard', 'soft' or 'off'"
+    assert said_en["kinds.class.cap"] == "Input should be greater than or equal to 1"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"campus": "x"},
+        {"kinds": {"class": {"cap": 0, "min": "a", "coverage": "x"}}},
+        {"solver": {"time_limit": -1, "relative_gap": 2, "workers": 1.5, "seed": "x"}},
+        {"solver": 3, "name": 3, "order": 3},
+        {"origin": {"enforce": "maybe", "roles": {"dean": True}}},
+        {"duties": {"default": {"total": {"min": 1}, "per_kind": {"klass": 1}}}},
+        {"duties": {"default": {"total": [3, 1]}}, "weights": {"coverage": "x"}},
+    ],
+)
+def test_scenario_errors_in_english_are_pydantics_own_words(data: dict[str, object]) -> None:
+    from pydantic import ValidationError
+
+    from planner.i18n import use_language
+    from planner.scenario import Scenario, error_message
+
+    with use_language("en"), pytest.raises(ValidationError) as caught:
+        Scenario.model_validate(data)
+    with use_language("en"):
+        assert [error_message(e) for e in caught.value.errors()] == [
+            e["msg"] for e in caught.value.errors()
+        ]
+
+
+def test_a_wrong_scenario_change_is_reported_in_chinese() -> None:
+    from planner.errors import UsageError
+    from planner.i18n import use_language
+    from planner.scenario import Scenario, change_scenario
+
+    with use_language("zh"), pytest.raises(UsageError) as caught:
+        change_scenario(Scenario(), {"campus.level": "hard"})
+    assert str(caught.value).startswith("情景修改“campus.level”：“campus”是单个值")
+    with use_language("zh"), pytest.raises(UsageError) as caught:
+        change_scenario(Scenario(), {"solver.workers": 0})
+    assert str(caught.value) == "情景修改: solver.workers: 应大于或等于 1"

@@ -24,6 +24,8 @@ from planner.check.rules import RULES, known_rows
 from planner.check.terms import claims, term_values
 from planner.dataset import Dataset
 from planner.errors import InputError, Problem, UsageError
+from planner.i18n import gettext as _
+from planner.i18n import pgettext
 from planner.io.plan_folder import (
     PLAN_JSON,
     PLAN_KEY,
@@ -81,7 +83,11 @@ def check_assignments(
     missing = [c for c in PLAN_KEY if c not in assignments.columns]
     if missing:
         return CheckReport(
-            violations=[f"plan: the assignments have no column {', '.join(missing)}"],
+            violations=[
+                _("plan: the assignments have no column {columns}").format(
+                    columns=pgettext("list", ", ").join(missing)
+                )
+            ],
             claimed=dict(claimed_terms or {}),
         )
     scope = Scope.of(scenario, held)
@@ -152,7 +158,7 @@ def check_plan_dir(dataset: Dataset, plan_dir: Path) -> CheckReport:
     scenario: Scenario | None = None
     raw = meta.get("scenario")
     if not isinstance(raw, dict):
-        problems.append(Problem(where, 0, "scenario", "missing: the scenario as applied"))
+        problems.append(Problem(where, 0, "scenario", _("missing: the scenario as applied")))
     else:
         try:
             scenario = scenario_from_dict(raw, source="scenario")

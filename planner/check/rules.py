@@ -22,9 +22,11 @@ from planner.check.frames import (
     origin_ok,
 )
 from planner.contract import KINDS, ROLES, Role
+from planner.i18n import gettext as _
+from planner.i18n import pgettext
 from planner.io.plan_folder import PLAN_KEY
 from planner.policy import H1, H2, H3, H4, H5, H6, S1, S2, S3
-from planner.words import count_words, range_words
+from planner.words import chinese, count_words, kind_word, range_words, role_name
 
 
 def _blank(value: Any) -> bool:
@@ -34,7 +36,29 @@ def _blank(value: Any) -> bool:
 
 def _college_of(value: Any) -> str:
     """A target's college for messages (a blank college is university level)."""
-    return "university level" if _blank(value) else f"college {value}"
+    return _("university level") if _blank(value) else _("college {college}").format(college=value)
+
+
+def _kind(kind: Any) -> str:
+    """A kind as the messages name it: ``class`` (Chinese 班级)."""
+    return kind_word(str(kind)) if chinese() else str(kind)
+
+
+def _role(role: Any) -> str:
+    """A role as the messages name it: ``professor`` (Chinese 知名教授)."""
+    return role_name(str(role)) if chinese() else str(role)
+
+
+def _scope(name: str) -> str:
+    """A scope as the messages name it: ``university``, ``central``, ``college=C01``
+    (Chinese 全校, 校级, 学院 C01)."""
+    if name.startswith("college="):
+        return _("college={college}").format(college=name.split("=", 1)[1])
+    if name == "university":
+        return pgettext("scope", "university")
+    if name == "central":
+        return pgettext("scope", "central")
+    return name
 
 
 def _each(frame: pd.DataFrame) -> Iterator[Any]:
@@ -44,7 +68,7 @@ def _each(frame: pd.DataFrame) -> Iterator[Any]:
 
 def _join(ids: pd.Series) -> str:
     """Ids as a sorted, comma-separated list, for messages."""
-    return ", ".join(sorted(str(i) for i in ids))
+    return pgettext("list", ", ").join(sorted(str(i) for i in ids))
 
 
 def known_rows(rows: pd.DataFrame, cadres: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
@@ -52,22 +76,38 @@ def known_rows(rows: pd.DataFrame, cadres: pd.DataFrame, targets: pd.DataFrame) 
     out: list[str] = []
     for r in _each(rows[~rows["kind"].isin(KIND_VALUES)]):
         out.append(
-            f"{H1.label}: row {r.row} has unknown kind '{r.kind}' (use class, dorm, society or "
-            f"branch)"
+            _(
+                "{rule}: row {row} has unknown kind '{kind}' (use class, dorm, society or branch)"
+            ).format(rule=H1.label, row=r.row, kind=r.kind)
         )
     unknown_cadre = ~rows["cadre_id"].isin(cadres["cadre_id"])
     for r in _each(rows[unknown_cadre]):
-        out.append(f"{H1.label}: row {r.row} names unknown cadre '{r.cadre_id}'")
+        out.append(
+            _("{rule}: row {row} names unknown cadre '{cadre}'").format(
+                rule=H1.label, row=r.row, cadre=r.cadre_id
+            )
+        )
     known_kind = rows["kind"].isin(KIND_VALUES)
     target_keys = key(targets, ["kind", "target_id"])
     unknown_target = known_kind & ~key(rows, ["kind", "target_id"]).isin(target_keys)
     for r in _each(rows[unknown_target]):
-        out.append(f"{H1.label}: row {r.row} names unknown {r.kind} '{r.target_id}'")
+        out.append(
+            _("{rule}: row {row} names unknown {kind} '{target}'").format(
+                rule=H1.label, row=r.row, kind=_kind(r.kind), target=r.target_id
+            )
+        )
     twice = rows[rows.duplicated(PLAN_KEY, keep=False)]
     for (cadre, kind, target), group in twice.groupby(PLAN_KEY, sort=True):
-        where = ", ".join(str(n) for n in group["row"])
+        where = pgettext("list", ", ").join(str(n) for n in group["row"])
         out.append(
-            f"{H1.label}: cadre {cadre} holds {kind} {target} {len(group)} times (rows {where})"
+            _("{rule}: cadre {cadre} holds {kind} {target} {n} times (rows {rows})").format(
+                rule=H1.label,
+                cadre=cadre,
+                kind=_kind(kind),
+                target=target,
+                n=len(group),
+                rows=where,
+            )
         )
     return out
 
@@ -78,21 +118,41 @@ def scope_rule(ctx: Context) -> list[str]:
     v = ctx.valid
     for r in _each(v[~v["available"]]):
         out.append(
-            f"{H1.label}: cadre {r.cadre_id} is unavailable (on leave) but holds "
-            f"{r.kind} {r.target_id}"
+            _("{rule}: cadre {cadre} is unavailable (on leave) but holds {kind} {target}").format(
+                rule=H1.label, cadre=r.cadre_id, kind=_kind(r.kind), target=r.target_id
+            )
         )
     outside = v["available"] & ~v["in_scope"]
     for r in _each(v[outside]):
         out.append(
-            f"scope {ctx.scope.name}: cadre {r.cadre_id} ({r.role}, {r.unit}) is outside the "
-            f"scope but holds {r.kind} {r.target_id}"
+            _(
+                "scope {scope}: cadre {cadre} ({role}, {unit}) is outside the scope but holds "
+                "{kind} {target}"
+            ).format(
+                scope=_scope(ctx.scope.name),
+                cadre=r.cadre_id,
+                role=_role(r.role),
+                unit=r.unit,
+                kind=_kind(r.kind),
+                target=r.target_id,
+            )
         )
     for r in _each(v[~v["target_in_scope"]]):
         if (r.kind, r.target_id) in ctx.scope.held:
-            why = "is held outside this part (plan.json lists it under held)"
+            text = _(
+                "scope {scope}: {kind} {target} is held outside this part (plan.json lists it "
+                "under held)"
+            )
         else:
-            why = f"({_college_of(r.target_college)}) is outside the scope"
-        out.append(f"scope {ctx.scope.name}: {r.kind} {r.target_id} {why}")
+            text = _("scope {scope}: {kind} {target} ({where}) is outside the scope")
+        out.append(
+            text.format(
+                scope=_scope(ctx.scope.name),
+                kind=_kind(r.kind),
+                target=r.target_id,
+                where=_college_of(r.target_college),
+            )
+        )
     return out
 
 
@@ -118,9 +178,13 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
     hi = pd.Series(roles).map({r: v.max for r, v in ranges.items()}).to_numpy()
     for i in ((total < lo) | (total > hi)).nonzero()[0]:
         out.append(
-            f"{H1.label}: cadre {ids[i]} ({roles[i]}) holds "
-            f"{count_words(int(total[i]), 'target')}; a {roles[i]} holds "
-            f"{range_words(int(lo[i]), int(hi[i]))}"
+            _("{rule}: cadre {cadre} ({role}) holds {count}; a {role} holds {range}").format(
+                rule=H1.label,
+                cadre=ids[i],
+                role=_role(roles[i]),
+                count=count_words(int(total[i]), "target"),
+                range=range_words(int(lo[i]), int(hi[i])),
+            )
         )
     for kind in KINDS:
         count = held[kind.value].to_numpy()
@@ -128,10 +192,18 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
         lo = pd.Series(roles).map({r: v.min for r, v in k_ranges.items()}).to_numpy()
         hi = pd.Series(roles).map({r: v.max for r, v in k_ranges.items()}).to_numpy()
         for i in ((count < lo) | (count > hi)).nonzero()[0]:
+            n = int(count[i])
             out.append(
-                f"{H1.label}: cadre {ids[i]} ({roles[i]}) holds "
-                f"{count_words(int(count[i]), f'{kind} target')}; a {roles[i]} holds "
-                f"{range_words(int(lo[i]), int(hi[i]))} {kind}"
+                _(
+                    "{rule}: cadre {cadre} ({role}) holds {count}; a {role} holds {range} {kind}"
+                ).format(
+                    rule=H1.label,
+                    cadre=ids[i],
+                    role=_role(roles[i]),
+                    count=count_words(n, kind.value if chinese() else f"{kind} target"),
+                    range=range_words(int(lo[i]), int(hi[i])),
+                    kind=_kind(kind.value),
+                )
             )
     return out
 
@@ -146,10 +218,21 @@ def h2_one_cadre_per_target(ctx: Context) -> list[str]:
     out = []
     for (kind, target), group in over.groupby(["kind", "target_id"], sort=True):
         more = int(ctx.taken.get(f"{kind}{SEP}{target}", 0))
-        outside = f" and {count_words(more, 'cadre')} outside this part" if more else ""
+        outside = (
+            _(" and {count} outside this part").format(count=count_words(more, "cadre"))
+            if more
+            else ""
+        )
         out.append(
-            f"{H2.label}: {kind} {target} holds {count_words(len(group), 'cadre')} "
-            f"({_join(group['cadre_id'])}){outside}; the cap is {caps.get(str(kind), 1)}"
+            _("{rule}: {kind} {target} holds {count} ({cadres}){outside}; the cap is {cap}").format(
+                rule=H2.label,
+                kind=_kind(kind),
+                target=target,
+                count=count_words(len(group), "cadre"),
+                cadres=_join(group["cadre_id"]),
+                outside=outside,
+                cap=caps.get(str(kind), 1),
+            )
         )
     return out
 
@@ -160,13 +243,18 @@ def h3_department_of_origin(ctx: Context) -> list[str]:
     out: list[str] = []
     for r in _each(v[~origin_ok(v, ctx.scenario)]):
         if _blank(r.target_college):
-            where = (
-                f"university-level society {r.target_id} on campus {r.target_campus}, not "
-                f"the cadre's campus {r.cadre_campus}"
-            )
+            where = _(
+                "university-level society {target} on campus {campus}, not the cadre's campus {own}"
+            ).format(target=r.target_id, campus=r.target_campus, own=r.cadre_campus)
         else:
-            where = f"{r.kind} {r.target_id} of college {r.target_college}"
-        out.append(f"{H3.label}: cadre {r.cadre_id} (college {r.unit}) holds {where}")
+            where = _("{kind} {target} of college {college}").format(
+                kind=_kind(r.kind), target=r.target_id, college=r.target_college
+            )
+        out.append(
+            _("{rule}: cadre {cadre} (college {unit}) holds {where}").format(
+                rule=H3.label, cadre=r.cadre_id, unit=r.unit, where=where
+            )
+        )
     return out
 
 
@@ -177,11 +265,15 @@ def h4_school_leaders_spread_out(ctx: Context) -> list[str]:
         return []
     v = ctx.valid
     leaders = v[(v["role"] == Role.SCHOOL_LEADER.value) & v["target_college"].notna()]
+    noun = "school leader" if chinese() else "school-leader assignment"
     return [
-        f"{H4.label}: college {college} has "
-        f"{count_words(len(group), 'school-leader assignment')} "
-        f"({_join(group['cadre_id'])}); "
-        f"the limit is {limit}"
+        _("{rule}: college {college} has {count} ({cadres}); the limit is {limit}").format(
+            rule=H4.label,
+            college=college,
+            count=count_words(len(group), noun),
+            cadres=_join(group["cadre_id"]),
+            limit=limit,
+        )
         for college, group in leaders.groupby("target_college", sort=True)
         if len(group) > limit
     ]
@@ -194,14 +286,28 @@ def h5_dorm_gender_and_campus(ctx: Context) -> list[str]:
     if ctx.scenario.dorm_gender == "hard":
         for r in _each(v[~gender_ok(v)]):
             out.append(
-                f"{H5.label}: cadre {r.cadre_id} ({r.cadre_gender}) holds dorm "
-                f"{r.target_id} ({r.target_gender})"
+                _("{rule}: cadre {cadre} ({gender}) holds dorm {target} ({target_gender})").format(
+                    rule=H5.label,
+                    cadre=r.cadre_id,
+                    gender=r.cadre_gender,
+                    target=r.target_id,
+                    target_gender=r.target_gender,
+                )
             )
     if ctx.scenario.campus == "hard":
         for r in _each(v[~campus_ok(v)]):
             out.append(
-                f"{S3.made_hard}: cadre {r.cadre_id} (campus {r.cadre_campus}) holds "
-                f"{r.kind} {r.target_id} on campus {r.target_campus}"
+                _(
+                    "{rule}: cadre {cadre} (campus {campus}) holds {kind} {target} on campus "
+                    "{target_campus}"
+                ).format(
+                    rule=S3.made_hard,
+                    cadre=r.cadre_id,
+                    campus=r.cadre_campus,
+                    kind=_kind(r.kind),
+                    target=r.target_id,
+                    target_campus=r.target_campus,
+                )
             )
     return out
 
@@ -219,13 +325,16 @@ def h6_pins(ctx: Context) -> list[str]:
     require = require.merge(scoped_targets[["kind", "target_id"]], on=["kind", "target_id"])
     for r in _each(require[~is_in(require, ctx.keys)]):
         out.append(
-            f"{H6.label}: required pin cadre {r.cadre_id} – {r.kind} {r.target_id} is not in the "
-            "plan"
+            _("{rule}: required pin cadre {cadre} – {kind} {target} is not in the plan").format(
+                rule=H6.label, cadre=r.cadre_id, kind=_kind(r.kind), target=r.target_id
+            )
         )
     forbid = pins[pins["rule"] == "forbid"]
     for r in _each(forbid[is_in(forbid, ctx.keys)]):
         out.append(
-            f"{H6.label}: forbidden pin cadre {r.cadre_id} – {r.kind} {r.target_id} is in the plan"
+            _("{rule}: forbidden pin cadre {cadre} – {kind} {target} is in the plan").format(
+                rule=H6.label, cadre=r.cadre_id, kind=_kind(r.kind), target=r.target_id
+            )
         )
     return out
 
@@ -239,8 +348,13 @@ def hard_coverage(ctx: Context) -> list[str]:
     h = h[h["kind"].isin(mins)]
     h = h[h["n"] < h["kind"].map(mins)]
     return [
-        f"{S1.made_hard}: {r.kind} {r.target_id} holds {count_words(r.n, 'cadre')}; at least "
-        f"{mins[r.kind]} required"
+        _("{rule}: {kind} {target} holds {count}; at least {min} required").format(
+            rule=S1.made_hard,
+            kind=_kind(r.kind),
+            target=r.target_id,
+            count=count_words(r.n, "cadre"),
+            min=mins[r.kind],
+        )
         for r in _each(h.sort_values(["kind", "target_id"]))
     ]
 
@@ -266,8 +380,10 @@ def hard_continuity(ctx: Context) -> list[str]:
         allowed &= ~is_in(prev, key_set(forbid))
     dropped = prev[allowed & ~is_in(prev, ctx.keys)]
     return [
-        f"{S2.made_hard}: cadre {r.cadre_id} held {r.kind} {r.target_id} last semester "
-        f"and may keep it, but the plan drops it"
+        _(
+            "{rule}: cadre {cadre} held {kind} {target} last semester and may keep it, but the "
+            "plan drops it"
+        ).format(rule=S2.made_hard, cadre=r.cadre_id, kind=_kind(r.kind), target=r.target_id)
         for r in _each(dropped.sort_values(PLAN_KEY))
     ]
 

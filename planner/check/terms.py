@@ -8,16 +8,18 @@ import pandas as pd
 from planner.check.frames import Context, campus_ok, gender_ok, is_in, key_set
 from planner.contract import Kind
 from planner.dataset import Dataset
+from planner.i18n import N_
+from planner.i18n import gettext as _
 from planner.scenario import TERMS, Scenario
 
 _TERM_CLAIMS: dict[str, str] = {
-    "coverage": "the plan's weighted coverage is {}",
-    "continuity": "the plan keeps {}",
-    "campus": "the plan has {} cross-campus contacts",
-    "dorm_gender": "the plan has {} dorm rooms of the other gender",
-    "dorm_priority": "the plan's dorm ranks add up to {}",
-    "central_spread": "the plan puts at most {} central assignments in one college",
-    "stay": "the plan keeps {} contacts of the proposal",
+    "coverage": N_("the plan's weighted coverage is {}"),
+    "continuity": N_("the plan keeps {}"),
+    "campus": N_("the plan has {} cross-campus contacts"),
+    "dorm_gender": N_("the plan has {} dorm rooms of the other gender"),
+    "dorm_priority": N_("the plan's dorm ranks add up to {}"),
+    "central_spread": N_("the plan puts at most {} central assignments in one college"),
+    "stay": N_("the plan keeps {} contacts of the proposal"),
 }
 """How a recomputed term is said in a claimed-terms mismatch."""
 
@@ -89,8 +91,16 @@ def claims(terms: dict[str, int], claimed: dict[str, int]) -> list[str]:
     out: list[str] = []
     for name, value in claimed.items():
         if name not in terms:
-            out.append(f"plan.json names unknown term '{name}' (terms are {', '.join(TERMS)})")
+            out.append(
+                _("plan.json names unknown term '{name}' (terms are {terms})").format(
+                    name=name, terms=", ".join(TERMS)
+                )
+            )
         elif terms[name] != value:
-            actual = _TERM_CLAIMS.get(name, "the plan gives {}").format(terms[name])
-            out.append(f"plan.json says {name} = {value} but {actual}")
+            actual = _(_TERM_CLAIMS.get(name, N_("the plan gives {}"))).format(terms[name])
+            out.append(
+                _("plan.json says {name} = {value} but {actual}").format(
+                    name=name, value=value, actual=actual
+                )
+            )
     return out

@@ -22,8 +22,8 @@ from planner.cli.common import (
     progress_printer,
     scenario_file,
 )
+from planner.i18n import current_language, pgettext
 from planner.i18n import gettext as _
-from planner.i18n import pgettext
 
 if TYPE_CHECKING:  # pandas and the rest load inside the commands: `planner --help` is quick
     from planner.dataset import Dataset
@@ -252,11 +252,16 @@ def _read_in(helper: Helper, data: Path) -> Dataset:
 def check(data_path: str | None, plan_dir: str) -> None:
     """Re-check a plan folder against the data: every hard rule and every term."""
     from planner.check.checker import check_plan_dir
+    from planner.policy import term_name
 
     dataset, _data = plan_data(data_path, plan_dir)
     report = check_plan_dir(dataset, Path(plan_dir))
+    chinese = current_language() == "zh"
     for name, value in report.terms.items():
-        click.echo(f"  {name:<15} {value:,}")
+        if chinese:  # the rule's name, the key plan.json uses in brackets
+            click.echo(f"  {term_name(name)}（{name}）：{value:,}")
+        else:
+            click.echo(f"  {name:<15} {value:,}")
     if not report.ok:
         for violation in report.violations:
             echo_err(_("violation: {message}").format(message=violation))

@@ -147,6 +147,11 @@ class _Conflicts:
         self.lines.setdefault(key, []).append(line)
 
 
+_CADRE = re.compile(r"(?:cadre|联系人)(?: '|“| )([^\s'”（(，,；;:：]+)")
+"""The cadre a checker's violation names first, in either language (``cadre T01 (college C01)``,
+``联系人 T01（学院 C01）``): the part that placed it owns the conflict."""
+
+
 def merge_parts(
     dataset: Dataset,
     scenario: Scenario,
@@ -167,7 +172,7 @@ def merge_parts(
     applied = scenario.with_changes(scope=UNIVERSITY)
     if not conflicts.lines:
         for line in check_assignments(merged_ds, applied, rows).violations:
-            found = re.search(r"cadre (\S+)", line)
+            found = _CADRE.search(line)
             part = owner.get(found[1]) if found else None
             conflicts.add(
                 part.key if part else UNIVERSITY,
