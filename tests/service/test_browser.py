@@ -5,8 +5,10 @@ Screenshots of the main pages are saved in ``out/screenshots/`` for a reviewer t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -31,36 +33,39 @@ ARGS = [
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``planner serve --demo`` on a free port, as ``make demo`` runs it."""
-    folder = tmp_path_factory.mktemp("browser")
+@contextlib.contextmanager
+def demo_server(folder: Path) -> Iterator[str]:
+    """``planner serve --demo`` on a free port with one job worker, as ``make demo`` runs it;
+    its base URL."""
     port = free_port()
-    args = [
-        PLANNER,
-        "serve",
-        "--demo",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(folder / "data"),
-        "--job-workers",
-        "1",
-    ]
-    with running(args, {}, port, ROOT) as base:
+    args = [PLANNER, "serve", "--demo", "--port", str(port), "--data-dir", str(folder / "data")]
+    with running([*args, "--job-workers", "1"], {}, port, ROOT) as base:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+@contextlib.contextmanager
+def chromium(*extra: str) -> Iterator[Any]:
+    """Debian's chromium, driven by Playwright (no browser is downloaded)."""
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, *extra])
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with demo_server(tmp_path_factory.mktemp("browser")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with chromium() as instance:
+        yield instance
 
 
 def shot(page: object, name: str) -> None:

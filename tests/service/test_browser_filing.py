@@ -5,7 +5,8 @@ context of their own (so with their own session), through the pages alone.
 proposal (the demo's) → C01 forbids a pair and its part is re-planned, files → C02 files →
 the SAO returns C01's part with a reason → C01 files again → the other colleges file →
 the administrator approves → downloads from the frozen plan, verification → next semester.
-Screenshots for the README are written to ``docs/screenshots/filing-*.png``.
+Screenshots are written to ``out/screenshots/filing-*.png``; the README shows copies of them
+from ``docs/screenshots/``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from typing import Any
 import openpyxl
 import pytest
 
-from .server import PLANNER, free_port, running
-from .test_browser import ARGS, CHROMIUM
+from .test_browser import chromium, demo_server
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ROOT / "out" / "screenshots"
 OTHERS = ("C03", "C04", "C05", "C06")
 
 pytestmark = pytest.mark.browser
@@ -29,24 +29,14 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``planner serve --demo`` on a free port, with one job worker."""
-    folder = tmp_path_factory.mktemp("filing")
-    port = free_port()
-    args = [PLANNER, "serve", "--demo", "--port", str(port), "--data-dir", str(folder / "data")]
-    with running([*args, "--job-workers", "1"], {}, port, ROOT) as base:
+    with demo_server(tmp_path_factory.mktemp("filing")) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as instance:
         yield instance
-        instance.close()
 
 
 def shot(page: Any, name: str) -> None:

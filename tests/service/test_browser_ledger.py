@@ -16,8 +16,7 @@ import openpyxl
 import pytest
 
 from .ledger_helpers import fill_template
-from .server import PLANNER, free_port, running
-from .test_browser import ARGS, CHROMIUM, ROOT, shot
+from .test_browser import ROOT, chromium, demo_server, shot
 
 pytestmark = pytest.mark.browser
 DAY = "2026-11-16"
@@ -26,24 +25,14 @@ DAY = "2026-11-16"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``planner serve --demo`` on a free port, as ``make demo`` runs it."""
-    folder = tmp_path_factory.mktemp("browser-ledger")
-    port = free_port()
-    args = [PLANNER, "serve", "--demo", "--port", str(port), "--data-dir", str(folder / "data")]
-    with running([*args, "--job-workers", "1"], {}, port, ROOT) as base:
+    with demo_server(tmp_path_factory.mktemp("browser-ledger")) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, "--lang=zh-CN"])
+    with chromium("--lang=zh-CN") as instance:
         yield instance
-        instance.close()
 
 
 def signed_in(browser: Any, server: str, user: str, password: str, height: int = 900) -> Any:
