@@ -24,6 +24,7 @@ from planner.errors import UsageError
 from planner.i18n import N_, current_language, pgettext
 from planner.i18n import gettext as _
 from planner.plan import Plan
+from planner.words import kind_word, role_name
 
 POLICY = "暨党发〔2019〕47号"
 """The university's rule the plans serve (its number is the same in every language)."""
@@ -39,30 +40,12 @@ def kind_label(kind: str, *, short: bool = False) -> str:
     """``class`` → 班级 (English: class), and so on; another value is returned as it is.
 
     ``short`` gives the word for a narrow column header (党支部 rather than 学生党支部)."""
-    if short and kind == "branch":
-        return pgettext("kind", "branch")
-    labels = {
-        "class": pgettext("kind", "class"),
-        "dorm": pgettext("kind", "dorm room"),
-        "society": pgettext("kind", "society"),
-        "branch": pgettext("kind", "party branch"),
-    }
-    return labels.get(str(kind), str(kind))
+    return kind_word(kind, short=short)
 
 
 def role_label(role: str) -> str:
     """``school_leader`` → 校领导 (English: school leader), and so on."""
-    labels = {
-        "school_leader": pgettext("role", "school leader"),
-        "office_leader": pgettext("role", "office head"),
-        "sao_cadre": pgettext("role", "Student Affairs Office cadre"),
-        "league_cadre": pgettext("role", "Youth League cadre"),
-        "college_leader": pgettext("role", "college leader"),
-        "dept_leader": pgettext("role", "department leader"),
-        "professor": pgettext("role", "renowned professor"),
-        "young_teacher": pgettext("role", "young teacher"),
-    }
-    return labels.get(str(role), str(role))
+    return role_name(role)
 
 
 def change_label(status: str) -> str:
