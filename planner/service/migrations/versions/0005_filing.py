@@ -1,6 +1,6 @@
 """filing: adjustments of a part, the sign-off and notices of a filed part
 
-Revision ID: 0004_filing
+Revision ID: 0005_filing
 Revises: 0004_security
 Create Date: 2026-12-04
 
@@ -14,7 +14,7 @@ from alembic import op
 
 from planner.service.db import UTCDateTime
 
-revision = "0004_filing"
+revision = "0005_filing"
 down_revision = "0004_security"
 branch_labels = None
 depends_on = None
