@@ -96,6 +96,18 @@ def kind_word(kind: str, *, short: bool = False) -> str:
     return words.get(str(kind), str(kind))
 
 
+def kind_code(kind: object) -> str:
+    """A kind as a message names it: in English its value, as the data and the scenario write
+    it (``class``, ``dorm``); in Chinese its word (班级, 宿舍)."""
+    return kind_word(str(kind)) if chinese() else str(kind)
+
+
+def role_code(role: object) -> str:
+    """A role as a message names it: in English its value (``professor``); in Chinese its
+    name (知名教授)."""
+    return role_name(str(role)) if chinese() else str(role)
+
+
 def role_name(role: str) -> str:
     """A role as a word: ``college_leader`` → college leader (学院领导)."""
     words = {

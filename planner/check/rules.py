@@ -26,7 +26,13 @@ from planner.i18n import gettext as _
 from planner.i18n import pgettext
 from planner.io.plan_folder import PLAN_KEY
 from planner.policy import H1, H2, H3, H4, H5, H6, S1, S2, S3
-from planner.words import chinese, count_words, kind_word, range_words, role_name
+from planner.words import (
+    chinese,
+    count_words,
+    kind_code,
+    range_words,
+    role_code,
+)
 
 
 def _blank(value: Any) -> bool:
@@ -37,16 +43,6 @@ def _blank(value: Any) -> bool:
 def _college_of(value: Any) -> str:
     """A target's college for messages (a blank college is university level)."""
     return _("university level") if _blank(value) else _("college {college}").format(college=value)
-
-
-def _kind(kind: Any) -> str:
-    """A kind as the messages name it: ``class`` (Chinese 班级)."""
-    return kind_word(str(kind)) if chinese() else str(kind)
-
-
-def _role(role: Any) -> str:
-    """A role as the messages name it: ``professor`` (Chinese 知名教授)."""
-    return role_name(str(role)) if chinese() else str(role)
 
 
 def _scope(name: str) -> str:
@@ -93,7 +89,7 @@ def known_rows(rows: pd.DataFrame, cadres: pd.DataFrame, targets: pd.DataFrame) 
     for r in _each(rows[unknown_target]):
         out.append(
             _("{rule}: row {row} names unknown {kind} '{target}'").format(
-                rule=H1.label, row=r.row, kind=_kind(r.kind), target=r.target_id
+                rule=H1.label, row=r.row, kind=kind_code(r.kind), target=r.target_id
             )
         )
     twice = rows[rows.duplicated(PLAN_KEY, keep=False)]
@@ -103,7 +99,7 @@ def known_rows(rows: pd.DataFrame, cadres: pd.DataFrame, targets: pd.DataFrame) 
             _("{rule}: cadre {cadre} holds {kind} {target} {n} times (rows {rows})").format(
                 rule=H1.label,
                 cadre=cadre,
-                kind=_kind(kind),
+                kind=kind_code(kind),
                 target=target,
                 n=len(group),
                 rows=where,
@@ -119,7 +115,7 @@ def scope_rule(ctx: Context) -> list[str]:
     for r in _each(v[~v["available"]]):
         out.append(
             _("{rule}: cadre {cadre} is unavailable (on leave) but holds {kind} {target}").format(
-                rule=H1.label, cadre=r.cadre_id, kind=_kind(r.kind), target=r.target_id
+                rule=H1.label, cadre=r.cadre_id, kind=kind_code(r.kind), target=r.target_id
             )
         )
     outside = v["available"] & ~v["in_scope"]
@@ -131,9 +127,9 @@ def scope_rule(ctx: Context) -> list[str]:
             ).format(
                 scope=_scope(ctx.scope.name),
                 cadre=r.cadre_id,
-                role=_role(r.role),
+                role=role_code(r.role),
                 unit=r.unit,
-                kind=_kind(r.kind),
+                kind=kind_code(r.kind),
                 target=r.target_id,
             )
         )
@@ -148,7 +144,7 @@ def scope_rule(ctx: Context) -> list[str]:
         out.append(
             text.format(
                 scope=_scope(ctx.scope.name),
-                kind=_kind(r.kind),
+                kind=kind_code(r.kind),
                 target=r.target_id,
                 where=_college_of(r.target_college),
             )
@@ -181,7 +177,7 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
             _("{rule}: cadre {cadre} ({role}) holds {count}; a {role} holds {range}").format(
                 rule=H1.label,
                 cadre=ids[i],
-                role=_role(roles[i]),
+                role=role_code(roles[i]),
                 count=count_words(int(total[i]), "target"),
                 range=range_words(int(lo[i]), int(hi[i])),
             )
@@ -199,10 +195,10 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
                 ).format(
                     rule=H1.label,
                     cadre=ids[i],
-                    role=_role(roles[i]),
+                    role=role_code(roles[i]),
                     count=count_words(n, kind.value if chinese() else f"{kind} target"),
                     range=range_words(int(lo[i]), int(hi[i])),
-                    kind=_kind(kind.value),
+                    kind=kind_code(kind.value),
                 )
             )
     return out
@@ -226,7 +222,7 @@ def h2_one_cadre_per_target(ctx: Context) -> list[str]:
         out.append(
             _("{rule}: {kind} {target} holds {count} ({cadres}){outside}; the cap is {cap}").format(
                 rule=H2.label,
-                kind=_kind(kind),
+                kind=kind_code(kind),
                 target=target,
                 count=count_words(len(group), "cadre"),
                 cadres=_join(group["cadre_id"]),
@@ -248,7 +244,7 @@ def h3_department_of_origin(ctx: Context) -> list[str]:
             ).format(target=r.target_id, campus=r.target_campus, own=r.cadre_campus)
         else:
             where = _("{kind} {target} of college {college}").format(
-                kind=_kind(r.kind), target=r.target_id, college=r.target_college
+                kind=kind_code(r.kind), target=r.target_id, college=r.target_college
             )
         out.append(
             _("{rule}: cadre {cadre} (college {unit}) holds {where}").format(
@@ -304,7 +300,7 @@ def h5_dorm_gender_and_campus(ctx: Context) -> list[str]:
                     rule=S3.made_hard,
                     cadre=r.cadre_id,
                     campus=r.cadre_campus,
-                    kind=_kind(r.kind),
+                    kind=kind_code(r.kind),
                     target=r.target_id,
                     target_campus=r.target_campus,
                 )
@@ -326,14 +322,14 @@ def h6_pins(ctx: Context) -> list[str]:
     for r in _each(require[~is_in(require, ctx.keys)]):
         out.append(
             _("{rule}: required pin cadre {cadre} – {kind} {target} is not in the plan").format(
-                rule=H6.label, cadre=r.cadre_id, kind=_kind(r.kind), target=r.target_id
+                rule=H6.label, cadre=r.cadre_id, kind=kind_code(r.kind), target=r.target_id
             )
         )
     forbid = pins[pins["rule"] == "forbid"]
     for r in _each(forbid[is_in(forbid, ctx.keys)]):
         out.append(
             _("{rule}: forbidden pin cadre {cadre} – {kind} {target} is in the plan").format(
-                rule=H6.label, cadre=r.cadre_id, kind=_kind(r.kind), target=r.target_id
+                rule=H6.label, cadre=r.cadre_id, kind=kind_code(r.kind), target=r.target_id
             )
         )
     return out
@@ -350,7 +346,7 @@ def hard_coverage(ctx: Context) -> list[str]:
     return [
         _("{rule}: {kind} {target} holds {count}; at least {min} required").format(
             rule=S1.made_hard,
-            kind=_kind(r.kind),
+            kind=kind_code(r.kind),
             target=r.target_id,
             count=count_words(r.n, "cadre"),
             min=mins[r.kind],
@@ -383,7 +379,7 @@ def hard_continuity(ctx: Context) -> list[str]:
         _(
             "{rule}: cadre {cadre} held {kind} {target} last semester and may keep it, but the "
             "plan drops it"
-        ).format(rule=S2.made_hard, cadre=r.cadre_id, kind=_kind(r.kind), target=r.target_id)
+        ).format(rule=S2.made_hard, cadre=r.cadre_id, kind=kind_code(r.kind), target=r.target_id)
         for r in _each(dropped.sort_values(PLAN_KEY))
     ]
 

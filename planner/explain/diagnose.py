@@ -25,7 +25,13 @@ from planner.solver.flow.search import Tie
 from planner.solver.problem import Problem
 from planner.solver.solution import Progress, Solution
 from planner.solver.solve import solve
-from planner.words import chinese, college_name, file_name, kind_word, listed, target_label
+from planner.words import (
+    college_name,
+    file_name,
+    kind_code,
+    listed,
+    target_label,
+)
 
 if TYPE_CHECKING:  # CP-SAT and the model load only when a diagnosis needs them
     from ortools.sat.python import cp_model
@@ -200,7 +206,7 @@ def guard_words(problem: Problem, guard: Guard) -> tuple[str, str, str]:
                     "add a target they may hold, or mark cadres unavailable (在岗 = 否 in {file})"
                 ).format(file=file_name(ds, "cadres")),
             )
-        kind = _kind(str(guard.kind))
+        kind = kind_code(str(guard.kind))
         return (
             H1.label,
             _("{who} must hold {n} {kind}(s)").format(who=who, n=guard.count, kind=kind),
@@ -220,12 +226,12 @@ def guard_words(problem: Problem, guard: Guard) -> tuple[str, str, str]:
         return (
             S1.made_hard,
             _("every {kind} of {college} must hold a cadre").format(
-                kind=_kind(str(guard.kind)), college=_college_words(problem, guard.college)
+                kind=kind_code(str(guard.kind)), college=_college_words(problem, guard.college)
             ),
             _(
                 "make {kind} coverage soft (kinds: {kind_id}: coverage: soft in the scenario), "
                 "or add cadres who may hold them"
-            ).format(kind=_kind(str(guard.kind)), kind_id=guard.kind),
+            ).format(kind=kind_code(str(guard.kind)), kind_id=guard.kind),
         )
     table = "pins" if guard.what == "pin" else "previous"
     sentence = (
@@ -250,11 +256,6 @@ def guard_words(problem: Problem, guard: Guard) -> tuple[str, str, str]:
         text,
         _("make continuity soft (continuity: soft in the scenario)"),
     )
-
-
-def _kind(kind: str) -> str:
-    """A kind as the messages name it: ``class`` (Chinese 班级)."""
-    return kind_word(kind) if chinese() else kind
 
 
 def _cadre_role_words(problem: Problem, cadre: int) -> str:

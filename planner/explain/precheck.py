@@ -41,23 +41,13 @@ from planner.words import (
     college_name,
     count_words,
     file_name,
-    kind_word,
+    kind_code,
     listed,
-    role_name,
+    role_code,
     role_words,
     row_list,
     target_words,
 )
-
-
-def _kind(kind: str) -> str:
-    """A kind as the messages name it: ``class`` (Chinese 班级)."""
-    return kind_word(kind) if chinese() else kind
-
-
-def _role(role: str) -> str:
-    """A role as the messages name it: ``college_leader`` (Chinese 学院领导)."""
-    return role_name(role) if chinese() else role
 
 
 # -- the cheap checks --------------------------------------------------------------------
@@ -270,7 +260,7 @@ def _pins_against_rules(problem: Problem) -> list[str]:
                 file=pins_file,
                 row=pin["row"],
                 cadre=_("{name} ({code})").format(name=c["name"], code=pin["cadre"]),
-                kind=_kind(pin["kind"]),
+                kind=kind_code(pin["kind"]),
                 target=pin["target"],
                 cadres=file_name(p.dataset, "cadres"),
                 cadre_row=c["row"],
@@ -319,7 +309,7 @@ def _pin_breaks(problem: Problem, pin: pd.Series) -> list[str]:
     frame = pair_frame(c.to_frame().T, t.to_frame().T).reset_index(drop=True)
     drop = _("drop {file} row {row}").format(file=file_name(p.dataset, "pins"), row=pin["row"])
     words = _pin_words(p, pin)
-    kind = _kind(t["kind"])
+    kind = kind_code(t["kind"])
     out = []
     if not kind_allowed(frame, p.scenario)[0]:
         out.append(
@@ -329,7 +319,7 @@ def _pin_breaks(problem: Problem, pin: pd.Series) -> list[str]:
             ).format(
                 rules=f"{H6.label} + {H1.label}",
                 pin=words,
-                role=_role(c["role"]),
+                role=role_code(c["role"]),
                 kind=kind,
                 drop=drop,
                 role_id=c["role"],
@@ -430,7 +420,7 @@ def _pins_against_each_other(problem: Problem) -> list[str]:
                     cadre=cadre_words(c),
                     n=len(frame),
                     held=held,
-                    role=_role(c["role"]),
+                    role=role_code(c["role"]),
                     most=duty.total_range().max,
                 )
             )
@@ -447,7 +437,7 @@ def _pins_against_each_other(problem: Problem) -> list[str]:
                         rows=rows,
                         cadre=cadre_words(c),
                         kinds=count_words(n, kind) if chinese() else f"{n} {kind}s",
-                        role=_role(c["role"]),
+                        role=role_code(c["role"]),
                         most=duty.kind_range(Kind(kind)).max,
                     )
                 )

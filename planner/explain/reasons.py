@@ -32,12 +32,11 @@ from planner.solver.eligibility import campus_hard, eligible, h5_dorm_gender, pa
 from planner.solver.problem import Problem
 from planner.words import (
     cadres_by_college,
-    chinese,
     college_name,
     count_words,
     file_name,
     join_words,
-    kind_word,
+    kind_code,
     listed,
     row_list,
 )
@@ -92,11 +91,6 @@ def uncovered_targets(
     }
     out = rows.rename(columns=names).assign(reason=reasons)
     return out[UNCOVERED_COLUMNS].reset_index(drop=True)
-
-
-def _kind(kind: str) -> str:
-    """A kind as the reasons name it: ``class`` (Chinese 班级)."""
-    return kind_word(kind) if chinese() else kind
 
 
 class _Reasons:
@@ -162,7 +156,7 @@ class _Reasons:
         if self.known and 0 < self.holders[target] < minimum:
             partial = _(
                 "below its minimum: holds {n} of the {minimum} cadres a {kind} should have; "
-            ).format(n=self.holders[target], minimum=minimum, kind=_kind(t["kind"]))
+            ).format(n=self.holders[target], minimum=minimum, kind=kind_code(t["kind"]))
         group = int(t["group"])
         singleton = bool(p.groups.at[group, "singleton"])
         if not singleton and group in self.cache:
@@ -223,7 +217,7 @@ class _Reasons:
                 campuses = pgettext("list", ", ").join(sorted(set(p.cadres.loc[relaxed, "campus"])))
                 where = (
                     _("they are on {campuses}, the {kind} on {campus}").format(
-                        campuses=campuses, kind=_kind(t["kind"]), campus=t["campus"]
+                        campuses=campuses, kind=kind_code(t["kind"]), campus=t["campus"]
                     )
                     if name == "campus rule"
                     else _("the room houses students of the other gender")
@@ -469,7 +463,7 @@ class _Reasons:
             for c in cadres[:KEPT_NAMED]:
                 cadre = p.cadres.loc[c]
                 what = pgettext("list", ", ").join(
-                    f"{_kind(p.targets.at[h, 'kind'])} {p.targets.at[h, 'id']}"
+                    f"{kind_code(p.targets.at[h, 'kind'])} {p.targets.at[h, 'id']}"
                     for h in self.holding.get(c, [])
                 )
                 name = _("{name} ({code})").format(name=cadre["name"], code=cadre["id"])

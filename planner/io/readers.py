@@ -51,7 +51,7 @@ from planner.io.sheets import (
     read_table_file,
     read_workbook,
 )
-from planner.words import chinese, gone_words, kind_word, role_name
+from planner.words import gone_words, kind_word, role_code
 
 GRADE_RANGE = (1990, 2100)
 """Entry years accepted in a ``grade`` column (inclusive)."""
@@ -379,7 +379,7 @@ def _unit_message(role: str, colleges: set[str]) -> Callable[[str], str]:
     return lambda unit: _(
         "unknown college '{unit}': a {role} belongs to a college, so the unit must be "
         "a college code ({known})"
-    ).format(unit=unit, role=_role(role), known=known)
+    ).format(unit=unit, role=role_code(role), known=known)
 
 
 def _check_pairs(
@@ -410,11 +410,6 @@ def _check_pairs(
         bad = (kinds == kind.value) & (given != "") & ~given.isin(known)
         where = sheets[KIND_TABLE[kind]].display
         report.cells(sheet, "target", bad, _target_message(kind, where, fatal), warning=not fatal)
-
-
-def _role(role: str) -> str:
-    """A role as the messages name it: its value (``professor``), in Chinese its name."""
-    return role_name(role) if chinese() else role
 
 
 def _cadre_message(roster: str, fatal: bool) -> Callable[[str], str]:
@@ -491,5 +486,5 @@ def _warn_cadres_without_targets(dataset: Dataset, cadres_sheet: Sheet) -> None:
             + _(
                 "college '{college}' has no class, dorm, party branch or society, so cadre "
                 "'{cadre}' ({role}) can hold no target"
-            ).format(college=cadre.college, cadre=cadre.id, role=_role(cadre.role))
+            ).format(college=cadre.college, cadre=cadre.id, role=role_code(cadre.role))
         )

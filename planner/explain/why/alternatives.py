@@ -38,10 +38,9 @@ from planner.solver.problem import Problem, build_problem
 from planner.solver.terms import weighted_objective
 from planner.words import (
     cadre_words,
-    chinese,
     count_words,
     file_name,
-    kind_word,
+    kind_code,
     listed,
     target_label,
 )
@@ -342,7 +341,7 @@ def _diff(
     alt.ended = [
         _("{cadre} with {kind} {target}").format(
             cadre=_("{name} ({code})").format(name=cadre_names.get(cid, cid), code=cid),
-            kind=_kind(k),
+            kind=kind_code(k),
             target=i,
         )
         for cid, k, i in sorted(ix.kept - kept_now)
@@ -351,7 +350,7 @@ def _diff(
     alt.moved = len(changed)
     holds: dict[str, list[str]] = {}
     for cid, k, i in sorted(new_pairs):
-        holds.setdefault(cid, []).append(f"{_kind(k)} {i}")
+        holds.setdefault(cid, []).append(f"{kind_code(k)} {i}")
     for cid in changed[:MAX_MOVES]:
         was = _pairs(ix.holding.get(cid, []))
         becomes = pgettext("list", ", ").join(holds.get(cid, [])) or _("nothing")
@@ -409,19 +408,14 @@ def effects(alt: Alternative) -> str:
     return pgettext("clauses", "; ").join(parts)
 
 
-def _kind(kind: str) -> str:
-    """A kind as the alternatives name it: ``class`` (Chinese 班级)."""
-    return kind_word(kind) if chinese() else kind
-
-
 def _target(kind: str, target: str, name: str) -> str:
     """``class CL01 (法学2025级1班)``."""
-    return _("{kind} {id} ({name})").format(kind=_kind(kind), id=target, name=name)
+    return _("{kind} {id} ({name})").format(kind=kind_code(kind), id=target, name=name)
 
 
 def _pairs(pairs: list[tuple[str, str]]) -> str:
     """What a cadre holds: ``class CL01, dorm D02``, or ``nothing``."""
-    return pgettext("list", ", ").join(f"{_kind(k)} {i}" for k, i in pairs) or _("nothing")
+    return pgettext("list", ", ").join(f"{kind_code(k)} {i}" for k, i in pairs) or _("nothing")
 
 
 def _tail(alt: Alternative) -> str:

@@ -19,26 +19,17 @@ from planner.words import (
     chinese,
     college_name,
     file_name,
+    kind_code,
     kind_word,
     range_words,
-    role_name,
+    role_code,
     role_words,
 )
-
-
-def _kind(kind: str) -> str:
-    """A kind as the explanation names it: ``class`` (Chinese 班级)."""
-    return kind_word(kind) if chinese() else kind
 
 
 def _kinds(kind: str) -> str:
     """A kind as the explanation writes its plural: ``{kind}s`` (Chinese 班级)."""
     return kind_word(kind) if chinese() else f"{kind}s"
-
-
-def _role(role: str) -> str:
-    """A role as the explanation names it: ``college_leader`` (Chinese 学院领导)."""
-    return role_name(role) if chinese() else role
 
 
 def cadre_title(ix: PlanIndex, c: pd.Series) -> str:
@@ -59,7 +50,7 @@ def target_title(ix: PlanIndex, t: pd.Series) -> str:
     extra = f", {t['gender']}" if isinstance(t["gender"], str) else ""
     grade = _(", entry year {year}").format(year=t["grade"]) if not pd.isna(t["grade"]) else ""
     return _("{kind} {id} ({name}) — {where}, campus {campus}{extra}{grade}").format(
-        kind=_kind(t["kind"]),
+        kind=kind_code(t["kind"]),
         id=t["id"],
         name=t["name"],
         where=where,
@@ -75,7 +66,7 @@ def rules(ix: PlanIndex, c: pd.Series, t: pd.Series) -> list[str]:
     duty = s.duty(c["role"]).total_range()
     out = [
         _("{rule}: a {role} holds {n} target(s)").format(
-            rule=H1.label, role=_role(c["role"]), n=range_words(duty.min, duty.max)
+            rule=H1.label, role=role_code(c["role"]), n=range_words(duty.min, duty.max)
         )
     ]
     out.append(_origin(ix, c, t))
@@ -119,11 +110,11 @@ def _origin(ix: PlanIndex, c: pd.Series, t: pd.Series) -> str:
         )
     if not ix.scenario.origin.applies_to(Role(c["role"])):
         return _("{rule} is off for {role} in this scenario").format(
-            rule=H3.label, role=_role(c["role"])
+            rule=H3.label, role=role_code(c["role"])
         )
     if isinstance(t["college"], str):
         return _("{rule}: cadre and {kind} both belong to {college}").format(
-            rule=H3.label, kind=_kind(t["kind"]), college=college_name(ix.dataset, t["college"])
+            rule=H3.label, kind=kind_code(t["kind"]), college=college_name(ix.dataset, t["college"])
         )
     return _("{rule}: a university-level society on the cadre's own campus ({campus})").format(
         rule=H3.label, campus=t["campus"]
@@ -142,7 +133,7 @@ def term_words(ix: PlanIndex, c: pd.Series, t: pd.Series) -> list[str]:
     campus = term_name("campus")
     if c["campus"] == t["campus"]:
         words["campus"] = _("{rule}: cadre and {kind} are both on {campus}").format(
-            rule=campus, kind=_kind(t["kind"]), campus=t["campus"]
+            rule=campus, kind=kind_code(t["kind"]), campus=t["campus"]
         )
     else:
         words["campus"] = _(
@@ -150,7 +141,7 @@ def term_words(ix: PlanIndex, c: pd.Series, t: pd.Series) -> list[str]:
             "contact counts against same campus ({n} in the plan)"
         ).format(
             rule=campus,
-            kind=_kind(t["kind"]),
+            kind=kind_code(t["kind"]),
             target_campus=t["campus"],
             cadre_campus=c["campus"],
             n=ix.values["campus"],
@@ -183,9 +174,9 @@ def _stay(ix: PlanIndex, c: pd.Series, t: pd.Series) -> str:
     name = term_name("stay")
     if (t["kind"], t["id"]) in mine:
         return _("{rule}: the proposal gives the cadre this {kind} too").format(
-            rule=name, kind=_kind(t["kind"])
+            rule=name, kind=kind_code(t["kind"])
         )
-    was = ", ".join(f"{_kind(k)} {i}" for k, i in mine) or _("nothing")
+    was = ", ".join(f"{kind_code(k)} {i}" for k, i in mine) or _("nothing")
     return _("{rule}: a change from the proposal, which gave the cadre {was}").format(
         rule=name, was=was
     )
@@ -203,7 +194,7 @@ def _coverage(ix: PlanIndex, t: pd.Series) -> str:
         "weighted targets"
     ).format(
         rule=S1.label,
-        kind=_kind(t["kind"]),
+        kind=kind_code(t["kind"]),
         tier=rule.coverage,
         weight=rule.weight,
         n=ix.values["coverage"],
@@ -227,7 +218,7 @@ def _continuity(ix: PlanIndex, c: pd.Series, t: pd.Series) -> str:
         "{row}), which {fate}"
     ).format(
         rule=name,
-        kind=_kind(k),
+        kind=kind_code(k),
         target=tid,
         file=previous,
         row=r,
