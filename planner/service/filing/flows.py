@@ -241,14 +241,12 @@ def adjust(
     before = part.state
     part.state = PartState.ADJUSTING
     _touch(part, who)
-    record(
+    _audit_part(
         db,
         who,
         "plan.pin",
-        "plan_part",
-        f"{plan.id}/{key_of(part.college)}",
-        semester_id=plan.semester_id,
-        college=part.college or None,
+        plan,
+        part,
         detail={"pin": new, "state": [before, part.state], "adjustment": adjustment.id},
     )
     return adjustment
@@ -271,14 +269,12 @@ def undo(db: Session, plan: Plan, part: PlanPart, who: Principal) -> Adjustment:
     db.flush()
     part.state = PartState.ADJUSTING
     _touch(part, who)
-    record(
+    _audit_part(
         db,
         who,
         "plan.undo",
-        "plan_part",
-        f"{plan.id}/{key_of(part.college)}",
-        semester_id=plan.semester_id,
-        college=part.college or None,
+        plan,
+        part,
         detail={"adjustment": current.id},
     )
     if part.college == CENTRAL:
@@ -428,14 +424,12 @@ def file_part(
     part.notice = None
     part.sha256 = workflow.pairs_digest(part_pairs(db, storage, plan, part.college))
     _touch(part, who)
-    record(
+    _audit_part(
         db,
         who,
         "plan.file",
-        "plan_part",
-        f"{plan.id}/{key_of(part.college)}",
-        semester_id=plan.semester_id,
-        college=part.college or None,
+        plan,
+        part,
         after_sha=part.sha256,
         detail={"state": [before, part.state]},
     )
@@ -453,14 +447,12 @@ def withdraw(db: Session, plan: Plan, part: PlanPart, who: Principal) -> PlanPar
     part.filed_at = None
     part.filed_by = None
     _touch(part, who)
-    record(
+    _audit_part(
         db,
         who,
         "plan.withdraw",
-        "plan_part",
-        f"{plan.id}/{key_of(part.college)}",
-        semester_id=plan.semester_id,
-        college=part.college or None,
+        plan,
+        part,
         before_sha=part.sha256,
         detail={"state": [PartState.FILED, part.state]},
     )
@@ -483,14 +475,12 @@ def return_part(db: Session, plan: Plan, part: PlanPart, who: Principal, reason:
     part.filed_at = None
     part.filed_by = None
     _touch(part, who)
-    record(
+    _audit_part(
         db,
         who,
         "plan.return",
-        "plan_part",
-        f"{plan.id}/{key_of(part.college)}",
-        semester_id=plan.semester_id,
-        college=part.college,
+        plan,
+        part,
         before_sha=part.sha256,
         detail={"state": [PartState.FILED, part.state], "reason": reason},
     )
@@ -507,14 +497,12 @@ def _send_back(db: Session, plan: Plan, part: PlanPart, notice: str, why: str) -
     part.filed_at = None
     part.filed_by = None
     _touch(part, None)
-    record(
+    _audit_part(
         db,
         None,
         "plan.conflict",
-        "plan_part",
-        f"{plan.id}/{key_of(part.college)}",
-        semester_id=plan.semester_id,
-        college=part.college or None,
+        plan,
+        part,
         before_sha=part.sha256,
         detail={"state": [PartState.FILED, part.state], "why": why},
     )
@@ -788,6 +776,22 @@ def _remove_frozen(folder: Path) -> None:
         for path in folder.iterdir():
             path.chmod(0o644)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _audit_part(
+    db: Session, who: Principal | None, action: str, plan: Plan, part: PlanPart, **fields: Any
+) -> None:
+    """A step on a part in the audit log (object ``PLAN/KEY``, the part's college)."""
+    record(
+        db,
+        who,
+        action,
+        "plan_part",
+        f"{plan.id}/{key_of(part.college)}",
+        semester_id=plan.semester_id,
+        college=part.college or None,
+        **fields,
+    )
 
 
 def _store_approval(
