@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from planner.api import load_data
+from planner.api import DEMO_DATA, load_data
 from planner.check.checker import check_plan_dir
 from planner.service.accounts import service as accounts
 from planner.service.accounts.models import Role
 from planner.service.audit.models import AuditEntry
+from planner.service.filing import flows
 from planner.service.filing.models import Adjustment
 from planner.service.plans.models import Assignment, Plan, PlanPart
 from planner.service.semesters import service as semesters
@@ -226,6 +227,8 @@ def test_with_no_adjustments_the_approved_plan_is_the_proposal_term_by_term(
     assert post(c01, f"{url}/withdraw", url).status_code == 409
     # downloads come from the frozen plan
     page = admin.get(board)
+    states = page.text.split('id="board"')[1].split("</table>")[0]
+    assert states.count("已批准") == len(COLLEGES) + 1 and "未开始" not in states
     assert f"/plans/{approved_id}/files/assignments.xlsx" in page.text
     assert admin.get(f"/plans/{approved_id}/files/assignments.xlsx").status_code == 200
     mine = c01.get(f"/filing/approved/{approved_id}/C01.xlsx")
@@ -247,6 +250,62 @@ def test_with_no_adjustments_the_approved_plan_is_the_proposal_term_by_term(
         nxt = db.scalar(select(Semester).where(Semester.name == "2027春"))
         assert nxt is not None and nxt.previous_id == 1
         assert len(semesters.versions(db, nxt.id)) == 1
+
+
+def test_a_part_page_shows_the_part_as_adjusted(service: Service) -> None:
+    """After an adjustment the part's page shows the coverage of its contacts as they now
+    are (the proposal's pairs held from outside the part, the re-plan's for the rest) and the
+    re-plan's uncovered targets, not the proposal's figures."""
+    plan_id = service.plan_id
+    url = f"/filing/{plan_id}/C01"
+    c01 = service.client("c01")
+    before = c01.get(url).text
+    assert "以上为方案初稿的数字" in before and "（方案初稿中）" in before
+    cadre, kind, target = a_pair(service, "C01")
+    pin = {"cadre": cadre, "kind": kind, "target": target, "rule": "forbid"}
+    assert post(c01, f"{url}/pins", url, pin).status_code == 303
+    assert len(service.run_jobs()) == 1
+    colleges = {
+        (str(k), str(i)): str(c)
+        for k, i, c in load_data(DEMO_DATA)
+        .targets()[["kind", "id", "college"]]
+        .itertuples(index=False, name=None)
+    }
+    with service.db.session() as db:
+        plan = db.get(Plan, plan_id)
+        adjustment = db.scalar(select(Adjustment))
+        assert plan is not None and adjustment is not None and adjustment.state == "done"
+        held = db.execute(
+            select(Assignment.kind, Assignment.target_id).where(
+                Assignment.plan_id == plan_id,
+                Assignment.target_college == "C01",
+                (Assignment.cadre_college != "C01") | Assignment.cadre_college.is_(None),
+            )
+        )
+        now = {(str(k), str(t)) for k, t in held} | {
+            (k, t) for _, k, t in adjustment.pairs if colleges.get((k, t)) == "C01"
+        }
+        shown = flows.part_figures(db, plan, "C01", adjustment)
+        assert shown.adjusted
+        for each in ("class", "branch", "society", "dorm"):
+            covered, targets = shown.mine["coverage"][each]
+            assert covered == sum(1 for k, _ in now if k == each), each
+            assert targets == sum(1 for (k, _), c in colleges.items() if k == each and c == "C01")
+        # the re-plan's uncovered targets are what the page lists (one made up here: the
+        # demo's colleges have cadres enough to cover every class after one forbidden pair)
+        after = dict(adjustment.terms_after)
+        part = dict(after["part"])
+        part["coverage"] = {
+            **part["coverage"],
+            "class": [part["coverage"]["class"][0] - 1, part["coverage"]["class"][1]],
+        }
+        part["uncovered"] = [["class", "C01-X99", "测试班", "本学院在岗干部不足（测试）"]]
+        adjustment.terms_after = {**after, "part": part}
+        classes = shown.mine["coverage"]["class"]
+    page = c01.get(url).text
+    assert "以上数字已计入本部分下方的调整" in page and "（已计入上方的调整）" in page
+    assert "本学院在岗干部不足（测试）" in page and "C01-X99" in page
+    assert f"{classes[0] - 1} / {classes[1]}" in page
 
 
 def test_a_central_adjustment_sends_a_filed_college_part_back(service: Service) -> None:

@@ -698,6 +698,59 @@ def board(db: Session, plan: Plan) -> list[BoardRow]:
     return rows
 
 
+@dataclass
+class UncoveredRow:
+    """An uncovered target of a part as adjusted (the stored plan's rows are the proposal's)."""
+
+    kind: str
+    target_id: str
+    target_name: str
+    reason: str
+
+
+@dataclass
+class PartFigures:
+    """What a college's part page shows as its key figures: the part as it stands now."""
+
+    mine: dict[str, Any]
+    """As :func:`plans.kpi_cards` of the college: ``coverage`` ``{kind: [covered, targets]}``
+    and the number ``uncovered``."""
+    university: dict[str, Any]
+    """The university's key figures with this part as it stands now."""
+    uncovered: list[Any]
+    adjusted: bool
+    """The figures include the part's adjustment (else they are the proposal's)."""
+
+
+def part_figures(db: Session, plan: Plan, college: str, active: Adjustment | None) -> PartFigures:
+    """A college part's key figures and uncovered targets with its adjustment in force: the
+    proposal's for targets the part does not plan (held by cadres outside it), the re-plan's
+    for the rest. Without an adjustment (or one stored before re-plans kept their view) they
+    are the proposal's."""
+    mine = plans.kpi_cards(db, plan, college)
+    university = plans.kpi_cards(db, plan)
+    view = (active.terms_after or {}).get("part") if active is not None else None
+    if not view:
+        rows = plans.uncovered(db, plan.id, college, plans.TableQuery()).rows
+        return PartFigures(mine, university, list(rows), adjusted=False)
+    coverage = {k: list(v) for k, v in mine["coverage"].items()}
+    whole = {k: list(v) for k, v in university["coverage"].items()}
+    for kind, (covered, planned) in view["coverage"].items():
+        if kind not in coverage:
+            continue
+        held = coverage[kind][1] - int(planned)  # the college's targets held from outside
+        now = int(covered) + held
+        whole[kind][0] += now - coverage[kind][0]
+        coverage[kind][0] = now
+    uncovered = [UncoveredRow(*map(str, row)) for row in view["uncovered"]]
+    return PartFigures(
+        {**mine, "coverage": coverage, "uncovered": len(uncovered)},
+        {**university, "coverage": whole},
+        uncovered,
+        adjusted=True,
+    )
+
+
 def _proposal_pairs_of(db: Session, plan: Plan, college: str) -> list[list[str]]:
     if college == CENTRAL:
         return _proposal_central_pairs(db, plan)

@@ -129,6 +129,24 @@ def figures(plan: Plan) -> dict[str, Any]:
     return out
 
 
+def part_view(plan: Plan) -> dict[str, Any]:
+    """What a part's page shows of the part after an adjustment: coverage of the targets the
+    part planned (``{kind: [covered, targets]}``; targets held by cadres outside the part are
+    not among them) and its uncovered targets with their reasons."""
+    coverage: dict[str, list[int]] = {}
+    for kind, targets, covered in plan.coverage[["kind", "targets", "covered"]].itertuples(
+        index=False, name=None
+    ):
+        cell = coverage.setdefault(str(kind), [0, 0])
+        cell[0] += int(covered)
+        cell[1] += int(targets)
+    columns = ["kind", "target_id", "target_name", "reason"]
+    uncovered = [
+        [str(v) for v in row] for row in plan.uncovered[columns].itertuples(index=False, name=None)
+    ]
+    return {"coverage": coverage, "uncovered": uncovered}
+
+
 def replan(
     proposal: Proposal,
     college: str,
@@ -158,7 +176,7 @@ def replan(
         pairs=[list(r) for r in pairs.itertuples(index=False, name=None)],
         base_hash=done.base_hash,
         before=figures(was),
-        after=figures(done.plan),
+        after={**figures(done.plan), "part": part_view(done.plan)},
     )
 
 

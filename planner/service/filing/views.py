@@ -144,6 +144,8 @@ def _part_page(
         table = plans.TableQuery()
         changed = plans.changes(db, plan.id, scope, table) if scope else None
         names = {c.college: c.name for c in plans.plan_colleges(db, plan)}
+        active = flows.active_adjustment(db, plan.id, college)
+        shown = flows.part_figures(db, plan, college, active) if scope else None
         context = {
             "plan": plan,
             "semester": semester,
@@ -154,8 +156,9 @@ def _part_page(
             "may_adjust": flows.may_adjust(who, part),
             "may_return": who.is_sao and scope is not None,
             "approved": semester.approved_plan_id is not None,
-            "university": plans.kpi_cards(db, plan),
-            "mine": plans.kpi_cards(db, plan, scope) if scope else None,
+            "university": shown.university if shown else plans.kpi_cards(db, plan),
+            "mine": shown.mine if shown else None,
+            "adjusted": bool(shown and shown.adjusted),
             "coverage": plans.coverage_rows(db, plan.id, scope) if scope else [],
             "cadres": [
                 {
@@ -167,7 +170,7 @@ def _part_page(
                 for r in mine.itertuples(index=False)
             ],
             "rows": _rows_of(dataset, pairs),
-            "uncovered": plans.uncovered(db, plan.id, scope, table).rows if scope else [],
+            "uncovered": shown.uncovered if shown else [],
             "changes": changed.rows if changed else [],
             "changes_total": changed.total if changed else 0,
             "history": [
@@ -179,7 +182,7 @@ def _part_page(
                 }
                 for a in history
             ],
-            "active": flows.active_adjustment(db, plan.id, college),
+            "active": active,
             "pending": pending,
             "job": job,
             "problems": {},
