@@ -302,14 +302,27 @@ def heatmap_table(kept: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["college", "area"], na_position="first").reset_index(drop=True)
 
 
-def overdue_list(kept: pd.DataFrame, rules: RuleTable | None = None) -> pd.DataFrame:
+def overdue_list(
+    kept: pd.DataFrame,
+    rules: RuleTable | None = None,
+    *,
+    limit: int | None = None,
+    sentences: bool = True,
+) -> pd.DataFrame:
     """The overdue duties, for reminders: by college, cadre and date, each with a sentence
-    ``what`` (the rule, the target and the period) in this context's language."""
+    ``what`` (the rule, the target and the period) in this context's language; the first
+    ``limit`` only when given, and without ``what`` when not ``sentences`` (the list of a
+    page, whose sentences are written in the reader's language later)."""
     rules = rules or default_rules()
-    late = kept[kept["status"] == "overdue"].copy()
-    late["what"] = [_duty_sentence(row, rules) for row in late.to_dict("records")]
+    late = kept[kept["status"] == "overdue"]
     order = ["college", "cadre_id", "window_end", "rule"]
-    return late.sort_values(order, na_position="first", kind="stable").reset_index(drop=True)
+    late = late.sort_values(order, na_position="first", kind="stable")
+    if limit is not None:
+        late = late.head(limit)
+    late = late.reset_index(drop=True)
+    if sentences:
+        late["what"] = [_duty_sentence(row, rules) for row in late.to_dict("records")]
+    return late
 
 
 def _duty_sentence(row: dict[str, Any], rules: RuleTable) -> str:

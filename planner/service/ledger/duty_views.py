@@ -63,7 +63,7 @@ def duties_page(
         semester = semester_or_404(db, semester_id)
         view = service.ledger_view(db, semester, who, college)
         day = _day(as_of, view.term)
-        kept = duties.kept_frame(db, view, day)
+        summary = duties.page_summary(db, view, day)
         open_cases = cases.oldest_open(db, view.college, day)
         counts = cases.counts_by_status(db, view.college)
     whole = view.college is None
@@ -72,14 +72,14 @@ def duties_page(
         "view": view,
         "as_of": day,
         "params": {k: v for k, v in {"college": college, "as_of": as_of}.items() if v},
-        "figures": duties.figures(kept),
-        "heat": duties.heat_rows(kept, view) if whole else [],
+        "figures": summary.figures,
+        "heat": duties.page_heat(summary, view) if whole else [],
         "areas": [(a, duties.area_label(a)) for a in AREAS],
-        "month": duties.dorm_month(kept, view, day) if whole else [],
+        "month": duties.month_rows(summary.month, view) if whole else [],
         "month_start": duties.month_of(day, view.term),
-        "cadres": duties.cadre_rows(kept),
-        "overdue": duties.overdue_rows(kept)[:200],
-        "overdue_total": int((kept["status"] == "overdue").sum()),
+        "cadres": summary.cadres,
+        "overdue": duties.page_overdue(summary),
+        "overdue_total": summary.overdue_total,
         "open_cases": cases.summary_rows(open_cases),
         "case_counts": counts,
         "open_total": sum(counts.get(s, 0) for s in cases.OPEN),
@@ -99,7 +99,7 @@ def cadre_page(
         if contacts.empty:
             raise HTTPException(status_code=404)
         day = _day(as_of, view.term)
-        kept = duties.kept_frame(db, view, day)
+        kept = duties.kept_frame(db, view, day, cadre_id)
         entries = list(
             db.scalars(
                 select(ContactEntry)
@@ -115,7 +115,7 @@ def cadre_page(
         "cadre": contacts.iloc[0].to_dict(),
         "contacts": contacts.to_dict("records"),
         "duties": duties.cadre_duties(kept, cadre_id),
-        "figures": duties.figures(kept[kept["cadre_id"] == cadre_id]),
+        "figures": duties.figures(kept),
         "entries": entries,
         "leaves": leaves,
         **vocabulary(),
@@ -178,10 +178,10 @@ def cadre_calendar(request: Request, semester_id: int, cadre_id: str, who: Signe
         semester = semester_or_404(db, semester_id)
         view = service.ledger_view(db, semester, who)
         mine = view.contacts[view.contacts["cadre_id"] == cadre_id]
-        data = annual.calendar(db, semester, mine, view.college, current_language(), "cadres")
-    if data is None:
-        raise HTTPException(status_code=404)
-    return attachment(f"{semester.name}-{cadre_id}.ics", data, ICS)
+        found = annual.calendar(
+            db, semester, mine, view.college, current_language(), "cadres", cadre_id
+        )
+    return _calendar_file(request, f"{semester.name}-{cadre_id}.ics", found)
 
 
 @router.get("/semesters/{semester_id}/calendars/colleges/{college}.ics")
@@ -193,12 +193,23 @@ def college_calendar(request: Request, semester_id: int, college: str, who: Sign
     with request.app.state.db.session() as db:
         semester = semester_or_404(db, semester_id)
         view = service.ledger_view(db, semester, who, college)
-        data = annual.calendar(
-            db, semester, view.contacts, view.college, current_language(), "colleges"
+        found = annual.calendar(
+            db, semester, view.contacts, view.college, current_language(), "colleges", college
         )
-    if data is None:
+    return _calendar_file(request, f"{semester.name}-{college}.ics", found)
+
+
+def _calendar_file(request: Request, name: str, found: tuple[bytes, str] | None) -> Response:
+    """The calendar as a download with its entity tag (304 when the client has it already)."""
+    if found is None:
         raise HTTPException(status_code=404)
-    return attachment(f"{semester.name}-{college}.ics", data, ICS)
+    data, tag = found
+    asked = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    if tag in asked or f"W/{tag}" in asked:
+        return Response(status_code=304, headers={"ETag": tag})
+    response = attachment(name, data, ICS)
+    response.headers["ETag"] = tag
+    return response
 
 
 # --------------------------------------------------------------------------------------------

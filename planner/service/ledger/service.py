@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
 CENTRAL = "central"
 """The college filter value of the cadres the SAO places (their ``college`` is None)."""
 
+T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=Select)
 """A SELECT of any columns (its type is kept when a filter is added)."""
 
@@ -135,6 +140,87 @@ def _outside(db: Session, semester_id: int, start: dt.date, end: dt.date) -> int
 
 
 # --------------------------------------------------------------------------------------------
+# What the pages compute once: kept per database, by a key naming everything it depends on
+
+
+class _Memo:
+    """Recently computed values of one database, by key (least recently used dropped first).
+
+    A key names everything the value depends on (the plan's id, the semester's dates, a
+    fingerprint of the ledger…), so a value is never stale: a change of the data makes a new
+    key. A value is computed once even when several requests ask for it at the same moment
+    (the others wait for it)."""
+
+    SIZE = 96
+
+    def __init__(self) -> None:
+        self.values: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        self.pending: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+            busy = self.pending.setdefault(key, threading.Lock())
+        with busy:
+            with self.lock:
+                if key in self.values:
+                    return self.values[key]
+            value = make()
+            with self.lock:
+                self.values[key] = value
+                while len(self.values) > self.SIZE:
+                    self.values.popitem(last=False)
+                self.pending.pop(key, None)
+        return value
+
+
+_MEMOS: weakref.WeakKeyDictionary[Any, _Memo] = weakref.WeakKeyDictionary()
+_MEMOS_LOCK = threading.Lock()
+
+
+def memo(db: Session, key: Hashable, make: Callable[[], T]) -> T:
+    """``make()``, computed once per ``key`` for the database behind ``db`` (values are
+    shared between requests: treat them as read-only)."""
+    engine = db.get_bind()
+    with _MEMOS_LOCK:
+        found = _MEMOS.get(engine)
+        if found is None:
+            found = _MEMOS[engine] = _Memo()
+    return found.get(key, make)
+
+
+def plan_key(plan: Plan) -> tuple[Any, ...]:
+    """What names a plan's assignments (a plan's rows never change once written)."""
+    return (plan.id, plan.created_at)
+
+
+def term_key(term: ledger.Semester) -> tuple[Any, ...]:
+    """The engine semester's identity and dates."""
+    return (term.id, term.name, term.start, term.end)
+
+
+def records_fingerprint(
+    db: Session, semester_id: int, college: str | None, cadre_id: str | None = None
+) -> tuple[Any, ...]:
+    """A fingerprint of the semester's records (one college's, one cadre's) that changes with
+    any record added, changed or deleted: how many, the sum and largest of their ids and the
+    latest change (a change sets ``updated_at``; a new record's is the newest)."""
+    query = select(
+        func.count(ContactEntry.id),
+        func.max(ContactEntry.id),
+        func.sum(ContactEntry.id),
+        func.max(ContactEntry.updated_at),
+    ).where(ContactEntry.semester_id == semester_id)
+    if cadre_id is not None:
+        query = query.where(ContactEntry.cadre_id == cadre_id)
+    row = db.execute(visible(query, ContactEntry.college, college)).one()
+    return tuple(row)
+
+
+# --------------------------------------------------------------------------------------------
 # The plan in force and the contacts
 
 
@@ -191,6 +277,15 @@ def contacts_of_plan(
     return ledger.contacts_from_plan(frame, semester)
 
 
+def plan_contacts(
+    db: Session, plan: Plan, semester: ledger.Semester, college: str | None = None
+) -> pd.DataFrame:
+    """:func:`contacts_of_plan`, computed once per plan, semester dates and college (shared
+    between requests: read-only)."""
+    key = ("contacts", plan_key(plan), term_key(semester), college)
+    return memo(db, key, lambda: contacts_of_plan(db, plan.id, semester, college))
+
+
 def _by_college(query: SelectT, column: Any, college: str | None) -> SelectT:
     if college is None:
         return query
@@ -203,8 +298,14 @@ def college_names(db: Session, plan: Plan | None) -> dict[str, str]:
     """The names of the colleges of the plan's data version, by id."""
     if plan is None:
         return {}
-    query = select(VersionCollege).where(VersionCollege.data_version_id == plan.data_version_id)
-    return {c.college: c.name for c in db.scalars(query.order_by(VersionCollege.college))}
+
+    def make() -> dict[str, str]:
+        query = select(VersionCollege.college, VersionCollege.name).where(
+            VersionCollege.data_version_id == plan.data_version_id
+        )
+        return {c: n for c, n in db.execute(query.order_by(VersionCollege.college))}
+
+    return dict(memo(db, ("college names", plan_key(plan), plan.data_version_id), make))
 
 
 @dataclass
@@ -259,7 +360,7 @@ def ledger_view(db: Session, semester: Semester, who: Principal, asked: str = ""
     plan = plan_in_force(db, semester)
     college = scope_filter(who, asked)
     contacts = (
-        contacts_of_plan(db, plan.id, term, college)
+        plan_contacts(db, plan, term, college)
         if plan
         else pd.DataFrame(columns=ledger.CONTACT_COLUMNS)
     )
@@ -275,8 +376,11 @@ def visible(query: SelectT, column: Any, college: str | None) -> SelectT:
     return _by_college(query, column, college)
 
 
-def records_frame(db: Session, semester_id: int, college: str | None = None) -> pd.DataFrame:
-    """The semester's records as the engine reads them (``record_id`` is the row's id)."""
+def records_frame(
+    db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
+) -> pd.DataFrame:
+    """The semester's records as the engine reads them (``record_id`` is the row's id), one
+    college's (see :func:`visible`) and one cadre's when given."""
     query = select(
         ContactEntry.id,
         ContactEntry.cadre_id,
@@ -289,6 +393,8 @@ def records_frame(db: Session, semester_id: int, college: str | None = None) -> 
         ContactEntry.problems,
         ContactEntry.category,
     ).where(ContactEntry.semester_id == semester_id)
+    if cadre_id is not None:
+        query = query.where(ContactEntry.cadre_id == cadre_id)
     query = visible(query, ContactEntry.college, college)
     rows = [tuple(r) for r in db.execute(query.order_by(ContactEntry.day, ContactEntry.id))]
     columns = [c for c in ledger.RECORD_COLUMNS if c != "row"]
@@ -305,10 +411,27 @@ def leaves_of(db: Session, semester_id: int, college: str | None = None) -> list
     return list(db.scalars(query.order_by(Leave.cadre_id, Leave.starts_on)))
 
 
-def leaves_frame(db: Session, semester_id: int, college: str | None = None) -> pd.DataFrame:
+def leave_rows(
+    db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
+) -> tuple[tuple[str, dt.date, dt.date], ...]:
+    """The semester's leave (one college's, one cadre's) as ``(cadre_id, start, end)``, in the
+    order of :func:`leaves_of`."""
+    query = select(Leave.cadre_id, Leave.starts_on, Leave.ends_on).where(
+        Leave.semester_id == semester_id
+    )
+    if cadre_id is not None:
+        query = query.where(Leave.cadre_id == cadre_id)
+    query = visible(query, Leave.college, college).order_by(
+        Leave.cadre_id, Leave.starts_on, Leave.id
+    )
+    return tuple((str(c), a, b) for c, a, b in db.execute(query))
+
+
+def leaves_frame(
+    db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
+) -> pd.DataFrame:
     """The semester's leave as the engine reads it."""
-    rows = [(x.cadre_id, x.starts_on, x.ends_on) for x in leaves_of(db, semester_id, college)]
-    return ledger.leaves_frame(rows)
+    return ledger.leaves_frame(leave_rows(db, semester_id, college, cadre_id))
 
 
 def paged(db: Session, query: Select[Any], page: int, *order: Any) -> TablePage:
