@@ -119,7 +119,10 @@ def _holders(contacts: pd.DataFrame, scope: str) -> pd.DataFrame:
     """Who owes duties of ``scope``: each contact, or each cadre over all their contacts."""
     if scope == "contact" or contacts.empty:
         return contacts.reset_index(drop=True)
-    first = contacts.sort_values("start", kind="stable").groupby("cadre_id", sort=True)
+    ordered = contacts.sort_values("start", kind="stable")
+    # the first and last day as datetime64 (a date object column would be reduced in Python)
+    ordered = ordered.assign(start=_days(ordered["start"]), end=_days(ordered["end"]))
+    first = ordered.groupby("cadre_id", sort=True)
     cadres = first.agg(
         cadre_name=("cadre_name", "first"),
         role=("role", "first"),
@@ -127,9 +130,21 @@ def _holders(contacts: pd.DataFrame, scope: str) -> pd.DataFrame:
         start=("start", "min"),
         end=("end", "max"),
     ).reset_index()
+    cadres["start"] = _dates_of(cadres["start"])
+    cadres["end"] = _dates_of(cadres["end"])
     for column in ("kind", "target_id", "target_name", "target_college"):
         cadres[column] = None
     return cadres
+
+
+def _days(dates: pd.Series) -> pd.Series:
+    """Dates as ``datetime64`` (for reductions in C)."""
+    return pd.to_datetime(dates)
+
+
+def _dates_of(days: pd.Series) -> pd.Series:
+    """``datetime64`` days back as ``datetime.date`` objects."""
+    return pd.Series([d.date() for d in days], index=days.index, dtype=object)
 
 
 def _presence(semester: Semester, holders: pd.DataFrame, leaves: pd.DataFrame) -> np.ndarray:
@@ -258,14 +273,17 @@ def _count(
     cadre = cadre.merge(kept.drop(columns=["kind", "target_id"]), on=["cadre_id", "activity"])
     matched = pd.concat([contact, cadre], ignore_index=True)
     when = pd.to_datetime(matched["date"])
-    matched = matched[(when >= matched["lo"]) & (when <= matched["hi"])]
-    if matched.empty:
+    inside = ((when >= matched["lo"]) & (when <= matched["hi"])).to_numpy()
+    if not inside.any():
         return done, last
-    grouped = matched.groupby("duty")["date"]
-    sizes, latest = grouped.size(), grouped.max()
-    done[sizes.index.to_numpy()] = sizes.to_numpy()
-    for duty, day in latest.items():
-        last[int(duty)] = day
+    duty = matched["duty"].to_numpy()[inside]
+    days = matched["date"].to_numpy()[inside]
+    stamp = when.to_numpy()[inside]
+    done += np.bincount(duty, minlength=len(duties))
+    order = np.lexsort((stamp, duty))  # by duty, then day: each duty's last is its latest
+    ends = np.flatnonzero(np.r_[duty[order][1:] != duty[order][:-1], True])
+    for i in order[ends]:
+        last[int(duty[i])] = days[i]
     return done, last
 
 

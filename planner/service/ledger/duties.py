@@ -14,13 +14,15 @@ record or leave shows at once. One cadre's page computes that cadre's duties onl
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from planner import ledger
+from planner.i18n import current_language
 from planner.i18n import gettext as _
 from planner.ledger.duties import AREAS, LEADERSHIP
 from planner.ledger.vocabulary import target_kind_label
@@ -75,6 +77,8 @@ class PageSummary:
     overdue: pd.DataFrame
     """The first :data:`OVERDUE_SHOWN` overdue duties, in the overdue list's order."""
     overdue_total: int
+    sentences: dict[str, list[dict[str, Any]]] = field(default_factory=dict, compare=False)
+    """:func:`page_overdue` by language (written once per language)."""
 
 
 def page_summary(db: Session, view: LedgerView, as_of: dt.date) -> PageSummary:
@@ -115,8 +119,31 @@ def page_heat(summary: PageSummary, view: LedgerView) -> list[HeatRow]:
 
 def page_overdue(summary: PageSummary) -> list[dict[str, Any]]:
     """The overdue duties a page lists, each with its sentence in the reader's language."""
-    late = ledger.overdue_list(summary.overdue)
-    return late[["college", "cadre_id", "cadre_name", "what", "window_end"]].to_dict("records")
+    language = current_language()
+    found = summary.sentences.get(language)
+    if found is None:
+        late = ledger.overdue_list(summary.overdue)
+        columns = ["college", "cadre_id", "cadre_name", "what", "window_end"]
+        found = summary.sentences[language] = late[columns].to_dict("records")
+    return found
+
+
+def cadre_kept(db: Session, view: LedgerView, as_of: dt.date, cadre_id: str) -> pd.DataFrame:
+    """:func:`kept_frame` of one cadre, kept under a key naming the cadre's records and leave
+    (see the module docstring; shared between requests: read-only)."""
+    semester_id = view.semester.id
+    key = (
+        "cadre duties",
+        semester_id,
+        None if view.plan is None else plan_key(view.plan),
+        term_key(view.term),
+        view.college,
+        cadre_id,
+        as_of,
+        records_fingerprint(db, semester_id, view.college, cadre_id),
+        leave_rows(db, semester_id, view.college, cadre_id),
+    )
+    return memo(db, key, lambda: kept_frame(db, view, as_of, cadre_id), pool="cadres")
 
 
 def figures(kept: pd.DataFrame) -> dict[str, Any]:
@@ -201,8 +228,12 @@ def cadre_rows(kept: pd.DataFrame) -> list[dict[str, Any]]:
     frame = kept.assign(college=kept["college"].fillna(""))
     by = ["cadre_id", "cadre_name", "role", "college"]
     counts = ledger.summarise(frame, by)
-    last = frame.dropna(subset=["last_done"]).groupby("cadre_id")["last_done"].max()
-    counts["last_done"] = counts["cadre_id"].map(last)
+    done = frame.dropna(subset=["last_done"])
+    latest: dict[str, Any] = {}
+    for cadre, day in zip(done["cadre_id"], done["last_done"], strict=True):
+        if cadre not in latest or day > latest[cadre]:
+            latest[cadre] = day
+    counts["last_done"] = counts["cadre_id"].map(latest)
     counts = counts.sort_values(["overdue", "due", "cadre_id"], ascending=[False, False, True])
     return [
         {
@@ -304,10 +335,13 @@ def _month_counts(kept: pd.DataFrame, term: ledger.Semester, as_of: dt.date) -> 
     following = (first + dt.timedelta(days=32)).replace(day=1)
     elapsed = min(max((as_of - first).days, 0), (following - first).days)
     gone = elapsed / (following - first).days
+    now_college, late_college = now["college"].fillna(""), late["college"].fillna("")
+    owed_by = Counter(now_college)
+    met_by = Counter(now_college[now["status"] == "met"])
+    late_by = Counter(late_college)
     rows = []
-    for college in sorted(set(now["college"].fillna("")) | set(late["college"].fillna(""))):
-        here = now[now["college"].fillna("") == college]
-        owed, met = len(here), int((here["status"] == "met").sum())
+    for college in sorted(set(now_college) | set(late_college)):
+        owed, met = owed_by[college], met_by[college]
         share = met / owed if owed else 1.0
         rows.append(
             MonthCount(
@@ -316,7 +350,7 @@ def _month_counts(kept: pd.DataFrame, term: ledger.Semester, as_of: dt.date) -> 
                 met=met,
                 share=share,
                 behind=owed > 0 and share < gone,
-                last_month_overdue=int((late["college"].fillna("") == college).sum()),
+                last_month_overdue=late_by[college],
             )
         )
     return rows

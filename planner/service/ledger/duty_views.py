@@ -99,7 +99,7 @@ def cadre_page(
         if contacts.empty:
             raise HTTPException(status_code=404)
         day = _day(as_of, view.term)
-        kept = duties.kept_frame(db, view, day, cadre_id)
+        kept = duties.cadre_kept(db, view, day, cadre_id)
         entries = list(
             db.scalars(
                 select(ContactEntry)

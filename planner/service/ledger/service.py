@@ -177,18 +177,22 @@ class _Memo:
         return value
 
 
-_MEMOS: weakref.WeakKeyDictionary[Any, _Memo] = weakref.WeakKeyDictionary()
+_MEMOS: weakref.WeakKeyDictionary[Any, dict[str, _Memo]] = weakref.WeakKeyDictionary()
 _MEMOS_LOCK = threading.Lock()
 
 
-def memo(db: Session, key: Hashable, make: Callable[[], T]) -> T:
+def memo(db: Session, key: Hashable, make: Callable[[], T], pool: str = "pages") -> T:
     """``make()``, computed once per ``key`` for the database behind ``db`` (values are
-    shared between requests: treat them as read-only)."""
+    shared between requests: treat them as read-only). Each ``pool`` keeps its own
+    :attr:`_Memo.SIZE` latest values (one cadre's values do not push out a college's)."""
     engine = db.get_bind()
     with _MEMOS_LOCK:
-        found = _MEMOS.get(engine)
+        pools = _MEMOS.get(engine)
+        if pools is None:
+            pools = _MEMOS[engine] = {}
+        found = pools.get(pool)
         if found is None:
-            found = _MEMOS[engine] = _Memo()
+            found = pools[pool] = _Memo()
     return found.get(key, make)
 
 
