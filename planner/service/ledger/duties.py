@@ -79,6 +79,8 @@ class PageSummary:
     overdue_total: int
     sentences: dict[str, list[dict[str, Any]]] = field(default_factory=dict, compare=False)
     """:func:`page_overdue` by language (written once per language)."""
+    tables: dict[Any, Any] = field(default_factory=dict, compare=False)
+    """The page's tables as rendered, by language and query (see the duties page's view)."""
 
 
 def page_summary(db: Session, view: LedgerView, as_of: dt.date) -> PageSummary:

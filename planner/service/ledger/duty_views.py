@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -28,7 +29,7 @@ from planner.service.ledger.views import semester_or_404, vocabulary
 from planner.service.permissions import Principal
 from planner.service.semesters.models import Semester
 from planner.service.semesters.views import XLSX, attachment
-from planner.service.web import redirect, render
+from planner.service.web import ENVIRONMENT, redirect, render
 
 router = APIRouter()
 SignedIn = Annotated[Principal, Depends(perms.SIGNED_IN)]
@@ -66,25 +67,50 @@ def duties_page(
         summary = duties.page_summary(db, view, day)
         open_cases = cases.oldest_open(db, view.college, day)
         counts = cases.counts_by_status(db, view.college)
-    whole = view.college is None
+    params = {k: v for k, v in {"college": college, "as_of": as_of}.items() if v}
     context: dict[str, Any] = {
         "semester": semester,
         "view": view,
         "as_of": day,
-        "params": {k: v for k, v in {"college": college, "as_of": as_of}.items() if v},
+        "params": params,
         "figures": summary.figures,
-        "heat": duties.page_heat(summary, view) if whole else [],
-        "areas": [(a, duties.area_label(a)) for a in AREAS],
-        "month": duties.month_rows(summary.month, view) if whole else [],
+        "month": duties.month_rows(summary.month, view) if view.college is None else [],
         "month_start": duties.month_of(day, view.term),
-        "cadres": summary.cadres,
-        "overdue": duties.page_overdue(summary),
-        "overdue_total": summary.overdue_total,
+        "tables": _tables(summary, view, semester, day, params),
         "open_cases": cases.summary_rows(open_cases),
         "case_counts": counts,
         "open_total": sum(counts.get(s, 0) for s in cases.OPEN),
     }
     return render(request, "ledger/duties.html", context)
+
+
+def _tables(
+    summary: duties.PageSummary,
+    view: service.LedgerView,
+    semester: Semester,
+    day: dt.date,
+    params: dict[str, str],
+) -> Markup:
+    """The heatmap, the cadres and the overdue list of the duties page, rendered once per
+    summary, language and query (nothing in them depends on who reads them)."""
+    key = (current_language(), semester.id, day, tuple(sorted(params.items())))
+    found = summary.tables.get(key)
+    if found is None:
+        whole = view.college is None
+        values = {
+            "semester": semester,
+            "view": view,
+            "as_of": day,
+            "params": params,
+            "heat": duties.page_heat(summary, view) if whole else [],
+            "areas": [(a, duties.area_label(a)) for a in AREAS],
+            "cadres": summary.cadres,
+            "overdue": duties.page_overdue(summary),
+            "overdue_total": summary.overdue_total,
+        }
+        html = ENVIRONMENT.get_template("ledger/duties_tables.html").render(values)
+        found = summary.tables[key] = Markup(html)
+    return found
 
 
 @router.get("/semesters/{semester_id}/duties/cadres/{cadre_id}")

@@ -281,13 +281,32 @@ def contacts_of_plan(
     return ledger.contacts_from_plan(frame, semester)
 
 
+Roster = list[tuple[str, str, str | None]]
+"""Cadres as ``(id, name, college)``, by college then id."""
+
+
+def roster_of(contacts: pd.DataFrame) -> Roster:
+    """The cadres holding ``contacts``, by college then id."""
+    first = contacts.drop_duplicates("cadre_id")
+    rows = [
+        (str(c), str(n), None if pd.isna(k) else str(k))
+        for c, n, k in zip(first["cadre_id"], first["cadre_name"], first["college"], strict=True)
+    ]
+    return sorted(rows, key=lambda r: (r[2] or "", r[0]))
+
+
 def plan_contacts(
     db: Session, plan: Plan, semester: ledger.Semester, college: str | None = None
-) -> pd.DataFrame:
-    """:func:`contacts_of_plan`, computed once per plan, semester dates and college (shared
-    between requests: read-only)."""
+) -> tuple[pd.DataFrame, Roster]:
+    """:func:`contacts_of_plan` and their cadres, computed once per plan, semester dates and
+    college (shared between requests: read-only)."""
     key = ("contacts", plan_key(plan), term_key(semester), college)
-    return memo(db, key, lambda: contacts_of_plan(db, plan.id, semester, college))
+
+    def make() -> tuple[pd.DataFrame, Roster]:
+        contacts = contacts_of_plan(db, plan.id, semester, college)
+        return contacts, roster_of(contacts)
+
+    return memo(db, key, make)
 
 
 def _by_college(query: SelectT, column: Any, college: str | None) -> SelectT:
@@ -324,6 +343,8 @@ class LedgerView:
     """The college shown (None: every college; :data:`CENTRAL`: the SAO's cadres)."""
     contacts: pd.DataFrame
     colleges: dict[str, str] = field(default_factory=dict)
+    roster: Roster | None = None
+    """The cadres of ``contacts`` (:func:`roster_of`), when known already."""
 
     FORM_CADRES = 400
     """Above this many cadres, the forms ask the SAO to choose a college first (a list of
@@ -332,7 +353,7 @@ class LedgerView:
     @property
     def needs_college(self) -> bool:
         """Whether the forms should ask for a college before listing cadres."""
-        return self.college is None and self.contacts["cadre_id"].nunique() > self.FORM_CADRES
+        return self.college is None and len(self._roster()) > self.FORM_CADRES
 
     @property
     def approved(self) -> bool:
@@ -341,14 +362,12 @@ class LedgerView:
 
     def cadres(self) -> list[tuple[str, str, str | None]]:
         """The cadres of the view: ``(id, name, college)``, by college then id."""
-        first = self.contacts.drop_duplicates("cadre_id")
-        rows = [
-            (str(c), str(n), None if pd.isna(k) else str(k))
-            for c, n, k in zip(
-                first["cadre_id"], first["cadre_name"], first["college"], strict=True
-            )
-        ]
-        return sorted(rows, key=lambda r: (r[2] or "", r[0]))
+        return list(self._roster())
+
+    def _roster(self) -> Roster:
+        if self.roster is None:
+            self.roster = roster_of(self.contacts)
+        return self.roster
 
     def college_label(self, college: str | None) -> str:
         """A college as the pages name it (the SAO's cadres for None)."""
@@ -363,12 +382,13 @@ def ledger_view(db: Session, semester: Semester, who: Principal, asked: str = ""
     _start, _end, dates_set = term_dates(db, semester)
     plan = plan_in_force(db, semester)
     college = scope_filter(who, asked)
-    contacts = (
-        plan_contacts(db, plan, term, college)
-        if plan
-        else pd.DataFrame(columns=ledger.CONTACT_COLUMNS)
-    )
-    return LedgerView(semester, term, dates_set, plan, college, contacts, college_names(db, plan))
+    roster: Roster
+    if plan is None:
+        contacts, roster = pd.DataFrame(columns=ledger.CONTACT_COLUMNS), []
+    else:
+        contacts, roster = plan_contacts(db, plan, term, college)
+    names = college_names(db, plan)
+    return LedgerView(semester, term, dates_set, plan, college, contacts, names, roster)
 
 
 # --------------------------------------------------------------------------------------------
