@@ -235,8 +235,22 @@ def duties_kept(
     after its end.
     """
     rules = rules or default_rules()
-    as_of = as_of or semester.end + dt.timedelta(days=1)
     duties = owed_duties(semester, contacts, rules, leaves)
+    return status_of(duties, semester, records, rules, as_of)
+
+
+def status_of(
+    duties: pd.DataFrame,
+    semester: Semester,
+    records: pd.DataFrame,
+    rules: RuleTable | None = None,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """The owed ``duties`` (:func:`owed_duties` of ``semester``, left unchanged) with their
+    status on ``as_of`` by the ``records``: :func:`duties_kept` in two steps, for a caller
+    that keeps the owed duties while records come in."""
+    rules = rules or default_rules()
+    as_of = as_of or semester.end + dt.timedelta(days=1)
     done, last = _count(duties, records, rules, as_of)
     out = duties.copy()
     out["done"] = done

@@ -24,15 +24,15 @@ from sqlalchemy.orm import Session
 from planner import ledger
 from planner.i18n import current_language
 from planner.i18n import gettext as _
-from planner.ledger.duties import AREAS, LEADERSHIP
+from planner.ledger.duties import AREAS, LEADERSHIP, status_of
 from planner.ledger.vocabulary import target_kind_label
 from planner.service.ledger.service import (
     LedgerView,
+    counted_records,
     leave_rows,
     memo,
     plan_key,
     records_fingerprint,
-    records_frame,
     term_key,
     today,
 )
@@ -53,16 +53,35 @@ def kept_frame(
     """Every duty owed in the view (one cadre's when ``cadre_id`` is given: the same rows as
     the whole view's of that cadre, computed from that cadre's contacts, records and leave
     only), with its status on ``as_of``."""
-    contacts = view.contacts
-    if cadre_id is not None:
-        contacts = contacts[contacts["cadre_id"] == cadre_id]
-    return ledger.duties_kept(
+    return status_of(
+        owed_frame(db, view, cadre_id),
         view.term,
-        contacts,
-        records_frame(db, view.semester.id, view.college, cadre_id),
-        leaves=ledger.leaves_frame(leave_rows(db, view.semester.id, view.college, cadre_id)),
+        counted_records(db, view.semester.id, view.college, cadre_id),
         as_of=as_of,
     )
+
+
+def owed_frame(db: Session, view: LedgerView, cadre_id: str | None = None) -> pd.DataFrame:
+    """Every duty owed in the view (one cadre's), whatever the ledger holds: kept per plan,
+    semester dates, college, cadre and leave (shared between requests: read-only)."""
+    leaves = leave_rows(db, view.semester.id, view.college, cadre_id)
+    key = (
+        "owed",
+        view.semester.id,
+        None if view.plan is None else plan_key(view.plan),
+        term_key(view.term),
+        view.college,
+        cadre_id,
+        leaves,
+    )
+
+    def make() -> pd.DataFrame:
+        contacts = view.contacts
+        if cadre_id is not None:
+            contacts = contacts[contacts["cadre_id"] == cadre_id]
+        return ledger.owed_duties(view.term, contacts, leaves=ledger.leaves_frame(leaves))
+
+    return memo(db, key, make, pool="cadres" if cadre_id is not None else "owed")
 
 
 @dataclass(frozen=True)

@@ -435,6 +435,29 @@ def leaves_of(db: Session, semester_id: int, college: str | None = None) -> list
     return list(db.scalars(query.order_by(Leave.cadre_id, Leave.starts_on)))
 
 
+COUNTED_COLUMNS = ["cadre_id", "kind", "target_id", "date", "activity"]
+"""The columns of a record the duty engine counts by (:func:`planner.ledger.status_of`)."""
+
+
+def counted_records(
+    db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
+) -> pd.DataFrame:
+    """:func:`records_frame` with :data:`COUNTED_COLUMNS` only (what the duties need; the
+    notes and problems stay in the database)."""
+    query = select(
+        ContactEntry.cadre_id,
+        ContactEntry.kind,
+        ContactEntry.target_id,
+        ContactEntry.day,
+        ContactEntry.activity,
+    ).where(ContactEntry.semester_id == semester_id)
+    if cadre_id is not None:
+        query = query.where(ContactEntry.cadre_id == cadre_id)
+    query = visible(query, ContactEntry.college, college)
+    rows = db.execute(query.order_by(ContactEntry.day, ContactEntry.id)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=COUNTED_COLUMNS)
+
+
 def leave_rows(
     db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
 ) -> tuple[tuple[str, dt.date, dt.date], ...]:
