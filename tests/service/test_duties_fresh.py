@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 from planner import ledger
+from planner.service.cases.models import ProblemCase
 
 from .conftest import LEDGER_DAY, Service
 from .ledger_helpers import SEMESTER, a_record, form, holder, kept_on, post
@@ -109,3 +110,29 @@ def test_leave_changes_the_duties_and_the_calendar(service: Service) -> None:
     changed = college.get(url, headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["etag"] != tag
     assert changed.content != before.content and b"EXDATE" in changed.content
+
+
+def test_a_case_moved_shows_at_once_on_the_duties_page(service: Service) -> None:
+    college, sao = service.client("c01"), service.client("staff")
+
+    def open_cases() -> str:
+        page = college.get(DUTIES).text
+        return page.split('id="table-open-cases"')[1].split("</table>")[0]
+
+    before = open_cases()
+    listed = re.findall(r'href="/cases/(\d+)"', before)
+    assert listed
+    case_id = int(listed[0])
+    with service.db.session() as db:
+        case = db.get(ProblemCase, case_id)
+        assert case is not None
+        status = case.status
+    who, step = {
+        "raised": (college, {"to": "with_sao"}),
+        "with_sao": (sao, {"to": "passed", "office": "后勤管理处"}),
+        "passed": (sao, {"to": "answered", "note": "已安排维修"}),
+    }[status]
+    page = f"/cases/{case_id}"
+    assert post(who, page, f"{page}/steps", step).status_code == 303
+    after = open_cases()
+    assert after != before

@@ -65,8 +65,7 @@ def duties_page(
         view = service.ledger_view(db, semester, who, college)
         day = _day(as_of, view.term)
         summary = duties.page_summary(db, view, day)
-        open_cases = cases.oldest_open(db, view.college, day)
-        counts = cases.counts_by_status(db, view.college)
+        open_cases, counts = cases.open_summary(db, view.college, day)
     params = {k: v for k, v in {"college": college, "as_of": as_of}.items() if v}
     context: dict[str, Any] = {
         "semester": semester,
@@ -77,7 +76,7 @@ def duties_page(
         "month": duties.month_rows(summary.month, view) if view.college is None else [],
         "month_start": duties.month_of(day, view.term),
         "tables": _tables(summary, view, semester, day, params),
-        "open_cases": cases.summary_rows(open_cases),
+        "open_cases": open_cases,
         "case_counts": counts,
         "open_total": sum(counts.get(s, 0) for s in cases.OPEN),
     }
