@@ -78,6 +78,7 @@ _LAZY: dict[str, str] = {
     "heatmap_table": "duties",
     "overdue_list": "duties",
     "owed_duties": "duties",
+    "status_of": "duties",
     "reminders": "duties",
     "summarise": "duties",
     "Actor": "cases",

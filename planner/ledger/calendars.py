@@ -170,10 +170,12 @@ def calendar_files(
     *,
     college_names: Mapping[str, str] | None = None,
     language: str = "zh",
+    only: str | None = None,
 ) -> dict[str, bytes]:
     """Every calendar as ``{file name: .ics bytes}``: ``cadres/ID.ics`` for each cadre,
     ``colleges/ID.ics`` for each college (named from ``college_names`` where given) and
-    ``colleges/central.ics`` for cadres placed by the SAO. Chinese by default."""
+    ``colleges/central.ics`` for cadres placed by the SAO. Chinese by default. ``only``
+    (``cadres`` or ``colleges``) writes those files alone (the same bytes)."""
     college_names = college_names or {}
     rules = rules or default_rules()
     duties = owed_duties(semester, contacts, rules, leaves)
@@ -186,11 +188,11 @@ def calendar_files(
         colleges.setdefault(college, []).append(series)
     out: dict[str, bytes] = {}
     with use_language(language):
-        for cadre_id, mine in sorted(cadres.items()):
+        for cadre_id, mine in sorted(cadres.items()) if only in (None, "cadres") else ():
             name = _("Contact work: {cadre}").format(cadre=mine[0][0]["cadre_name"])
             calendar = _calendar(mine, semester, name, rules, False, "")
             out[f"cadres/{_safe(cadre_id)}.ics"] = calendar.to_ical()
-        for college, theirs in sorted(colleges.items()):
+        for college, theirs in sorted(colleges.items()) if only in (None, "colleges") else ():
             name = _("Contact work: {college}").format(
                 college=_("cadres placed by the SAO")
                 if college == CENTRAL

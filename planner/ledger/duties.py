@@ -119,7 +119,10 @@ def _holders(contacts: pd.DataFrame, scope: str) -> pd.DataFrame:
     """Who owes duties of ``scope``: each contact, or each cadre over all their contacts."""
     if scope == "contact" or contacts.empty:
         return contacts.reset_index(drop=True)
-    first = contacts.sort_values("start", kind="stable").groupby("cadre_id", sort=True)
+    ordered = contacts.sort_values("start", kind="stable")
+    # the first and last day as datetime64 (a date object column would be reduced in Python)
+    ordered = ordered.assign(start=_days(ordered["start"]), end=_days(ordered["end"]))
+    first = ordered.groupby("cadre_id", sort=True)
     cadres = first.agg(
         cadre_name=("cadre_name", "first"),
         role=("role", "first"),
@@ -127,9 +130,21 @@ def _holders(contacts: pd.DataFrame, scope: str) -> pd.DataFrame:
         start=("start", "min"),
         end=("end", "max"),
     ).reset_index()
+    cadres["start"] = _dates_of(cadres["start"])
+    cadres["end"] = _dates_of(cadres["end"])
     for column in ("kind", "target_id", "target_name", "target_college"):
         cadres[column] = None
     return cadres
+
+
+def _days(dates: pd.Series) -> pd.Series:
+    """Dates as ``datetime64`` (for reductions in C)."""
+    return pd.to_datetime(dates)
+
+
+def _dates_of(days: pd.Series) -> pd.Series:
+    """``datetime64`` days back as ``datetime.date`` objects."""
+    return pd.Series([d.date() for d in days], index=days.index, dtype=object)
 
 
 def _presence(semester: Semester, holders: pd.DataFrame, leaves: pd.DataFrame) -> np.ndarray:
@@ -220,8 +235,22 @@ def duties_kept(
     after its end.
     """
     rules = rules or default_rules()
-    as_of = as_of or semester.end + dt.timedelta(days=1)
     duties = owed_duties(semester, contacts, rules, leaves)
+    return status_of(duties, semester, records, rules, as_of)
+
+
+def status_of(
+    duties: pd.DataFrame,
+    semester: Semester,
+    records: pd.DataFrame,
+    rules: RuleTable | None = None,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """The owed ``duties`` (:func:`owed_duties` of ``semester``, left unchanged) with their
+    status on ``as_of`` by the ``records``: :func:`duties_kept` in two steps, for a caller
+    that keeps the owed duties while records come in."""
+    rules = rules or default_rules()
+    as_of = as_of or semester.end + dt.timedelta(days=1)
     done, last = _count(duties, records, rules, as_of)
     out = duties.copy()
     out["done"] = done
@@ -258,14 +287,17 @@ def _count(
     cadre = cadre.merge(kept.drop(columns=["kind", "target_id"]), on=["cadre_id", "activity"])
     matched = pd.concat([contact, cadre], ignore_index=True)
     when = pd.to_datetime(matched["date"])
-    matched = matched[(when >= matched["lo"]) & (when <= matched["hi"])]
-    if matched.empty:
+    inside = ((when >= matched["lo"]) & (when <= matched["hi"])).to_numpy()
+    if not inside.any():
         return done, last
-    grouped = matched.groupby("duty")["date"]
-    sizes, latest = grouped.size(), grouped.max()
-    done[sizes.index.to_numpy()] = sizes.to_numpy()
-    for duty, day in latest.items():
-        last[int(duty)] = day
+    duty = matched["duty"].to_numpy()[inside]
+    days = matched["date"].to_numpy()[inside]
+    stamp = when.to_numpy()[inside]
+    done += np.bincount(duty, minlength=len(duties))
+    order = np.lexsort((stamp, duty))  # by duty, then day: each duty's last is its latest
+    ends = np.flatnonzero(np.r_[duty[order][1:] != duty[order][:-1], True])
+    for i in order[ends]:
+        last[int(duty[i])] = days[i]
     return done, last
 
 
@@ -302,14 +334,27 @@ def heatmap_table(kept: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["college", "area"], na_position="first").reset_index(drop=True)
 
 
-def overdue_list(kept: pd.DataFrame, rules: RuleTable | None = None) -> pd.DataFrame:
+def overdue_list(
+    kept: pd.DataFrame,
+    rules: RuleTable | None = None,
+    *,
+    limit: int | None = None,
+    sentences: bool = True,
+) -> pd.DataFrame:
     """The overdue duties, for reminders: by college, cadre and date, each with a sentence
-    ``what`` (the rule, the target and the period) in this context's language."""
+    ``what`` (the rule, the target and the period) in this context's language; the first
+    ``limit`` only when given, and without ``what`` when not ``sentences`` (the list of a
+    page, whose sentences are written in the reader's language later)."""
     rules = rules or default_rules()
-    late = kept[kept["status"] == "overdue"].copy()
-    late["what"] = [_duty_sentence(row, rules) for row in late.to_dict("records")]
+    late = kept[kept["status"] == "overdue"]
     order = ["college", "cadre_id", "window_end", "rule"]
-    return late.sort_values(order, na_position="first", kind="stable").reset_index(drop=True)
+    late = late.sort_values(order, na_position="first", kind="stable")
+    if limit is not None:
+        late = late.head(limit)
+    late = late.reset_index(drop=True)
+    if sentences:
+        late["what"] = [_duty_sentence(row, rules) for row in late.to_dict("records")]
+    return late
 
 
 def _duty_sentence(row: dict[str, Any], rules: RuleTable) -> str:

@@ -16,6 +16,7 @@ from planner.ledger.duties import (
     overdue_list,
     owed_duties,
     reminders,
+    status_of,
     summarise,
 )
 from planner.ledger.semester import Semester, change_target, leaves_frame
@@ -75,6 +76,23 @@ def test_met_due_overdue_and_upcoming_on_a_date() -> None:
     assert set(end["status"]) == {"met", "overdue"}
     assert status(end, "dorm_six_ones", "2026-autumn") == "overdue"
     assert end.loc[end["period"] == "2026-12", "last_done"].iloc[0] == D(2026, 12, 1)
+
+
+def test_owed_duties_kept_then_counted_as_records_come_in() -> None:
+    owed = owed_duties(AUTUMN, DORM)
+    kept_copy = owed.copy()
+    visits = ledger(
+        record("T1", "dorm", "D1", D(2026, 9, 10), "dorm_visit"),
+        record("T1", "dorm", "D1", D(2026, 11, 30), "dorm_visit"),
+        record("T1", "dorm", "D1", D(2026, 11, 2), "dorm_visit"),
+    )
+    for records, day in ((ledger(), D(2026, 10, 1)), (visits, D(2026, 11, 15)), (visits, None)):
+        two_steps = status_of(owed, AUTUMN, records, as_of=day)
+        pd.testing.assert_frame_equal(two_steps, duties_kept(AUTUMN, DORM, records, as_of=day))
+    pd.testing.assert_frame_equal(owed, kept_copy)  # the owed duties are left as they were
+    end = status_of(owed, AUTUMN, visits)
+    november = end[end["period"] == "2026-11"].iloc[0]
+    assert (november["done"], november["last_done"]) == (2, D(2026, 11, 30))
 
 
 def test_an_activity_counts_in_its_own_month_only() -> None:

@@ -177,6 +177,21 @@ def case_list(db: Session, asked: CaseQuery, as_of: dt.date) -> tuple[TablePage,
     return page, table
 
 
+def fingerprint(db: Session, college: str | None) -> tuple[Any, ...]:
+    """A fingerprint of the cases (one college's) that changes with any case opened, moved
+    or removed: how many, the sum and largest of their ids, the latest change (every step
+    sets ``updated_at``)."""
+    from planner.service.ledger.service import visible
+
+    query = select(
+        func.count(ProblemCase.id),
+        func.max(ProblemCase.id),
+        func.sum(ProblemCase.id),
+        func.max(ProblemCase.updated_at),
+    )
+    return tuple(db.execute(visible(query, ProblemCase.college, college)).one())
+
+
 def counts_by_status(db: Session, college: str | None) -> dict[str, int]:
     """How many cases are at each status (one college's, or all)."""
     from planner.service.ledger.service import visible
@@ -190,6 +205,23 @@ def oldest_open(db: Session, college: str | None, as_of: dt.date, limit: int = 8
     """The open cases that have waited longest (the engine's table, oldest first)."""
     _page, table = case_list(db, CaseQuery(status="open", college=college), as_of)
     return table.head(limit)
+
+
+def open_summary(
+    db: Session, college: str | None, as_of: dt.date
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The duties page's cases: :func:`oldest_open` as :func:`summary_rows`, and
+    :func:`counts_by_status`; kept per college, day, language (who holds a case is named)
+    and :func:`fingerprint` (read-only)."""
+    from planner.i18n import current_language
+    from planner.service.ledger.service import memo
+
+    key = ("open cases", college, as_of, current_language(), fingerprint(db, college))
+
+    def make() -> tuple[list[dict[str, Any]], dict[str, int]]:
+        return summary_rows(oldest_open(db, college, as_of)), counts_by_status(db, college)
+
+    return memo(db, key, make, pool="cases")
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ by :mod:`planner.ledger.report_pdf` (PDF) and :func:`planner.ledger.write_report
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +26,13 @@ from planner.service.ledger.service import (
     college_names,
     contacts_of_plan,
     engine_semester,
+    leave_rows,
     leaves_frame,
+    memo,
     plan_in_force,
+    plan_key,
     records_frame,
+    term_key,
     today,
 )
 from planner.service.plans.models import Coverage, Plan
@@ -137,22 +142,46 @@ def calendar(
     college: str | None,
     language: str,
     what: str,
-) -> bytes | None:
+    subject: str,
+) -> tuple[bytes, str] | None:
     """The ``.ics`` calendar of the contacts given (one cadre's, or one college's), with the
-    duties the engine says they owe; ``what`` is ``cadres`` or ``colleges``."""
+    duties the engine says they owe, and its entity tag; ``what`` is ``cadres`` or
+    ``colleges``, ``subject`` the cadre or college asked for (``contacts`` are the contacts in
+    force of the plan in force of ``subject`` in the view of ``college``: the calendar is
+    made once per plan, semester dates, leave and language, and kept)."""
     if contacts.empty:
         return None
     plan = plan_in_force(db, semester)
-    with use_language(language):
-        files = ledger.calendar_files(
-            engine_semester(db, semester),
-            contacts,
-            leaves=leaves_frame(db, semester.id, college),
-            college_names=college_names(db, plan),
-            language=language,
-        )
-    found = [data for name, data in files.items() if name.startswith(f"{what}/")]
-    return found[0] if len(found) == 1 else None
+    term = engine_semester(db, semester)
+    leaves = leave_rows(db, semester.id, college)
+    key = (
+        "calendar",
+        semester.id,
+        None if plan is None else plan_key(plan),
+        term_key(term),
+        college,
+        what,
+        subject,
+        leaves,
+        language,
+    )
+
+    def make() -> tuple[bytes, str] | None:
+        with use_language(language):
+            files = ledger.calendar_files(
+                term,
+                contacts,
+                leaves=ledger.leaves_frame(leaves),
+                college_names=college_names(db, plan),
+                language=language,
+                only=what,
+            )
+        found = [data for name, data in files.items() if name.startswith(f"{what}/")]
+        if len(found) != 1:
+            return None
+        return found[0], '"' + hashlib.sha256(found[0]).hexdigest()[:32] + '"'
+
+    return memo(db, key, make)
 
 
 def calendar_college(college: str | None) -> str:

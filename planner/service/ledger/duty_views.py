@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -28,7 +29,7 @@ from planner.service.ledger.views import semester_or_404, vocabulary
 from planner.service.permissions import Principal
 from planner.service.semesters.models import Semester
 from planner.service.semesters.views import XLSX, attachment
-from planner.service.web import redirect, render
+from planner.service.web import ENVIRONMENT, redirect, render
 
 router = APIRouter()
 SignedIn = Annotated[Principal, Depends(perms.SIGNED_IN)]
@@ -63,28 +64,52 @@ def duties_page(
         semester = semester_or_404(db, semester_id)
         view = service.ledger_view(db, semester, who, college)
         day = _day(as_of, view.term)
-        kept = duties.kept_frame(db, view, day)
-        open_cases = cases.oldest_open(db, view.college, day)
-        counts = cases.counts_by_status(db, view.college)
-    whole = view.college is None
+        summary = duties.page_summary(db, view, day)
+        open_cases, counts = cases.open_summary(db, view.college, day)
+    params = {k: v for k, v in {"college": college, "as_of": as_of}.items() if v}
     context: dict[str, Any] = {
         "semester": semester,
         "view": view,
         "as_of": day,
-        "params": {k: v for k, v in {"college": college, "as_of": as_of}.items() if v},
-        "figures": duties.figures(kept),
-        "heat": duties.heat_rows(kept, view) if whole else [],
-        "areas": [(a, duties.area_label(a)) for a in AREAS],
-        "month": duties.dorm_month(kept, view, day) if whole else [],
+        "params": params,
+        "figures": summary.figures,
+        "month": duties.month_rows(summary.month, view) if view.college is None else [],
         "month_start": duties.month_of(day, view.term),
-        "cadres": duties.cadre_rows(kept),
-        "overdue": duties.overdue_rows(kept)[:200],
-        "overdue_total": int((kept["status"] == "overdue").sum()),
-        "open_cases": cases.summary_rows(open_cases),
+        "tables": _tables(summary, view, semester, day, params),
+        "open_cases": open_cases,
         "case_counts": counts,
         "open_total": sum(counts.get(s, 0) for s in cases.OPEN),
     }
     return render(request, "ledger/duties.html", context)
+
+
+def _tables(
+    summary: duties.PageSummary,
+    view: service.LedgerView,
+    semester: Semester,
+    day: dt.date,
+    params: dict[str, str],
+) -> Markup:
+    """The heatmap, the cadres and the overdue list of the duties page, rendered once per
+    summary, language and query (nothing in them depends on who reads them)."""
+    key = (current_language(), semester.id, day, tuple(sorted(params.items())))
+    found = summary.tables.get(key)
+    if found is None:
+        whole = view.college is None
+        values = {
+            "semester": semester,
+            "view": view,
+            "as_of": day,
+            "params": params,
+            "heat": duties.page_heat(summary, view) if whole else [],
+            "areas": [(a, duties.area_label(a)) for a in AREAS],
+            "cadres": summary.cadres,
+            "overdue": duties.page_overdue(summary),
+            "overdue_total": summary.overdue_total,
+        }
+        html = ENVIRONMENT.get_template("ledger/duties_tables.html").render(values)
+        found = summary.tables[key] = Markup(html)
+    return found
 
 
 @router.get("/semesters/{semester_id}/duties/cadres/{cadre_id}")
@@ -99,7 +124,7 @@ def cadre_page(
         if contacts.empty:
             raise HTTPException(status_code=404)
         day = _day(as_of, view.term)
-        kept = duties.kept_frame(db, view, day)
+        kept = duties.cadre_kept(db, view, day, cadre_id)
         entries = list(
             db.scalars(
                 select(ContactEntry)
@@ -115,7 +140,7 @@ def cadre_page(
         "cadre": contacts.iloc[0].to_dict(),
         "contacts": contacts.to_dict("records"),
         "duties": duties.cadre_duties(kept, cadre_id),
-        "figures": duties.figures(kept[kept["cadre_id"] == cadre_id]),
+        "figures": duties.figures(kept),
         "entries": entries,
         "leaves": leaves,
         **vocabulary(),
@@ -178,10 +203,10 @@ def cadre_calendar(request: Request, semester_id: int, cadre_id: str, who: Signe
         semester = semester_or_404(db, semester_id)
         view = service.ledger_view(db, semester, who)
         mine = view.contacts[view.contacts["cadre_id"] == cadre_id]
-        data = annual.calendar(db, semester, mine, view.college, current_language(), "cadres")
-    if data is None:
-        raise HTTPException(status_code=404)
-    return attachment(f"{semester.name}-{cadre_id}.ics", data, ICS)
+        found = annual.calendar(
+            db, semester, mine, view.college, current_language(), "cadres", cadre_id
+        )
+    return _calendar_file(request, f"{semester.name}-{cadre_id}.ics", found)
 
 
 @router.get("/semesters/{semester_id}/calendars/colleges/{college}.ics")
@@ -193,12 +218,23 @@ def college_calendar(request: Request, semester_id: int, college: str, who: Sign
     with request.app.state.db.session() as db:
         semester = semester_or_404(db, semester_id)
         view = service.ledger_view(db, semester, who, college)
-        data = annual.calendar(
-            db, semester, view.contacts, view.college, current_language(), "colleges"
+        found = annual.calendar(
+            db, semester, view.contacts, view.college, current_language(), "colleges", college
         )
-    if data is None:
+    return _calendar_file(request, f"{semester.name}-{college}.ics", found)
+
+
+def _calendar_file(request: Request, name: str, found: tuple[bytes, str] | None) -> Response:
+    """The calendar as a download with its entity tag (304 when the client has it already)."""
+    if found is None:
         raise HTTPException(status_code=404)
-    return attachment(f"{semester.name}-{college}.ics", data, ICS)
+    data, tag = found
+    asked = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    if tag in asked or f"W/{tag}" in asked:
+        return Response(status_code=304, headers={"ETag": tag})
+    response = attachment(name, data, ICS)
+    response.headers["ETag"] = tag
+    return response
 
 
 # --------------------------------------------------------------------------------------------

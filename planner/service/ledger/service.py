@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
 CENTRAL = "central"
 """The college filter value of the cadres the SAO places (their ``college`` is None)."""
 
+T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=Select)
 """A SELECT of any columns (its type is kept when a filter is added)."""
 
@@ -135,6 +140,91 @@ def _outside(db: Session, semester_id: int, start: dt.date, end: dt.date) -> int
 
 
 # --------------------------------------------------------------------------------------------
+# What the pages compute once: kept per database, by a key naming everything it depends on
+
+
+class _Memo:
+    """Recently computed values of one database, by key (least recently used dropped first).
+
+    A key names everything the value depends on (the plan's id, the semester's dates, a
+    fingerprint of the ledger…), so a value is never stale: a change of the data makes a new
+    key. A value is computed once even when several requests ask for it at the same moment
+    (the others wait for it)."""
+
+    SIZE = 96
+
+    def __init__(self) -> None:
+        self.values: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+        self.pending: dict[Hashable, threading.Lock] = {}
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        with self.lock:
+            if key in self.values:
+                self.values.move_to_end(key)
+                return self.values[key]
+            busy = self.pending.setdefault(key, threading.Lock())
+        with busy:
+            with self.lock:
+                if key in self.values:
+                    return self.values[key]
+            value = make()
+            with self.lock:
+                self.values[key] = value
+                while len(self.values) > self.SIZE:
+                    self.values.popitem(last=False)
+                self.pending.pop(key, None)
+        return value
+
+
+_MEMOS: weakref.WeakKeyDictionary[Any, dict[str, _Memo]] = weakref.WeakKeyDictionary()
+_MEMOS_LOCK = threading.Lock()
+
+
+def memo(db: Session, key: Hashable, make: Callable[[], T], pool: str = "pages") -> T:
+    """``make()``, computed once per ``key`` for the database behind ``db`` (values are
+    shared between requests: treat them as read-only). Each ``pool`` keeps its own
+    :attr:`_Memo.SIZE` latest values (one cadre's values do not push out a college's)."""
+    engine = db.get_bind()
+    with _MEMOS_LOCK:
+        pools = _MEMOS.get(engine)
+        if pools is None:
+            pools = _MEMOS[engine] = {}
+        found = pools.get(pool)
+        if found is None:
+            found = pools[pool] = _Memo()
+    return found.get(key, make)
+
+
+def plan_key(plan: Plan) -> tuple[Any, ...]:
+    """What names a plan's assignments (a plan's rows never change once written)."""
+    return (plan.id, plan.created_at)
+
+
+def term_key(term: ledger.Semester) -> tuple[Any, ...]:
+    """The engine semester's identity and dates."""
+    return (term.id, term.name, term.start, term.end)
+
+
+def records_fingerprint(
+    db: Session, semester_id: int, college: str | None, cadre_id: str | None = None
+) -> tuple[Any, ...]:
+    """A fingerprint of the semester's records (one college's, one cadre's) that changes with
+    any record added, changed or deleted: how many, the sum and largest of their ids and the
+    latest change (a change sets ``updated_at``; a new record's is the newest)."""
+    query = select(
+        func.count(ContactEntry.id),
+        func.max(ContactEntry.id),
+        func.sum(ContactEntry.id),
+        func.max(ContactEntry.updated_at),
+    ).where(ContactEntry.semester_id == semester_id)
+    if cadre_id is not None:
+        query = query.where(ContactEntry.cadre_id == cadre_id)
+    row = db.execute(visible(query, ContactEntry.college, college)).one()
+    return tuple(row)
+
+
+# --------------------------------------------------------------------------------------------
 # The plan in force and the contacts
 
 
@@ -191,6 +281,34 @@ def contacts_of_plan(
     return ledger.contacts_from_plan(frame, semester)
 
 
+Roster = list[tuple[str, str, str | None]]
+"""Cadres as ``(id, name, college)``, by college then id."""
+
+
+def roster_of(contacts: pd.DataFrame) -> Roster:
+    """The cadres holding ``contacts``, by college then id."""
+    first = contacts.drop_duplicates("cadre_id")
+    rows = [
+        (str(c), str(n), None if pd.isna(k) else str(k))
+        for c, n, k in zip(first["cadre_id"], first["cadre_name"], first["college"], strict=True)
+    ]
+    return sorted(rows, key=lambda r: (r[2] or "", r[0]))
+
+
+def plan_contacts(
+    db: Session, plan: Plan, semester: ledger.Semester, college: str | None = None
+) -> tuple[pd.DataFrame, Roster]:
+    """:func:`contacts_of_plan` and their cadres, computed once per plan, semester dates and
+    college (shared between requests: read-only)."""
+    key = ("contacts", plan_key(plan), term_key(semester), college)
+
+    def make() -> tuple[pd.DataFrame, Roster]:
+        contacts = contacts_of_plan(db, plan.id, semester, college)
+        return contacts, roster_of(contacts)
+
+    return memo(db, key, make)
+
+
 def _by_college(query: SelectT, column: Any, college: str | None) -> SelectT:
     if college is None:
         return query
@@ -203,8 +321,14 @@ def college_names(db: Session, plan: Plan | None) -> dict[str, str]:
     """The names of the colleges of the plan's data version, by id."""
     if plan is None:
         return {}
-    query = select(VersionCollege).where(VersionCollege.data_version_id == plan.data_version_id)
-    return {c.college: c.name for c in db.scalars(query.order_by(VersionCollege.college))}
+
+    def make() -> dict[str, str]:
+        query = select(VersionCollege.college, VersionCollege.name).where(
+            VersionCollege.data_version_id == plan.data_version_id
+        )
+        return {c: n for c, n in db.execute(query.order_by(VersionCollege.college))}
+
+    return dict(memo(db, ("college names", plan_key(plan), plan.data_version_id), make))
 
 
 @dataclass
@@ -219,6 +343,8 @@ class LedgerView:
     """The college shown (None: every college; :data:`CENTRAL`: the SAO's cadres)."""
     contacts: pd.DataFrame
     colleges: dict[str, str] = field(default_factory=dict)
+    roster: Roster | None = None
+    """The cadres of ``contacts`` (:func:`roster_of`), when known already."""
 
     FORM_CADRES = 400
     """Above this many cadres, the forms ask the SAO to choose a college first (a list of
@@ -227,7 +353,7 @@ class LedgerView:
     @property
     def needs_college(self) -> bool:
         """Whether the forms should ask for a college before listing cadres."""
-        return self.college is None and self.contacts["cadre_id"].nunique() > self.FORM_CADRES
+        return self.college is None and len(self._roster()) > self.FORM_CADRES
 
     @property
     def approved(self) -> bool:
@@ -236,14 +362,12 @@ class LedgerView:
 
     def cadres(self) -> list[tuple[str, str, str | None]]:
         """The cadres of the view: ``(id, name, college)``, by college then id."""
-        first = self.contacts.drop_duplicates("cadre_id")
-        rows = [
-            (str(c), str(n), None if pd.isna(k) else str(k))
-            for c, n, k in zip(
-                first["cadre_id"], first["cadre_name"], first["college"], strict=True
-            )
-        ]
-        return sorted(rows, key=lambda r: (r[2] or "", r[0]))
+        return list(self._roster())
+
+    def _roster(self) -> Roster:
+        if self.roster is None:
+            self.roster = roster_of(self.contacts)
+        return self.roster
 
     def college_label(self, college: str | None) -> str:
         """A college as the pages name it (the SAO's cadres for None)."""
@@ -258,12 +382,13 @@ def ledger_view(db: Session, semester: Semester, who: Principal, asked: str = ""
     _start, _end, dates_set = term_dates(db, semester)
     plan = plan_in_force(db, semester)
     college = scope_filter(who, asked)
-    contacts = (
-        contacts_of_plan(db, plan.id, term, college)
-        if plan
-        else pd.DataFrame(columns=ledger.CONTACT_COLUMNS)
-    )
-    return LedgerView(semester, term, dates_set, plan, college, contacts, college_names(db, plan))
+    roster: Roster
+    if plan is None:
+        contacts, roster = pd.DataFrame(columns=ledger.CONTACT_COLUMNS), []
+    else:
+        contacts, roster = plan_contacts(db, plan, term, college)
+    names = college_names(db, plan)
+    return LedgerView(semester, term, dates_set, plan, college, contacts, names, roster)
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,8 +400,11 @@ def visible(query: SelectT, column: Any, college: str | None) -> SelectT:
     return _by_college(query, column, college)
 
 
-def records_frame(db: Session, semester_id: int, college: str | None = None) -> pd.DataFrame:
-    """The semester's records as the engine reads them (``record_id`` is the row's id)."""
+def records_frame(
+    db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
+) -> pd.DataFrame:
+    """The semester's records as the engine reads them (``record_id`` is the row's id), one
+    college's (see :func:`visible`) and one cadre's when given."""
     query = select(
         ContactEntry.id,
         ContactEntry.cadre_id,
@@ -289,6 +417,8 @@ def records_frame(db: Session, semester_id: int, college: str | None = None) -> 
         ContactEntry.problems,
         ContactEntry.category,
     ).where(ContactEntry.semester_id == semester_id)
+    if cadre_id is not None:
+        query = query.where(ContactEntry.cadre_id == cadre_id)
     query = visible(query, ContactEntry.college, college)
     rows = [tuple(r) for r in db.execute(query.order_by(ContactEntry.day, ContactEntry.id))]
     columns = [c for c in ledger.RECORD_COLUMNS if c != "row"]
@@ -305,10 +435,50 @@ def leaves_of(db: Session, semester_id: int, college: str | None = None) -> list
     return list(db.scalars(query.order_by(Leave.cadre_id, Leave.starts_on)))
 
 
-def leaves_frame(db: Session, semester_id: int, college: str | None = None) -> pd.DataFrame:
+COUNTED_COLUMNS = ["cadre_id", "kind", "target_id", "date", "activity"]
+"""The columns of a record the duty engine counts by (:func:`planner.ledger.status_of`)."""
+
+
+def counted_records(
+    db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
+) -> pd.DataFrame:
+    """:func:`records_frame` with :data:`COUNTED_COLUMNS` only (what the duties need; the
+    notes and problems stay in the database)."""
+    query = select(
+        ContactEntry.cadre_id,
+        ContactEntry.kind,
+        ContactEntry.target_id,
+        ContactEntry.day,
+        ContactEntry.activity,
+    ).where(ContactEntry.semester_id == semester_id)
+    if cadre_id is not None:
+        query = query.where(ContactEntry.cadre_id == cadre_id)
+    query = visible(query, ContactEntry.college, college)
+    rows = db.execute(query.order_by(ContactEntry.day, ContactEntry.id)).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=COUNTED_COLUMNS)
+
+
+def leave_rows(
+    db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
+) -> tuple[tuple[str, dt.date, dt.date], ...]:
+    """The semester's leave (one college's, one cadre's) as ``(cadre_id, start, end)``, in the
+    order of :func:`leaves_of`."""
+    query = select(Leave.cadre_id, Leave.starts_on, Leave.ends_on).where(
+        Leave.semester_id == semester_id
+    )
+    if cadre_id is not None:
+        query = query.where(Leave.cadre_id == cadre_id)
+    query = visible(query, Leave.college, college).order_by(
+        Leave.cadre_id, Leave.starts_on, Leave.id
+    )
+    return tuple((str(c), a, b) for c, a, b in db.execute(query))
+
+
+def leaves_frame(
+    db: Session, semester_id: int, college: str | None = None, cadre_id: str | None = None
+) -> pd.DataFrame:
     """The semester's leave as the engine reads it."""
-    rows = [(x.cadre_id, x.starts_on, x.ends_on) for x in leaves_of(db, semester_id, college)]
-    return ledger.leaves_frame(rows)
+    return ledger.leaves_frame(leave_rows(db, semester_id, college, cadre_id))
 
 
 def paged(db: Session, query: Select[Any], page: int, *order: Any) -> TablePage:
