@@ -14,8 +14,9 @@ idle machine would roughly give when other work shares the cores.
 - ``replan``: a warm plan of the university (:func:`planner.workflow.replan.warm_plan`), then
   re-plans each after one require pin (a college's young teacher moved to a class of that
   college held by someone else), each plan re-checked, the first plan's time as the
-  reference; and a college's part re-planned against that plan (the proposal) after one pin,
-  as the service's adjust step does: :func:`planner.workflow.parts.replan_part` with the
+  reference (``runs_with_cpsat``: how many of them CP-SAT solved S5 for, not the flows);
+  and a college's part re-planned against that plan (the proposal) after one pin, as the
+  service's adjust step does: :func:`planner.workflow.parts.replan_part` with the
   proposal kept warm (:class:`~planner.workflow.parts.WarmParts`), the same call without it
   (cold) as the reference.
 - ``explain``: :func:`planner.explain.why.explanation.explain_target` of sampled targets of a
@@ -108,12 +109,13 @@ def replan(data: Path, repeats: int, college: str) -> dict[str, Any]:
     started, used = time.perf_counter(), time.process_time()
     warm = warm_plan(dataset, scenario)
     cold, cold_cpu = time.perf_counter() - started, time.process_time() - used
-    runs, cpu = [], []
+    runs, cpu, solved = [], [], 0
     for pin in _moves(warm.plan, repeats):
         started, used = time.perf_counter(), time.process_time()
-        warm.replan(require=[pin])
+        again = warm.replan(require=[pin])
         runs.append(time.perf_counter() - started)
         cpu.append(time.process_time() - used)
+        solved += _cpsat_solved(again)
     scope = f"college={college}"
     started = time.perf_counter()
     parts = WarmParts(dataset, scenario, warm.plan)
@@ -138,6 +140,7 @@ def replan(data: Path, repeats: int, college: str) -> dict[str, Any]:
         "cpu_seconds": _median(cpu),
         "max_seconds": round(max(runs), 3),
         "runs": [round(r, 3) for r in runs],
+        "runs_with_cpsat": solved,
         "college": college,
         "part_seconds": round(part_seconds, 3),
         "college_seconds": _median(part_runs) if part_runs else None,
@@ -147,6 +150,12 @@ def replan(data: Path, repeats: int, college: str) -> dict[str, Any]:
         "college_cold_seconds": _median(cold_runs) if cold_runs else None,
         "college_cold_runs": [round(r, 3) for r in cold_runs],
     }
+
+
+def _cpsat_solved(plan: Any) -> bool:
+    """Whether CP-SAT solved the S5 (central spread) stage of the plan: a stage the flows
+    settle takes 0 s."""
+    return any(s["term"] == "central_spread" and s["seconds"] > 0 for s in plan.stages)
 
 
 class _Assignments:

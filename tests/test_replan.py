@@ -8,8 +8,11 @@ stages only when their optimum provably did not move, and pass the independent c
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from conftest import cadre, klass, make_dataset
 
@@ -17,9 +20,16 @@ from planner import api
 from planner.check.checker import check_plan
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError, UsageError
+from planner.io.generate.files import write_tables
+from planner.io.generate.tables import generate_tables
+from planner.io.readers import read_dataset
 from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.solver import stages
+from planner.solver.flow.search import central_spread_least, flow_solution
+from planner.solver.near import closeness
+from planner.solver.problem import Problem, build_problem
+from planner.solver.terms import active_terms, central_spread
 from planner.workflow.replan import Changes, WarmPlan, warm_plan
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -172,3 +182,131 @@ def test_a_pin_the_plan_keeps_anyway_says_why_targets_stay_uncovered_with_it() -
     assert check_plan(again, changed).ok
     # The base plan is unchanged, its reasons too.
     assert "pins" not in warm.plan.uncovered.iloc[0]["reason"]
+
+
+@pytest.fixture(scope="module")
+def small_university(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """A generated university, a fifth of the size."""
+    folder = tmp_path_factory.mktemp("university")
+    write_tables(generate_tables("university", seed=2, scale=0.2), folder)
+    return read_dataset(folder)
+
+
+@pytest.fixture(scope="module", params=["default", "no H4"])
+def university(request: pytest.FixtureRequest, small_university: Dataset) -> WarmPlan:
+    """Its plan kept warm, under the default rules and without H4 (school leaders spread out):
+    at this size H4 makes the flow's terms costlier, so only the second lets the flows
+    settle S5 (at full size H4 costs nothing and the default rules do)."""
+    scenario = api.load_scenario("default")
+    if request.param == "no H4":
+        scenario = scenario.with_changes(school_leader_spread=None)
+    plan = warm_plan(small_university, scenario)
+    assert check_plan(plan.plan, small_university).ok
+    return plan
+
+
+def _university_changes(plan: Plan) -> list[dict[str, list[Any]]]:
+    """Changes of several kinds, each relative to the base plan: pins added (one, two), a pin
+    removed again (the one pin of the two), a forbid pin, a cadre on leave, one on leave with
+    a pin."""
+    a = plan.assignments
+    teachers = a[(a["role"] == "young_teacher") & (a["kind"] == "dorm")]
+    moves = []
+    for college in sorted(set(teachers["cadre_college"].dropna())):
+        mine = teachers[teachers["cadre_college"] == college]
+        theirs = a[(a["kind"] == "class") & (a["target_college"] == college)]
+        if len(mine) and len(theirs):
+            moves.append((str(mine.iloc[0]["cadre_id"]), "class", str(theirs.iloc[0]["target_id"])))
+        if len(moves) == 3:
+            break
+    held = a.iloc[len(a) // 3]
+    leaving = str(a[a["kind"] == "class"].iloc[-1]["cadre_id"])
+    return [
+        {"require": [moves[0]]},
+        {"require": [moves[1], moves[2]]},
+        {"require": [moves[1]]},
+        {"forbid": [(str(held["cadre_id"]), str(held["kind"]), str(held["target_id"]))]},
+        {"unavailable": [leaving]},
+        {"require": [moves[0]], "unavailable": [leaving]},
+    ]
+
+
+def test_warm_and_cold_university_re_plans_are_the_same_plan_and_as_good_as_from_scratch(
+    university: WarmPlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan kept warm across re-plans and a fresh one give the same plan for every kind of
+    change; its terms equal a plan made from scratch (CP-SAT decides S5 there) even where the
+    re-plan settled S5 by flows alone; every plan passes the checker."""
+    calls: list[str] = []
+    real = stages.solve_with_cpsat
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append("cp-sat")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stages, "solve_with_cpsat", counted)
+    skipped = 0
+    for change in _university_changes(university.plan):
+        before = len(calls)
+        again = university.replan(**change)
+        settled_by_flows = len(calls) == before
+        fresh = WarmPlan.from_plan(university.dataset, university.scenario, university.plan)
+        assert _pairs(fresh.replan(**change)) == _pairs(again)
+        changed = university.changed_dataset(
+            Changes(
+                require=tuple(":".join(p) for p in change.get("require", [])),
+                forbid=tuple(":".join(p) for p in change.get("forbid", [])),
+                unavailable=frozenset(change.get("unavailable", [])),
+            )
+        )
+        report = check_plan(again, changed)
+        assert report.ok, report.violations
+        cold = api.solve(changed, university.scenario, deterministic=True)
+        assert check_plan(cold, changed).ok
+        assert again.status == cold.status == "OPTIMAL"
+        assert _values(again) == _values(cold)
+        for pin in change.get("require", []):
+            assert pin in _pairs(again)
+        skipped += settled_by_flows
+    if university.scenario.school_leader_spread is None:
+        assert skipped >= 1  # the flows settled S5 (pins that cost continuity)
+
+
+def test_s5_is_settled_by_flows_only_with_a_proof(university: WarmPlan) -> None:
+    """:func:`central_spread_least` proves S5 for a re-plan's flow plan only when it is the
+    optimum (without H4 it finds the proof for some pins), and never for a plan with more
+    central cadres in its busiest college than the optimum."""
+    proofs = 0
+    for change in _university_changes(university.plan)[:3]:
+        pins = tuple(":".join(p) for p in change["require"])
+        dataset = university.changed_dataset(Changes(require=pins))
+        problem = build_problem(dataset, university.scenario)
+        terms = active_terms(problem)
+        flow = flow_solution(problem, terms, closeness(problem, university.plan.assignments))
+        assert flow is not None and flow.exact
+        cold = api.solve(dataset, university.scenario, deterministic=True)
+        optimum = _values(cold)["central_spread"]
+        spread = central_spread(problem, flow.y, flow.keep)
+        proved = central_spread_least(problem, terms, flow)
+        assert spread >= optimum
+        assert spread == optimum or not proved
+        proofs += proved
+        # The same counts with one more central contact in a busiest college prove nothing.
+        worse = _one_more_central(problem, flow.y, flow.keep)
+        assert worse is not None
+        assert not central_spread_least(problem, terms, dataclasses.replace(flow, y=worse))
+    if university.scenario.school_leader_spread is None:
+        assert proofs >= 1  # H4 costs nothing: the relaxation proves the optimum
+
+
+def _one_more_central(problem: Problem, y: np.ndarray, keep: np.ndarray) -> np.ndarray | None:
+    """``y`` with one more central contact in a busiest college (counts, not a plan)."""
+    arcs = problem.arcs
+    central = arcs["central"].to_numpy(bool) & arcs["college"].notna().to_numpy()
+    spread = central_spread(problem, y, keep)
+    for arc in np.flatnonzero(central):
+        worse = np.asarray(y).copy()
+        worse[arc] += 1
+        if central_spread(problem, worse, keep) == spread + 1:
+            return worse
+    return None

@@ -146,10 +146,12 @@ SEP = "\x1f"
 
 def key(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """One text key per row from ``columns`` (cheaper to match than a MultiIndex)."""
-    key = frame[columns[0]].astype(str)
-    for col in columns[1:]:
-        key = key + SEP + frame[col].astype(str)
-    return key
+    # Joined in Python, not with the text columns' ``+``: several times faster at university
+    # size, and the same text (each part as ``astype(str)`` gives it).
+    parts = [frame[col].astype(str).tolist() for col in columns]
+    return pd.Series(
+        [SEP.join(p) for p in zip(*parts, strict=True)], index=frame.index, dtype=object
+    )
 
 
 def key_set(frame: pd.DataFrame) -> pd.Index:

@@ -63,15 +63,17 @@ class _HandOut:
         kept_count: dict[int, int] = defaultdict(int)
         for t in self.targets:
             kept_count[t] += 1
-        order = p.targets.sort_values(["group", "id"], kind="stable")
+        # (Ids are unique within a group and a pool: sorting by both is a plain order.)
+        self.group_of = p.targets["group"].to_numpy()
+        order = _order(self.group_of, p.targets["id"])
         self.free: dict[int, list[int]] = defaultdict(list)
-        for t, g in zip(order.index, order["group"], strict=True):
-            self.free[int(g)].extend([int(t)] * int(caps[t] - kept_count[int(t)]))
+        for t in order.tolist():
+            self.free[int(self.group_of[t])].extend([t] * int(caps[t] - kept_count[t]))
         # Cadres per pool in id order (pools of one keep their cadre even when it keeps a contact).
-        cadre_order = p.cadres.sort_values(["pool", "id"], kind="stable")
+        pool_of = p.cadres["pool"].to_numpy()
         self.members: dict[int, list[int]] = defaultdict(list)
-        for c, pool in zip(cadre_order.index, cadre_order["pool"], strict=True):
-            self.members[int(pool)].append(int(c))
+        for c in _order(pool_of, p.cadres["id"]).tolist():
+            self.members[int(pool_of[c])].append(c)
         self.singleton = p.pools["singleton"].to_numpy(bool)
         # Last semester's target of each cadre that is free, for the "give it back" preference.
         taken = set(self.targets)
@@ -119,7 +121,7 @@ class _HandOut:
         """``count`` pairs of the arc, in turn: pairs the plan has; cadres whose plan target is
         in this group, to targets the plan leaves free (``plan_held``: every target the plan
         gives); then the rest by id."""
-        group_of = self.problem.targets["group"].to_numpy()
+        group_of = self.group_of
         single = bool(self.singleton[pool])
         people = [c for c in self.members[pool] if single or c not in self.busy]
         slots = self.free[group]
@@ -163,3 +165,10 @@ def _pick(slots: list[int], previous: set[int], held: set[int]) -> int:
     choice = back[0] if back else next(t for t in slots if t not in held)
     slots.remove(choice)
     return choice
+
+
+def _order(first: np.ndarray, ids: pd.Series) -> np.ndarray:
+    """Row positions (0..n-1) sorted by ``first``, then by id (text)."""
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    return np.lexsort((ids.to_numpy(str), np.asarray(first)))

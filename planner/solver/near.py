@@ -22,18 +22,22 @@ def closeness(problem: Problem, assignments: pd.DataFrame) -> Tie:
     """A tie-break that prefers an earlier plan's pairs: per arc, 0 where the earlier plan
     sent a cadre of the arc's pool to a target of its group, else 1; per kept contact, 0
     where the earlier plan kept it, else 1. A plan pays it at most once per duty slot."""
-    cadre_index = pd.Series(np.arange(len(problem.cadres)), index=problem.cadres["id"])
+    cadre_at = {c: i for i, c in enumerate(problem.cadres["id"].tolist())}
     targets = problem.targets
-    target_index = pd.Series(
-        np.arange(len(targets)),
-        index=pd.MultiIndex.from_arrays([targets["kind"], targets["id"]]),
-    )
-    cadre = assignments["cadre_id"].map(cadre_index)
-    keys = pd.MultiIndex.from_arrays([assignments["kind"], assignments["target_id"]])
-    target = pd.Series(target_index.reindex(keys).to_numpy(), index=assignments.index)
-    found = cadre.notna() & target.notna()
-    cadre = cadre[found].astype(np.int64).to_numpy()
-    target = target[found].astype(np.int64).to_numpy()
+    keys = zip(targets["kind"].tolist(), targets["id"].tolist(), strict=True)
+    target_at = {key: i for i, key in enumerate(keys)}
+    cadre_list, target_list = [], []
+    for c, kind, t in zip(
+        assignments["cadre_id"].tolist(),
+        assignments["kind"].tolist(),
+        assignments["target_id"].tolist(),
+        strict=True,
+    ):
+        if c in cadre_at and (kind, t) in target_at:
+            cadre_list.append(cadre_at[c])
+            target_list.append(target_at[(kind, t)])
+    cadre = np.asarray(cadre_list, dtype=np.int64)
+    target = np.asarray(target_list, dtype=np.int64)
     pool = problem.cadres["pool"].to_numpy(np.int64)[cadre]
     group = targets["group"].to_numpy(np.int64)[target]
     arcs, keeps = problem.arcs, problem.keeps

@@ -405,11 +405,9 @@ def _arcs(
             ok &= ~((pool == p) & (group == g))
     pool, group, role, kind = pool[ok], group[ok], role[ok], kind[ok]
     frame = frame[ok].reset_index(drop=True)
-    kind_max = np.zeros(len(pool), dtype=np.int64)
-    for r in pd.unique(role):
-        duty = scenario.duty(r)
-        for k in Kind:
-            kind_max[(role == r) & (kind == k.value)] = duty.kind_range(k).max
+    # Each arc's duty maximum for its kind, looked up per pool and per group (a comparison of
+    # every arc's role and kind per role and kind cost ten times as much at university size).
+    kind_max = _kind_max(pools, groups, scenario, pool, group)
     single = pools["singleton"].to_numpy(bool)[pool]
     size = pools["size"].to_numpy(np.int64)[pool]
     cap = groups["cap"].to_numpy(np.int64)[group]
@@ -434,6 +432,29 @@ def _arcs(
         }
     )
     return arcs[ub > 0].reset_index(drop=True)
+
+
+def _kind_max(
+    pools: pd.DataFrame,
+    groups: pd.DataFrame,
+    scenario: Scenario,
+    pool: np.ndarray,
+    group: np.ndarray,
+) -> np.ndarray:
+    """Per arc (``pool``, ``group``), the most targets of the group's kind a cadre of the pool
+    may hold (0 for a kind no duty names)."""
+    roles, kinds = pd.unique(pools["role"]).tolist(), [k.value for k in Kind]
+    table = np.array(
+        [[scenario.duty(r).kind_range(k).max for k in Kind] + [0] for r in roles], dtype=np.int64
+    ).reshape(len(roles), len(kinds) + 1)
+    role_at = {r: i for i, r in enumerate(roles)}
+    kind_at = {k: i for i, k in enumerate(kinds)}
+    pool_role = np.array([role_at[r] for r in pools["role"].tolist()], dtype=np.int64)
+    group_kind = np.array(
+        [kind_at.get(k, len(kinds)) for k in groups["kind"].tolist()], dtype=np.int64
+    )
+    result: np.ndarray = table[pool_role[pool], group_kind[group]]
+    return result
 
 
 def _keeps(

@@ -23,6 +23,7 @@ from planner.solver.flow.network import flow_applicable
 from planner.solver.flow.search import (
     FlowSolution,
     Tie,
+    central_spread_least,
     flow_solution,
     school_leaders_spread_ok,
 )
@@ -120,9 +121,11 @@ def _settled_beyond_flow(
     Two proofs. (1) ``proven`` values (see :func:`solve`) that the plan reaches, term by term.
     (2) With ``floor``, when S5 is the only term left: no plan on the flow's optimal face
     places fewer central cadres in a college than the face forces there
-    (:func:`central_floor`), so a plan reaching the largest such floor is optimal for S5.
-    A re-plan uses it; a first plan does not, so that it stays the plan CP-SAT picks among
-    equally good ones, as it always was (byte for byte in ``--deterministic`` mode).
+    (:func:`central_floor`), so a plan reaching the largest such floor is optimal for S5;
+    or one more flow per busiest college finds no plan optimal for the flow's terms with
+    fewer central cadres there (:func:`central_spread_least`). A re-plan uses them; a
+    first plan does not, so that it stays the plan CP-SAT picks among equally good ones, as
+    it always was (byte for byte in ``--deterministic`` mode).
     """
     rest = [t for t in terms if t not in flow.terms]
     values = {t: evaluate(problem, t, flow.y, flow.keep) for t in rest}
@@ -133,6 +136,9 @@ def _settled_beyond_flow(
     if floor and rest == ["central_spread"] and flow.face is not None:
         if values["central_spread"] == central_floor(problem, flow.face):
             return {"central_spread": central_floor(problem, flow.face)}
+        spread = values["central_spread"]
+        if spread is not None and central_spread_least(problem, terms, flow):
+            return {"central_spread": spread}
         return None
     return {} if not rest else None
 

@@ -22,7 +22,11 @@ How a re-plan saves time, with every plan still proven optimal and re-checked:
 - the college capacity notes are worked out once per availability.
 
 - in a re-plan, the S5 stage is also skipped when the flow's plan already has as few central
-  cadres in its busiest college as the optimal face forces there.
+  cadres in its busiest college as the optimal face forces there, or as one more flow (the
+  fewest central cadres in that college among the plans as good in every earlier term, H4
+  left out) proves no such plan has fewer there
+  (:func:`planner.solver.flow.search.central_spread_least`): at university size, where H4
+  costs nothing, a pin that costs a term is then re-planned without CP-SAT;
 
 A re-plan is deterministic for the same base plan and changes; it may differ from a cold
 ``planner plan`` with the same pins in which of several equally good plans it gives (it stays

@@ -4,7 +4,7 @@ out) enforced by a best-first branch and bound over flows that a greedy dive pru
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,7 +12,9 @@ from planner.contract import Role
 from planner.scenario import TERM_SENSE
 from planner.solver.flow.face import Face, optimal_face
 from planner.solver.flow.network import (
+    ARC,
     HARD_COVERAGE,
+    KEEP,
     SINK,
     Network,
     Result,
@@ -46,6 +48,8 @@ class FlowSolution:
     nodes: int = 1
     exact: bool = True
     """False: the plan breaks H4 and its values only bound the terms (a relaxation)."""
+    network: Network | None = None
+    """The flow network the plan was found on (its costs are the search's)."""
 
 
 Tie = tuple[np.ndarray, np.ndarray, int]
@@ -136,10 +140,14 @@ class _Costed:
     tie_range: int
 
 
-def _costed_network(problem: Problem, terms: list[str], tie: bool | Tie) -> _Costed | None:
+def _costed_network(
+    problem: Problem, terms: list[str], tie: bool | Tie, net: Network | None = None
+) -> _Costed | None:
     """The network with one integer cost per arc, built from exact lexicographic multipliers
     (dropping the tie-break, then the lowest terms, while the costs could overflow).
-    ``tie``: the school leaders' tie-break (:func:`tie_break`), none, or one given."""
+    ``tie``: the school leaders' tie-break (:func:`tie_break`), none, or one given. ``net``:
+    the problem's network built before (its arcs do not depend on the costs): re-costed
+    instead of built again."""
     prefix = terms_prefix(problem, terms)
     hard = (problem.groups["coverage"] == "hard").to_numpy(bool)
     top = [HARD_COVERAGE] if hard.any() else []  # above every term: it is a hard rule
@@ -172,10 +180,25 @@ def _costed_network(problem: Problem, terms: list[str], tie: bool | Tie) -> _Cos
         sink_cost += sign * m * g
         if term == "coverage":
             reward = g
-    net = build_network(problem, arc_cost, keep_cost, sink_cost, reward)
+    if net is not None:
+        net = _recosted(net, arc_cost, keep_cost, sink_cost)
+    else:
+        net = build_network(problem, arc_cost, keep_cost, sink_cost, reward)
     if net is None:
         return None
     return _Costed(net, prefix, hard, tie_arc, tie_keep, tie_range)
+
+
+def _recosted(
+    net: Network, arc_cost: np.ndarray, keep_cost: np.ndarray, sink_cost: np.ndarray
+) -> Network:
+    """``net`` with other costs: as :func:`build_network` gives them (counts, kept contacts
+    and sinks cost, moves, shared targets and further places do not)."""
+    costs = np.zeros(len(net.what), dtype=np.int64)
+    for code, values in ((ARC, arc_cost), (KEEP, keep_cost), (SINK, sink_cost)):
+        sel = net.what == code
+        costs[sel] = values[net.index[sel]]
+    return replace(net, costs=costs)
 
 
 class _Search:
@@ -206,7 +229,13 @@ class _Search:
             c.tie_keep,
         )
         return FlowSolution(
-            y=result.y, keep=result.keep, terms=c.prefix, values=values, face=face, nodes=nodes
+            y=result.y,
+            keep=result.keep,
+            terms=c.prefix,
+            values=values,
+            face=face,
+            nodes=nodes,
+            network=self.net,
         )
 
     def run(self, max_nodes: int) -> FlowSolution | None:
@@ -412,3 +441,44 @@ def school_leaders_spread_ok(problem: Problem, y: np.ndarray, keep: np.ndarray) 
         if isinstance(college, str):
             counts[college] = counts.get(college, 0) + 1
     return all(v <= limit for v in counts.values())
+
+
+def central_spread_least(problem: Problem, terms: list[str], flow: FlowSolution) -> bool:
+    """Whether ``flow``'s plan is optimal for S5 (central spread) among the plans optimal for
+    its terms: a proof by one more flow per busiest college, or ``False`` (no proof).
+
+    The plans optimal for the flow's terms lie among the flows (H4 left out) whose terms are as
+    good; the fewest central cadres in college ``c`` among those is a flow too, with the count
+    in ``c`` as a tie-break below every term. When that relaxation's terms equal the plan's
+    (so H4 cost nothing) and its fewest in some college equal the plan's busiest count, no plan
+    optimal for the terms has a busiest college with fewer: S5 is settled without CP-SAT.
+    """
+    arcs, keeps = problem.arcs, problem.keeps
+    a_central = arcs["central"].to_numpy(bool) & arcs["college"].notna().to_numpy()
+    k_central = keeps["central"].to_numpy(bool) & keeps["college"].notna().to_numpy()
+    a_college, k_college = arcs["college"].to_numpy(object), keeps["college"].to_numpy(object)
+    y, keep = np.asarray(flow.y), np.asarray(flow.keep)
+    per: dict[str, int] = {}
+    for college, amount in zip(a_college[a_central], y[a_central], strict=True):
+        per[college] = per.get(college, 0) + int(amount)
+    for college, amount in zip(k_college[k_central], keep[k_central], strict=True):
+        per[college] = per.get(college, 0) + int(amount)
+    most = max(per.values(), default=0)
+    if most == 0:
+        return True
+    ub = arcs["ub"].to_numpy(np.int64)
+    for college in sorted(c for c, n in per.items() if n == most):
+        tie_arc = (a_central & (a_college == college)).astype(np.int64)
+        tie_keep = (k_central & (k_college == college)).astype(np.int64)
+        tie_range = int(ub @ tie_arc + tie_keep.sum())
+        costed = _costed_network(problem, terms, (tie_arc, tie_keep, tie_range), flow.network)
+        if costed is None or costed.tie_range != tie_range or costed.prefix != flow.terms:
+            return False  # the counts could not be a tie-break below every term
+        root = solve_network(costed.net, frozenset())
+        if root is None or not hard_covered(costed.net, root, costed.hard):
+            return False
+        if flow_values(problem, costed.net, root, costed.prefix) != flow.values:
+            return False  # H4 made the terms costlier: the relaxation proves nothing here
+        if int(tie_arc @ root.y + tie_keep @ root.keep) >= most:
+            return True
+    return False
