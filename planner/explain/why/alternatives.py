@@ -25,6 +25,7 @@ import pandas as pd
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.explain.diagnose import solve_explained
+from planner.explain.why.derive import with_pin
 from planner.explain.why.index import PlanIndex
 from planner.i18n import N_, pgettext
 from planner.i18n import gettext as _
@@ -261,7 +262,12 @@ def _solve(ix: PlanIndex, c: pd.Series, t: pd.Series, rule: str, time_limit: flo
         summary="",
     )
     try:
-        problem = build_problem(changed, ix.scenario, ix.held)
+        if relaxed:  # other pins go: the data set indexed again
+            problem = build_problem(changed, ix.scenario, ix.held)
+        else:  # one pin more: the plan's problem changed where the pin touches it
+            cadre = int(ix.cadre_index[c["id"]])
+            target = int(ix.target_index[(t["kind"], t["id"])])
+            problem = with_pin(ix.problem, changed, cadre, target, rule, added_row)
         # Near the plan (a tie-break below every term), and with the plan's values as the
         # proven best when the pin only restricts the plan's own problem.
         solution = solve_explained(
