@@ -20,6 +20,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -508,8 +509,10 @@ def test_derived_problem_is_the_rebuilt_one(scenario_name: str, tmp_path: Path) 
     that indexing the data set with the pin gives: pins of every kind of target, on cadres of
     shared pools and of pools of one, on last semester's contacts and on others."""
     from planner import api
+    from planner.explain.why.alternatives import _near
     from planner.explain.why.derive import with_pin
     from planner.explain.why.index import load_plan
+    from planner.solver.near import closeness
     from planner.solver.problem import build_problem
 
     dataset = read_dataset(DEMO)
@@ -536,7 +539,11 @@ def test_derived_problem_is_the_rebuilt_one(scenario_name: str, tmp_path: Path) 
         changed = _pinned(ix.dataset, c["id"], t["kind"], t["id"], rule)
         row = int(changed.pins["row"].iloc[-1])
         derived = with_pin(p, changed, cadre, target, rule, row)
-        _assert_same_problem(derived, build_problem(changed, ix.scenario, ix.held))
+        rebuilt = build_problem(changed, ix.scenario, ix.held)
+        _assert_same_problem(derived, rebuilt)
+        # the tie-break to stay near the plan, from the plan's pairs as indices
+        for got, want in zip(_near(ix, derived), closeness(rebuilt, ix.assignments), strict=True):
+            np.testing.assert_array_equal(got, want)
 
 
 def test_alternatives_of_the_derived_problem_are_those_of_the_rebuilt_one(

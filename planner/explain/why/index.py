@@ -28,6 +28,7 @@ from planner.dataset import Dataset, Pair
 from planner.errors import UsageError
 from planner.io.plan_folder import ASSIGNMENTS_CSV, PLAN_JSON, as_planned, read_plan_dir
 from planner.scenario import Scenario, scenario_from_dict
+from planner.solver.flow.network import supply_units
 from planner.solver.pairs import (
     assignment_table,
     covered_mask,
@@ -71,6 +72,11 @@ class PlanIndex:
     target_index: pd.Series
     previous: dict[Triple, int]
     """Last semester's contacts and their row in the ``previous`` table."""
+    pair_cadres: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
+    pair_targets: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
+    """The plan's pairs as indices into the problem's cadres and targets."""
+    supply_units: int = 0
+    """The cadres' duty slots (:func:`planner.solver.flow.network.supply_units`)."""
     solved: dict[tuple[str, str, str, str], Any] = field(default_factory=dict, compare=False)
     """Re-plans solved ahead (:func:`planner.explain.why.alternatives.presolve`), by
     ``(cadre_id, kind, target_id, rule)``."""
@@ -165,7 +171,13 @@ def _load_plan(dataset: Dataset, plan_dir: Path) -> PlanIndex:
         )
     frame = assignment_table(problem, pairs)
     index = _indexed(dataset, scenario, held, problem, frame, str(meta.get("status", "")), notes)
-    return dataclasses.replace(index, proven=not notes and index.status == "OPTIMAL")
+    return dataclasses.replace(
+        index,
+        proven=not notes and index.status == "OPTIMAL",
+        pair_cadres=pairs["cadre"].to_numpy(np.int64),
+        pair_targets=pairs["target"].to_numpy(np.int64),
+        supply_units=supply_units(problem),
+    )
 
 
 def _input_notes(dataset: Dataset, meta: dict[str, object]) -> list[str]:
