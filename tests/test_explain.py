@@ -20,6 +20,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -480,3 +481,125 @@ def test_a_part_is_explained_as_it_was_planned_with_its_pins_and_s6(tmp_path: Pa
             pinned, scenario, alt.assignments, held=held, claimed_terms=alt.terms
         )
         assert report.ok, report.violations
+
+
+# --- the alternatives' problems: derived from the plan's, as the data set would give them -------
+
+
+def _pinned(dataset: Dataset, cadre_id: str, kind: str, target_id: str, rule: str) -> Dataset:
+    """``dataset`` with one pin row added at the end of its pins table."""
+    pins = dataset.pins
+    row = int(pins["row"].max()) + 1 if len(pins) else 2
+    extra = pd.DataFrame(
+        [{"cadre": cadre_id, "kind": kind, "target": target_id, "rule": rule, "row": row}]
+    )
+    return replace(dataset, pins=pd.concat([pins, extra], ignore_index=True))
+
+
+def _assert_same_problem(got: object, want: object) -> None:
+    for name in ("cadres", "targets", "pools", "groups", "arcs", "keeps", "requires", "forbids"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
+    assert got.held == want.held and got.notes == want.notes  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("scenario_name", ["default", "full-engagement"])
+def test_derived_problem_is_the_rebuilt_one(scenario_name: str, tmp_path: Path) -> None:
+    """An alternative's problem, derived from the plan's (one pin added: a pool and a group
+    split, an arc and a kept contact gone for a forbid pin), is frame for frame the problem
+    that indexing the data set with the pin gives: pins of every kind of target, on cadres of
+    shared pools and of pools of one, on last semester's contacts and on others."""
+    from planner import api
+    from planner.explain.why.alternatives import _near
+    from planner.explain.why.derive import with_pin
+    from planner.explain.why.index import load_plan
+    from planner.solver.near import closeness
+    from planner.solver.problem import build_problem
+
+    dataset = read_dataset(DEMO)
+    scenario = api.load_scenario(scenario_name)
+    ix = load_plan(dataset, planned(dataset, tmp_path, scenario))
+    p = ix.problem
+    shared = p.pools.loc[~p.pools["singleton"] & (p.pools["size"] > 1)].index
+    pairs = [(int(c), int(t)) for c, t in zip(p.keeps["cadre"], p.keeps["target"], strict=True)]
+    for kind in ("class", "dorm", "society", "branch"):  # a shared pool's cadre on each kind
+        arcs = p.arcs[p.arcs["pool"].isin(shared) & (p.arcs["kind"] == kind)]
+        for a in arcs.index[:: max(1, len(arcs) // 3)][:3]:
+            cadre = int(p.cadres.index[p.cadres["pool"] == arcs.loc[a, "pool"]][0])
+            target = int(p.targets.index[p.targets["group"] == arcs.loc[a, "group"]][-1])
+            pairs.append((cadre, target))
+    singles = p.pools.loc[p.pools["singleton"], "cadre"].tolist()
+    ends = [0, 5, len(p.targets) - 1]
+    pairs += [(int(c), int(t)) for c, t in zip(singles[:3], ends, strict=False)]
+    assert len(pairs) > 20
+    for i, (cadre, target) in enumerate(pairs[::2] + pairs[1::2]):
+        c, t = p.cadres.loc[cadre], p.targets.loc[target]
+        if ix.pin_rows(c["id"], None, None, "require"):
+            continue  # the explainer indexes the data set again for those
+        rule = "require" if i % 2 else "forbid"
+        changed = _pinned(ix.dataset, c["id"], t["kind"], t["id"], rule)
+        row = int(changed.pins["row"].iloc[-1])
+        derived = with_pin(p, changed, cadre, target, rule, row)
+        rebuilt = build_problem(changed, ix.scenario, ix.held)
+        _assert_same_problem(derived, rebuilt)
+        # the tie-break to stay near the plan, from the plan's pairs as indices
+        for got, want in zip(_near(ix, derived), closeness(rebuilt, ix.assignments), strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_alternatives_of_the_derived_problem_are_those_of_the_rebuilt_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Explaining with the derived problems gives the very explanations (text and data, each
+    alternative's plan) that indexing the data set for every alternative gives, and every
+    alternative plan passes the independent checker with its pin."""
+    import planner.explain.why.alternatives as alternatives
+    from planner.solver.problem import build_problem
+
+    dataset = read_dataset(DEMO)
+    folder = planned(dataset, tmp_path)
+    a = pd.read_csv(folder / "assignments.csv", dtype=str, encoding="utf-8-sig")
+    targets = [a[a["kind"] == k].iloc[len(a[a["kind"] == k]) // 2] for k in ("class", "dorm")]
+    kept = a[a["kept"] == "True"].iloc[0]
+
+    def explain_all() -> list[Explanation]:
+        found = [explain_target(dataset, folder, t["target_id"], t["kind"]) for t in targets]
+        return [*found, explain_cadre(dataset, folder, kept["cadre_id"])]
+
+    derived = explain_all()
+
+    def rebuilt(problem: object, changed: Dataset, *_: object) -> object:
+        return build_problem(changed, problem.scenario, problem.held)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(alternatives, "with_pin", rebuilt)
+    for got, want in zip(derived, explain_all(), strict=True):
+        assert got.text() == want.text()
+        assert {**got.as_dict(), "seconds": 0} == {**want.as_dict(), "seconds": 0}
+        assert got.alternatives, got.text()
+        for alt, same in zip(got.alternatives, want.alternatives, strict=True):
+            assert alt.assignments is not None and same.assignments is not None
+            pd.testing.assert_frame_equal(alt.assignments, same.assignments)
+            assert_checked(dataset, alt)
+
+
+def test_a_plan_is_indexed_once_per_data_set_and_plan_files(
+    small_plan: tuple[Dataset, Path], tmp_path: Path
+) -> None:
+    """The plan's index is kept for the same data set and plan files; another data set object,
+    or plan files changed, are indexed afresh."""
+    from planner.explain.why.index import load_plan
+
+    dataset, folder = small_plan
+    first = load_plan(dataset, folder)
+    again = load_plan(dataset, folder)
+    assert again.problem is first.problem and again.solved is not first.solved
+    assert load_plan(replace(dataset), folder).problem is not first.problem
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("assignments.csv", "plan.json"):
+        (copy / name).write_bytes((folder / name).read_bytes())
+    moved = load_plan(dataset, copy)
+    assert moved.problem is not first.problem
+    text = (copy / "assignments.csv").read_text("utf-8-sig").splitlines()
+    (copy / "assignments.csv").write_text("\n".join(text[:-1]) + "\n", "utf-8-sig")
+    changed = load_plan(dataset, copy)
+    assert changed.problem is not moved.problem and len(changed.pairs) == len(moved.pairs) - 1

@@ -12,6 +12,7 @@ plan's values needs no CP-SAT stage: nothing can be better.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +26,7 @@ import pandas as pd
 from planner.dataset import Dataset
 from planner.errors import InfeasibleError, NoPlanInTimeError
 from planner.explain.diagnose import solve_explained
+from planner.explain.why.derive import with_pin
 from planner.explain.why.index import PlanIndex
 from planner.i18n import N_, pgettext
 from planner.i18n import gettext as _
@@ -32,8 +34,9 @@ from planner.policy import term_name
 from planner.scenario import TERM_SENSE
 from planner.solver import forking
 from planner.solver.decompose import decompose
+from planner.solver.flow.search import Tie
 from planner.solver.near import closeness
-from planner.solver.pairs import assignment_table, covered_mask, term_values, triples
+from planner.solver.pairs import assignment_table, term_values, triples
 from planner.solver.problem import Problem, build_problem
 from planner.solver.terms import weighted_objective
 from planner.words import (
@@ -209,6 +212,12 @@ def presolve(ix: PlanIndex, jobs: list[Job], time_limit: float) -> None:
     if len(todo) < 2 or not forking.enabled() or forking.cores() < 2:
         return
     _INDEX = ix
+    # What every solve loads (CP-SAT's stages) is loaded once, here, not in each process; and
+    # the objects made so far are left out of the processes' garbage collection, which would
+    # otherwise touch, and so copy, every page of them.
+    import planner.solver.stages  # noqa: F401
+
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
@@ -217,6 +226,7 @@ def presolve(ix: PlanIndex, jobs: list[Job], time_limit: float) -> None:
         return
     finally:
         _INDEX = None
+        gc.unfreeze()
     ix.solved.update(zip(todo, outcomes, strict=True))
 
 
@@ -261,14 +271,19 @@ def _solve(ix: PlanIndex, c: pd.Series, t: pd.Series, rule: str, time_limit: flo
         summary="",
     )
     try:
-        problem = build_problem(changed, ix.scenario, ix.held)
+        if relaxed:  # other pins go: the data set indexed again
+            problem = build_problem(changed, ix.scenario, ix.held)
+        else:  # one pin more: the plan's problem changed where the pin touches it
+            cadre = int(ix.cadre_index[c["id"]])
+            target = int(ix.target_index[(t["kind"], t["id"])])
+            problem = with_pin(ix.problem, changed, cadre, target, rule, added_row)
         # Near the plan (a tie-break below every term), and with the plan's values as the
         # proven best when the pin only restricts the plan's own problem.
         solution = solve_explained(
             problem,
             time_limit=time_limit,
             deterministic=True,
-            near=closeness(problem, ix.assignments),
+            near=closeness(problem, ix.assignments) if relaxed else _near(ix, problem),
             proven=None if relaxed or not ix.proven else ix.values,
         )
     except InfeasibleError as exc:
@@ -289,7 +304,7 @@ def _solve(ix: PlanIndex, c: pd.Series, t: pd.Series, rule: str, time_limit: flo
     base.terms = {k: int(values[k]) for k in ix.terms}
     base.deltas = {k: int(values[k]) - int(ix.values[k]) for k in ix.terms}
     base.verdict, base.decided_by = compare(ix, values)
-    _diff(ix, base, problem, frame, c)
+    _diff(ix, base, problem, pairs, frame, c)
     return base
 
 
@@ -315,32 +330,36 @@ def compare(ix: PlanIndex, values: dict[str, int]) -> tuple[str, str | None]:
 
 
 def _diff(
-    ix: PlanIndex, alt: Alternative, problem: Problem, frame: pd.DataFrame, c: pd.Series
+    ix: PlanIndex,
+    alt: Alternative,
+    problem: Problem,
+    pairs: pd.DataFrame,
+    frame: pd.DataFrame,
+    c: pd.Series,
 ) -> None:
-    """What the alternative changes against the plan: coverage, ended contacts, other cadres."""
+    """What the alternative changes against the plan: coverage, ended contacts, other cadres
+    (``pairs``: the alternative's pairs as indices, ``frame``: as its assignments)."""
     new_pairs = triples(frame)
     t = problem.targets
     counting = {k.value: rule.coverage != "off" for k, rule in ix.scenario.kinds.items()}
     counted = t["kind"].map(counting).to_numpy(bool)
-    keys = list(zip(t["kind"].tolist(), t["id"].tolist(), strict=True))
-    before = {
-        k
-        for k, cov, cnt in zip(keys, _covered_in(ix, problem), counted, strict=True)
-        if cov and cnt
-    }
-    now = covered_mask(problem, frame)
-    after = {k for k, cov, cnt in zip(keys, now, counted, strict=True) if cov and cnt}
-    names = dict(zip(keys, t["name"].tolist(), strict=True))
-    alt.uncovered = [_target(k, i, names[(k, i)]) for k, i in sorted(before - after)]
-    alt.covered = [_target(k, i, names[(k, i)]) for k, i in sorted(after - before)]
-    kept = frame[frame["kept"]]
-    kept_now = triples(kept)
-    cadre_names = dict(
-        zip(problem.cadres["id"].tolist(), problem.cadres["name"].tolist(), strict=True)
-    )
+    before = _covered_in(ix, problem) & counted
+    # covered_mask of the alternative's assignments, counted from its pairs (one row each)
+    mins = t["kind"].map({k.value: r.min for k, r in ix.scenario.kinds.items()}).to_numpy()
+    holders = np.bincount(pairs["target"].to_numpy(np.int64), minlength=len(t))
+    after = (holders + t["taken"].to_numpy(np.int64) >= mins) & counted
+    kinds, ids, names = (t[col].to_numpy(object) for col in ("kind", "id", "name"))
+
+    def listed_targets(mask: np.ndarray) -> list[str]:
+        found = sorted((kinds[i], ids[i], names[i]) for i in np.flatnonzero(mask))
+        return [_target(k, i, name) for k, i, name in found]
+
+    alt.uncovered = listed_targets(before & ~after)
+    alt.covered = listed_targets(after & ~before)
+    kept_now = triples(frame[frame["kept"]])
     alt.ended = [
         _("{cadre} with {kind} {target}").format(
-            cadre=_("{name} ({code})").format(name=cadre_names.get(cid, cid), code=cid),
+            cadre=_("{name} ({code})").format(name=_cadre_name(problem, cid), code=cid),
             kind=kind_code(k),
             target=i,
         )
@@ -348,21 +367,51 @@ def _diff(
     ]
     changed = sorted({cid for cid, _, _ in ix.pairs ^ new_pairs} - {c["id"]})
     alt.moved = len(changed)
+    named = set(changed[:MAX_MOVES])
     holds: dict[str, list[str]] = {}
-    for cid, k, i in sorted(new_pairs):
+    for cid, k, i in sorted(p for p in new_pairs if p[0] in named):
         holds.setdefault(cid, []).append(f"{kind_code(k)} {i}")
     for cid in changed[:MAX_MOVES]:
         was = _pairs(ix.holding.get(cid, []))
         becomes = pgettext("list", ", ").join(holds.get(cid, [])) or _("nothing")
-        name = _("{name} ({code})").format(name=cadre_names.get(cid, cid), code=cid)
+        name = _("{name} ({code})").format(name=_cadre_name(problem, cid), code=cid)
         alt.moves.append(f"{name}: {was} → {becomes}")
 
 
+def _cadre_name(problem: Problem, cadre_id: str) -> str:
+    """The name of a cadre of the problem (its id if it is not one)."""
+    names = problem.cadres.loc[problem.cadres["id"] == cadre_id, "name"]
+    return str(names.iloc[0]) if len(names) else cadre_id
+
+
 def _covered_in(ix: PlanIndex, problem: Problem) -> np.ndarray:
-    """The plan's coverage, aligned with ``problem.targets`` (same order as the plan's)."""
-    keys = pd.MultiIndex.from_arrays([problem.targets["kind"], problem.targets["id"]])
-    mine = pd.Series(ix.covered, index=ix.target_index.index)
-    return mine.reindex(keys, fill_value=False).to_numpy(bool)
+    """The plan's coverage, aligned with ``problem.targets`` (the plan's own targets, in the
+    same order, for every problem an explanation solves: pins change no target)."""
+    t, mine = problem.targets, ix.problem.targets
+    if len(t) == len(mine) and all(
+        (t[col].to_numpy() == mine[col].to_numpy()).all() for col in ("kind", "id")
+    ):
+        return np.asarray(ix.covered, dtype=bool)
+    keys = pd.MultiIndex.from_arrays([t["kind"], t["id"]])
+    covered = pd.Series(ix.covered, index=ix.target_index.index)
+    return covered.reindex(keys, fill_value=False).to_numpy(bool)
+
+
+def _near(ix: PlanIndex, problem: Problem) -> Tie:
+    """:func:`~planner.solver.near.closeness` to the plan, for a problem of the plan's cadres
+    and targets (the plan's own, or one a pin changed): the plan's pairs, as indices, are
+    pairs of the problem's cadres and targets too, so only their pools and groups are looked
+    up (the cadres' duty slots, too, are the plan's)."""
+    cadre, target = ix.pair_cadres, ix.pair_targets
+    n_groups, n_targets = len(problem.groups), len(problem.targets)
+    pool = problem.cadres["pool"].to_numpy(np.int64)[cadre]
+    group = problem.targets["group"].to_numpy(np.int64)[target]
+    arcs, keeps = problem.arcs, problem.keeps
+    arc_key = arcs["pool"].to_numpy(np.int64) * n_groups + arcs["group"].to_numpy(np.int64)
+    keep_key = keeps["cadre"].to_numpy(np.int64) * n_targets + keeps["target"].to_numpy(np.int64)
+    arc_cost = (~np.isin(arc_key, pool * n_groups + group)).astype(np.int64)
+    keep_cost = (~np.isin(keep_key, cadre * n_targets + target)).astype(np.int64)
+    return arc_cost, keep_cost, ix.supply_units
 
 
 def _figure(alt: Alternative, k: str) -> str:

@@ -14,6 +14,9 @@ The plan's rows, terms and coverage come from the same functions as a solved pla
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +26,9 @@ import pandas as pd
 
 from planner.dataset import Dataset, Pair
 from planner.errors import UsageError
-from planner.io.plan_folder import PLAN_JSON, as_planned, read_plan_dir
+from planner.io.plan_folder import ASSIGNMENTS_CSV, PLAN_JSON, as_planned, read_plan_dir
 from planner.scenario import Scenario, scenario_from_dict
+from planner.solver.flow.network import supply_units
 from planner.solver.pairs import (
     assignment_table,
     covered_mask,
@@ -68,6 +72,11 @@ class PlanIndex:
     target_index: pd.Series
     previous: dict[Triple, int]
     """Last semester's contacts and their row in the ``previous`` table."""
+    pair_cadres: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
+    pair_targets: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
+    """The plan's pairs as indices into the problem's cadres and targets."""
+    supply_units: int = 0
+    """The cadres' duty slots (:func:`planner.solver.flow.network.supply_units`)."""
     solved: dict[tuple[str, str, str, str], Any] = field(default_factory=dict, compare=False)
     """Re-plans solved ahead (:func:`planner.explain.why.alternatives.presolve`), by
     ``(cadre_id, kind, target_id, rule)``."""
@@ -96,8 +105,50 @@ class PlanIndex:
         return [int(r) for r in pins.loc[mask, "row"]]
 
 
+CACHED_PLANS = 4
+"""Plans kept indexed in a process (the most recently explained)."""
+
+_cache: OrderedDict[tuple[Any, ...], tuple[weakref.ref[Dataset], PlanIndex]] = OrderedDict()
+
+
 def load_plan(dataset: Dataset, plan_dir: Path) -> PlanIndex:
-    """Read ``assignments.csv`` and ``plan.json``, rebuild the problem and index the plan."""
+    """Read ``assignments.csv`` and ``plan.json``, rebuild the problem and index the plan.
+
+    A process that explains several targets of one plan (the service's job worker, a
+    notebook) indexes it once: the index is kept for the same data set object and the same
+    plan files (folder and contents), for the last :data:`CACHED_PLANS` plans.
+    """
+    key = _cache_key(dataset, Path(plan_dir))
+    found = _cache.get(key) if key is not None else None
+    if key is not None and found is not None and found[0]() is dataset:
+        _cache.move_to_end(key)
+        return dataclasses.replace(found[1], solved={})
+    index = _load_plan(dataset, plan_dir)
+    if key is not None:
+        _cache[key] = (weakref.ref(dataset), index)
+        while len(_cache) > CACHED_PLANS:
+            _cache.popitem(last=False)
+    return dataclasses.replace(index, solved={})
+
+
+def _cache_key(dataset: Dataset, plan_dir: Path) -> tuple[Any, ...] | None:
+    """What the index depends on: the data set object and its tables (a table replaced is
+    another key), and the plan's two files as they are now (their SHA-256; ``None``: not
+    readable, not kept)."""
+    try:
+        files = tuple(
+            hashlib.sha256((plan_dir / name).read_bytes()).hexdigest()
+            for name in (ASSIGNMENTS_CSV, PLAN_JSON)
+        )
+        folder = str(plan_dir.resolve())
+    except OSError:
+        return None
+    tables = tuple(id(getattr(dataset, f.name)) for f in dataclasses.fields(dataset))
+    return (id(dataset), tables, folder, files)
+
+
+def _load_plan(dataset: Dataset, plan_dir: Path) -> PlanIndex:
+    """:func:`load_plan`, without the cache."""
     assignments, meta = read_plan_dir(plan_dir)
     where = str(Path(plan_dir) / PLAN_JSON)
     raw = meta.get("scenario")
@@ -120,7 +171,13 @@ def load_plan(dataset: Dataset, plan_dir: Path) -> PlanIndex:
         )
     frame = assignment_table(problem, pairs)
     index = _indexed(dataset, scenario, held, problem, frame, str(meta.get("status", "")), notes)
-    return dataclasses.replace(index, proven=not notes and index.status == "OPTIMAL")
+    return dataclasses.replace(
+        index,
+        proven=not notes and index.status == "OPTIMAL",
+        pair_cadres=pairs["cadre"].to_numpy(np.int64),
+        pair_targets=pairs["target"].to_numpy(np.int64),
+        supply_units=supply_units(problem),
+    )
 
 
 def _input_notes(dataset: Dataset, meta: dict[str, object]) -> list[str]:

@@ -1,0 +1,138 @@
+"""An alternative's problem derived from the plan's indexed problem: one pin added.
+
+An explanation re-plans the plan's problem with one more pin (a cadre required on, or
+forbidden from, a target). Indexing the data set again
+(:func:`planner.solver.problem.build_problem`) costs more than the change: a pin only makes
+its cadre a pool of one and its target a group of one (and a forbid pin removes their arc and
+their kept contact). :func:`with_pin` makes that change on a copy of the plan's problem and
+gives the very problem that indexing the data set with the pin added would give, frame for
+frame (same rows, order, numbering and types; the tests compare them), so every solve of it
+is the same as before.
+
+The pools and groups are numbered afresh by the indexing's own functions (a few thousand rows);
+the arcs, which cost the most to find (every rule of a pair, on every candidate pair), are the
+plan's arcs, renumbered, with the pool and group that split shared between their parts: a
+split changes no rule of a pair (a pool's cadres, and a group's targets, are alike under all of
+them), only how many units an arc may carry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.contract import Kind
+from planner.dataset import Dataset
+from planner.solver.problem import Problem, _groups, _pools
+
+
+def with_pin(
+    problem: Problem, dataset: Dataset, cadre: int, target: int, rule: str, row: int
+) -> Problem:
+    """``problem`` with one more pin: cadre ``cadre`` required on (``rule="require"``) or
+    forbidden from (``"forbid"``) target ``target`` (indices into the problem's frames), from
+    row ``row`` of ``dataset``'s pins table (the problem's data set with that row added at its
+    end). The pin must not contradict the problem's own (the caller drops a cadre's require
+    pins and indexes the data set again for that)."""
+    scenario = problem.scenario
+    pin = pd.DataFrame({"cadre": [cadre], "target": [target], "row": [row]}).astype(np.int64)
+    requires, forbids = problem.requires, problem.forbids
+    if rule == "require":
+        requires = pd.concat([requires, pin], ignore_index=True)
+    else:
+        forbids = pd.concat([forbids, pin], ignore_index=True)
+    pinned_cadres = set(requires["cadre"]) | set(forbids["cadre"])
+    pinned_targets = set(requires["target"]) | set(forbids["target"])
+    cadres, pools = _pools(problem.cadres.drop(columns="pool"), scenario, pinned_cadres)
+    targets, groups = _groups(problem.targets.drop(columns="group"), scenario, pinned_targets)
+    pool_of, group_of = cadres["pool"].to_numpy(np.int64), targets["group"].to_numpy(np.int64)
+    arcs = _split_arcs(problem, pools, groups, pool_of, group_of)
+    keeps = problem.keeps.copy()
+    if len(keeps):
+        keeps["pool"] = pool_of[keeps["cadre"].to_numpy(np.int64)]
+        keeps["group"] = group_of[keeps["target"].to_numpy(np.int64)]
+    if rule == "forbid":
+        arcs = arcs[~((arcs["pool"] == pool_of[cadre]) & (arcs["group"] == group_of[target]))]
+        if len(keeps):
+            keeps = keeps[~((keeps["cadre"] == cadre) & (keeps["target"] == target))]
+    return Problem(
+        dataset=dataset,
+        scenario=scenario,
+        cadres=cadres,
+        targets=targets,
+        pools=pools,
+        groups=groups,
+        arcs=arcs.reset_index(drop=True),
+        keeps=keeps.reset_index(drop=True),
+        requires=requires,
+        forbids=forbids,
+        held=problem.held,
+    )
+
+
+def _split_arcs(
+    problem: Problem,
+    pools: pd.DataFrame,
+    groups: pd.DataFrame,
+    pool_of: np.ndarray,
+    group_of: np.ndarray,
+) -> pd.DataFrame:
+    """The problem's arcs between the new ``pools`` and ``groups`` (each a part of an old pool
+    or group: ``pool_of`` and ``group_of`` number every cadre and target anew), sorted by pool
+    and group, each with its upper bound for the new sizes."""
+    arcs = problem.arcs
+    old_pool = _old_of(problem.cadres["pool"].to_numpy(np.int64), pool_of, len(pools))
+    old_group = _old_of(problem.targets["group"].to_numpy(np.int64), group_of, len(groups))
+    row, pool = _children(arcs["pool"].to_numpy(np.int64), old_pool)
+    again, group = _children(arcs["group"].to_numpy(np.int64)[row], old_group)
+    row, pool = row[again], pool[again]
+    order = np.lexsort((group, pool))
+    row, pool, group = row[order], pool[order], group[order]
+    out = arcs.iloc[row].reset_index(drop=True)
+    out["pool"] = pool
+    out["group"] = group
+    out["ub"] = _upper_bounds(problem, pools, groups, out)
+    return out[out["ub"] > 0]
+
+
+def _old_of(old_codes: np.ndarray, new_codes: np.ndarray, n_new: int) -> np.ndarray:
+    """Per new pool (or group), the old one it is a part of."""
+    old = np.full(n_new, -1, dtype=np.int64)
+    old[new_codes] = old_codes
+    return old
+
+
+def _children(old: np.ndarray, old_of_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row (of old pool or group ``old``) once per new part of it: the positions of the
+    rows repeated, and the part of each."""
+    order = np.argsort(old_of_new, kind="stable")  # new parts by old code, in new order
+    parts = old_of_new[order]
+    start = np.searchsorted(parts, old, side="left")
+    count = np.searchsorted(parts, old, side="right") - start
+    repeated = np.repeat(np.arange(len(old)), count)
+    offset = np.arange(len(repeated)) - np.repeat(np.cumsum(count) - count, count)
+    return repeated, order[start[repeated] + offset]
+
+
+def _upper_bounds(
+    problem: Problem, pools: pd.DataFrame, groups: pd.DataFrame, arcs: pd.DataFrame
+) -> np.ndarray:
+    """Units each arc may carry, as the indexing counts them (see
+    :func:`planner.solver.problem.build_problem`): the pool's duty of the arc's kind (times its
+    size when shared), the group's places, and one place per target for a pool of one."""
+    scenario = problem.scenario
+    pool = arcs["pool"].to_numpy(np.int64)
+    group = arcs["group"].to_numpy(np.int64)
+    kinds = [k.value for k in Kind]
+    duty = [scenario.duty(role) for role in pools["role"]]
+    kind_max = np.array([[d.kind_range(k).max for k in Kind] for d in duty], dtype=np.int64)
+    kind_code = pd.Categorical(arcs["kind"], categories=kinds).codes.astype(np.int64)
+    per_kind = kind_max.reshape(-1, len(kinds))[pool, kind_code]
+    single = pools["singleton"].to_numpy(bool)[pool]
+    size = pools["size"].to_numpy(np.int64)[pool]
+    cap = groups["cap"].to_numpy(np.int64)[group]
+    size_t = groups["size"].to_numpy(np.int64)[group]
+    pool_cap = np.where(single, per_kind, size * per_kind)
+    group_cap = np.where(groups["singleton"].to_numpy(bool)[group], cap, size_t * cap)
+    group_cap = np.where(single, np.minimum(group_cap, size_t), group_cap)
+    return np.minimum(pool_cap, group_cap).astype(np.int64)
