@@ -11,6 +11,7 @@ change is written to the audit log in the transaction that makes it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,10 +167,31 @@ def _approved(db: Session, plan: Plan) -> bool:
 
 
 def load_proposal(db: Session, storage: Storage, plan: Plan) -> workflow.Proposal:
-    """The proposal read against the semester's newest data version."""
+    """The proposal read against the semester's newest data version (read once per process
+    for a plan folder and data version: both are written once and never changed; the file
+    times are in the key all the same)."""
     version = newest_version(db, plan.semester_id)
     data = semesters.data_path(db, storage, version)
-    return workflow.load_proposal(data, storage.root / plan.folder)
+    folder = storage.root / plan.folder
+    return _proposal(
+        str(data), data.stat().st_mtime_ns, str(folder), (folder / "plan.json").stat().st_mtime_ns
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _proposal(data: str, data_stamp: int, folder: str, plan_stamp: int) -> workflow.Proposal:
+    del data_stamp, plan_stamp
+    return workflow.load_proposal(Path(data), Path(folder))
+
+
+def warm_up_replan(db: Database, storage: Storage, job_id: int) -> None:
+    """Read the proposal of a re-plan job into this process's cache (a job worker does it
+    before it forks the job's child, which then starts from it)."""
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        plan = session.get(Plan, job.plan_id) if job and job.plan_id else None
+        if plan is not None:
+            load_proposal(session, storage, plan)
 
 
 # --------------------------------------------------------------------------------------------
