@@ -215,25 +215,64 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 class MemoryWatch(threading.Thread):
-    """Polls the resident memory of the server's process tree; keeps the peak."""
+    """Polls the resident memory of the server's process tree (keeps the peak) and its CPU
+    time: the web processes' (those listening on the port) and the job workers' with their
+    jobs (finished children count through their parent), from :meth:`mark` on."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, port: int = 0) -> None:
         super().__init__(daemon=True)
         self.pid = pid
+        self.port = port
         self.peak = 0
         self.stop = threading.Event()
+        self.cpu: dict[int, tuple[bool, float]] = {}
+        self.start_cpu: dict[str, float] = {"web": 0.0, "jobs": 0.0}
+        self.lock = threading.Lock()
+
+    def _listens(self, proc: psutil.Process) -> bool:
+        with contextlib.suppress(psutil.Error):
+            return any(
+                c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self.port
+                for c in proc.net_connections(kind="tcp")
+            )
+        return False
+
+    def sample(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+            total = 0
+            for proc in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
+                    times = proc.cpu_times()
+                    used = times.user + times.system + times.children_user + times.children_system
+                    with self.lock:
+                        web = self.cpu[proc.pid][0] if proc.pid in self.cpu else self._listens(proc)
+                        self.cpu[proc.pid] = (web, used)
+            self.peak = max(self.peak, total)
+        except psutil.Error:
+            pass
+
+    def totals(self) -> dict[str, float]:
+        """CPU seconds of the web processes and of the jobs side so far."""
+        with self.lock:
+            web = sum(used for is_web, used in self.cpu.values() if is_web)
+            jobs = sum(used for is_web, used in self.cpu.values() if not is_web)
+        return {"web": web, "jobs": jobs}
+
+    def mark(self) -> None:
+        """Count CPU from now on."""
+        self.sample()
+        self.start_cpu = self.totals()
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds since :meth:`mark`."""
+        now = self.totals()
+        return {k: round(now[k] - self.start_cpu[k], 1) for k in now}
 
     def run(self) -> None:
         while not self.stop.is_set():
-            try:
-                root = psutil.Process(self.pid)
-                total = 0
-                for proc in [root, *root.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):
-                        total += proc.memory_info().rss
-                self.peak = max(self.peak, total)
-            except psutil.Error:
-                pass
+            self.sample()
             self.stop.wait(0.5)
 
 
@@ -437,7 +476,8 @@ def run(
     settings = found["settings"]
     before_jobs = last_job_id(settings)
     process, base = start_server(settings, folder)
-    watch = MemoryWatch(process.pid)
+    watch = MemoryWatch(process.pid, int(base.rsplit(":", 1)[1]))
+    watch.mark()
     watch.start()
     shared = Shared()
     load_before = os.getloadavg()
@@ -466,6 +506,8 @@ def run(
         time.sleep(1)
         watch.stop.set()
         watch.join(5)
+        watch.sample()
+        cpu = watch.used()
         stop_server(process)
     by_page: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
@@ -499,6 +541,8 @@ def run(
         "jobs_run": jobs.get("succeeded", 0) + jobs.get("failed", 0),
         "jobs_by_state": jobs,
         "peak_memory_mb": round(watch.peak / 1024 / 1024),
+        "cpu_s": cpu,
+        "web_cpu_ms_per_request": round(1000 * cpu["web"] / max(1, len(shared.samples)), 1),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "cpus": os.cpu_count(),
@@ -516,6 +560,9 @@ def summary(result: dict[str, Any]) -> str:
         f"{result['jobs_queued']}, run {result['jobs_run']}; peak memory "
         f"{result['peak_memory_mb']} MB; load average {result['load_average_before'][0]} → "
         f"{result['load_average_after'][0]} on {result['cpus']} CPUs",
+        f"  CPU: web processes {result['cpu_s']['web']} s "
+        f"({result['web_cpu_ms_per_request']} ms per request, sign-ins included), "
+        f"job workers and their jobs {result['cpu_s']['jobs']} s",
     ]
     for page, figures in result["pages"].items():
         lines.append(
