@@ -8,11 +8,20 @@ fixed duration, then it stops by itself.
 It sets up a service in ``benchmarks/work/load-<database>/`` (the demo university, or data
 from ``planner generate --preset``; an SAO account, one secretary per college — 38 by
 default, colleges taken in turn when the data has fewer — and a viewer; a planned proposal),
-starts ``planner serve`` on 127.0.0.1 with one job worker, and lets every user sign in and
+starts ``planner serve`` on 127.0.0.1 (its defaults: one web process per core; one job worker
+and one for the parts' re-plans), and lets every user sign in and
 work: the SAO browses the semester, the plan, the tables (filtered, searched, paged), jobs and
 the audit log, downloads files; a college browses its part, filters, opens "why this
 assignment" (an explanation job, cached once computed), its ledger, duties and calendar;
-the viewer reads and downloads. Each user waits 0.5–2 s between requests.
+the viewer reads and downloads. Each user waits 0.5–2 s between requests. Users arrive over
+the first seconds (each signs in after a random wait of up to ``--arrivals`` seconds, 10 by
+default; 0: all at once), as people do, not all in the same instant.
+
+The first secretary of each college also adjusts its part now and then (issue 16): on the
+part's page, forbids one of its pairs (the part is re-planned, a job) or undoes the newest
+adjustment, then waits for the updated page as the browser does (``app.js`` polls the part's
+``state.json`` and reloads when the re-plan has finished). That wait, from the click to the
+updated page, is its own row: ``adjust: pin → page`` (``adjust: undo → page`` for undo).
 
 Figures (printed, and written with ``--json``): requests and errors (any 5xx, any failed
 connection, any answer other than the one expected), latency p50/p95/p99 per page type, jobs
@@ -48,7 +57,17 @@ WORK = HERE / "work"
 PLANNER = str(Path(sys.executable).with_name("planner"))
 PASSWORD = "load-test-2026"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+FORBID = re.compile(
+    r'name="cadre" value="([^"]+)"><input type="hidden" name="kind" value="([^"]+)">'
+    r'<input type="hidden" name="target" value="([^"]+)"><input type="hidden" name="rule" '
+    r'value="forbid">'
+)
 PAGE_GOAL_P95 = 0.300
+ADJUST_GOAL_P95 = 1.0
+ADJUST_SHARE = 0.15
+"""How often (of its requests) a college's first secretary adjusts its part."""
+POLLS = (0.2, 0.2, 0.2, 0.4)
+"""``app.js``'s waits before polling a running re-plan's state (then every second)."""
 
 
 @dataclass
@@ -146,7 +165,8 @@ def set_up(folder: Path, database: str | None, preset: str, colleges_wanted: int
 
 
 def start_server(settings: Any, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``planner serve`` on a free loopback port with one job worker; its base URL."""
+    """``planner serve`` on a free loopback port with one job worker (and its re-plan lane);
+    its base URL."""
     import socket
 
     with socket.socket() as sock:
@@ -195,25 +215,64 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 class MemoryWatch(threading.Thread):
-    """Polls the resident memory of the server's process tree; keeps the peak."""
+    """Polls the resident memory of the server's process tree (keeps the peak) and its CPU
+    time: the web processes' (those listening on the port) and the job workers' with their
+    jobs (finished children count through their parent), from :meth:`mark` on."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, port: int = 0) -> None:
         super().__init__(daemon=True)
         self.pid = pid
+        self.port = port
         self.peak = 0
         self.stop = threading.Event()
+        self.cpu: dict[int, tuple[bool, float]] = {}
+        self.start_cpu: dict[str, float] = {"web": 0.0, "jobs": 0.0}
+        self.lock = threading.Lock()
+
+    def _listens(self, proc: psutil.Process) -> bool:
+        with contextlib.suppress(psutil.Error):
+            return any(
+                c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == self.port
+                for c in proc.net_connections(kind="tcp")
+            )
+        return False
+
+    def sample(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+            total = 0
+            for proc in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += proc.memory_info().rss
+                    times = proc.cpu_times()
+                    used = times.user + times.system + times.children_user + times.children_system
+                    with self.lock:
+                        web = self.cpu[proc.pid][0] if proc.pid in self.cpu else self._listens(proc)
+                        self.cpu[proc.pid] = (web, used)
+            self.peak = max(self.peak, total)
+        except psutil.Error:
+            pass
+
+    def totals(self) -> dict[str, float]:
+        """CPU seconds of the web processes and of the jobs side so far."""
+        with self.lock:
+            web = sum(used for is_web, used in self.cpu.values() if is_web)
+            jobs = sum(used for is_web, used in self.cpu.values() if not is_web)
+        return {"web": web, "jobs": jobs}
+
+    def mark(self) -> None:
+        """Count CPU from now on."""
+        self.sample()
+        self.start_cpu = self.totals()
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds since :meth:`mark`."""
+        now = self.totals()
+        return {k: round(now[k] - self.start_cpu[k], 1) for k in now}
 
     def run(self) -> None:
         while not self.stop.is_set():
-            try:
-                root = psutil.Process(self.pid)
-                total = 0
-                for proc in [root, *root.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):
-                        total += proc.memory_info().rss
-                self.peak = max(self.peak, total)
-            except psutil.Error:
-                pass
+            self.sample()
             self.stop.wait(0.5)
 
 
@@ -221,23 +280,77 @@ class User(threading.Thread):
     """One person working until the deadline."""
 
     def __init__(
-        self, base: str, name: str, role: str, college: str | None, env: dict[str, Any]
+        self,
+        base: str,
+        name: str,
+        role: str,
+        college: str | None,
+        env: dict[str, Any],
+        adjusts: bool = False,
     ) -> None:
         super().__init__(daemon=True)
         self.base, self.name, self.role, self.college = base, name, role, college
         self.env = env
+        self.adjusts = adjusts
         self.random = random.Random(name)
 
     def run(self) -> None:
         shared: Shared = self.env["shared"]
         deadline: float = self.env["deadline"]
         with httpx.Client(base_url=self.base, timeout=60, follow_redirects=False) as client:
+            time.sleep(self.random.uniform(0, self.env["arrivals"]))
             if not self._sign_in(client, shared):
                 return
             while time.monotonic() < deadline:
-                page, url, expected = self._next()
-                self._get(client, shared, page, url, expected)
+                if self.adjusts and self.random.random() < ADJUST_SHARE:
+                    self._adjust(client, shared)
+                else:
+                    page, url, expected = self._next()
+                    self._get(client, shared, page, url, expected)
                 time.sleep(self.random.uniform(0.5, 2.0))
+
+    def _adjust(self, client: httpx.Client, shared: Shared) -> None:
+        """Forbid one of the part's pairs (or undo the newest adjustment) and wait for the
+        updated page as the browser does; the wait from the click is one sample."""
+        part = f"/filing/{self.env['plan']}/{self.college}"
+        page = self._get(client, shared, "part page", part)
+        token = CSRF.search(page.text) if page is not None else None
+        pairs = FORBID.findall(page.text) if page is not None else []
+        if page is None or token is None or f'data-poll="{part}/state.json"' in page.text:
+            return
+        undo = f'action="{part}/undo"' in page.text and self.random.random() < 0.5
+        if not undo and not pairs:
+            return
+        row = "adjust: undo → page" if undo else "adjust: pin → page"
+        started = time.perf_counter()
+        error = ""
+        try:
+            if undo:
+                answer = client.post(part + "/undo", data={"csrf_token": token.group(1)})
+            else:
+                cadre, kind, target = self.random.choice(pairs)
+                fields = {"cadre": cadre, "kind": kind, "target": target, "rule": "forbid"}
+                answer = client.post(part + "/pins", data={**fields, "csrf_token": token.group(1)})
+            if answer.status_code != 303:
+                error = f"{answer.status_code} {row}"
+            else:
+                shown = client.get(answer.headers["location"])
+                polls = list(POLLS)
+                until = time.monotonic() + 60
+                while f'data-poll="{part}/state.json"' in shown.text and not error:
+                    time.sleep(polls.pop(0) if polls else 1.0)
+                    state = client.get(part + "/state.json")
+                    if state.status_code != 200:
+                        error = f"{state.status_code} {part}/state.json"
+                    elif state.json()["finished"]:
+                        shown = client.get(part)
+                    elif time.monotonic() > until:
+                        error = f"re-plan not finished in 60 s {part}"
+                if shown.status_code != 200 and not error:
+                    error = f"{shown.status_code} {part}"
+        except httpx.HTTPError as exc:
+            error = type(exc).__name__
+        shared.add(Sample(row, time.perf_counter() - started, error))
 
     def _get(
         self, client: httpx.Client, shared: Shared, page: str, url: str, expected: int = 200
@@ -294,6 +407,7 @@ class User(threading.Thread):
                 ("table searched", f"/plans/{plan}/assignments?q={cadre}", 200),
                 ("explanation", f"/plans/{plan}/explain/page?cadre={cadre}", 200),
                 ("download calendar", f"/semesters/1/calendars/colleges/{self.college}.ics", 200),
+                ("part page", f"/filing/{plan}/{self.college}", 200),
             ]
         else:
             choices = [
@@ -344,8 +458,15 @@ def last_job_id(settings: Any) -> int:
         db.dispose()
 
 
-def run(database: str | None, users: int, duration: float, preset: str = "demo") -> dict[str, Any]:
-    """Set up, serve, load for ``duration`` seconds with ``users`` people; the figures."""
+def run(
+    database: str | None,
+    users: int,
+    duration: float,
+    preset: str = "demo",
+    arrivals: float = 10.0,
+) -> dict[str, Any]:
+    """Set up, serve, load for ``duration`` seconds with ``users`` people (signing in over
+    the first ``arrivals`` seconds); the figures."""
     name = "postgres" if database else "sqlite"
     folder = WORK / f"load-{name}"
     colleges = max(1, users - 2)
@@ -355,7 +476,8 @@ def run(database: str | None, users: int, duration: float, preset: str = "demo")
     settings = found["settings"]
     before_jobs = last_job_id(settings)
     process, base = start_server(settings, folder)
-    watch = MemoryWatch(process.pid)
+    watch = MemoryWatch(process.pid, int(base.rsplit(":", 1)[1]))
+    watch.mark()
     watch.start()
     shared = Shared()
     load_before = os.getloadavg()
@@ -364,9 +486,14 @@ def run(database: str | None, users: int, duration: float, preset: str = "demo")
         "deadline": time.monotonic() + duration,
         "plan": found["plan"],
         "cadres": found["cadres"],
+        "arrivals": min(arrivals, duration / 3),
     }
-    people = [User(base, n, str(role), college, env) for n, role, college in found["users"]]
-    people = people[:users]
+    people = []
+    adjusting: set[str] = set()
+    for n, role, college in found["users"][:users]:
+        first = college is not None and college not in adjusting  # one adjuster per part
+        adjusting.update([college] if first and college else [])
+        people.append(User(base, n, str(role), college, env, adjusts=first))
     started = time.perf_counter()
     try:
         for person in people:
@@ -379,6 +506,8 @@ def run(database: str | None, users: int, duration: float, preset: str = "demo")
         time.sleep(1)
         watch.stop.set()
         watch.join(5)
+        watch.sample()
+        cpu = watch.used()
         stop_server(process)
     by_page: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
@@ -412,9 +541,13 @@ def run(database: str | None, users: int, duration: float, preset: str = "demo")
         "jobs_run": jobs.get("succeeded", 0) + jobs.get("failed", 0),
         "jobs_by_state": jobs,
         "peak_memory_mb": round(watch.peak / 1024 / 1024),
+        "cpu_s": cpu,
+        "web_cpu_ms_per_request": round(1000 * cpu["web"] / max(1, len(shared.samples)), 1),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
         "cpus": os.cpu_count(),
+        "arrivals_s": env["arrivals"],
+        "web_workers": "default (one per core)",
     }
 
 
@@ -427,10 +560,13 @@ def summary(result: dict[str, Any]) -> str:
         f"{result['jobs_queued']}, run {result['jobs_run']}; peak memory "
         f"{result['peak_memory_mb']} MB; load average {result['load_average_before'][0]} → "
         f"{result['load_average_after'][0]} on {result['cpus']} CPUs",
+        f"  CPU: web processes {result['cpu_s']['web']} s "
+        f"({result['web_cpu_ms_per_request']} ms per request, sign-ins included), "
+        f"job workers and their jobs {result['cpu_s']['jobs']} s",
     ]
     for page, figures in result["pages"].items():
         lines.append(
-            f"  {page:<18} {figures['requests']:>6}  p50 {figures['p50_ms']:>5} ms  "
+            f"  {page:<22} {figures['requests']:>6}  p50 {figures['p50_ms']:>5} ms  "
             f"p95 {figures['p95_ms']:>5} ms  p99 {figures['p99_ms']:>5} ms"
         )
     for example in result["error_examples"]:
@@ -444,11 +580,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=40, help="SAO + viewer + colleges")
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of load")
     parser.add_argument("--preset", default="demo", choices=["demo", "university"])
+    parser.add_argument(
+        "--arrivals", type=float, default=10.0, help="users sign in over these first seconds"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
     if not 1 <= args.users <= 200 or not 1 <= args.duration <= 1800:
         parser.error("at most 200 users and 30 minutes")
-    result = run(args.database, args.users, args.duration, args.preset)
+    result = run(args.database, args.users, args.duration, args.preset, args.arrivals)
     print(summary(result))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -29,9 +29,8 @@ def _settings(data_dir: str | None) -> Settings:
     "--workers",
     "web_workers",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Web server processes.",
+    default=None,
+    help="Web server processes [one per core, at most 8].",
 )
 @click.option(
     "--job-workers",
@@ -41,13 +40,26 @@ def _settings(data_dir: str | None) -> Settings:
     help="Processes that run plans in the background.",
 )
 @click.option(
+    "--replan-workers",
+    type=click.IntRange(0, 16),
+    default=1,
+    show_default=True,
+    help="More job processes that run only the parts' re-plans (with job workers only).",
+)
+@click.option(
     "--demo",
     is_flag=True,
     help="Set up the demo university first (accounts, rosters, "
     "a planned proposal) and print the accounts.",
 )
 def serve(
-    host: str, port: int, data_dir: str | None, web_workers: int, job_workers: int, demo: bool
+    host: str,
+    port: int,
+    data_dir: str | None,
+    web_workers: int | None,
+    job_workers: int,
+    replan_workers: int,
+    demo: bool,
 ) -> None:
     """Run the planning service (web pages for the SAO and the colleges)."""
     from planner.service.server import serve as run
@@ -79,6 +91,7 @@ def serve(
         port=port,
         web_workers=web_workers,
         job_workers=job_workers,
+        replan_workers=replan_workers,
         on_ready=ready,
     )
 

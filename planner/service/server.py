@@ -22,28 +22,49 @@ def prepare(settings: Settings) -> Database:
     return db
 
 
+def default_web_workers() -> int:
+    """One web process per core this process may run on (at most 8): a page is CPU work
+    under one interpreter lock, so a single process serves from one core only."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
+
+
 def serve(
     settings: Settings,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    web_workers: int = 1,
+    web_workers: int | None = None,
     job_workers: int = 1,
+    replan_workers: int = 1,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serve until Ctrl-C or SIGTERM: ``web_workers`` uvicorn processes and ``job_workers``
-    job worker processes, all on the database of ``settings``."""
+    """Serve until Ctrl-C or SIGTERM: ``web_workers`` uvicorn processes (by default one per
+    core, :func:`default_web_workers`), ``job_workers`` job worker processes and, when there
+    are job workers, ``replan_workers`` more that take only the parts' re-plans (a college
+    waits on its page for those, so they never queue behind explanations), all on the
+    database of ``settings``."""
     import uvicorn
 
-    from planner.service.jobs.worker import worker_main
+    from planner.service.jobs.worker import REPLAN_KINDS, worker_main
 
+    web_workers = web_workers or default_web_workers()
     prepare(settings).dispose()
     os.environ[DATA_DIR_ENV] = str(settings.data_dir)  # the web processes read the same
     context = multiprocessing.get_context("spawn")
+    data_dir = str(settings.data_dir)
     workers = [
-        context.Process(target=worker_main, args=(str(settings.data_dir),), name=f"jobs-{i}")
+        context.Process(target=worker_main, args=(data_dir,), name=f"jobs-{i}")
         for i in range(job_workers)
     ]
+    if job_workers:
+        workers += [
+            context.Process(target=worker_main, args=(data_dir, None, REPLAN_KINDS), name=name)
+            for name in (f"replans-{i}" for i in range(replan_workers))
+        ]
     for process in workers:
         process.start()
     if on_ready is not None:

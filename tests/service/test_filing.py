@@ -175,6 +175,48 @@ def test_a_college_adjusts_undoes_files_is_returned_and_files_again(service: Ser
     assert c01.get("/semesters/1/filing").status_code == 403
 
 
+def test_the_re_plan_lane_forks_warm_re_plans_equal_to_cold_ones(service: Service) -> None:
+    """The re-plan worker of ``planner serve`` (forked children, the proposal kept warm in the
+    worker) stores for each adjustment the contacts and figures a cold re-plan gives."""
+    from planner.service.filing import flows
+    from planner.service.filing import parts as workflow
+    from planner.service.jobs.worker import REPLAN_KINDS, Worker
+
+    plan, page_url = service.plan_id, f"/filing/{service.plan_id}/C02"
+    c02 = service.client("c02")
+    lane = Worker(service.settings, service.db, fork=True, kinds=REPLAN_KINDS)
+    with service.db.session() as db:
+        proposal = flows.load_proposal(db, Storage(service.settings.data_dir), db.get(Plan, plan))
+    held = workflow.part_pairs(proposal, "C02")
+    pins: list[list[str]] = []
+    before = held
+    for pair in (held[0], held[len(held) // 2]):
+        pin = dict(zip(("cadre", "kind", "target"), pair, strict=True), rule="forbid")
+        assert post(c02, f"{page_url}/pins", page_url, pin).status_code == 303
+        assert lane.run_once() is not None
+        with service.db.session() as db:
+            done = db.scalars(select(Adjustment).order_by(Adjustment.id.desc())).first()
+            assert done is not None and done.state == "done", done and done.error
+            stored = (done.pairs, done.terms_before, done.terms_after)
+        pins.append([*pair, "forbid"])
+        cold = workflow.replan(workflow.load_proposal(*_paths(service, plan)), "C02", pins, before)
+        assert stored == (cold.pairs, cold.before, cold.after)
+        assert list(pair) not in done.pairs
+        before = cold.pairs
+    assert "data-poll" not in c02.get(page_url).text
+
+
+def _paths(service: Service, plan_id: int) -> tuple[Any, Any]:
+    """The data version and plan folder a proposal is read from (read again, not cached)."""
+    storage = Storage(service.settings.data_dir)
+    with service.db.session() as db:
+        plan = db.get(Plan, plan_id)
+        assert plan is not None
+        version = db.scalars(select(DataVersion).order_by(DataVersion.id.desc())).first()
+        assert version is not None
+        return semesters.data_path(db, storage, version), storage.root / plan.folder
+
+
 def file_everything(service: Service) -> None:
     add_secretaries(service)
     for college in COLLEGES:

@@ -245,6 +245,26 @@ def test_cancelling_a_running_job_kills_it_and_stores_nothing(
         assert db.scalar(select(func.count()).select_from(Plan)) == plans_before
 
 
+def test_a_parts_re_plan_is_claimed_before_earlier_jobs_and_a_lane_takes_only_those(
+    service: Service,
+) -> None:
+    with service.db.session() as db:
+        queued = [
+            jobs.enqueue(db, kind=kind, semester_id=1, data_version_id=1, actor=None).id
+            for kind in ("explain", "proposal", "replan", "explain", "replan")
+        ]
+    lane = ("replan",)
+    assert jobs.claim_next(service.db, "nohost:9", lane) == queued[2]
+    assert jobs.claim_next(service.db, "nohost:1") == queued[4]  # re-plans first, oldest first
+    assert jobs.claim_next(service.db, "nohost:9", lane) is None  # the lane takes nothing else
+    assert [jobs.claim_next(service.db, "nohost:1") for _ in range(4)] == [
+        queued[0],
+        queued[1],
+        queued[3],
+        None,
+    ]
+
+
 def test_jobs_of_a_dead_worker_are_marked_interrupted(service: Service) -> None:
     with service.db.session() as db:
         job = jobs.enqueue(db, kind="proposal", semester_id=1, data_version_id=1, actor=None)

@@ -11,6 +11,7 @@ change is written to the audit log in the transaction that makes it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,10 +167,47 @@ def _approved(db: Session, plan: Plan) -> bool:
 
 
 def load_proposal(db: Session, storage: Storage, plan: Plan) -> workflow.Proposal:
-    """The proposal read against the semester's newest data version."""
+    """The proposal read against the semester's newest data version (read once per process
+    for a plan folder and data version: both are written once and never changed; the file
+    times are in the key all the same)."""
     version = newest_version(db, plan.semester_id)
     data = semesters.data_path(db, storage, version)
-    return workflow.load_proposal(data, storage.root / plan.folder)
+    folder = storage.root / plan.folder
+    return _proposal(
+        str(data), data.stat().st_mtime_ns, str(folder), (folder / "plan.json").stat().st_mtime_ns
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _proposal(data: str, data_stamp: int, folder: str, plan_stamp: int) -> workflow.Proposal:
+    del data_stamp, plan_stamp
+    return workflow.load_proposal(Path(data), Path(folder))
+
+
+_WARM: dict[int, tuple[workflow.Proposal, workflow.WarmParts]] = {}
+"""The proposals kept warm by this process (a job worker), by ``id`` of the cached proposal."""
+
+
+def warm_parts(proposal: workflow.Proposal) -> workflow.WarmParts:
+    """The warm parts of ``proposal`` (one of :func:`load_proposal`'s), made once per process."""
+    found = _WARM.get(id(proposal))
+    if found is None or found[0] is not proposal:
+        if len(_WARM) >= 4:
+            _WARM.pop(next(iter(_WARM)))
+        found = _WARM[id(proposal)] = (proposal, workflow.warm_parts(proposal))
+    return found[1]
+
+
+def warm_up_replan(db: Database, storage: Storage, job_id: int) -> None:
+    """Read the proposal of a re-plan job and make its part warm in this process (a job worker
+    does it before it forks the job's child, which then starts from them)."""
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        adjustment = job and session.get(Adjustment, int(job.params.get("adjustment", 0)))
+        plan = session.get(Plan, job.plan_id) if job and job.plan_id else None
+        if plan is not None and adjustment:
+            proposal = load_proposal(session, storage, plan)
+            warm_parts(proposal).part(workflow.scope_of(adjustment.college))
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,6 +360,7 @@ def run_replan(
             pins,
             before,
             progress=lambda m: progress(engine.parse_progress(m)),
+            warm=warm_parts(proposal),
         )
     except Exception as exc:
         with db.session() as session:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,6 +23,9 @@ from planner.io.plan_folder import PINS_KEY, PLAN_KEY, PREVIOUS_KEY, as_planned,
 from planner.plan import Plan
 from planner.scenario import Scenario, scenario_from_dict
 from planner.workflow.scopes import CENTRAL as CENTRAL_SCOPE
+
+if TYPE_CHECKING:
+    from planner.workflow.parts import WarmParts
 
 FIGURES = (
     "class_covered",
@@ -72,6 +75,14 @@ def load_proposal(data: Path, plan_dir: Path) -> Proposal:
     )
     keep = pairs["cadre_id"].isin(available) & exists
     return Proposal(dataset, scenario, pairs[keep].reset_index(drop=True), meta)
+
+
+def warm_parts(proposal: Proposal) -> WarmParts:
+    """The proposal kept warm for its parts' re-plans (:class:`~planner.workflow.parts.
+    WarmParts`): what does not change between adjustments of a part is made once."""
+    from planner.workflow.parts import WarmParts
+
+    return WarmParts(proposal.dataset, proposal.scenario, proposal.assignments)
 
 
 def pins_frame(rows: list[list[str]]) -> pd.DataFrame:
@@ -153,9 +164,11 @@ def replan(
     pins: list[list[str]],
     before: list[list[str]],
     progress: Any = None,
+    warm: WarmParts | None = None,
 ) -> Replanned:
     """Re-plan the part of ``college`` (``""``: central) against the proposal with ``pins``;
-    ``before`` is the part's contacts until now (its figures are the "before")."""
+    ``before`` is the part's contacts until now (its figures are the "before"). ``warm``:
+    the proposal kept warm by the job worker (:func:`warm_parts`; the same plan, sooner)."""
     from planner.planning import plan_from_assignments
     from planner.workflow.parts import replan_part
 
@@ -168,6 +181,7 @@ def replan(
         pins=pins_frame(pins),
         deterministic=True,
         progress=progress,
+        warm=warm,
     )
     earlier = pd.DataFrame(before, columns=list(PLAN_KEY), dtype=object)
     was = plan_from_assignments(done.dataset, done.scenario, earlier, held=done.part.held)

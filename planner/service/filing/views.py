@@ -96,7 +96,11 @@ def _part_url(plan_id: int, part: PlanPart, notice: str | None = None) -> str:
 
 
 def _rows_of(dataset: engine.Dataset, pairs: list[list[str]]) -> list[dict[str, Any]]:
-    cadres = dataset.cadres.set_index(dataset.cadres["id"].astype(str))
+    cadres = dataset.cadres
+    people = {
+        str(i): (str(n), str(r))
+        for i, n, r in zip(cadres["id"], cadres["name"], cadres["role"], strict=True)
+    }
     targets = dataset.targets()
     names = {
         (str(k), str(i)): str(n)
@@ -104,12 +108,12 @@ def _rows_of(dataset: engine.Dataset, pairs: list[list[str]]) -> list[dict[str, 
     }
     rows = []
     for cadre, kind, target in sorted(pairs):
-        row = cadres.loc[cadre] if cadre in cadres.index else None
+        name, role = people.get(cadre, ("", ""))
         rows.append(
             {
                 "cadre": cadre,
-                "name": str(row["name"]) if row is not None else "",
-                "role": str(row["role"]) if row is not None else "",
+                "name": name,
+                "role": role,
                 "kind": kind,
                 "target": target,
                 "target_name": names.get((kind, target), ""),

@@ -12,7 +12,7 @@ import os
 import socket
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, case, select, update
 from sqlalchemy.orm import Session
 
 from planner.i18n import N_
@@ -83,12 +83,16 @@ def _changed(result: object) -> int:
 
 
 def claim_next(database: Database, worker: str, kinds: tuple[str, ...] | None = None) -> int | None:
-    """Claim the oldest queued job for ``worker``; its id, or None when the queue is empty."""
+    """Claim the oldest queued job for ``worker`` (re-plans of a part first); its id, or None
+    when the queue is empty."""
     with database.session() as db:
         query = select(Job.id).where(Job.state == JobState.QUEUED)
         if kinds:
             query = query.where(Job.kind.in_(kinds))
-        query = query.order_by(Job.id).limit(1)
+        # a college waits on its page for a re-plan (a second or so): it goes before the
+        # explanations and proposals queued earlier, which take longer anyway
+        interactive = case((Job.kind == JobKind.REPLAN, 0), else_=1)
+        query = query.order_by(interactive, Job.id).limit(1)
         if database.is_postgres:
             query = query.with_for_update(skip_locked=True)
         job_id = db.scalar(query)

@@ -31,6 +31,15 @@ from planner.service.storage import Storage
 log = logging.getLogger("planner.service.jobs")
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 2.0
+BACKGROUND_KINDS = frozenset({JobKind.EXPLAIN, JobKind.PROPOSAL})
+"""Jobs nobody waits on click by click: their child runs at a lower priority (``nice``), so
+the web processes answer pages first when the cores are busy."""
+BACKGROUND_NICE = 10
+REPLAN_KINDS = (JobKind.REPLAN,)
+"""The re-plan lane of ``planner serve``: a worker that takes only a part's re-plans (a
+college waits on its page for them) and keeps their proposals warm."""
+REPLAN_POLL_SECONDS = 0.1
+"""The re-plan lane looks for work more often (one indexed query)."""
 
 
 class ProgressWriter:
@@ -132,6 +141,7 @@ class Worker:
         self.fork = fork and hasattr(os, "fork")
         self.kinds = kinds
         self.name = service.worker_name()
+        self.poll_seconds = REPLAN_POLL_SECONDS if kinds == REPLAN_KINDS else POLL_SECONDS
 
     def run_once(self) -> int | None:
         """Claim one queued job and run it to the end; its id, or None if none was queued."""
@@ -162,13 +172,20 @@ class Worker:
                     service.recover(db)
                 last_recovery = time.monotonic()
             if self.run_once() is None:
-                stop.wait(POLL_SECONDS)
+                stop.wait(self.poll_seconds)
 
     def _run_in_child(self, job_id: int) -> None:
+        with self.db.session() as db:
+            job = db.get(Job, job_id)
+            kind = job.kind if job else None
+        if kind == JobKind.REPLAN:
+            self._warm_up(job_id)
         pid = os.fork()
         if pid == 0:  # the child: its own connections, then the work
             code = 1
             try:
+                if kind in BACKGROUND_KINDS:
+                    os.nice(BACKGROUND_NICE)
                 self.db.engine.dispose(close=False)
                 child_db = Database(self.settings.database_url)
                 run_job(child_db, self.storage, job_id)
@@ -176,6 +193,16 @@ class Worker:
             finally:
                 os._exit(code)
         self._watch(job_id, pid)
+
+    def _warm_up(self, job_id: int) -> None:
+        """Before a re-plan's child is forked: the proposal and the part kept warm in this
+        worker (read once per proposal and data version), so the child starts from them."""
+        from planner.service.filing.flows import warm_up_replan
+
+        try:
+            warm_up_replan(self.db, self.storage, job_id)
+        except Exception:  # the child meets the same problem and reports it on the job
+            log.exception("warming up job %s", job_id)
 
     def _watch(self, job_id: int, pid: int) -> None:
         """Heartbeat, cancel and the child's end."""
@@ -216,8 +243,11 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def worker_main(data_dir: str, stop: threading.Event | None = None) -> None:
-    """Entry point of a worker process (``planner serve`` starts these)."""
+def worker_main(
+    data_dir: str, stop: threading.Event | None = None, kinds: tuple[str, ...] | None = None
+) -> None:
+    """Entry point of a worker process (``planner serve`` starts these); ``kinds``: only
+    jobs of these kinds (the re-plan lane)."""
     from planner.service import logs
 
     logs.install()
@@ -225,4 +255,4 @@ def worker_main(data_dir: str, stop: threading.Event | None = None) -> None:
     settings = Settings.from_env(data_dir)
     signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
-        Worker(settings).run_forever(stop)
+        Worker(settings, kinds=kinds).run_forever(stop)

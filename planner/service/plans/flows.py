@@ -204,6 +204,10 @@ def run_explanation(db: Database, storage: Storage, job_id: int) -> None:
         data = semesters.data_path(session, storage, version)
         subject, key = str(job.params["subject"]), str(job.params["key"])
         plan_id, plan_dir = plan.id, storage.root / plan.folder
+        if service.cached_explanation(session, plan_id, subject, key) is not None:
+            # asked twice at the same moment (two jobs queued): the first one answered
+            jobs.finish(session, job_id, JobState.SUCCEEDED, stage=N_("finished"))
+            return
     if subject == "cadre":
         content = engine.explain(data, plan_dir, cadre=key)
     else:

@@ -3,10 +3,13 @@ filter, sort, pages; scoped to a college secretary's college) and explanations."
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, func, insert, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, func, insert, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from planner.service import engine
@@ -166,16 +169,44 @@ def plans_for_semester(db: Session, semester_id: int) -> list[Plan]:
 # Figures
 
 
+_KEPT: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+def _kept(db: Session, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+    """``make()`` once per process and database for ``key``: what a stored plan's rows give
+    (its figures, its coverage, its data version's colleges) never changes, since a plan's
+    rows are written once with it and never changed or deleted."""
+    bind = db.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with _KEPT_LOCK:
+        kept = _KEPT.setdefault(engine, {})
+        if key in kept:
+            return cast(T, kept[key])
+    value = make()
+    with _KEPT_LOCK:
+        if len(kept) >= 4096:
+            kept.clear()
+        kept[key] = value
+    return value
+
+
 def coverage_rows(db: Session, plan_id: int, college: str | None = None) -> list[Coverage]:
     """Coverage by college × kind (one college's rows when ``college`` is given)."""
     query = select(Coverage).where(Coverage.plan_id == plan_id)
     if college is not None:
         query = query.where(Coverage.college == college)
-    return list(db.scalars(query.order_by(Coverage.college, Coverage.kind)))
+    query = query.order_by(Coverage.college, Coverage.kind)
+    return list(_kept(db, ("coverage", plan_id, college), lambda: list(db.scalars(query))))
 
 
 def kpi_cards(db: Session, plan: Plan, college: str | None = None) -> dict[str, Any]:
     """The key figures of the plan, or of one college's part of it."""
+    return _kept(db, ("kpis", plan.id, college), lambda: _kpi_cards(db, plan, college))
+
+
+def _kpi_cards(db: Session, plan: Plan, college: str | None) -> dict[str, Any]:
     cover = {k: [0, 0] for k in KINDS}
     for row in coverage_rows(db, plan.id, college):
         cover[row.kind][0] += row.covered
@@ -359,8 +390,10 @@ def changes(db: Session, plan_id: int, scope: str | None, t: TableQuery) -> Tabl
 
 def plan_colleges(db: Session, plan: Plan) -> list[VersionCollege]:
     """The colleges of the plan's data version (for the college filter)."""
-    query = select(VersionCollege).where(VersionCollege.data_version_id == plan.data_version_id)
-    return list(db.scalars(query.order_by(VersionCollege.college)))
+    version = plan.data_version_id
+    query = select(VersionCollege).where(VersionCollege.data_version_id == version)
+    query = query.order_by(VersionCollege.college)
+    return list(_kept(db, ("colleges", version), lambda: list(db.scalars(query))))
 
 
 # --------------------------------------------------------------------------------------------

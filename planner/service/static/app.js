@@ -1,5 +1,6 @@
 // The only script of the service (no inline script: the pages' CSP forbids it).
-// Elements with data-poll="URL" fetch that JSON every second and fill their [data-field]
+// Elements with data-poll="URL" fetch that JSON (soon after the page loads — a part's
+// re-plan takes a second or less — then every second) and fill their [data-field]
 // children; when the answer says finished (or, with data-reload="ready", ready) the page
 // reloads to show the result. Without JavaScript, reloading the page shows the same.
 (function () {
@@ -22,6 +23,8 @@
   function poll(box) {
     var url = box.getAttribute("data-poll");
     var reloadOn = box.getAttribute("data-reload") || "finished";
+    var waits = [200, 200, 200, 400];
+    function next() { return waits.length ? waits.shift() : 1000; }
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
@@ -36,11 +39,11 @@
             window.location.replace(window.location.pathname + (rest ? "?" + rest : ""));
             return;
           }
-          window.setTimeout(tick, 1000);
+          window.setTimeout(tick, next());
         })
         .catch(function () { window.setTimeout(tick, 3000); });
     }
-    window.setTimeout(tick, 1000);
+    window.setTimeout(tick, next());
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-poll]").forEach(function (box) {
