@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import threading
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from fastapi import Request
 
 HASHER = PasswordHasher()
+SIGNING_IN = threading.BoundedSemaphore(1)
+"""One sign-in at a time per web process (its argon2 hash uses every core and 64 MiB for a
+quarter of a second): a burst of sign-ins queues here, holding no database connection, instead
+of starving the pages and the memory."""
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 SESSION_COOKIE = "planner_session"
