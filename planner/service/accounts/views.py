@@ -43,7 +43,7 @@ def signin(
     state = request.app.state
     old = request.cookies.get(service.SESSION_COOKIE)
     address = request.client.host if request.client else ""
-    with state.db.session() as db:
+    with service.SIGNING_IN, state.db.session() as db:
         wait = service.throttled(db, username, address)
         if wait is not None:
             user = token = None
