@@ -136,3 +136,23 @@ def test_a_case_moved_shows_at_once_on_the_duties_page(service: Service) -> None
     assert post(who, page, f"{page}/steps", step).status_code == 303
     after = open_cases()
     assert after != before
+
+
+def test_a_kept_value_is_made_once_and_a_new_version_drops_the_old(service: Service) -> None:
+    from planner.service.ledger.service import memo
+
+    made: list[str] = []
+
+    def make(version: str) -> object:
+        def inner() -> object:
+            made.append(version)
+            return {"version": version}
+
+        return inner
+
+    with service.db.session() as db:
+        first = memo(db, ("test", "a", 1), make("1"), pool="test", slot=("test", "a"))
+        assert memo(db, ("test", "a", 1), make("again"), pool="test", slot=("test", "a")) is first
+        memo(db, ("test", "a", 2), make("2"), pool="test", slot=("test", "a"))
+        memo(db, ("test", "a", 1), make("1 again"), pool="test", slot=("test", "a"))
+    assert made == ["1", "2", "1 again"]  # version 1 was dropped when version 2 came

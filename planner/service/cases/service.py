@@ -221,7 +221,7 @@ def open_summary(
     def make() -> tuple[list[dict[str, Any]], dict[str, int]]:
         return summary_rows(oldest_open(db, college, as_of)), counts_by_status(db, college)
 
-    return memo(db, key, make, pool="cases")
+    return memo(db, key, make, pool="cases", slot=key[:-1])
 
 
 # --------------------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def calendar(
             return None
         return found[0], '"' + hashlib.sha256(found[0]).hexdigest()[:32] + '"'
 
-    return memo(db, key, make)
+    return memo(db, key, make, slot=(*key[:7], language))
 
 
 def calendar_college(college: str | None) -> str:

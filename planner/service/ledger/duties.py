@@ -81,7 +81,8 @@ def owed_frame(db: Session, view: LedgerView, cadre_id: str | None = None) -> pd
             contacts = contacts[contacts["cadre_id"] == cadre_id]
         return ledger.owed_duties(view.term, contacts, leaves=ledger.leaves_frame(leaves))
 
-    return memo(db, key, make, pool="cadres" if cadre_id is not None else "owed")
+    pool = "cadres" if cadre_id is not None else "owed"
+    return memo(db, key, make, pool=pool, slot=key[:-1])
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def page_summary(db: Session, view: LedgerView, as_of: dt.date) -> PageSummary:
             overdue_total=int((kept["status"] == "overdue").sum()),
         )
 
-    return memo(db, key, make)
+    return memo(db, key, make, slot=key[:6])
 
 
 def page_heat(summary: PageSummary, view: LedgerView) -> list[HeatRow]:
@@ -164,7 +165,11 @@ def cadre_kept(db: Session, view: LedgerView, as_of: dt.date, cadre_id: str) -> 
         records_fingerprint(db, semester_id, view.college, cadre_id),
         leave_rows(db, semester_id, view.college, cadre_id),
     )
-    return memo(db, key, lambda: kept_frame(db, view, as_of, cadre_id), pool="cadres")
+
+    def make() -> pd.DataFrame:
+        return kept_frame(db, view, as_of, cadre_id)
+
+    return memo(db, key, make, pool="cadres", slot=key[:7])
 
 
 def figures(kept: pd.DataFrame) -> dict[str, Any]:

@@ -157,8 +157,10 @@ class _Memo:
         self.values: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
         self.pending: dict[Hashable, threading.Lock] = {}
+        self.slots: dict[Hashable, Hashable] = {}
+        """The key now held for each slot (see :func:`memo`)."""
 
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+    def get(self, key: Hashable, make: Callable[[], T], slot: Hashable = None) -> T:
         with self.lock:
             if key in self.values:
                 self.values.move_to_end(key)
@@ -168,12 +170,23 @@ class _Memo:
             with self.lock:
                 if key in self.values:
                     return self.values[key]
-            value = make()
+            try:
+                value = make()
+            finally:
+                with self.lock:
+                    self.pending.pop(key, None)
             with self.lock:
+                if slot is not None:
+                    older = self.slots.get(slot)
+                    if older is not None and older != key:
+                        self.values.pop(older, None)  # the same thing, before a change
+                    self.slots[slot] = key
                 self.values[key] = value
                 while len(self.values) > self.SIZE:
                     self.values.popitem(last=False)
-                self.pending.pop(key, None)
+                if len(self.slots) > 4 * self.SIZE:
+                    held = set(self.values)
+                    self.slots = {s: k for s, k in self.slots.items() if k in held}
         return value
 
 
@@ -181,10 +194,19 @@ _MEMOS: weakref.WeakKeyDictionary[Any, dict[str, _Memo]] = weakref.WeakKeyDictio
 _MEMOS_LOCK = threading.Lock()
 
 
-def memo(db: Session, key: Hashable, make: Callable[[], T], pool: str = "pages") -> T:
+def memo(
+    db: Session,
+    key: Hashable,
+    make: Callable[[], T],
+    pool: str = "pages",
+    slot: Hashable = None,
+) -> T:
     """``make()``, computed once per ``key`` for the database behind ``db`` (values are
     shared between requests: treat them as read-only). Each ``pool`` keeps its own
-    :attr:`_Memo.SIZE` latest values (one cadre's values do not push out a college's)."""
+    :attr:`_Memo.SIZE` latest values (one cadre's values do not push out a college's). A
+    ``slot`` names what the value is of, whatever its version (the key without the data's
+    fingerprint): a new version drops the one before at once, so a whole university's
+    frames changed many times a day do not pile up."""
     engine = db.get_bind()
     with _MEMOS_LOCK:
         pools = _MEMOS.get(engine)
@@ -193,7 +215,7 @@ def memo(db: Session, key: Hashable, make: Callable[[], T], pool: str = "pages")
         found = pools.get(pool)
         if found is None:
             found = pools[pool] = _Memo()
-    return found.get(key, make)
+    return found.get(key, make, slot)
 
 
 def plan_key(plan: Plan) -> tuple[Any, ...]:
