@@ -527,6 +527,13 @@ def test_derived_problem_is_the_rebuilt_one(scenario_name: str, tmp_path: Path) 
             cadre = int(p.cadres.index[p.cadres["pool"] == arcs.loc[a, "pool"]][0])
             target = int(p.targets.index[p.targets["group"] == arcs.loc[a, "group"]][-1])
             pairs.append((cadre, target))
+    # a shared pool, or group, of one cadre (target): its key changes, not only its size
+    alone = p.pools.index[~p.pools["singleton"] & (p.pools["size"] == 1)]
+    lone = p.groups.index[~p.groups["singleton"] & (p.groups["size"] == 1)]
+    assert len(alone) and (len(lone) or scenario_name != "default")
+    for pool, group in zip(alone[:3], [*lone[:2], 0, 0], strict=False):
+        cadre = int(p.cadres.index[p.cadres["pool"] == pool][0])
+        pairs.append((cadre, int(p.targets.index[p.targets["group"] == group][0])))
     singles = p.pools.loc[p.pools["singleton"], "cadre"].tolist()
     ends = [0, 5, len(p.targets) - 1]
     pairs += [(int(c), int(t)) for c, t in zip(singles[:3], ends, strict=False)]

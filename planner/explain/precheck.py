@@ -245,7 +245,12 @@ def _pins_against_rules(problem: Problem) -> list[str]:
     pins = data.pins[data.pins["rule"] == "require"]
     on_leave = data.cadres.set_index("id")
     on_leave = on_leave[~on_leave["available"]]
-    scope_targets = set(zip(p.targets["kind"].tolist(), p.targets["id"].tolist(), strict=True))
+    pins = pins[pins["cadre"].isin(on_leave.index)]  # the others are checked below
+    scope_targets = (
+        set(zip(p.targets["kind"].tolist(), p.targets["id"].tolist(), strict=True))
+        if len(pins)
+        else set()
+    )
     for _index, pin in pins.iterrows():
         if (pin["kind"], pin["target"]) not in scope_targets or pin["cadre"] not in on_leave.index:
             continue

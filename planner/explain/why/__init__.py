@@ -15,7 +15,8 @@ parts, each in the words of ``policy.md``:
 
 Modules: :mod:`~planner.explain.why.index` (the plan read back and indexed),
 :mod:`~planner.explain.why.grounds` (parts 1 and 2), :mod:`~planner.explain.why.candidates`
-and :mod:`~planner.explain.why.alternatives` (part 3), and
+and :mod:`~planner.explain.why.alternatives` (part 3, each alternative's problem the plan's
+with its pin added, :mod:`~planner.explain.why.derive`), and
 :mod:`~planner.explain.why.explanation` (the entry points :func:`explain_cadre` and
 :func:`explain_target`).
 

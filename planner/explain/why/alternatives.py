@@ -2,9 +2,10 @@
 the plan term by term in the scenario's order, and what it would change, in words.
 
 Each alternative is solved once, deterministically, on the same data, scenario and held targets
-as the plan, with a pin added to a copy of the pins table; among the plans as good as the best
-one, the flow picks one close to the plan and the pairs are handed out near the plan's
-(:mod:`planner.solver.near`): the ripple of the change, not a reshuffle. When the pin only
+as the plan, with a pin added to a copy of the pins table (its problem is the plan's indexed
+problem with that pin, :func:`~planner.explain.why.derive.with_pin`); among the plans as good
+as the best one, the flow picks one close to the plan and the pairs are handed out near the
+plan's (:mod:`planner.solver.near`): the ripple of the change, not a reshuffle. When the pin only
 restricts the plan's own problem and the plan was proven best, an alternative reaching the
 plan's values needs no CP-SAT stage: nothing can be better.
 """

@@ -9,21 +9,25 @@ gives the very problem that indexing the data set with the pin added would give,
 frame (same rows, order, numbering and types; the tests compare them), so every solve of it
 is the same as before.
 
-The pools and groups are numbered afresh by the indexing's own functions (a few thousand rows);
-the arcs, which cost the most to find (every rule of a pair, on every candidate pair), are the
-plan's arcs, renumbered, with the pool and group that split shared between their parts: a
-split changes no rule of a pair (a pool's cadres, and a group's targets, are alike under all of
-them), only how many units an arc may carry.
+The pools and groups are numbered as the indexing numbers them (in the order of their keys,
+a pool or group of one keyed by its cadre or target), with the new pool and group put in their
+place. The arcs, which cost the most to find (every rule of a pair, on every candidate pair),
+are the plan's arcs, renumbered, with the pool and group that split shared between their
+parts: a split changes no rule of a pair (a pool's cadres, and a group's targets, are alike
+under all of them), only how many units an arc may carry.
 """
 
 from __future__ import annotations
+
+import bisect
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from planner.contract import Kind
 from planner.dataset import Dataset
-from planner.solver.problem import Problem, _groups, _pools
+from planner.solver.problem import Problem
 
 
 def with_pin(
@@ -41,10 +45,8 @@ def with_pin(
         requires = pd.concat([requires, pin], ignore_index=True)
     else:
         forbids = pd.concat([forbids, pin], ignore_index=True)
-    pinned_cadres = set(requires["cadre"]) | set(forbids["cadre"])
-    pinned_targets = set(requires["target"]) | set(forbids["target"])
-    cadres, pools = _pools(problem.cadres.drop(columns="pool"), scenario, pinned_cadres)
-    targets, groups = _groups(problem.targets.drop(columns="group"), scenario, pinned_targets)
+    cadres, pools = _pool_of_one(problem, cadre)
+    targets, groups = _group_of_one(problem, target)
     pool_of, group_of = cadres["pool"].to_numpy(np.int64), targets["group"].to_numpy(np.int64)
     arcs = _split_arcs(problem, pools, groups, pool_of, group_of)
     keeps = problem.keeps.copy()
@@ -68,6 +70,68 @@ def with_pin(
         forbids=forbids,
         held=problem.held,
     )
+
+
+def _pool_of_one(problem: Problem, cadre: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The problem's cadres and pools with ``cadre`` in a pool of its own."""
+    pools = problem.pools
+    codes = problem.cadres["pool"].to_numpy(np.int64)
+    if pools["singleton"].iat[int(codes[cadre])]:
+        return problem.cadres.copy(), pools.copy()
+    columns = [pools[c].tolist() for c in ("role", "college", "campus", "gender", "cadre")]
+    keys = [(r, c or "", p, g, s) for r, c, p, g, s in zip(*columns, strict=True)]
+    source, codes, own = _part_off(keys, codes, cadre)
+    out = pools.iloc[source].reset_index(drop=True)
+    out["size"] = np.bincount(codes, minlength=len(out))
+    out.loc[own, "singleton"] = True
+    out.loc[own, "cadre"] = cadre
+    cadres = problem.cadres.copy()
+    cadres["pool"] = codes
+    return cadres, out
+
+
+def _group_of_one(problem: Problem, target: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The problem's targets and groups with ``target`` in a group of its own."""
+    groups = problem.groups
+    codes = problem.targets["group"].to_numpy(np.int64)
+    single = groups["singleton"].to_numpy(bool)
+    if single[codes[target]]:
+        return problem.targets.copy(), groups.copy()
+    solo = np.full(len(groups), -1, dtype=np.int64)
+    alone = np.flatnonzero(single[codes])
+    solo[codes[alone]] = alone
+    columns = [groups[c].tolist() for c in ("kind", "college", "campus", "gender", "rank")]
+    keys = [
+        (k, c or "", p, g or "", int(r), int(s))
+        for (k, c, p, g, r), s in zip(zip(*columns, strict=True), solo.tolist(), strict=True)
+    ]
+    source, codes, own = _part_off(keys, codes, target)
+    out = groups.iloc[source].reset_index(drop=True)
+    out["size"] = np.bincount(codes, minlength=len(out))
+    out.loc[own, "singleton"] = True
+    targets = problem.targets.copy()
+    targets["group"] = codes
+    return targets, out
+
+
+def _part_off(
+    keys: list[tuple[Any, ...]], codes: np.ndarray, member: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Row ``member`` (whose key is ``keys[codes[member]]``) parted off into a key of its own:
+    the last item of a key is the row of a pool or group of one (-1 for a shared one), and the
+    keys are numbered in sorted order. Returns, per new key, the old key it comes from; the
+    new code of every row; and the new key's code."""
+    old = int(codes[member])
+    alone = int(np.count_nonzero(codes == old)) == 1
+    kept = [j for j in range(len(keys)) if not (alone and j == old)]
+    own = bisect.bisect_left([keys[j] for j in kept], (*keys[old][:-1], member))
+    position = np.arange(len(kept))
+    position[own:] += 1
+    new_of_old = np.zeros(len(keys), dtype=np.int64)
+    new_of_old[kept] = position
+    new_codes = new_of_old[codes]
+    new_codes[member] = own
+    return np.asarray([*kept[:own], old, *kept[own:]], dtype=np.int64), new_codes, own
 
 
 def _split_arcs(
@@ -124,10 +188,11 @@ def _upper_bounds(
     pool = arcs["pool"].to_numpy(np.int64)
     group = arcs["group"].to_numpy(np.int64)
     kinds = [k.value for k in Kind]
-    duty = [scenario.duty(role) for role in pools["role"]]
-    kind_max = np.array([[d.kind_range(k).max for k in Kind] for d in duty], dtype=np.int64)
+    role_code, roles = pd.factorize(pools["role"].to_numpy(object))
+    duties = [scenario.duty(role) for role in roles]
+    kind_max = np.array([[d.kind_range(k).max for k in Kind] for d in duties], dtype=np.int64)
     kind_code = pd.Categorical(arcs["kind"], categories=kinds).codes.astype(np.int64)
-    per_kind = kind_max.reshape(-1, len(kinds))[pool, kind_code]
+    per_kind = kind_max.reshape(-1, len(kinds))[role_code[pool], kind_code]
     single = pools["singleton"].to_numpy(bool)[pool]
     size = pools["size"].to_numpy(np.int64)[pool]
     cap = groups["cap"].to_numpy(np.int64)[group]
