@@ -9,6 +9,7 @@ synthetic data sets, the contract's vocabulary).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -229,6 +230,28 @@ def run_proposal(
 # Explanations
 
 
+def stored_data(data: Path) -> Dataset:
+    """The data set of a stored data version, read once per process and kept for the next
+    explanation (a version is written once and never changed; its file time is in the key all
+    the same). The explainer keeps a plan's index for the same data set object, so a job
+    worker that read it before forking a job's child hands both to the child."""
+    return _stored_data(str(data), data.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _stored_data(data: str, stamp: int) -> Dataset:
+    del stamp
+    return load_data(Path(data))
+
+
+def warm_explanations(data: Path, plan_dir: Path) -> None:
+    """Read the data set and index the plan in this process (a job worker does it before it
+    forks an explanation's child, which then starts from both)."""
+    from planner.explain.why.index import load_plan
+
+    load_plan(stored_data(data), plan_dir)
+
+
 def explain(
     data: Path,
     plan_dir: Path,
@@ -242,7 +265,7 @@ def explain(
     """``planner explain`` of one cadre or target of the plan in ``plan_dir``, as plain data."""
     from planner.explain.why.explanation import explain_cadre, explain_target
 
-    dataset = load_data(data)
+    dataset = stored_data(data)
     started = time.perf_counter()
     if cadre is not None:
         result = explain_cadre(

@@ -285,11 +285,15 @@ class PolicyModel:
         p = self.problem
         arc_index = {
             (pl, g): a
-            for a, (pl, g) in enumerate(zip(p.arcs["pool"], p.arcs["group"], strict=True))
+            for a, (pl, g) in enumerate(
+                zip(p.arcs["pool"].tolist(), p.arcs["group"].tolist(), strict=True)
+            )
         }
         keep_index = {
             (c, t): i
-            for i, (c, t) in enumerate(zip(p.keeps["cadre"], p.keeps["target"], strict=True))
+            for i, (c, t) in enumerate(
+                zip(p.keeps["cadre"].tolist(), p.keeps["target"].tolist(), strict=True)
+            )
         }
         for _, pin in p.requires.iterrows():
             cadre, target = int(pin["cadre"]), int(pin["target"])

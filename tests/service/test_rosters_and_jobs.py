@@ -20,7 +20,8 @@ from planner.service.audit.models import AuditEntry
 from planner.service.jobs import service as jobs
 from planner.service.jobs.models import Job, JobState
 from planner.service.jobs.worker import Worker
-from planner.service.plans.models import Plan
+from planner.service.plans.models import Explanation, Plan
+from planner.service.semesters import service as semesters
 from planner.service.semesters.models import DataVersion, StoredFile
 
 from .conftest import Service, csrf_of
@@ -372,3 +373,60 @@ def test_an_explanation_is_computed_by_a_job_and_cached(service: Service) -> Non
     assert "最佳替代安排" in page.text
     assert service.run_jobs() == []  # cached: no second job
     signal.getsignal(signal.SIGTERM)  # (the worker installed no handler in this process)
+
+
+def test_a_worker_reads_the_data_and_indexes_the_plan_once_for_its_explanations(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job worker reads a data version and indexes a plan before it forks an explanation's
+    child (``warm_up_explanation``); the explanations after it start from both, with the same
+    answers as a cold run."""
+    from planner.explain.why import index as plan_index
+    from planner.service.plans.flows import warm_up_explanation
+    from planner.service.plans.models import Assignment
+    from planner.service.storage import Storage
+
+    with service.db.session() as db:
+        rows = db.scalars(
+            select(Assignment)
+            .where(Assignment.plan_id == service.plan_id, Assignment.target_college == "C01")
+            .order_by(Assignment.id)
+            .limit(2)
+        ).all()
+        targets = [(str(r.kind), str(r.target_id)) for r in rows]
+    client = service.client("c01")
+    for kind, target in targets:
+        client.get(f"/plans/{service.plan_id}/explain/page?kind={kind}&target={target}")
+    reads: list[int] = []
+    indexed: list[int] = []
+    load_data, load_plan = engine.load_data, plan_index._load_plan
+    monkeypatch.setattr(engine, "load_data", lambda data: reads.append(1) or load_data(data))
+    monkeypatch.setattr(plan_index, "_load_plan", lambda d, p: indexed.append(1) or load_plan(d, p))
+    engine._stored_data.cache_clear()
+    storage = Storage(service.settings.data_dir)
+    with service.db.session() as db:
+        first = db.scalar(select(Job.id).where(Job.kind == "explain").order_by(Job.id))
+    assert first is not None
+    warm_up_explanation(service.db, storage, first)
+    assert (len(reads), len(indexed)) == (1, 1)
+    assert len(service.run_jobs()) == 2
+    assert (len(reads), len(indexed)) == (1, 1)  # both answered from what the worker kept
+    with service.db.session() as db:
+        plan = db.get(Plan, service.plan_id)
+        assert plan is not None
+        version = db.scalar(select(DataVersion).order_by(DataVersion.id.desc()).limit(1))
+        assert version is not None
+        data = semesters.data_path(db, storage, version)
+        plan_dir = storage.root / plan.folder
+        stored = {
+            e.key: e.content
+            for e in db.scalars(select(Explanation).where(Explanation.plan_id == plan.id))
+        }
+    engine._stored_data.cache_clear()
+    plan_index._cache.clear()
+    for kind, target in targets:
+        cold = engine.explain(data, plan_dir, target=target, kind=kind)
+        kept = stored[f"{kind}:{target}"]
+        assert {k: v for k, v in cold.items() if k != "seconds"} == {
+            k: v for k, v in kept.items() if k != "seconds"
+        }

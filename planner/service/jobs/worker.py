@@ -180,6 +180,8 @@ class Worker:
             kind = job.kind if job else None
         if kind == JobKind.REPLAN:
             self._warm_up(job_id)
+        elif kind == JobKind.EXPLAIN:
+            self._warm_up_explanation(job_id)
         pid = os.fork()
         if pid == 0:  # the child: its own connections, then the work
             code = 1
@@ -201,6 +203,17 @@ class Worker:
 
         try:
             warm_up_replan(self.db, self.storage, job_id)
+        except Exception:  # the child meets the same problem and reports it on the job
+            log.exception("warming up job %s", job_id)
+
+    def _warm_up_explanation(self, job_id: int) -> None:
+        """Before an explanation's child is forked: the data read and the plan indexed in this
+        worker (once per data version and plan), so every explanation after the first starts
+        from them."""
+        from planner.service.plans.flows import warm_up_explanation
+
+        try:
+            warm_up_explanation(self.db, self.storage, job_id)
         except Exception:  # the child meets the same problem and reports it on the job
             log.exception("warming up job %s", job_id)
 

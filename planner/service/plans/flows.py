@@ -193,6 +193,20 @@ def latest_explanation_job(db: Session, plan_id: int, subject: str, key: str) ->
     return None
 
 
+def warm_up_explanation(db: Database, storage: Storage, job_id: int) -> None:
+    """Read the data of an explanation job and index its plan in this process (a job worker
+    does it before it forks the job's child, which then starts from them)."""
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        plan = session.get(Plan, job.plan_id) if job and job.plan_id else None
+        version = session.get(DataVersion, job.data_version_id) if job else None
+        if plan is None or version is None:
+            return
+        data = semesters.data_path(session, storage, version)
+        plan_dir = storage.root / plan.folder
+    engine.warm_explanations(data, plan_dir)
+
+
 def run_explanation(db: Database, storage: Storage, job_id: int) -> None:
     """The explanation job: ``planner explain`` on the plan folder, stored for the page."""
     with db.session() as session:
