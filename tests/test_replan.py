@@ -30,6 +30,7 @@ from planner.solver.flow.search import central_spread_least, flow_solution
 from planner.solver.near import closeness
 from planner.solver.problem import Problem, build_problem
 from planner.solver.terms import active_terms, central_spread
+from planner.workflow import replan as replan_module
 from planner.workflow.replan import Changes, WarmPlan, warm_plan
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
@@ -310,3 +311,48 @@ def _one_more_central(problem: Problem, y: np.ndarray, keep: np.ndarray) -> np.n
         if central_spread(problem, worse, keep) == spread + 1:
             return worse
     return None
+
+
+def test_a_one_pin_re_plan_derives_the_very_problem_indexing_would_give(
+    university: WarmPlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For one pin on a cadre and a target no pin of the base names, the re-plan's problem is
+    the base problem with that pin (:func:`~planner.explain.why.derive.with_pin`): frame for
+    frame the problem of the changed data set indexed again; other changes index it again."""
+    import pandas as pd
+
+    one_pin = [
+        c for c in _university_changes(university.plan) if set(c) in ({"require"}, {"forbid"})
+    ]
+    one_pin = [c for c in one_pin if len(next(iter(c.values()))) == 1]
+    assert {next(iter(c)) for c in one_pin} == {"require", "forbid"}
+    indexed: list[int] = []
+    for change in one_pin:
+        changes = Changes(
+            require=tuple(":".join(p) for p in change.get("require", [])),
+            forbid=tuple(":".join(p) for p in change.get("forbid", [])),
+        )
+        dataset = university.changed_dataset(changes)
+        university._base_problem()
+        indexed.clear()
+        monkeypatch.setattr(
+            replan_module,
+            "build_problem",
+            lambda *a, **k: indexed.append(1) or build_problem(*a, **k),
+        )
+        got = university.problem_for(dataset, changes)
+        monkeypatch.undo()
+        assert indexed == []  # derived, not indexed again
+        want = build_problem(dataset, university.scenario, university.held)
+        for name in (
+            "cadres",
+            "targets",
+            "pools",
+            "groups",
+            "arcs",
+            "keeps",
+            "requires",
+            "forbids",
+        ):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
+        assert got.held == want.held and got.notes == want.notes
