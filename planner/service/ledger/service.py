@@ -427,22 +427,24 @@ def records_frame(
 ) -> pd.DataFrame:
     """The semester's records as the engine reads them (``record_id`` is the row's id), one
     college's (see :func:`visible`) and one cadre's when given."""
-    query = select(
-        ContactEntry.id,
-        ContactEntry.cadre_id,
-        ContactEntry.kind,
-        ContactEntry.target_id,
-        ContactEntry.day,
-        ContactEntry.activity,
-        ContactEntry.students,
-        ContactEntry.note,
-        ContactEntry.problems,
-        ContactEntry.category,
-    ).where(ContactEntry.semester_id == semester_id)
-    if cadre_id is not None:
-        query = query.where(ContactEntry.cadre_id == cadre_id)
-    query = visible(query, ContactEntry.college, college)
-    rows = [tuple(r) for r in db.execute(query.order_by(ContactEntry.day, ContactEntry.id))]
+    rows = _entries(
+        db,
+        (
+            ContactEntry.id,
+            ContactEntry.cadre_id,
+            ContactEntry.kind,
+            ContactEntry.target_id,
+            ContactEntry.day,
+            ContactEntry.activity,
+            ContactEntry.students,
+            ContactEntry.note,
+            ContactEntry.problems,
+            ContactEntry.category,
+        ),
+        semester_id,
+        college,
+        cadre_id,
+    )
     columns = [c for c in ledger.RECORD_COLUMNS if c != "row"]
     frame = pd.DataFrame(rows, columns=columns)
     frame["record_id"] = frame["record_id"].astype(str)
@@ -466,18 +468,30 @@ def counted_records(
 ) -> pd.DataFrame:
     """:func:`records_frame` with :data:`COUNTED_COLUMNS` only (what the duties need; the
     notes and problems stay in the database)."""
-    query = select(
+    columns = (
         ContactEntry.cadre_id,
         ContactEntry.kind,
         ContactEntry.target_id,
         ContactEntry.day,
         ContactEntry.activity,
-    ).where(ContactEntry.semester_id == semester_id)
+    )
+    rows = _entries(db, columns, semester_id, college, cadre_id)
+    return pd.DataFrame(rows, columns=COUNTED_COLUMNS)
+
+
+def _entries(
+    db: Session,
+    columns: tuple[Any, ...],
+    semester_id: int,
+    college: str | None,
+    cadre_id: str | None,
+) -> list[tuple[Any, ...]]:
+    """``columns`` of the semester's records (one college's, one cadre's when given), by day."""
+    query = select(*columns).where(ContactEntry.semester_id == semester_id)
     if cadre_id is not None:
         query = query.where(ContactEntry.cadre_id == cadre_id)
     query = visible(query, ContactEntry.college, college)
-    rows = db.execute(query.order_by(ContactEntry.day, ContactEntry.id)).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=COUNTED_COLUMNS)
+    return [tuple(r) for r in db.execute(query.order_by(ContactEntry.day, ContactEntry.id))]
 
 
 def leave_rows(
