@@ -238,7 +238,7 @@ def stored_data(data: Path) -> Dataset:
     return _stored_data(str(data), data.stat().st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=4)
 def _stored_data(data: str, stamp: int) -> Dataset:
     del stamp
     return load_data(Path(data))

@@ -8,10 +8,8 @@ user's role may not take on a part it sees is 403; a step the state forbids is 4
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -83,13 +81,6 @@ def _conflict(request: Request, message: str, back: str) -> Response:
     return render(request, "filing/refused.html", {"message": message, "back": back}, status=409)
 
 
-@functools.lru_cache(maxsize=4)
-def _dataset(path: str, stamp: float) -> engine.Dataset:
-    """A data version's data set (read once per version and process)."""
-    del stamp
-    return engine.load_data(Path(path))
-
-
 def _part_url(plan_id: int, part: PlanPart, notice: str | None = None) -> str:
     url = f"/filing/{plan_id}/{flows.key_of(part.college)}"
     return url + (f"?notice={notice}" if notice else "")
@@ -132,7 +123,7 @@ def _part_page(
         assert semester is not None
         version = flows.newest_version(db, plan.semester_id)
         path = semesters.data_path(db, storage, version)
-        dataset = _dataset(str(path), path.stat().st_mtime)
+        dataset = engine.stored_data(path)
         college = part.college
         scope = college if college != CENTRAL else None
         cadres = dataset.cadres
