@@ -270,7 +270,7 @@ def test_with_no_adjustments_the_approved_plan_is_the_proposal_term_by_term(
     # downloads come from the frozen plan
     page = admin.get(board)
     states = page.text.split('id="board"')[1].split("</table>")[0]
-    assert states.count("已批准") == len(COLLEGES) + 1 and "未开始" not in states
+    assert states.count("已审批") == len(COLLEGES) + 1 and "未开始" not in states
     assert f"/plans/{approved_id}/files/assignments.xlsx" in page.text
     assert admin.get(f"/plans/{approved_id}/files/assignments.xlsx").status_code == 200
     mine = c01.get(f"/filing/approved/{approved_id}/C01.xlsx")
