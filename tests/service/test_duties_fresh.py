@@ -139,7 +139,7 @@ def test_a_case_moved_shows_at_once_on_the_duties_page(service: Service) -> None
 
 
 def test_a_kept_value_is_made_once_and_a_new_version_drops_the_old(service: Service) -> None:
-    from planner.service.ledger.service import memo
+    from planner.service.memo import memo
 
     made: list[str] = []
 

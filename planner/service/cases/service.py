@@ -214,7 +214,7 @@ def open_summary(
     :func:`counts_by_status`; kept per college, day, language (who holds a case is named)
     and :func:`fingerprint` (read-only)."""
     from planner.i18n import current_language
-    from planner.service.ledger.service import memo
+    from planner.service.memo import memo
 
     key = ("open cases", college, as_of, current_language(), fingerprint(db, college))
 

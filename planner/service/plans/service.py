@@ -3,16 +3,15 @@ filter, sort, pages; scoped to a college secretary's college) and explanations."
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, Select, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from planner.service import engine
+from planner.service.memo import memo
 from planner.service.plans.models import (
     CENTRAL,
     Assignment,
@@ -169,8 +168,6 @@ def plans_for_semester(db: Session, semester_id: int) -> list[Plan]:
 # Figures
 
 
-_KEPT: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
-_KEPT_LOCK = threading.Lock()
 T = TypeVar("T")
 
 
@@ -178,18 +175,7 @@ def _kept(db: Session, key: tuple[Any, ...], make: Callable[[], T]) -> T:
     """``make()`` once per process and database for ``key``: what a stored plan's rows give
     (its figures, its coverage, its data version's colleges) never changes, since a plan's
     rows are written once with it and never changed or deleted."""
-    bind = db.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    with _KEPT_LOCK:
-        kept = _KEPT.setdefault(engine, {})
-        if key in kept:
-            return cast(T, kept[key])
-    value = make()
-    with _KEPT_LOCK:
-        if len(kept) >= 4096:
-            kept.clear()
-        kept[key] = value
-    return value
+    return memo(db, key, make, pool="plans", size=4096)
 
 
 def coverage_rows(db: Session, plan_id: int, college: str | None = None) -> list[Coverage]:
