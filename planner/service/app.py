@@ -7,7 +7,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
+import os
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +21,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
 from planner.i18n import N_
 from planner.i18n import gettext as _
-from planner.service import logs
+from planner.service import logs, warmup
 from planner.service.config import Settings
 from planner.service.db import Database
 from planner.service.permissions import SignInRequired
@@ -31,8 +35,12 @@ from planner.service.web import (
 )
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
-    """The service as an ASGI app, on ``db`` (or the database the settings name)."""
+def create_app(
+    settings: Settings | None = None, db: Database | None = None, *, warm_up: bool | None = None
+) -> FastAPI:
+    """The service as an ASGI app, on ``db`` (or the database the settings name).
+    ``warm_up``: fill the pages' caches in a thread once the app has started
+    (:mod:`planner.service.warmup`; by default when ``planner serve`` asks for it)."""
     from planner.service.accounts.views import router as accounts
     from planner.service.audit.views import router as audit
     from planner.service.cases.views import router as cases
@@ -46,7 +54,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     logs.install()
     settings = settings or Settings.from_env()
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="planner")
+    if warm_up is None:
+        warm_up = os.environ.get(warmup.WARM_UP_ENV) == "1"
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:  # take requests once warm, or after a while at most
+            thread = warmup.start(app.state.settings, app.state.db)
+            await asyncio.to_thread(thread.join, warmup.READY_WAIT_SECONDS)
+        yield
+
+    app = FastAPI(
+        docs_url=None, redoc_url=None, openapi_url=None, title="planner", lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     routers = (accounts, semesters, jobs, plans, audit, ledger, duties, cases, documents, filing)

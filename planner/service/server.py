@@ -9,6 +9,7 @@ from collections.abc import Callable
 from planner.service.config import DATA_DIR_ENV, Settings
 from planner.service.db import Database
 from planner.service.jobs import service as jobs
+from planner.service.warmup import WARM_UP_ENV
 
 
 def prepare(settings: Settings) -> Database:
@@ -54,6 +55,7 @@ def serve(
     web_workers = web_workers or default_web_workers()
     prepare(settings).dispose()
     os.environ[DATA_DIR_ENV] = str(settings.data_dir)  # the web processes read the same
+    os.environ[WARM_UP_ENV] = "1"  # each web process fills its caches as it starts
     context = multiprocessing.get_context("spawn")
     data_dir = str(settings.data_dir)
     workers = [

@@ -1,0 +1,83 @@
+"""A starting web process fills its caches by asking for the first pages itself, as a reader
+that has no account, writing nothing."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from planner.service import memo, warmup
+from planner.service.accounts.models import Role, User, UserSession
+from planner.service.app import create_app
+from planner.service.audit.models import AuditEntry
+from planner.service.jobs.models import Job
+
+from .conftest import Service
+
+
+def _counts(service: Service) -> dict[str, int]:
+    with service.db.session() as db:
+        return {
+            table.__name__: int(db.scalar(select(func.count()).select_from(table)) or 0)
+            for table in (AuditEntry, User, UserSession, Job)
+        }
+
+
+def _cached(service: Service) -> int:
+    pools = memo._MEMOS.get(service.db.engine, {})
+    return sum(len(pool.values) for pool in pools.values())
+
+
+def test_the_warm_up_asks_every_first_page_and_writes_nothing(service: Service) -> None:
+    readers = warmup.pages(service.db)
+    roles = [(role, college) for role, college, _ in readers]
+    assert (None, None) in roles and (Role.SAO_STAFF, None) in roles
+    colleges = sorted(c for r, c in roles if r == Role.COLLEGE and c)
+    assert colleges[:2] == ["C01", "C02"] and len(colleges) >= 6
+    paths = {path for _, _, found in readers for path in found}
+    plan = service.plan_id
+    for page in (f"/filing/{plan}/C01", "/semesters/1/duties", f"/plans/{plan}", "/signin"):
+        assert page in paths
+    assert "/semesters/1/calendars/colleges/C03.ics" in paths
+
+    before, cached = _counts(service), _cached(service)
+    answered = warmup.warm_up(service.settings, service.db)
+    assert answered == sum(len(found) for _, _, found in readers)  # every page: 200
+    assert _counts(service) == before  # no session, no audit line, no job
+    assert _cached(service) > cached  # the served app's caches (same database) are filled
+
+
+def test_the_warm_up_app_is_never_the_served_one(service: Service) -> None:
+    served = create_app(service.settings, service.db, warm_up=False)
+    assert served.dependency_overrides == {}
+    reading = warmup.reading_app(service.settings, service.db, warmup.reader(Role.COLLEGE, "C01"))
+    assert reading.dependency_overrides  # only this instance, never bound to a socket
+    # a college reader of the warm-up sees what a college secretary sees: its own part only
+    client = TestClient(reading, follow_redirects=False)
+    assert client.get(f"/filing/{service.plan_id}/C01").status_code == 200
+    assert client.get(f"/filing/{service.plan_id}/C02").status_code == 404
+    # the served app asks for a session as before
+    anonymous = TestClient(served, follow_redirects=False)
+    assert anonymous.get(f"/filing/{service.plan_id}/C01").status_code == 303
+
+
+def test_a_started_app_takes_requests_once_warm(service: Service) -> None:
+    cached = _cached(service)
+    app = create_app(service.settings, service.db, warm_up=True)
+    with TestClient(app) as client:  # runs the lifespan
+        assert _cached(service) > cached
+        assert client.get("/healthz").status_code == 200
+
+
+def test_an_empty_service_has_nothing_to_warm(tmp_path: os.PathLike[str]) -> None:
+    from planner.service.config import Settings
+    from planner.service.db import Database
+
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/p.sqlite3")
+    db = Database(settings.database_url)
+    db.migrate()
+    assert warmup.pages(db) == []
+    assert warmup.warm_up(settings, db) == 0
+    db.dispose()
