@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -252,3 +255,14 @@ def test_uvicorn_access_lines_keep_their_format_and_lose_the_search_terms(
     (record,) = [r for r in caplog.records if r.name == "uvicorn.access"]
     line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record)
     assert line == '127.0.0.1:4000 - "GET /cases?q=***&page=2 HTTP/1.1" 200 OK'
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="threads have their own nice on Linux")
+def test_password_checks_run_below_the_pages() -> None:
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    page = nice()
+    checking = accounts._CHECKS.submit(nice).result()
+    assert checking == min(19, page + accounts.PASSWORD_NICE)
+    assert nice() == page  # the pages' threads keep theirs
