@@ -207,7 +207,34 @@ def warm_up_replan(db: Database, storage: Storage, job_id: int) -> None:
         plan = session.get(Plan, job.plan_id) if job and job.plan_id else None
         if plan is not None and adjustment:
             proposal = load_proposal(session, storage, plan)
-            warm_parts(proposal).part(workflow.scope_of(adjustment.college))
+            warm = warm_parts(proposal)
+            warm.part(workflow.scope_of(adjustment.college))
+            workflow.proposal_figures(proposal, adjustment.college, warm)
+
+
+def warm_current(db: Database, storage: Storage, *, replans: bool) -> None:
+    """What a job worker keeps warm before its first job: the newest semester's proposal read
+    and, for the re-plan lane, every part of it made warm (:func:`warm_parts`); for the
+    other jobs, the proposal indexed for explanations. The first college to adjust its part
+    or ask why then does not wait for them."""
+    with db.session() as session:
+        semester_id = session.scalar(select(Semester.id).order_by(Semester.id.desc()).limit(1))
+        plan = current_proposal(session, semester_id) if semester_id is not None else None
+        if plan is None or semester_id is None:
+            return
+        if replans:
+            proposal = load_proposal(session, storage, plan)
+            colleges = [part.college for part in parts_of(session, plan.id)]
+        else:
+            data = semesters.data_path(session, storage, newest_version(session, semester_id))
+            plan_dir = storage.root / plan.folder
+    if replans:
+        warm = warm_parts(proposal)
+        for college in colleges:
+            warm.part(workflow.scope_of(college))
+            workflow.proposal_figures(proposal, college, warm)
+    else:
+        engine.warm_explanations(data, plan_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,7 +379,9 @@ def run_replan(
             else workflow.part_pairs(proposal, adjustment.college)
         )
         college, pins, adjustment_id = adjustment.college, list(adjustment.pins), adjustment.id
+        known = _figures_before(prior, adjustment)
     progress(engine.ProgressEvent(N_("planning")))
+    warm = warm_parts(proposal)
     try:
         done = workflow.replan(
             proposal,
@@ -360,7 +389,10 @@ def run_replan(
             pins,
             before,
             progress=lambda m: progress(engine.parse_progress(m)),
-            warm=warm_parts(proposal),
+            warm=warm,
+            before_figures=known
+            if prior is not None
+            else workflow.proposal_figures(proposal, college, warm),
         )
     except Exception as exc:
         with db.session() as session:
@@ -386,6 +418,15 @@ def run_replan(
             _central_moved(session, plan, before, done.pairs, None)
         if not jobs.finish(session, job_id, JobState.SUCCEEDED, stage=N_("finished")):
             raise jobs.Superseded
+
+
+def _figures_before(prior: Adjustment | None, adjustment: Adjustment) -> dict[str, Any] | None:
+    """The figures of the part's contacts before ``adjustment``: those its previous adjustment
+    stored, when made on the same data (pins do not change them); else None (work them out)."""
+    if prior is None or prior.data_version_id != adjustment.data_version_id:
+        return None
+    stored = {k: v for k, v in (prior.terms_after or {}).items() if k != "part"}
+    return stored if all(name in stored for name in (*workflow.FIGURES, "stay")) else None
 
 
 def cost_words(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -158,6 +158,30 @@ def part_view(plan: Plan) -> dict[str, Any]:
     return {"coverage": coverage, "uncovered": uncovered}
 
 
+def proposal_figures(proposal: Proposal, college: str, warm: WarmParts) -> dict[str, Any]:
+    """The part's figures as the proposal has it (the "before" of its first adjustment),
+    worked out once per warm proposal and part (a job worker does it before it forks)."""
+    from planner.planning import plan_from_assignments
+    from planner.workflow.parts import part_dataset
+
+    key = (id(warm), college)
+    found = _PROPOSAL_FIGURES.get(key)
+    if found is None or found[0] is not warm:
+        scope = scope_of(college)
+        kept = warm.part(scope)
+        applied = proposal.scenario.with_changes(scope=scope)
+        planned = part_dataset(proposal.dataset, kept.part)
+        earlier = pd.DataFrame(part_pairs(proposal, college), columns=list(PLAN_KEY), dtype=object)
+        was = plan_from_assignments(planned, applied, earlier, held=kept.part.held)
+        if len(_PROPOSAL_FIGURES) >= 256:
+            _PROPOSAL_FIGURES.pop(next(iter(_PROPOSAL_FIGURES)))
+        found = _PROPOSAL_FIGURES[key] = (warm, figures(was))
+    return dict(found[1])
+
+
+_PROPOSAL_FIGURES: dict[tuple[int, str], tuple[WarmParts, dict[str, Any]]] = {}
+
+
 def replan(
     proposal: Proposal,
     college: str,
@@ -165,10 +189,13 @@ def replan(
     before: list[list[str]],
     progress: Any = None,
     warm: WarmParts | None = None,
+    before_figures: dict[str, Any] | None = None,
 ) -> Replanned:
     """Re-plan the part of ``college`` (``""``: central) against the proposal with ``pins``;
-    ``before`` is the part's contacts until now (its figures are the "before"). ``warm``:
-    the proposal kept warm by the job worker (:func:`warm_parts`; the same plan, sooner)."""
+    ``before`` is the part's contacts until now (its figures are the "before": given as
+    ``before_figures`` when known — the previous adjustment's, or :func:`proposal_figures` —
+    else worked out here; pins do not change them). ``warm``: the proposal kept warm by the
+    job worker (:func:`warm_parts`; the same plan, sooner)."""
     from planner.planning import plan_from_assignments
     from planner.workflow.parts import replan_part
 
@@ -183,13 +210,15 @@ def replan(
         progress=progress,
         warm=warm,
     )
-    earlier = pd.DataFrame(before, columns=list(PLAN_KEY), dtype=object)
-    was = plan_from_assignments(done.dataset, done.scenario, earlier, held=done.part.held)
+    if before_figures is None:
+        earlier = pd.DataFrame(before, columns=list(PLAN_KEY), dtype=object)
+        was = plan_from_assignments(done.dataset, done.scenario, earlier, held=done.part.held)
+        before_figures = figures(was)
     pairs = done.plan.assignments[list(PLAN_KEY)].astype(str)
     return Replanned(
         pairs=[list(r) for r in pairs.itertuples(index=False, name=None)],
         base_hash=done.base_hash,
-        before=figures(was),
+        before=before_figures,
         after={**figures(done.plan), "part": part_view(done.plan)},
     )
 

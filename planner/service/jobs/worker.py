@@ -165,6 +165,7 @@ class Worker:
         """Poll for jobs until ``stop`` is set; interrupted jobs of dead workers are marked."""
         stop = stop or threading.Event()
         engine.preload()
+        self._warm_current()
         last_recovery = 0.0
         while not stop.is_set():
             if time.monotonic() - last_recovery > 10:
@@ -195,6 +196,15 @@ class Worker:
             finally:
                 os._exit(code)
         self._watch(job_id, pid)
+
+    def _warm_current(self) -> None:
+        """Before the first job: the current proposal kept warm for this lane's jobs."""
+        from planner.service.filing.flows import warm_current
+
+        try:
+            warm_current(self.db, self.storage, replans=self.kinds == REPLAN_KINDS)
+        except Exception:  # the jobs meet the same problem and report it
+            log.exception("warming up the current proposal")
 
     def _warm_up(self, job_id: int) -> None:
         """Before a re-plan's child is forked: the proposal and the part kept warm in this
