@@ -66,7 +66,7 @@ PAGE_GOAL_P95 = 0.300
 ADJUST_GOAL_P95 = 1.0
 ADJUST_SHARE = 0.15
 """How often (of its requests) a college's first secretary adjusts its part."""
-POLLS = (0.2, 0.2, 0.2, 0.4)
+POLLS = (0.15,) * 20
 """``app.js``'s waits before polling a running re-plan's state (then every second)."""
 
 
@@ -77,6 +77,8 @@ class Sample:
     page: str
     seconds: float
     error: str = ""
+    at: float = field(default_factory=time.perf_counter)
+    """When it ended (``time.perf_counter``)."""
 
 
 @dataclass
@@ -464,9 +466,10 @@ def run(
     duration: float,
     preset: str = "demo",
     arrivals: float = 10.0,
+    samples: Path | None = None,
 ) -> dict[str, Any]:
     """Set up, serve, load for ``duration`` seconds with ``users`` people (signing in over
-    the first ``arrivals`` seconds); the figures."""
+    the first ``arrivals`` seconds); the figures (every request written to ``samples``)."""
     name = "postgres" if database else "sqlite"
     folder = WORK / f"load-{name}"
     colleges = max(1, users - 2)
@@ -509,6 +512,11 @@ def run(
         watch.sample()
         cpu = watch.used()
         stop_server(process)
+    if samples is not None:  # each request: when it ended (from the start), its latency, page
+        samples.write_text(
+            "".join(f"{x.at - started:.3f}\t{x.seconds:.4f}\t{x.page}\n" for x in shared.samples),
+            encoding="utf-8",
+        )
     by_page: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     for sample in shared.samples:
@@ -584,10 +592,13 @@ def main(argv: list[str] | None = None) -> int:
         "--arrivals", type=float, default=10.0, help="users sign in over these first seconds"
     )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument(
+        "--samples", type=Path, default=None, help="write every request here (when, latency, page)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.users <= 200 or not 1 <= args.duration <= 1800:
         parser.error("at most 200 users and 30 minutes")
-    result = run(args.database, args.users, args.duration, args.preset, args.arrivals)
+    result = run(args.database, args.users, args.duration, args.preset, args.arrivals, args.samples)
     print(summary(result))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 // The only script of the service (no inline script: the pages' CSP forbids it).
-// Elements with data-poll="URL" fetch that JSON (soon after the page loads — a part's
-// re-plan takes a second or less — then every second) and fill their [data-field]
+// Elements with data-poll="URL" fetch that JSON (every 150 ms for the first seconds — a
+// part's re-plan takes well under a second — then every second) and fill their [data-field]
 // children; when the answer says finished (or, with data-reload="ready", ready) the page
 // reloads to show the result. Without JavaScript, reloading the page shows the same.
 (function () {
@@ -23,8 +23,10 @@
   function poll(box) {
     var url = box.getAttribute("data-poll");
     var reloadOn = box.getAttribute("data-reload") || "finished";
-    var waits = [200, 200, 200, 400];
-    function next() { return waits.length ? waits.shift() : 1000; }
+    // every 150 ms for the first 3 s (a part's re-plan takes well under a second: the page
+    // comes as soon as it is done), then every second
+    var quick = 20;
+    function next() { return quick-- > 0 ? 150 : 1000; }
     function tick() {
       fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
