@@ -59,10 +59,14 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if warm_up:  # take requests once warm, or after a while at most
-            thread = warmup.start(app.state.settings, app.state.db)
-            await asyncio.to_thread(thread.join, warmup.READY_WAIT_SECONDS)
+        if not warm_up:
+            yield
+            return
+        warmer = warmup.start(app.state.settings, app.state.db)
+        # take requests once warm, or after a while at most
+        await asyncio.to_thread(warmer.ready.wait, warmup.READY_WAIT_SECONDS)
         yield
+        warmer.stop.set()
 
     app = FastAPI(
         docs_url=None, redoc_url=None, openapi_url=None, title="planner", lifespan=lifespan

@@ -7,7 +7,8 @@ the offices open in the morning, everyone's first page would pay for it at once 
 2-core machine, seconds. ``planner serve`` therefore starts each web process with a thread
 that asks for the pages people open first, for the newest semester, its plan and every
 college's part (:func:`warm_up`), and takes requests once it is done (or after
-:data:`READY_WAIT_SECONDS` at most, the warm-up going on behind). The job workers keep the
+:data:`READY_WAIT_SECONDS` at most, the warm-up going on behind). It warms them again when a
+new proposal, an approval or new rosters arrive (:class:`Warmer`). The job workers keep the
 current proposal warm the same way (:func:`planner.service.filing.flows.warm_current`).
 
 The pages are asked of a second instance of the application that is never served: it shares
@@ -28,7 +29,7 @@ from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from planner.service import permissions as perms
 from planner.service.accounts.models import Role
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 WARM_UP_ENV = "PLANNER_WARM_UP"
 """Set (to ``1``) by ``planner serve`` in the web processes' environment."""
+WATCH_SECONDS = 10.0
+"""How often a web process looks whether its warmed pages are still those of the newest
+semester and plan (one small query)."""
 READY_WAIT_SECONDS = 30.0
 """How long a starting web process waits for its warm-up before it takes requests (the
 warm-up goes on in the background after that)."""
@@ -187,15 +191,50 @@ def warm_up(
     return done
 
 
-def start(settings: Settings, db: Database) -> threading.Thread:
-    """:func:`warm_up` in a daemon thread of this process."""
+def stamp(db: Database) -> tuple[int | None, ...]:
+    """What the warmed pages are of: the newest semester, its approved plan, its newest plan
+    and data version. A new proposal, an approval or new rosters change it."""
+    from planner.service.plans.models import Plan
+    from planner.service.semesters.models import DataVersion, Semester
 
-    def run() -> None:
-        try:
-            warm_up(settings, db)
-        except Exception:
-            log.warning("warm-up stopped", exc_info=True)
+    with db.session() as session:
+        semester = session.scalar(select(Semester).order_by(Semester.id.desc()).limit(1))
+        if semester is None:
+            return ()
+        plan = session.scalar(select(func.max(Plan.id)).where(Plan.semester_id == semester.id))
+        version = session.scalar(
+            select(func.max(DataVersion.id)).where(DataVersion.semester_id == semester.id)
+        )
+        return (semester.id, semester.approved_plan_id, plan, version)
 
-    thread = threading.Thread(target=run, name="warm-up", daemon=True)
-    thread.start()
-    return thread
+
+class Warmer(threading.Thread):
+    """The warm-up of one web process: :func:`warm_up` once (:attr:`ready` is set then), and
+    again whenever :func:`stamp` changes (looked at every :data:`WATCH_SECONDS`), until
+    :attr:`stop` is set."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        super().__init__(name="warm-up", daemon=True)
+        self.settings, self.db = settings, db
+        self.ready = threading.Event()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        last: tuple[int | None, ...] | None = None
+        while not self.stop.is_set():
+            try:
+                now = stamp(self.db)
+                if now != last:
+                    warm_up(self.settings, self.db)
+                    last = now
+            except Exception:  # the database out of reach a moment: try again later
+                log.warning("warm-up failed; trying again later", exc_info=True)
+            self.ready.set()
+            self.stop.wait(WATCH_SECONDS)
+
+
+def start(settings: Settings, db: Database) -> Warmer:
+    """A :class:`Warmer` of this process, started."""
+    warmer = Warmer(settings, db)
+    warmer.start()
+    return warmer

@@ -4,7 +4,10 @@ that has no account, writing nothing."""
 from __future__ import annotations
 
 import os
+import time
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -81,3 +84,37 @@ def test_an_empty_service_has_nothing_to_warm(tmp_path: os.PathLike[str]) -> Non
     assert warmup.pages(db) == []
     assert warmup.warm_up(settings, db) == 0
     db.dispose()
+
+
+def test_a_web_process_warms_again_when_the_plan_changes(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planner.service.semesters.models import Semester
+
+    calls: list[tuple[int | None, ...]] = []
+    real = warmup.warm_up
+
+    def counting(settings: Any, db: Any) -> int:
+        calls.append(warmup.stamp(db))
+        return real(settings, db)
+
+    monkeypatch.setattr(warmup, "warm_up", counting)
+    monkeypatch.setattr(warmup, "WATCH_SECONDS", 0.05)
+    warmer = warmup.start(service.settings, service.db)
+    try:
+        assert warmer.ready.wait(60)
+        time.sleep(0.3)
+        assert len(calls) == 1  # nothing changed: warmed once
+        with service.db.session() as db:  # the SAO approves the plan
+            semester = db.get(Semester, 1)
+            assert semester is not None
+            semester.approved_plan_id = service.plan_id
+        deadline = time.monotonic() + 60
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(calls) == 2 and calls[1] != calls[0]
+        assert calls[1][1] == service.plan_id
+    finally:
+        warmer.stop.set()
+        warmer.join(60)
+    assert not warmer.is_alive()
