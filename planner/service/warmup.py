@@ -36,7 +36,8 @@ from planner.service.accounts.models import Role
 from planner.service.config import Settings
 from planner.service.db import Database
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("uvicorn.error.warmup")
+"""Beside the web server's own lines (uvicorn's log): how long each warm-up took."""
 
 WARM_UP_ENV = "PLANNER_WARM_UP"
 """Set (to ``1``) by ``planner serve`` in the web processes' environment."""

@@ -33,9 +33,12 @@ SIGNING_IN = threading.BoundedSemaphore(2)
 for a quarter of a second): a burst of sign-ins queues here, holding no database connection,
 instead of starving the pages and the memory (one at a time made a burst's last sign-ins wait
 far longer on a busy machine)."""
-PASSWORD_NICE = 10
-"""The password checks run this much below the pages (``nice``): a burst of sign-ins in the
-morning uses the cores the pages leave, instead of making everyone's page wait for them."""
+PASSWORD_NICE = 5
+"""The password checks run this much below the pages (``nice``): in a burst of sign-ins in the
+morning the pages get about three times their share of the cores, instead of waiting behind
+the hashes; not further, or on a saturated machine the sign-ins themselves starve (at 10
+they waited 20 s and more while a university's pages were worked out). Explanation and
+proposal jobs run lower still (:data:`planner.service.jobs.worker.BACKGROUND_NICE`)."""
 
 
 def _below_pages() -> None:
