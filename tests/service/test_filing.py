@@ -206,6 +206,34 @@ def test_the_re_plan_lane_forks_warm_re_plans_equal_to_cold_ones(service: Servic
     assert "data-poll" not in c02.get(page_url).text
 
 
+def test_an_idle_re_plan_lane_warms_every_part_one_step_at_a_time(service: Service) -> None:
+    """Between jobs the re-plan worker makes the current proposal's parts warm, one part per
+    step (a re-plan queued meanwhile waits for one part at most); the "before" figures it
+    keeps are those a cold re-plan works out."""
+    from planner.service.filing import flows
+    from planner.service.filing import parts as workflow
+    from planner.service.jobs.worker import REPLAN_KINDS, Worker
+
+    lane = Worker(service.settings, service.db, fork=False, kinds=REPLAN_KINDS)
+    with service.db.session() as db:
+        plan = db.get(Plan, service.plan_id)
+        assert plan is not None
+        colleges = [p.college for p in flows.parts_of(db, plan.id)]
+        proposal = flows.load_proposal(db, Storage(service.settings.data_dir), plan)
+    warming = lane._warming()
+    steps = 0
+    while lane._warm_step(warming):
+        steps += 1
+    assert steps == 1 + len(colleges) and len(colleges) >= 7  # the proposal, then each part
+    assert not lane._warm_step(warming)
+    warm = flows.warm_parts(proposal)
+    for college in ("C03", ""):
+        kept = workflow.proposal_figures(proposal, college, warm)
+        pin = [*workflow.part_pairs(proposal, college)[0], "forbid"]
+        cold = workflow.replan(proposal, college, [pin], workflow.part_pairs(proposal, college))
+        assert kept == cold.before
+
+
 def _paths(service: Service, plan_id: int) -> tuple[Any, Any]:
     """The data version and plan folder a proposal is read from (read again, not cached)."""
     storage = Storage(service.settings.data_dir)

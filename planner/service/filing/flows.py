@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -212,11 +212,13 @@ def warm_up_replan(db: Database, storage: Storage, job_id: int) -> None:
             workflow.proposal_figures(proposal, adjustment.college, warm)
 
 
-def warm_current(db: Database, storage: Storage, *, replans: bool) -> None:
-    """What a job worker keeps warm before its first job: the newest semester's proposal read
-    and, for the re-plan lane, every part of it made warm (:func:`warm_parts`); for the
-    other jobs, the proposal indexed for explanations. The first college to adjust its part
-    or ask why then does not wait for them."""
+def warm_current(db: Database, storage: Storage, *, replans: bool) -> Iterator[None]:
+    """What a job worker keeps warm while it has nothing to do, one step per ``next``: the
+    newest semester's proposal read and, for the re-plan lane, its parts made warm one by one
+    (:func:`warm_parts`, with their "before" figures); for the other jobs, the proposal
+    indexed for explanations. The first college to adjust its part or ask why then does not
+    wait for them; a job queued meanwhile waits for one step at most (a part: well under a
+    second at university size)."""
     with db.session() as session:
         semester_id = session.scalar(select(Semester.id).order_by(Semester.id.desc()).limit(1))
         plan = current_proposal(session, semester_id) if semester_id is not None else None
@@ -228,13 +230,15 @@ def warm_current(db: Database, storage: Storage, *, replans: bool) -> None:
         else:
             data = semesters.data_path(session, storage, newest_version(session, semester_id))
             plan_dir = storage.root / plan.folder
-    if replans:
-        warm = warm_parts(proposal)
-        for college in colleges:
-            warm.part(workflow.scope_of(college))
-            workflow.proposal_figures(proposal, college, warm)
-    else:
+    yield
+    if not replans:
         engine.warm_explanations(data, plan_dir)
+        return
+    warm = warm_parts(proposal)
+    for college in colleges:
+        warm.part(workflow.scope_of(college))
+        workflow.proposal_figures(proposal, college, warm)
+        yield
 
 
 # --------------------------------------------------------------------------------------------

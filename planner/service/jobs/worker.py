@@ -18,6 +18,7 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 
 from planner.i18n import N_, use_language
 from planner.i18n import gettext as _
@@ -166,14 +167,14 @@ class Worker:
         """Poll for jobs until ``stop`` is set; interrupted jobs of dead workers are marked."""
         stop = stop or threading.Event()
         engine.preload()
-        self._warm_current()
+        warming = self._warming()
         last_recovery = 0.0
         while not stop.is_set():
             if time.monotonic() - last_recovery > 10:
                 with self.db.session() as db:
                     service.recover(db)
                 last_recovery = time.monotonic()
-            if self.run_once() is None:
+            if self.run_once() is None and not self._warm_step(warming):
                 stop.wait(self.poll_seconds)
 
     def _run_in_child(self, job_id: int) -> None:
@@ -198,14 +199,24 @@ class Worker:
                 os._exit(code)
         self._watch(job_id, pid)
 
-    def _warm_current(self) -> None:
-        """Before the first job: the current proposal kept warm for this lane's jobs."""
+    def _warming(self) -> Iterator[None]:
+        """The current proposal made warm for this lane's jobs, step by step, between jobs
+        (:func:`~planner.service.filing.flows.warm_current`)."""
         from planner.service.filing.flows import warm_current
 
+        return warm_current(self.db, self.storage, replans=self.kinds == REPLAN_KINDS)
+
+    @staticmethod
+    def _warm_step(warming: Iterator[None]) -> bool:
+        """One step of ``warming``; False when there is nothing left to warm."""
         try:
-            warm_current(self.db, self.storage, replans=self.kinds == REPLAN_KINDS)
+            next(warming)
+        except StopIteration:
+            return False
         except Exception:  # the jobs meet the same problem and report it
             log.exception("warming up the current proposal")
+            return False
+        return True
 
     def _warm_up(self, job_id: int) -> None:
         """Before a re-plan's child is forked: the proposal and the part kept warm in this
