@@ -42,15 +42,19 @@ def make_plan(
     progress: Progress | None = None,
     proven: Mapping[str, int] | None = None,
     capacity: pd.DataFrame | None = None,
+    problem: Problem | None = None,
 ) -> Plan:
     """Plan ``dataset`` under ``scenario`` (see :func:`planner.solver.solve.solve`).
 
     For a re-plan kept warm (:mod:`planner.workflow.parts`): ``proven`` are the term values of
     an optimal plan of a problem this one only restricts (see :func:`~planner.solver.solve.
     solve`), ``capacity`` the data set's :func:`~planner.explain.capacity.college_capacity`
-    when it is known already.
+    when it is known already, ``problem`` the indexed problem of ``dataset``, ``scenario`` and
+    ``held`` when it is known already (derived from a kept one: frame for frame what
+    :func:`~planner.solver.problem.build_problem` gives).
     """
-    problem = build_problem(dataset, scenario, held)
+    if problem is None:
+        problem = build_problem(dataset, scenario, held)
     solution = solve_explained(
         problem,
         time_limit=time_limit,
