@@ -163,6 +163,35 @@ def test_impossible_changes_say_why(warm: WarmPlan) -> None:
         warm.replan(unavailable=["no-such-cadre"])
 
 
+def test_impossible_changes_say_the_same_as_a_plan_made_from_scratch(warm: WarmPlan) -> None:
+    """A warm re-plan runs the cheap checks only when the flow does not settle the plan; an
+    impossible change still gets the very words of a plan made from scratch (checks first)."""
+    from planner.planning import make_plan
+
+    a = warm.plan.assignments
+    first, second = a.iloc[0], a.iloc[1]
+    other = a[(a["cadre_college"].notna()) & (a["target_college"] != first["cadre_college"])]
+    other = other[other["target_college"].notna() & (other["kind"] != "society")].iloc[0]
+    impossible = [
+        Changes(
+            require=(
+                f"{first['cadre_id']}:{first['kind']}:{first['target_id']}",
+                f"{second['cadre_id']}:{first['kind']}:{first['target_id']}",
+            )
+        ),
+        # H3: a college's cadre required on another college's target.
+        Changes(require=(f"{first['cadre_id']}:{other['kind']}:{other['target_id']}",)),
+    ]
+    for changes in impossible:
+        with pytest.raises(InfeasibleError) as warm_error:
+            warm.replan(require=changes.require, forbid=changes.forbid)
+        dataset = warm.changed_dataset(changes)
+        with pytest.raises(InfeasibleError) as cold_error:
+            make_plan(dataset, warm.scenario, deterministic=True)
+        assert str(warm_error.value) == str(cold_error.value)
+        assert str(warm_error.value)
+
+
 def test_a_pin_the_plan_keeps_anyway_says_why_targets_stay_uncovered_with_it() -> None:
     """The shortcut (the base plan keeps the new pins) gives the base plan's pairs, and the
     reasons of its uncovered targets are those of the new problem: a forbid pin that takes
@@ -328,6 +357,7 @@ def test_a_pin_re_plan_derives_the_very_problem_indexing_would_give(
     held = a[(a["kind"] == first[1]) & (a["target_id"] == first[2])].iloc[0]
     twice = {"require": [first], "forbid": [(str(held["cadre_id"]), first[1], first[2])]}
     assert twice["forbid"][0][0] != first[0]
+    indexed: list[int] = []
     for change, derived in [*((c, True) for c in pins_only), (twice, False)]:
         changes = Changes(
             require=tuple(":".join(p) for p in change.get("require", [])),
@@ -335,7 +365,7 @@ def test_a_pin_re_plan_derives_the_very_problem_indexing_would_give(
         )
         dataset = university.changed_dataset(changes)
         university._base_problem()
-        indexed: list[int] = []
+        indexed.clear()
         monkeypatch.setattr(
             replan_module,
             "build_problem",

@@ -211,6 +211,7 @@ def test_a_warm_part_derives_the_very_problem_indexing_would_give(
 
     warm = WarmParts(demo, Scenario(), demo_proposal)
     seen = {True: 0, False: 0}
+    indexed: list[int] = []
     for college in sorted(demo.colleges["id"])[:4]:
         scope = f"college={college}"
         applied = Scenario().with_changes(scope=scope)
@@ -223,7 +224,7 @@ def test_a_warm_part_derives_the_very_problem_indexing_would_give(
             frame = _pins(demo, pins)
             part = kept.with_pins(demo, applied, frame)
             planned = part_dataset(demo, part)
-            indexed: list[int] = []
+            indexed.clear()
             monkeypatch.setattr(
                 parts_module,
                 "build_problem",

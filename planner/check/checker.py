@@ -14,6 +14,7 @@ from planner.check.frames import (
     Scope,
     cadre_frame,
     holders,
+    key,
     key_set,
     plan_rows,
     taken_places,
@@ -94,10 +95,13 @@ def check_assignments(
     cadres = cadre_frame(dataset, scope)
     targets = target_frame(dataset, scope)
     rows = plan_rows(assignments)
-    violations = known_rows(rows, cadres, targets)
+    target_keys = key(targets, ["kind", "target_id"])
+    violations = known_rows(rows, cadres, targets, target_keys)
 
     distinct = rows.drop_duplicates(PLAN_KEY)
-    valid = distinct.merge(cadres, on="cadre_id").merge(targets, on=["kind", "target_id"])
+    # (Joined with the targets the rows name only: the same inner join, in the rows' order.)
+    named = targets[targets["target_id"].isin(distinct["target_id"])]
+    valid = distinct.merge(cadres, on="cadre_id").merge(named, on=["kind", "target_id"])
     valid = valid.sort_values("row", kind="stable").reset_index(drop=True)
     base = triples(dataset.base).drop_duplicates()
     taken = taken_places(base, cadres) if scope.name != "university" else None
@@ -108,7 +112,7 @@ def check_assignments(
         targets=targets,
         valid=valid,
         keys=key_set(distinct),
-        holders=holders(targets, valid, taken),
+        holders=holders(targets, valid, taken, target_keys),
         pins=triples(dataset.pins, extra=["rule"]).drop_duplicates(),
         previous=triples(dataset.previous).drop_duplicates(),
         base=base,

@@ -189,15 +189,20 @@ class Context:
 
 
 def holders(
-    targets: pd.DataFrame, valid: pd.DataFrame, taken: pd.Series | None = None
+    targets: pd.DataFrame,
+    valid: pd.DataFrame,
+    taken: pd.Series | None = None,
+    target_keys: pd.Series | None = None,
 ) -> pd.DataFrame:
     """In-scope targets with the number of cadres each holds (``n``): the plan's, and the
     places cadres outside a re-planned part hold (``taken``, keyed like :func:`key` of
-    ``kind, target_id``; see :func:`taken_places`)."""
+    ``kind, target_id``; see :func:`taken_places`). ``target_keys``: :func:`key` of every
+    target's ``kind, target_id``, when made already."""
     pair = ["kind", "target_id"]
     counts = key(valid, pair).value_counts()
-    out = targets.loc[targets["target_in_scope"], pair].copy()
-    keys = key(out, pair)
+    mask = targets["target_in_scope"]
+    out = targets.loc[mask, pair].copy()
+    keys = key(out, pair) if target_keys is None else target_keys[mask]
     out["n"] = keys.map(counts).fillna(0).astype(int)
     if taken is not None and len(taken):
         out["n"] += keys.map(taken).fillna(0).astype(int)

@@ -42,21 +42,21 @@ def changes_table(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
             status.append("ended")
             reason.append(seen.ended(dict(zip(("cadre", "kind", "target"), key, strict=True))))
     # The rest of the plan's contacts: the cadre held something else last semester, or nothing.
-    rest = assignments[~assignments["kept"]]
+    rest = assignments[~assignments["kept"].to_numpy(bool)]
     ids = rest["cadre_id"].tolist()
     had_previous = set(prev["cadre"])
     moved, new = _(MOVED), _(NEW)
     again = [c in had_previous for c in ids]
-    columns = dict.fromkeys(CHANGE_COLUMNS)
-    columns.update(
-        cadre_id=cadre + ids,
-        cadre_name=[seen.names.get(c, "") for c in cadre] + rest["cadre_name"].tolist(),
-        kind=kind + rest["kind"].tolist(),
-        target_id=target + rest["target_id"].tolist(),
-        status=status + ["moved" if m else "new" for m in again],
-        reason=reason + [moved if m else new for m in again],
-    )
-    rows = len(columns["cadre_id"] or ())
+    columns: dict[str, list[str]] = {
+        "cadre_id": cadre + ids,
+        "cadre_name": [seen.names.get(c, "") for c in cadre] + rest["cadre_name"].tolist(),
+        "kind": kind + rest["kind"].tolist(),
+        "target_id": target + rest["target_id"].tolist(),
+        "status": status + ["moved" if m else "new" for m in again],
+        "reason": reason + [moved if m else new for m in again],
+    }
+    assert list(columns) == CHANGE_COLUMNS
+    rows = len(columns["cadre_id"])
     frame = pd.DataFrame(columns if rows else [], columns=CHANGE_COLUMNS)
     # Sorted by status, cadre, kind and target (a stable sort, as pandas' own).
     order = sorted(

@@ -349,6 +349,7 @@ def replan_part(
         proven=proven,
         capacity=capacity,
         problem=problem,
+        checks_first=warm is None or progress is not None,
     )
     require_checked(plan, planned, applied)
     return Replanned(part, planned, applied, plan, base_hash)

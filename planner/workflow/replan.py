@@ -167,6 +167,7 @@ class WarmPlan:
             deterministic=self.deterministic,
             near=closeness(problem, self.plan.assignments),
             proven=self._proven() if changes.restricts else None,
+            checks_first=False,
         )
         pairs = decompose(problem, solution.y, solution.keep, near=self._pairs())
         plan = describe(problem, solution, pairs, capacity=self._capacity_of(dataset, changes))
