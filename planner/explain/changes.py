@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from planner.contract import KIND_TABLE, KINDS
 from planner.explain.forbidden import why_not
 from planner.i18n import N_, pgettext
 from planner.i18n import gettext as _
@@ -146,7 +147,7 @@ class _Seen:
             return _("the cadre has left (not on the roster)")
         if not self.available[cadre]:
             return _("the cadre is on leave (在岗 = 否)")
-        if (kind, target) not in self.scope_keys and (kind, target) not in self.target_keys:
+        if (kind, target) not in self.scope_keys and target not in self.target_ids.get(kind, ()):
             if kind == "class":
                 return _("the class no longer exists (class graduated)")
             return _("the {kind} no longer exists").format(kind=what)
@@ -187,10 +188,12 @@ class _Seen:
         return self.problem.dataset.targets().set_index(["kind", "id"])
 
     @cached_property
-    def target_keys(self) -> set[tuple[str, str]]:
-        """Every target of the data set (those of the scope are among them)."""
-        every = self.problem.dataset.targets()
-        return set(zip(every["kind"].tolist(), every["id"].tolist(), strict=True))
+    def target_ids(self) -> dict[str, set[str]]:
+        """Every target id of the data set by kind (those of the scope are among them)."""
+        ds = self.problem.dataset
+        return {
+            kind.value: set(ds.table(KIND_TABLE[kind])["id"].astype(str).tolist()) for kind in KINDS
+        }
 
     @cached_property
     def cadre_rows(self) -> pd.DataFrame:

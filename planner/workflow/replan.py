@@ -123,8 +123,11 @@ class WarmPlan:
         held: frozenset[Pair] = frozenset(),
         time_limit: float | None = None,
     ) -> WarmPlan:
-        """Keep ``plan`` (made from ``dataset`` under ``scenario`` with ``held``) warm."""
-        return cls(dataset, scenario, plan, held=frozenset(held), time_limit=time_limit)
+        """Keep ``plan`` (made from ``dataset`` under ``scenario`` with ``held``) warm: its
+        problem is indexed now, in the worker, so that a forked child starts from it."""
+        warm = cls(dataset, scenario, plan, held=frozenset(held), time_limit=time_limit)
+        warm._base_problem()
+        return warm
 
     def replan(
         self,
