@@ -182,8 +182,8 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
 
     total = np.vstack([held[kind] for kind in kinds]).sum(axis=0)
     ranges = {r.value: scenario.duty(r).total_range() for r in ROLES}
-    lo = pd.Series(roles).map({r: v.min for r, v in ranges.items()}).to_numpy()
-    hi = pd.Series(roles).map({r: v.max for r, v in ranges.items()}).to_numpy()
+    lo = _per_role(roles, {r: v.min for r, v in ranges.items()})
+    hi = _per_role(roles, {r: v.max for r, v in ranges.items()})
     for i in ((total < lo) | (total > hi)).nonzero()[0]:
         out.append(
             _("{rule}: cadre {cadre} ({role}) holds {count}; a {role} holds {range}").format(
@@ -197,8 +197,8 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
     for kind in KINDS:
         count = held[kind.value]
         k_ranges = {r.value: scenario.duty(r).kind_range(kind) for r in ROLES}
-        lo = pd.Series(roles).map({r: v.min for r, v in k_ranges.items()}).to_numpy()
-        hi = pd.Series(roles).map({r: v.max for r, v in k_ranges.items()}).to_numpy()
+        lo = _per_role(roles, {r: v.min for r, v in k_ranges.items()})
+        hi = _per_role(roles, {r: v.max for r, v in k_ranges.items()})
         for i in ((count < lo) | (count > hi)).nonzero()[0]:
             n = int(count[i])
             out.append(
@@ -213,6 +213,14 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
                     kind=kind_code(kind.value),
                 )
             )
+    return out
+
+
+def _per_role(roles: np.ndarray, values: dict[str, int]) -> np.ndarray:
+    """``values`` of each cadre's role (NaN for a role not in ``values``), as a map would."""
+    out = np.full(len(roles), np.nan)
+    for role, value in values.items():
+        out[roles == role] = value
     return out
 
 
@@ -337,7 +345,11 @@ def h6_pins(ctx: Context) -> list[str]:
     # The in-scope targets the pins name (the same join, on the few rows it can match).
     t = ctx.targets
     scoped_targets = t[t["target_in_scope"] & t["target_id"].isin(require["target_id"])]
-    require = require.merge(scoped_targets[["kind", "target_id"]], on=["kind", "target_id"])
+    scoped = set(
+        zip(scoped_targets["kind"].tolist(), scoped_targets["target_id"].tolist(), strict=True)
+    )
+    pairs = zip(require["kind"].tolist(), require["target_id"].tolist(), strict=True)
+    require = require[np.fromiter((p in scoped for p in pairs), bool, len(require))]
     for r in _each(require[~is_in(require, ctx.keys)]):
         out.append(
             _("{rule}: required pin cadre {cadre} – {kind} {target} is not in the plan").format(
