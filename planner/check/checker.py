@@ -14,11 +14,10 @@ from planner.check.frames import (
     Scope,
     cadre_frame,
     holders,
-    key,
     key_set,
     plan_rows,
     taken_places,
-    target_frame,
+    target_frame_and_keys,
     triples,
 )
 from planner.check.rules import RULES, known_rows
@@ -93,9 +92,8 @@ def check_assignments(
         )
     scope = Scope.of(scenario, held)
     cadres = cadre_frame(dataset, scope)
-    targets = target_frame(dataset, scope)
+    targets, target_keys = target_frame_and_keys(dataset, scope)
     rows = plan_rows(assignments)
-    target_keys = key(targets, ["kind", "target_id"])
     violations = known_rows(rows, cadres, targets, target_keys)
 
     distinct = rows.drop_duplicates(PLAN_KEY)

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 
+from planner.solver.pairs import positions
 from planner.solver.problem import Problem
 
 
@@ -151,9 +152,7 @@ class _HandOut:
 
 def _plan_targets(problem: Problem, near: set[tuple[str, str, str]]) -> dict[int, list[int]]:
     """Per cadre index, the target indices it holds in the plan ``near`` (sorted)."""
-    cadre_at = {cid: i for i, cid in enumerate(problem.cadres["id"].tolist())}
-    keys = zip(problem.targets["kind"].tolist(), problem.targets["id"].tolist(), strict=True)
-    target_at = {key: i for i, key in enumerate(keys)}
+    cadre_at, target_at = positions(problem)
     out: dict[int, set[int]] = defaultdict(set)
     for cadre_id, kind, target_id in near:
         if cadre_id in cadre_at and (kind, target_id) in target_at:

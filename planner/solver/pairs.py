@@ -49,6 +49,20 @@ def pair_indices(problem: Problem, assignments: pd.DataFrame) -> tuple[pd.DataFr
     return pairs, missing
 
 
+def positions(problem: Problem) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Each cadre id's row in ``problem.cadres`` and each ``(kind, target id)``'s row in
+    ``problem.targets``, made once per problem (a problem derived with one more pin, whose
+    cadres and targets are the same rows, shares them: :mod:`planner.explain.why.derive`)."""
+    known = problem.__dict__.get("_positions")
+    if known is None:
+        cadre_at = {c: i for i, c in enumerate(problem.cadres["id"].tolist())}
+        targets = problem.targets
+        keys = zip(targets["kind"].tolist(), targets["id"].tolist(), strict=True)
+        known = (cadre_at, {key: i for i, key in enumerate(keys)})
+        problem.__dict__["_positions"] = known
+    return known
+
+
 def assignment_table(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
     """The plan's ``assignments`` frame (:data:`~planner.plan.ASSIGNMENT_COLUMNS`) for concrete
     pairs (``cadre``, ``target``: indices into the problem's frames), sorted by cadre, kind

@@ -58,7 +58,7 @@ def with_pin(
         arcs = arcs[~((arcs["pool"] == pool_of[cadre]) & (arcs["group"] == group_of[target]))]
         if len(keeps):
             keeps = keeps[~((keeps["cadre"] == cadre) & (keeps["target"] == target))]
-    return Problem(
+    derived = Problem(
         dataset=dataset,
         scenario=scenario,
         cadres=cadres,
@@ -71,6 +71,15 @@ def with_pin(
         forbids=forbids,
         held=problem.held,
     )
+    return _same_rows(problem, derived)
+
+
+def _same_rows(problem: Problem, derived: Problem) -> Problem:
+    """``derived``, sharing ``problem``'s :func:`~planner.solver.pairs.positions` (its cadres
+    and targets are the same rows in the same order)."""
+    if "_positions" in problem.__dict__:
+        derived.__dict__["_positions"] = problem.__dict__["_positions"]
+    return derived
 
 
 class Deriver:
@@ -142,7 +151,8 @@ def _copy(problem: Problem, dataset: Dataset) -> Problem:
     """``problem`` of ``dataset`` (the same data), its frames copied."""
     frames = ("cadres", "targets", "pools", "groups", "arcs", "keeps", "requires", "forbids")
     copied = {name: getattr(problem, name).copy() for name in frames}
-    return dataclasses.replace(problem, dataset=dataset, notes=list(problem.notes), **copied)
+    copy = dataclasses.replace(problem, dataset=dataset, notes=list(problem.notes), **copied)
+    return _same_rows(problem, copy)
 
 
 def _pool_of_one(problem: Problem, cadre: int) -> tuple[pd.DataFrame, pd.DataFrame]:
