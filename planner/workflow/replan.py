@@ -124,9 +124,11 @@ class WarmPlan:
         time_limit: float | None = None,
     ) -> WarmPlan:
         """Keep ``plan`` (made from ``dataset`` under ``scenario`` with ``held``) warm: its
-        problem is indexed now, in the worker, so that a forked child starts from it."""
+        problem is indexed and its capacity notes worked out now, in the worker, so that a
+        forked child starts from them."""
         warm = cls(dataset, scenario, plan, held=frozenset(held), time_limit=time_limit)
         warm._base_problem()
+        warm._capacity_of(dataset, Changes())
         return warm
 
     def replan(

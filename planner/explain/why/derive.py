@@ -28,6 +28,7 @@ import pandas as pd
 
 from planner.contract import Kind
 from planner.dataset import Dataset
+from planner.solver.pairs import positions
 from planner.solver.problem import Problem
 
 
@@ -94,6 +95,7 @@ class Deriver:
 
     def __init__(self, problem: Problem) -> None:
         self.base = problem
+        positions(problem)  # made once: every derived problem shares them
         self._cadre_at = {str(c): i for i, c in enumerate(problem.cadres["id"].tolist())}
         self._target_at = {
             (str(k), str(t)): i
