@@ -76,6 +76,11 @@ class Source:
     sha256: str
 
 
+_TARGETS: dict[tuple[int, ...], tuple[tuple[pd.DataFrame, ...], pd.DataFrame]] = {}
+""":meth:`Dataset.targets` of the last few sets of target tables, by the tables' ids."""
+_TARGETS_KEPT = 4
+
+
 @dataclass
 class Dataset:
     """A validated data set (see the module docstring for the columns)."""
@@ -101,10 +106,19 @@ class Dataset:
     def targets(self) -> pd.DataFrame:
         """Every target of the four kinds in one frame (a copy of a cached frame)."""
         # Keyed by the frames themselves, so replacing a table rebuilds the cache.
-        key = tuple(id(self.table(KIND_TABLE[k])) for k in KINDS)
+        tables = tuple(self.table(KIND_TABLE[k]) for k in KINDS)
+        key = tuple(id(t) for t in tables)
         cached = self.__dict__.get("_targets")
         if cached is None or cached[0] != key:
-            cached = (key, self._build_targets())
+            # A data set made from another with the same tables (pins added, a re-plan's)
+            # shares its frame: the tables are kept with it, so their ids stay theirs.
+            shared = _TARGETS.get(key)
+            if shared is None:
+                shared = (tables, self._build_targets())
+                _TARGETS[key] = shared
+                while len(_TARGETS) > _TARGETS_KEPT:
+                    del _TARGETS[next(iter(_TARGETS))]
+            cached = (key, shared[1])
             self.__dict__["_targets"] = cached
         frame: pd.DataFrame = cached[1]
         return frame.copy()

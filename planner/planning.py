@@ -42,15 +42,22 @@ def make_plan(
     progress: Progress | None = None,
     proven: Mapping[str, int] | None = None,
     capacity: pd.DataFrame | None = None,
+    problem: Problem | None = None,
+    checks_first: bool = True,
 ) -> Plan:
     """Plan ``dataset`` under ``scenario`` (see :func:`planner.solver.solve.solve`).
 
     For a re-plan kept warm (:mod:`planner.workflow.parts`): ``proven`` are the term values of
     an optimal plan of a problem this one only restricts (see :func:`~planner.solver.solve.
     solve`), ``capacity`` the data set's :func:`~planner.explain.capacity.college_capacity`
-    when it is known already.
+    when it is known already, ``problem`` the indexed problem of ``dataset``, ``scenario`` and
+    ``held`` when it is known already (derived from a kept one: frame for frame what
+    :func:`~planner.solver.problem.build_problem` gives); without ``checks_first`` the cheap
+    infeasibility checks run only when the flow does not settle the plan (see
+    :func:`~planner.explain.diagnose.solve_explained`).
     """
-    problem = build_problem(dataset, scenario, held)
+    if problem is None:
+        problem = build_problem(dataset, scenario, held)
     solution = solve_explained(
         problem,
         time_limit=time_limit,
@@ -59,6 +66,7 @@ def make_plan(
         deterministic=deterministic,
         progress=progress,
         proven=proven,
+        checks_first=checks_first,
     )
     pairs = decompose(problem, solution.y, solution.keep)
     return describe(problem, solution, pairs, capacity=capacity)
@@ -75,14 +83,13 @@ def describe(
     :func:`~planner.explain.capacity.college_capacity` when it is known already."""
     ds = problem.dataset
     assignments = assignment_table(problem, pairs)
-    coverage = _coverage(problem, assignments)
+    covered = covered_mask(problem, assignments)
+    coverage = _coverage(problem, covered)
     if capacity is None:
         capacity = college_capacity(ds, problem.scenario)
-    uncovered = uncovered_targets(
-        problem, covered_mask(problem, assignments), assignments, solution.status
-    )
+    uncovered = uncovered_targets(problem, covered, assignments, solution.status)
     changes = changes_table(problem, assignments)
-    terms = _terms(problem, assignments, solution)
+    terms = _terms(problem, assignments, solution, covered)
     # The weighted objective from the plan itself, so it is right even when a time limit
     # stopped the solver before a stage reported one.
     values = {name: term.value for name, term in terms.items()}
@@ -113,8 +120,8 @@ def describe(
     )
 
 
-def _coverage(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
-    t = problem.targets.assign(covered=covered_mask(problem, assignments))
+def _coverage(problem: Problem, covered: np.ndarray) -> pd.DataFrame:
+    t = problem.targets[["college", "kind", "id"]].assign(covered=covered)
     t["college"] = t["college"].fillna("(university)")
     grouped = t.groupby(["college", "kind"]).agg(targets=("id", "size"), covered=("covered", "sum"))
     names = problem.dataset.colleges.set_index("id")
@@ -125,8 +132,10 @@ def _coverage(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     return out[["college", "college_name", "campus", "kind", "targets", "covered"]]
 
 
-def _terms(problem: Problem, assignments: pd.DataFrame, solution: Solution) -> dict[str, TermValue]:
-    values = term_values(problem, assignments)
+def _terms(
+    problem: Problem, assignments: pd.DataFrame, solution: Solution, covered: np.ndarray
+) -> dict[str, TermValue]:
+    values = term_values(problem, assignments, covered)
     stage_of = {s.term: s for s in solution.stages}
     out = {}
     for name in TERMS:

@@ -163,6 +163,35 @@ def test_impossible_changes_say_why(warm: WarmPlan) -> None:
         warm.replan(unavailable=["no-such-cadre"])
 
 
+def test_impossible_changes_say_the_same_as_a_plan_made_from_scratch(warm: WarmPlan) -> None:
+    """A warm re-plan runs the cheap checks only when the flow does not settle the plan; an
+    impossible change still gets the very words of a plan made from scratch (checks first)."""
+    from planner.planning import make_plan
+
+    a = warm.plan.assignments
+    first, second = a.iloc[0], a.iloc[1]
+    other = a[(a["cadre_college"].notna()) & (a["target_college"] != first["cadre_college"])]
+    other = other[other["target_college"].notna() & (other["kind"] != "society")].iloc[0]
+    impossible = [
+        Changes(
+            require=(
+                f"{first['cadre_id']}:{first['kind']}:{first['target_id']}",
+                f"{second['cadre_id']}:{first['kind']}:{first['target_id']}",
+            )
+        ),
+        # H3: a college's cadre required on another college's target.
+        Changes(require=(f"{first['cadre_id']}:{other['kind']}:{other['target_id']}",)),
+    ]
+    for changes in impossible:
+        with pytest.raises(InfeasibleError) as warm_error:
+            warm.replan(require=changes.require, forbid=changes.forbid)
+        dataset = warm.changed_dataset(changes)
+        with pytest.raises(InfeasibleError) as cold_error:
+            make_plan(dataset, warm.scenario, deterministic=True)
+        assert str(warm_error.value) == str(cold_error.value)
+        assert str(warm_error.value)
+
+
 def test_a_pin_the_plan_keeps_anyway_says_why_targets_stay_uncovered_with_it() -> None:
     """The shortcut (the base plan keeps the new pins) gives the base plan's pairs, and the
     reasons of its uncovered targets are those of the new problem: a forbid pin that takes
@@ -313,21 +342,23 @@ def _one_more_central(problem: Problem, y: np.ndarray, keep: np.ndarray) -> np.n
     return None
 
 
-def test_a_one_pin_re_plan_derives_the_very_problem_indexing_would_give(
+def test_a_pin_re_plan_derives_the_very_problem_indexing_would_give(
     university: WarmPlan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """For one pin on a cadre and a target no pin of the base names, the re-plan's problem is
-    the base problem with that pin (:func:`~planner.explain.why.derive.with_pin`): frame for
-    frame the problem of the changed data set indexed again; other changes index it again."""
-    import pandas as pd
-
-    one_pin = [
-        c for c in _university_changes(university.plan) if set(c) in ({"require"}, {"forbid"})
-    ]
-    one_pin = [c for c in one_pin if len(next(iter(c.values()))) == 1]
-    assert {next(iter(c)) for c in one_pin} == {"require", "forbid"}
+    """For pins (one or several) each on a cadre and a target no earlier pin names, the
+    re-plan's problem is the base problem with those pins, pin after pin
+    (:class:`~planner.explain.why.derive.Deriver`): frame for frame the problem of the changed
+    data set indexed again. Pins naming a cadre or target twice, and other changes, index it
+    again (and give the same frames, of course)."""
+    pins_only = [c for c in _university_changes(university.plan) if set(c) <= {"require", "forbid"}]
+    assert {len(p) for c in pins_only for p in c.values()} == {1, 2}
+    first = pins_only[0]["require"][0]
+    a = university.plan.assignments
+    held = a[(a["kind"] == first[1]) & (a["target_id"] == first[2])].iloc[0]
+    twice = {"require": [first], "forbid": [(str(held["cadre_id"]), first[1], first[2])]}
+    assert twice["forbid"][0][0] != first[0]
     indexed: list[int] = []
-    for change in one_pin:
+    for change, derived in [*((c, True) for c in pins_only), (twice, False)]:
         changes = Changes(
             require=tuple(":".join(p) for p in change.get("require", [])),
             forbid=tuple(":".join(p) for p in change.get("forbid", [])),
@@ -342,17 +373,15 @@ def test_a_one_pin_re_plan_derives_the_very_problem_indexing_would_give(
         )
         got = university.problem_for(dataset, changes)
         monkeypatch.undo()
-        assert indexed == []  # derived, not indexed again
-        want = build_problem(dataset, university.scenario, university.held)
-        for name in (
-            "cadres",
-            "targets",
-            "pools",
-            "groups",
-            "arcs",
-            "keeps",
-            "requires",
-            "forbids",
-        ):
-            pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
-        assert got.held == want.held and got.notes == want.notes
+        assert (indexed == []) == derived, change
+        _assert_same_problem(got, build_problem(dataset, university.scenario, university.held))
+
+
+def _assert_same_problem(got: Problem, want: Problem) -> None:
+    """Frame for frame the same indexed problem."""
+    import pandas as pd
+
+    for name in ("cadres", "targets", "pools", "groups", "arcs", "keeps", "requires", "forbids"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
+    assert got.held == want.held and got.notes == want.notes
+    assert got.dataset is want.dataset and got.scenario == want.scenario

@@ -194,3 +194,47 @@ def test_a_warm_part_refuses_pins_outside_its_authority_as_the_cold_one_does(
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
     assert "outside the authority of" in messages[0]
+
+
+def test_a_warm_part_derives_the_very_problem_indexing_would_give(
+    demo: Dataset, demo_proposal: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An adjustment's problem is the warm part's kept problem with the adjustment's pins,
+    pin after pin, when each names a cadre and a target no earlier pin names: frame for frame
+    what indexing the part's data set gives. Pins naming a cadre twice (and targets out of the
+    part's problem) index it again, with the same result."""
+    from test_replan import _assert_same_problem
+
+    from planner.solver.problem import build_problem
+    from planner.workflow import parts as parts_module
+    from planner.workflow.parts import part_dataset
+
+    warm = WarmParts(demo, Scenario(), demo_proposal)
+    seen = {True: 0, False: 0}
+    indexed: list[int] = []
+    for college in sorted(demo.colleges["id"])[:4]:
+        scope = f"college={college}"
+        applied = Scenario().with_changes(scope=scope)
+        adjustments = _college_pins(demo_proposal, college)
+        moves = [p for pins in adjustments for p in pins]
+        if len(moves) >= 2:  # one cadre named twice
+            adjustments.append([moves[0], (moves[0][0], moves[-1][1], moves[-1][2], "forbid")])
+        for pins in adjustments:
+            kept = warm.part(scope)
+            frame = _pins(demo, pins)
+            part = kept.with_pins(demo, applied, frame)
+            planned = part_dataset(demo, part)
+            indexed.clear()
+            monkeypatch.setattr(
+                parts_module,
+                "build_problem",
+                lambda *a, **k: indexed.append(1) or build_problem(*a, **k),
+            )
+            got = kept.problem_of(planned, len(part.pins))
+            monkeypatch.undo()
+            cadres = [c for c, *_ in pins]
+            derivable = len(set(cadres)) == len(cadres)
+            assert (indexed == []) == derivable, pins
+            seen[derivable] += 1
+            _assert_same_problem(got, build_problem(planned, applied, part.held))
+    assert seen[True] >= 8 and seen[False] >= 1

@@ -17,7 +17,7 @@ from planner.check.frames import (
     key_set,
     plan_rows,
     taken_places,
-    target_frame,
+    target_frame_and_keys,
     triples,
 )
 from planner.check.rules import RULES, known_rows
@@ -92,12 +92,14 @@ def check_assignments(
         )
     scope = Scope.of(scenario, held)
     cadres = cadre_frame(dataset, scope)
-    targets = target_frame(dataset, scope)
+    targets, target_keys = target_frame_and_keys(dataset, scope)
     rows = plan_rows(assignments)
-    violations = known_rows(rows, cadres, targets)
+    violations = known_rows(rows, cadres, targets, target_keys)
 
     distinct = rows.drop_duplicates(PLAN_KEY)
-    valid = distinct.merge(cadres, on="cadre_id").merge(targets, on=["kind", "target_id"])
+    # (Joined with the targets the rows name only: the same inner join, in the rows' order.)
+    named = targets[targets["target_id"].isin(distinct["target_id"])]
+    valid = distinct.merge(cadres, on="cadre_id").merge(named, on=["kind", "target_id"])
     valid = valid.sort_values("row", kind="stable").reset_index(drop=True)
     base = triples(dataset.base).drop_duplicates()
     taken = taken_places(base, cadres) if scope.name != "university" else None
@@ -108,7 +110,7 @@ def check_assignments(
         targets=targets,
         valid=valid,
         keys=key_set(distinct),
-        holders=holders(targets, valid, taken),
+        holders=holders(targets, valid, taken, target_keys),
         pins=triples(dataset.pins, extra=["rule"]).drop_duplicates(),
         previous=triples(dataset.previous).drop_duplicates(),
         base=base,

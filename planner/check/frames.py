@@ -39,10 +39,10 @@ class Scope:
             mask &= ~cadres["central"] & (cadres["unit"] == self.college)
         return mask
 
-    def target_mask(self, targets: pd.DataFrame) -> pd.Series:
+    def target_mask(self, targets: pd.DataFrame, keys: pd.Series | None = None) -> pd.Series:
         """Targets (frame of :func:`target_frame`) in scope (``held`` is out of every scope
         but the university: a re-planned part leaves alone what the proposal gives to cadres
-        outside it)."""
+        outside it). ``keys``: :func:`key` of the targets' ``kind, target_id``, when made."""
         if self.college is None and (self.name == "university" or not self.held):
             return pd.Series(True, index=targets.index)
         mask = (
@@ -52,7 +52,9 @@ class Scope:
         )
         if self.held:
             held = {kind + SEP + target for kind, target in self.held}
-            mask &= ~key(targets, ["kind", "target_id"]).isin(held)
+            if keys is None:
+                keys = key(targets, ["kind", "target_id"])
+            mask &= ~keys.isin(held)
         return mask.fillna(False).astype(bool)
 
 
@@ -76,6 +78,11 @@ def cadre_frame(dataset: Dataset, scope: Scope) -> pd.DataFrame:
 
 def target_frame(dataset: Dataset, scope: Scope) -> pd.DataFrame:
     """Every target, keyed by ``(kind, target_id)``, with its college, campus and gender."""
+    return target_frame_and_keys(dataset, scope)[0]
+
+
+def target_frame_and_keys(dataset: Dataset, scope: Scope) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`target_frame` and the :func:`key` of its ``kind, target_id`` (made once)."""
     t = dataset.targets()
     out = pd.DataFrame(
         {
@@ -86,8 +93,9 @@ def target_frame(dataset: Dataset, scope: Scope) -> pd.DataFrame:
             "target_gender": t["gender"].astype(object),
         }
     )
-    out["target_in_scope"] = scope.target_mask(out)
-    return out
+    keys = key(out, ["kind", "target_id"])
+    out["target_in_scope"] = scope.target_mask(out, keys)
+    return out, keys
 
 
 def kind_ranges(scenario: Scenario) -> pd.DataFrame:
@@ -189,15 +197,20 @@ class Context:
 
 
 def holders(
-    targets: pd.DataFrame, valid: pd.DataFrame, taken: pd.Series | None = None
+    targets: pd.DataFrame,
+    valid: pd.DataFrame,
+    taken: pd.Series | None = None,
+    target_keys: pd.Series | None = None,
 ) -> pd.DataFrame:
     """In-scope targets with the number of cadres each holds (``n``): the plan's, and the
     places cadres outside a re-planned part hold (``taken``, keyed like :func:`key` of
-    ``kind, target_id``; see :func:`taken_places`)."""
+    ``kind, target_id``; see :func:`taken_places`). ``target_keys``: :func:`key` of every
+    target's ``kind, target_id``, when made already."""
     pair = ["kind", "target_id"]
     counts = key(valid, pair).value_counts()
-    out = targets.loc[targets["target_in_scope"], pair].copy()
-    keys = key(out, pair)
+    mask = targets["target_in_scope"]
+    out = targets.loc[mask, pair].copy()
+    keys = key(out, pair) if target_keys is None else target_keys[mask]
     out["n"] = keys.map(counts).fillna(0).astype(int)
     if taken is not None and len(taken):
         out["n"] += keys.map(taken).fillna(0).astype(int)

@@ -61,6 +61,8 @@ def _scope(name: str) -> str:
 
 def _each(frame: pd.DataFrame) -> Iterator[Any]:
     """The rows of a (small: violating) frame as named tuples, for messages."""
+    if frame.empty:  # the usual case: no named tuple type to make
+        return iter(())
     return frame.itertuples(index=False)
 
 
@@ -69,8 +71,14 @@ def _join(ids: pd.Series) -> str:
     return pgettext("list", ", ").join(sorted(str(i) for i in ids))
 
 
-def known_rows(rows: pd.DataFrame, cadres: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
-    """H1 One target per cadre: every row names a known kind, cadre and target, and appears once."""
+def known_rows(
+    rows: pd.DataFrame,
+    cadres: pd.DataFrame,
+    targets: pd.DataFrame,
+    target_keys: pd.Series | None = None,
+) -> list[str]:
+    """H1 One target per cadre: every row names a known kind, cadre and target, and appears once.
+    ``target_keys``: :func:`key` of the targets' ``kind, target_id``, when made already."""
     out: list[str] = []
     for r in _each(rows[~rows["kind"].isin(KIND_VALUES)]):
         out.append(
@@ -86,7 +94,8 @@ def known_rows(rows: pd.DataFrame, cadres: pd.DataFrame, targets: pd.DataFrame) 
             )
         )
     known_kind = rows["kind"].isin(KIND_VALUES)
-    target_keys = key(targets, ["kind", "target_id"])
+    if target_keys is None:
+        target_keys = key(targets, ["kind", "target_id"])
     unknown_target = known_kind & ~key(rows, ["kind", "target_id"]).isin(target_keys)
     for r in _each(rows[unknown_target]):
         out.append(
@@ -173,8 +182,8 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
 
     total = np.vstack([held[kind] for kind in kinds]).sum(axis=0)
     ranges = {r.value: scenario.duty(r).total_range() for r in ROLES}
-    lo = pd.Series(roles).map({r: v.min for r, v in ranges.items()}).to_numpy()
-    hi = pd.Series(roles).map({r: v.max for r, v in ranges.items()}).to_numpy()
+    lo = _per_role(roles, {r: v.min for r, v in ranges.items()})
+    hi = _per_role(roles, {r: v.max for r, v in ranges.items()})
     for i in ((total < lo) | (total > hi)).nonzero()[0]:
         out.append(
             _("{rule}: cadre {cadre} ({role}) holds {count}; a {role} holds {range}").format(
@@ -188,8 +197,8 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
     for kind in KINDS:
         count = held[kind.value]
         k_ranges = {r.value: scenario.duty(r).kind_range(kind) for r in ROLES}
-        lo = pd.Series(roles).map({r: v.min for r, v in k_ranges.items()}).to_numpy()
-        hi = pd.Series(roles).map({r: v.max for r, v in k_ranges.items()}).to_numpy()
+        lo = _per_role(roles, {r: v.min for r, v in k_ranges.items()})
+        hi = _per_role(roles, {r: v.max for r, v in k_ranges.items()})
         for i in ((count < lo) | (count > hi)).nonzero()[0]:
             n = int(count[i])
             out.append(
@@ -207,13 +216,26 @@ def h1_one_target_per_cadre(ctx: Context) -> list[str]:
     return out
 
 
+def _per_role(roles: np.ndarray, values: dict[str, int]) -> np.ndarray:
+    """``values`` of each cadre's role (NaN for a role not in ``values``), as a map would."""
+    out = np.full(len(roles), np.nan)
+    for role, value in values.items():
+        out[roles == role] = value
+    return out
+
+
 def h2_one_cadre_per_target(ctx: Context) -> list[str]:
     """H2 One cadre per target: a target holds at most its kind's cap."""
     caps = {k.value: rule.cap for k, rule in ctx.scenario.kinds.items()}
     v = ctx.valid
-    n = v.groupby(["kind", "target_id"])["cadre_id"].transform("size")
-    taken = key(v, ["kind", "target_id"]).map(ctx.taken).fillna(0).astype(int)
-    over = v[n + taken > v["kind"].map(caps).fillna(1)]
+    n = v.groupby(["kind", "target_id"])["cadre_id"].transform("size").to_numpy()
+    if len(ctx.taken):
+        n = n + key(v, ["kind", "target_id"]).map(ctx.taken).fillna(0).astype(int).to_numpy()
+    kinds = v["kind"].to_numpy(object)
+    cap = np.ones(len(v), dtype=np.int64)  # a kind without a cap holds one (as before)
+    for kind, most in caps.items():
+        cap[kinds == kind] = most
+    over = v[n > cap]
     out = []
     for (kind, target), group in over.groupby(["kind", "target_id"], sort=True):
         more = int(ctx.taken.get(f"{kind}{SEP}{target}", 0))
@@ -319,9 +341,15 @@ def h6_pins(ctx: Context) -> list[str]:
         return out
     require = pins[pins["rule"] == "require"]
     in_scope_cadres = ctx.cadres.loc[ctx.cadres["in_scope"], "cadre_id"]
-    scoped_targets = ctx.targets[ctx.targets["target_in_scope"]]
     require = require[require["cadre_id"].isin(in_scope_cadres)]
-    require = require.merge(scoped_targets[["kind", "target_id"]], on=["kind", "target_id"])
+    # The in-scope targets the pins name (the same join, on the few rows it can match).
+    t = ctx.targets
+    scoped_targets = t[t["target_in_scope"] & t["target_id"].isin(require["target_id"])]
+    scoped = set(
+        zip(scoped_targets["kind"].tolist(), scoped_targets["target_id"].tolist(), strict=True)
+    )
+    pairs = zip(require["kind"].tolist(), require["target_id"].tolist(), strict=True)
+    require = require[np.fromiter((p in scoped for p in pairs), bool, len(require))]
     for r in _each(require[~is_in(require, ctx.keys)]):
         out.append(
             _("{rule}: required pin cadre {cadre} – {kind} {target} is not in the plan").format(

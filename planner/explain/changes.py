@@ -9,10 +9,12 @@ something else last semester) or ``new``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from planner.contract import KIND_TABLE, KINDS
 from planner.explain.forbidden import why_not
 from planner.i18n import N_, pgettext
 from planner.i18n import gettext as _
@@ -30,27 +32,44 @@ def changes_table(problem: Problem, assignments: pd.DataFrame) -> pd.DataFrame:
     (:data:`~planner.plan.CHANGE_COLUMNS`)."""
     prev = problem.dataset.previous[_answers_for(problem)]
     seen = _Seen.of(problem, assignments)
-    rows = []
-    for r in prev.to_dict("records"):
-        key = (r["cadre"], r["kind"], r["target"])
-        name = seen.names.get(r["cadre"], "")
+    kept = _(KEPT)
+    cadre, kind, target = (prev[c].tolist() for c in ("cadre", "kind", "target"))
+    status, reason = [], []
+    for key in zip(cadre, kind, target, strict=True):
         if key in seen.now:
-            rows.append((*key[:1], name, r["kind"], r["target"], "kept", _(KEPT)))
+            status.append("kept")
+            reason.append(kept)
         else:
-            rows.append((r["cadre"], name, r["kind"], r["target"], "ended", seen.ended(r)))
+            status.append("ended")
+            reason.append(seen.ended(dict(zip(("cadre", "kind", "target"), key, strict=True))))
+    # The rest of the plan's contacts: the cadre held something else last semester, or nothing.
+    rest = assignments[~assignments["kept"].to_numpy(bool)]
+    ids = rest["cadre_id"].tolist()
     had_previous = set(prev["cadre"])
-    for a in assignments[~assignments["kept"]].itertuples(index=False):
-        if a.cadre_id in had_previous:
-            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "moved", _(MOVED)))
-        else:
-            rows.append((a.cadre_id, a.cadre_name, a.kind, a.target_id, "new", _(NEW)))
-    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
-    frame = frame.assign(_s=frame["status"].map(STATUS_ORDER))
-    return (
-        frame.sort_values(["_s", "cadre_id", "kind", "target_id"])
-        .drop(columns="_s")
-        .reset_index(drop=True)
+    moved, new = _(MOVED), _(NEW)
+    again = [c in had_previous for c in ids]
+    columns: dict[str, list[str]] = {
+        "cadre_id": cadre + ids,
+        "cadre_name": [seen.names.get(c, "") for c in cadre] + rest["cadre_name"].tolist(),
+        "kind": kind + rest["kind"].tolist(),
+        "target_id": target + rest["target_id"].tolist(),
+        "status": status + ["moved" if m else "new" for m in again],
+        "reason": reason + [moved if m else new for m in again],
+    }
+    assert list(columns) == CHANGE_COLUMNS
+    rows = len(columns["cadre_id"])
+    frame = pd.DataFrame(columns if rows else [], columns=CHANGE_COLUMNS)
+    # Sorted by status, cadre, kind and target (a stable sort, as pandas' own).
+    order = sorted(
+        range(rows),
+        key=lambda i: (
+            STATUS_ORDER[columns["status"][i]],
+            columns["cadre_id"][i],
+            columns["kind"][i],
+            columns["target_id"][i],
+        ),
     )
+    return frame.take(order).reset_index(drop=True)
 
 
 KEPT = N_("same contact as last semester")
@@ -66,10 +85,7 @@ class _Seen:
     names: dict[str, str]
     available: dict[str, bool]
     now: set[tuple[str, str, str]]
-    holding: dict[str, list[tuple[str, str]]]
-    targets: pd.DataFrame
-    target_keys: set[tuple[str, str]]
-    cadre_rows: pd.DataFrame
+    pairs: list[tuple[str, str, str]]
     in_scope_cadres: set[str]
     scope_keys: set[tuple[str, str]]
     forbidden: set[tuple[str, str, str]]
@@ -86,9 +102,6 @@ class _Seen:
                 strict=True,
             )
         )
-        holding: dict[str, list[tuple[str, str]]] = {}
-        for cid, kind, tid in triples:
-            holding.setdefault(cid, []).append((kind, tid))
         pins = ds.pins
         forbidden = {
             (cid, k, tid)
@@ -112,17 +125,12 @@ class _Seen:
             )
         )
         cadres = ds.cadres
-        every = ds.targets()
-        targets = every.set_index(["kind", "id"])
         return cls(
             problem=p,
             names=dict(zip(cadres["id"].tolist(), cadres["name"].tolist(), strict=True)),
             available=dict(zip(cadres["id"].tolist(), cadres["available"].tolist(), strict=True)),
             now=set(triples),
-            holding=holding,
-            targets=targets,
-            target_keys=set(zip(every["kind"].tolist(), every["id"].tolist(), strict=True)),
-            cadre_rows=cadres.set_index("id"),
+            pairs=triples,
             in_scope_cadres=set(p.cadres["id"].tolist()),
             scope_keys=set(zip(p.targets["kind"].tolist(), p.targets["id"].tolist(), strict=True)),
             forbidden=forbidden,
@@ -139,7 +147,7 @@ class _Seen:
             return _("the cadre has left (not on the roster)")
         if not self.available[cadre]:
             return _("the cadre is on leave (在岗 = 否)")
-        if (kind, target) not in self.target_keys:
+        if (kind, target) not in self.scope_keys and target not in self.target_ids.get(kind, ()):
             if kind == "class":
                 return _("the class no longer exists (class graduated)")
             return _("the {kind} no longer exists").format(kind=what)
@@ -164,6 +172,33 @@ class _Seen:
         return _("coverage gain: moved so that more targets hold a cadre (now holds {now})").format(
             now=now
         )
+
+    # Looked up for a few ended contacts only: made on first use.
+    @cached_property
+    def holding(self) -> dict[str, list[tuple[str, str]]]:
+        """What each cadre holds in the plan, in the plan's order."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for cid, kind, tid in self.pairs:
+            out.setdefault(cid, []).append((kind, tid))
+        return out
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Every target of the data set, by kind and id."""
+        return self.problem.dataset.targets().set_index(["kind", "id"])
+
+    @cached_property
+    def target_ids(self) -> dict[str, set[str]]:
+        """Every target id of the data set by kind (those of the scope are among them)."""
+        ds = self.problem.dataset
+        return {
+            kind.value: set(ds.table(KIND_TABLE[kind])["id"].astype(str).tolist()) for kind in KINDS
+        }
+
+    @cached_property
+    def cadre_rows(self) -> pd.DataFrame:
+        """Every cadre of the data set, by id."""
+        return self.problem.dataset.cadres.set_index("id")
 
     def _pair(self, cadre: str, kind: str, target: str) -> pd.Series:
         """The pair in the columns of :func:`~planner.solver.eligibility.pair_frame`."""

@@ -50,6 +50,7 @@ def solve_explained(
     progress: Progress | None = None,
     near: Tie | None = None,
     proven: Mapping[str, int] | None = None,
+    checks_first: bool = True,
 ) -> Solution:
     """:func:`planner.solver.solve.solve`, raising in words when there is no plan.
 
@@ -57,10 +58,19 @@ def solve_explained(
     solving. Raises :class:`~planner.errors.InfeasibleError` with the diagnosis when the hard
     rules cannot all hold and :class:`~planner.errors.NoPlanInTimeError` when time ran out
     before any plan was found.
+
+    Without ``checks_first`` (a warm re-plan, no progress shown) the cheap checks run only
+    when the flow does not settle the plan, before CP-SAT: a plan the flow proves optimal
+    exists, so they would find nothing; otherwise they give the very same words as before.
     """
-    reasons = precheck(problem)
-    if reasons:
-        raise InfeasibleError(reasons)
+
+    def checked() -> None:
+        reasons = precheck(problem)
+        if reasons:
+            raise InfeasibleError(reasons)
+
+    if checks_first:
+        checked()
     solution = solve(
         problem,
         time_limit=time_limit,
@@ -70,6 +80,7 @@ def solve_explained(
         progress=progress,
         near=near,
         proven=proven,
+        unsettled=None if checks_first else checked,
     )
     budget = time_limit if time_limit is not None else problem.scenario.solver.time_limit
     if solution.status == "INFEASIBLE":

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 
+from planner.solver.pairs import positions
 from planner.solver.problem import Problem
 
 
@@ -51,36 +52,37 @@ class _HandOut:
         p = self.problem = problem
         keeps = p.keeps
         kept_rows = keeps[keep.astype(bool)] if len(keeps) else keeps
-        self.cadres: list[int] = [int(c) for c in kept_rows["cadre"]]
-        self.targets: list[int] = [int(t) for t in kept_rows["target"]]
+        self.cadres: list[int] = kept_rows["cadre"].to_numpy(np.int64).tolist()
+        self.targets: list[int] = kept_rows["target"].to_numpy(np.int64).tolist()
         self.kept: list[bool] = [True] * len(self.cadres)
         self.busy = set(self.cadres)  # cadres of shared pools that hold their target already
         self.held_by: dict[int, set[int]] = defaultdict(set)  # cadre -> targets it holds
         for c, t in zip(self.cadres, self.targets, strict=True):
             self.held_by[c].add(t)
         # Free slots per group in id order: a target of cap k offers k slots, less kept ones.
-        caps = p.groups["cap"].to_numpy()[p.targets["group"].to_numpy()]
-        kept_count: dict[int, int] = defaultdict(int)
-        for t in self.targets:
-            kept_count[t] += 1
-        # (Ids are unique within a group and a pool: sorting by both is a plain order.)
         self.group_of = p.targets["group"].to_numpy()
+        slots = p.groups["cap"].to_numpy(np.int64)[self.group_of] - np.bincount(
+            np.asarray(self.targets, dtype=np.int64), minlength=len(self.group_of)
+        )
+        # (Ids are unique within a group and a pool: sorting by both is a plain order.)
         order = _order(self.group_of, p.targets["id"])
         self.free: dict[int, list[int]] = defaultdict(list)
-        for t in order.tolist():
-            self.free[int(self.group_of[t])].extend([t] * int(caps[t] - kept_count[t]))
+        self.free.update(_by_code(np.repeat(order, np.maximum(slots[order], 0)), self.group_of))
         # Cadres per pool in id order (pools of one keep their cadre even when it keeps a contact).
         pool_of = p.cadres["pool"].to_numpy()
         self.members: dict[int, list[int]] = defaultdict(list)
-        for c in _order(pool_of, p.cadres["id"]).tolist():
-            self.members[int(pool_of[c])].append(c)
+        self.members.update(_by_code(_order(pool_of, p.cadres["id"]), pool_of))
         self.singleton = p.pools["singleton"].to_numpy(bool)
         # Last semester's target of each cadre that is free, for the "give it back" preference.
         taken = set(self.targets)
         self.previous: dict[int, set[int]] = defaultdict(set)
-        for c, t in zip(keeps["cadre"], keeps["target"], strict=True):
-            if int(t) not in taken:
-                self.previous[int(c)].add(int(t))
+        for c, t in zip(
+            keeps["cadre"].to_numpy(np.int64).tolist(),
+            keeps["target"].to_numpy(np.int64).tolist(),
+            strict=True,
+        ):
+            if t not in taken:
+                self.previous[c].add(t)
 
     def add(self, cadre: int, target: int, kept: bool) -> None:
         """Hand ``target`` to ``cadre``."""
@@ -101,14 +103,16 @@ class _HandOut:
         candidates = [c for c in self.members[pool] if c not in self.busy]
         free_set = set(slots)
         first = [c for c in candidates if self.previous[c] & free_set]
-        chosen = (first + [c for c in candidates if c not in set(first)])[:count]
+        firsts = set(first)
+        chosen = (first + [c for c in candidates if c not in firsts])[:count]
         if len(chosen) < count:
             raise AssertionError(f"pool {pool} has fewer free cadres than the plan uses")
         for cadre in chosen:
             t = _pick(slots, self.previous[cadre], self.held_by[cadre])
             self.busy.add(cadre)
             self.add(cadre, t, t in self.previous[cadre])
-        self.members[pool] = [c for c in self.members[pool] if c not in set(chosen)]
+        gone = set(chosen)
+        self.members[pool] = [c for c in self.members[pool] if c not in gone]
 
     def stay_near(
         self,
@@ -148,9 +152,7 @@ class _HandOut:
 
 def _plan_targets(problem: Problem, near: set[tuple[str, str, str]]) -> dict[int, list[int]]:
     """Per cadre index, the target indices it holds in the plan ``near`` (sorted)."""
-    cadre_at = {cid: i for i, cid in enumerate(problem.cadres["id"].tolist())}
-    keys = zip(problem.targets["kind"].tolist(), problem.targets["id"].tolist(), strict=True)
-    target_at = {key: i for i, key in enumerate(keys)}
+    cadre_at, target_at = positions(problem)
     out: dict[int, set[int]] = defaultdict(set)
     for cadre_id, kind, target_id in near:
         if cadre_id in cadre_at and (kind, target_id) in target_at:
@@ -165,6 +167,20 @@ def _pick(slots: list[int], previous: set[int], held: set[int]) -> int:
     choice = back[0] if back else next(t for t in slots if t not in held)
     slots.remove(choice)
     return choice
+
+
+def _by_code(rows: np.ndarray, code: np.ndarray) -> dict[int, list[int]]:
+    """``rows`` (ordered by ``code[rows]``) as a list per code, in their order."""
+    if not len(rows):
+        return {}
+    codes = np.asarray(code)[rows]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(rows)]
+    listed = rows.tolist()
+    return {
+        int(c): listed[a:b]
+        for c, a, b in zip(codes[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)
+    }
 
 
 def _order(first: np.ndarray, ids: pd.Series) -> np.ndarray:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from planner.solver.flow.network import supply_units
 from planner.solver.flow.search import Tie
+from planner.solver.pairs import positions
 from planner.solver.problem import Problem
 
 
@@ -22,10 +23,8 @@ def closeness(problem: Problem, assignments: pd.DataFrame) -> Tie:
     """A tie-break that prefers an earlier plan's pairs: per arc, 0 where the earlier plan
     sent a cadre of the arc's pool to a target of its group, else 1; per kept contact, 0
     where the earlier plan kept it, else 1. A plan pays it at most once per duty slot."""
-    cadre_at = {c: i for i, c in enumerate(problem.cadres["id"].tolist())}
+    cadre_at, target_at = positions(problem)
     targets = problem.targets
-    keys = zip(targets["kind"].tolist(), targets["id"].tolist(), strict=True)
-    target_at = {key: i for i, key in enumerate(keys)}
     cadre_list, target_list = [], []
     for c, kind, t in zip(
         assignments["cadre_id"].tolist(),

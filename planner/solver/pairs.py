@@ -8,6 +8,8 @@ so a term or a covered target means the same everywhere.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,20 @@ def pair_indices(problem: Problem, assignments: pd.DataFrame) -> tuple[pd.DataFr
     return pairs, missing
 
 
+def positions(problem: Problem) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Each cadre id's row in ``problem.cadres`` and each ``(kind, target id)``'s row in
+    ``problem.targets``, made once per problem (a problem derived with one more pin, whose
+    cadres and targets are the same rows, shares them: :mod:`planner.explain.why.derive`)."""
+    known = problem.__dict__.get("_positions")
+    if known is None:
+        cadre_at = {c: i for i, c in enumerate(problem.cadres["id"].tolist())}
+        targets = problem.targets
+        keys = zip(targets["kind"].tolist(), targets["id"].tolist(), strict=True)
+        known = (cadre_at, {key: i for i, key in enumerate(keys)})
+        problem.__dict__["_positions"] = known
+    return known
+
+
 def assignment_table(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
     """The plan's ``assignments`` frame (:data:`~planner.plan.ASSIGNMENT_COLUMNS`) for concrete
     pairs (``cadre``, ``target``: indices into the problem's frames), sorted by cadre, kind
@@ -82,7 +98,7 @@ def assignment_table(problem: Problem, pairs: pd.DataFrame) -> pd.DataFrame:
         )
     ]
     kind_order = {k.value: i for i, k in enumerate(KINDS)}
-    frame = frame.assign(_k=frame["kind"].map(kind_order))
+    frame = frame.assign(_k=per_kind(frame, kind_order, float, np.nan))
     frame = frame.sort_values(["cadre_id", "_k", "target_id"], kind="stable").drop(columns="_k")
     return frame[ASSIGNMENT_COLUMNS].reset_index(drop=True)
 
@@ -103,20 +119,38 @@ def holders(problem: Problem, assignments: pd.DataFrame) -> pd.Series:
 def covered_mask(problem: Problem, assignments: pd.DataFrame) -> np.ndarray:
     """Whether each in-scope target (aligned with ``problem.targets``) holds at least its
     kind's coverage minimum of cadres in ``assignments``."""
-    mins = problem.targets["kind"].map({k.value: r.min for k, r in problem.scenario.kinds.items()})
+    least = {k.value: r.min for k, r in problem.scenario.kinds.items()}
+    mins = per_kind(problem.targets, least, float, np.nan)
     # Places cadres outside a re-planned part hold count too (0 in any other plan).
     held = holders(problem, assignments).to_numpy() + problem.targets["taken"].to_numpy()
-    return np.asarray(held >= mins.to_numpy(), dtype=bool)
+    return np.asarray(held >= mins, dtype=bool)
 
 
-def term_values(problem: Problem, assignments: pd.DataFrame) -> dict[str, int]:
-    """Every objective term recomputed from the concrete pairs (no solver involved)."""
+def per_kind(
+    targets: pd.DataFrame, values: Mapping[str, Any], dtype: Any, missing: Any
+) -> np.ndarray:
+    """``values`` of each target's kind, aligned with ``targets`` (``missing`` for a kind not
+    in ``values``): ``targets["kind"].map(values)`` without the cost of mapping a text
+    column."""
+    kinds = targets["kind"].to_numpy(object)
+    out = np.full(len(kinds), missing, dtype=dtype)
+    for kind, value in values.items():
+        out[kinds == kind] = value
+    return out
+
+
+def term_values(
+    problem: Problem, assignments: pd.DataFrame, covered: np.ndarray | None = None
+) -> dict[str, int]:
+    """Every objective term recomputed from the concrete pairs (no solver involved).
+    ``covered``: :func:`covered_mask` of the pairs, when it is known already."""
     p = problem
     a = assignments
     rules = {k.value: r for k, r in p.scenario.kinds.items()}
-    weights = p.targets["kind"].map({k: r.weight for k, r in rules.items()}).to_numpy()
-    counted = p.targets["kind"].map({k: r.coverage != "off" for k, r in rules.items()}).to_numpy()
-    covered = covered_mask(p, a)
+    weights = per_kind(p.targets, {k: r.weight for k, r in rules.items()}, np.int64, 0)
+    counted = per_kind(p.targets, {k: r.coverage != "off" for k, r in rules.items()}, bool, False)
+    if covered is None:
+        covered = covered_mask(p, a)
     is_dorm = (p.targets["kind"] == "dorm").to_numpy(bool)
     ids, ranks = p.targets["id"][is_dorm].tolist(), p.targets["rank"][is_dorm].tolist()
     rank = dict(zip(ids, ranks, strict=True))

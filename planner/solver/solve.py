@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +42,7 @@ def solve(
     progress: Progress | None = None,
     near: Tie | None = None,
     proven: Mapping[str, int] | None = None,
+    unsettled: Callable[[], None] | None = None,
 ) -> Solution:
     """Solve ``problem`` under its scenario.
 
@@ -55,6 +56,8 @@ def solve(
     optimal plan of a problem this one only restricts (the same data, scenario and held
     targets, with pins added). No plan of this problem does better than those values, so a
     flow plan that reaches every one of them is optimal and no CP-SAT stage is solved.
+    ``unsettled`` is called when the flow does not settle every term, before CP-SAT (it may
+    raise: the cheap infeasibility checks, which a plan the flow settles cannot fail).
     """
     started = time.perf_counter()
     settings = problem.scenario.solver
@@ -77,6 +80,8 @@ def solve(
             stages = flow_stages(flow, time.perf_counter() - flow_started)
             stages += [Stage(t, "OPTIMAL", v, v, 0.0) for t, v in rest.items()]
             return staged_solution(problem, values, len(flow.y), stages, True, started)
+    if unsettled is not None:
+        unsettled()
 
     from planner.solver.stages import Limits, solve_with_cpsat  # CP-SAT: only when needed
 

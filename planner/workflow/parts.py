@@ -51,13 +51,14 @@ from planner.check.checker import require_checked
 from planner.dataset import Dataset, Pair, empty_pairs
 from planner.errors import UsageError
 from planner.explain.capacity import college_capacity
+from planner.explain.why.derive import Deriver
 from planner.i18n import gettext as _
 from planner.io.plan_folder import PLAN_KEY, with_pins
 from planner.plan import Plan
 from planner.planning import make_plan
 from planner.scenario import Scenario
 from planner.solver.pairs import assignment_table, pair_indices, term_values
-from planner.solver.problem import build_problem, out_of_reach, scope_cadres, scope_targets
+from planner.solver.problem import Problem, build_problem, out_of_reach, scope_cadres, scope_targets
 from planner.solver.solution import Progress
 from planner.words import college_name
 from planner.workflow.scopes import CENTRAL, UNIVERSITY, college_of
@@ -325,14 +326,17 @@ def replan_part(
     applied = scenario.with_changes(scope=scope)
     proven: dict[str, int] | None = None
     capacity: pd.DataFrame | None = None
+    problem: Problem | None = None
     if warm is None:
         part = make_part(dataset, applied, base, scope, pins)
         base_hash = pairs_hash(base)
+        planned = part_dataset(dataset, part)
     else:
         kept = warm.fitting(dataset, scenario, base).part(scope)
         part = kept.with_pins(dataset, applied, pins)
         base_hash, proven, capacity = warm.base_hash, kept.proven, kept.capacity
-    planned = part_dataset(dataset, part)
+        planned = part_dataset(dataset, part)
+        problem = kept.problem_of(planned, len(part.pins))
     plan = make_plan(
         planned,
         applied,
@@ -344,6 +348,8 @@ def replan_part(
         progress=progress,
         proven=proven,
         capacity=capacity,
+        problem=problem,
+        checks_first=warm is None or progress is not None,
     )
     require_checked(plan, planned, applied)
     return Replanned(part, planned, applied, plan, base_hash)
@@ -365,6 +371,17 @@ class WarmPart:
     them skips the CP-SAT stages (:func:`planner.solver.solve.solve`, ``proven``)."""
     base: pd.DataFrame = field(repr=False)
     """The proposal's pairs (``cadre_id, kind, target_id``)."""
+    deriver: Deriver = field(repr=False)
+    """The part's indexed problem without an adjustment's pins, from which an adjustment's
+    problem is derived (:class:`~planner.explain.why.derive.Deriver`)."""
+
+    def problem_of(self, planned: Dataset, added: int) -> Problem:
+        """The problem of the part's data set ``planned`` (:func:`part_dataset`) with an
+        adjustment's ``added`` pins: derived from the kept one when sound, else indexed."""
+        derived = self.deriver.problem(planned, added)
+        if derived is not None:
+            return derived
+        return build_problem(planned, self.deriver.base.scenario, self.part.held)
 
     def with_pins(self, dataset: Dataset, scenario: Scenario, pins: pd.DataFrame | None) -> Part:
         """The part with an adjustment's ``pins`` (checked against its authority, as
@@ -430,11 +447,11 @@ class WarmParts:
         applied = self.scenario.with_changes(scope=scope)
         part = make_part(self.dataset, applied, self.base, scope)
         planned = part_dataset(self.dataset, part)
+        problem = build_problem(planned, applied, part.held)
         proven = None
         if self.optimal:
             # The proposal's pairs of the part's cadres: optimal for the part (see the module
             # docstring), and every adjustment only restricts the part's plans.
-            problem = build_problem(planned, applied, part.held)
             mine = self.base[self.base["cadre_id"].isin(part_cadres(self.dataset, scope))]
             pairs, missing = pair_indices(problem, mine)
             if not missing.any():
@@ -446,6 +463,7 @@ class WarmParts:
             capacity=college_capacity(planned, applied),
             proven=proven,
             base=self.base,
+            deriver=Deriver(problem),
         )
 
 

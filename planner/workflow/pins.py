@@ -29,8 +29,8 @@ def parse_pins(dataset: Dataset, require: Sequence[str], forbid: Sequence[str]) 
     """
     problems: list[str] = []
     rows: list[dict[str, Any]] = []
-    cadres = set(dataset.cadres["id"])
-    targets = {kind.value: set(dataset.table(KIND_TABLE[kind])["id"]) for kind in KINDS}
+    cadres = set(dataset.cadres["id"].tolist())
+    targets = {kind.value: set(dataset.table(KIND_TABLE[kind])["id"].tolist()) for kind in KINDS}
 
     def where(table: str) -> str:
         source = dataset.sources.get(table)

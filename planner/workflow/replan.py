@@ -62,7 +62,7 @@ from planner.errors import UsageError
 from planner.explain.capacity import college_capacity
 from planner.explain.diagnose import solve_explained
 from planner.explain.reasons import uncovered_targets
-from planner.explain.why.derive import with_pin
+from planner.explain.why.derive import Deriver
 from planner.io.plan_folder import with_pins
 from planner.plan import Plan
 from planner.planning import describe, make_plan
@@ -111,9 +111,7 @@ class WarmPlan:
     deterministic: bool = True
     time_limit: float | None = None
     _capacity: dict[frozenset[str], pd.DataFrame] = field(default_factory=dict, repr=False)
-    _problem: Problem | None = field(default=None, repr=False)
-    _cadre_at: dict[str, int] = field(default_factory=dict, repr=False)
-    _target_at: dict[tuple[str, str], int] = field(default_factory=dict, repr=False)
+    _deriver: Deriver | None = field(default=None, repr=False)
 
     @classmethod
     def from_plan(
@@ -125,8 +123,13 @@ class WarmPlan:
         held: frozenset[Pair] = frozenset(),
         time_limit: float | None = None,
     ) -> WarmPlan:
-        """Keep ``plan`` (made from ``dataset`` under ``scenario`` with ``held``) warm."""
-        return cls(dataset, scenario, plan, held=frozenset(held), time_limit=time_limit)
+        """Keep ``plan`` (made from ``dataset`` under ``scenario`` with ``held``) warm: its
+        problem is indexed and its capacity notes worked out now, in the worker, so that a
+        forked child starts from them."""
+        warm = cls(dataset, scenario, plan, held=frozenset(held), time_limit=time_limit)
+        warm._base_problem()
+        warm._capacity_of(dataset, Changes())
+        return warm
 
     def replan(
         self,
@@ -169,6 +172,7 @@ class WarmPlan:
             deterministic=self.deterministic,
             near=closeness(problem, self.plan.assignments),
             proven=self._proven() if changes.restricts else None,
+            checks_first=False,
         )
         pairs = decompose(problem, solution.y, solution.keep, near=self._pairs())
         plan = describe(problem, solution, pairs, capacity=self._capacity_of(dataset, changes))
@@ -176,45 +180,23 @@ class WarmPlan:
         return plan
 
     def problem_for(self, dataset: Dataset, changes: Changes) -> Problem:
-        """The problem of ``dataset`` (:meth:`changed_dataset` of ``changes``): for one pin on a
-        cadre and a target no pin of the base names, the base plan's problem with that pin
-        (:func:`~planner.explain.why.derive.with_pin`, frame for frame what indexing the data
-        set gives, at a fraction of the cost); else the data set indexed."""
-        pins = (*changes.require, *changes.forbid)
-        if len(pins) != 1 or changes.unavailable or changes.available:
-            return build_problem(dataset, self.scenario, self.held)
-        base = self._base_problem()
-        added = dataset.pins.iloc[-1]
-        cadre_id, kind, target_id = str(added["cadre"]), str(added["kind"]), str(added["target"])
-        own = self.dataset.pins
-        named = bool(
-            ((own["cadre"].astype(str) == cadre_id).any())
-            or ((own["kind"].astype(str) == kind) & (own["target"].astype(str) == target_id)).any()
-        )
-        cadre = self._cadre_at.get(cadre_id)
-        target = self._target_at.get((kind, target_id))
-        if named or cadre is None or target is None:
-            return build_problem(dataset, self.scenario, self.held)
-        rule = "require" if changes.require else "forbid"
-        return with_pin(base, dataset, cadre, target, rule, int(added["row"]))
+        """The problem of ``dataset`` (:meth:`changed_dataset` of ``changes``): for pins only,
+        each on a cadre and a target no earlier pin names, the base plan's problem with those
+        pins (:class:`~planner.explain.why.derive.Deriver`, frame for frame what indexing the
+        data set gives, at a fraction of the cost); else the data set indexed."""
+        if not (changes.unavailable or changes.available):
+            self._base_problem()
+            assert self._deriver is not None
+            derived = self._deriver.problem(dataset, len(dataset.pins) - len(self.dataset.pins))
+            if derived is not None:
+                return derived
+        return build_problem(dataset, self.scenario, self.held)
 
     def _base_problem(self) -> Problem:
         """The base data set's problem, indexed once."""
-        if self._problem is None:
-            problem = build_problem(self.dataset, self.scenario, self.held)
-            self._cadre_at = {str(c): i for i, c in enumerate(problem.cadres["id"].tolist())}
-            self._target_at = {
-                (str(k), str(t)): i
-                for i, (k, t) in enumerate(
-                    zip(
-                        problem.targets["kind"].tolist(),
-                        problem.targets["id"].tolist(),
-                        strict=True,
-                    )
-                )
-            }
-            self._problem = problem
-        return self._problem
+        if self._deriver is None:
+            self._deriver = Deriver(build_problem(self.dataset, self.scenario, self.held))
+        return self._deriver.base
 
     def changed_dataset(self, changes: Changes) -> Dataset:
         """The base data set with the changes: pins added after its own, availability set."""

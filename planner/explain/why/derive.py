@@ -20,6 +20,7 @@ under all of them), only how many units an arc may carry.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ import pandas as pd
 
 from planner.contract import Kind
 from planner.dataset import Dataset
+from planner.solver.pairs import positions
 from planner.solver.problem import Problem
 
 
@@ -57,7 +59,7 @@ def with_pin(
         arcs = arcs[~((arcs["pool"] == pool_of[cadre]) & (arcs["group"] == group_of[target]))]
         if len(keeps):
             keeps = keeps[~((keeps["cadre"] == cadre) & (keeps["target"] == target))]
-    return Problem(
+    derived = Problem(
         dataset=dataset,
         scenario=scenario,
         cadres=cadres,
@@ -70,6 +72,89 @@ def with_pin(
         forbids=forbids,
         held=problem.held,
     )
+    return _same_rows(problem, derived)
+
+
+def _same_rows(problem: Problem, derived: Problem) -> Problem:
+    """``derived``, sharing ``problem``'s :func:`~planner.solver.pairs.positions` (its cadres
+    and targets are the same rows in the same order)."""
+    if "_positions" in problem.__dict__:
+        derived.__dict__["_positions"] = problem.__dict__["_positions"]
+    return derived
+
+
+class Deriver:
+    """A problem kept indexed, and the problems of its data set with pins added derived from
+    it (:func:`with_pin`, pin after pin) instead of indexing the data set again.
+
+    Sound when every added pin names an available cadre and a target of the problem that no
+    earlier pin names (the data set's own, or an added one before it): each step is then the
+    one :func:`with_pin` is made for. Otherwise :meth:`problem` gives ``None`` and the caller
+    indexes the data set.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.base = problem
+        positions(problem)  # made once: every derived problem shares them
+        self._cadre_at = {str(c): i for i, c in enumerate(problem.cadres["id"].tolist())}
+        self._target_at = {
+            (str(k), str(t)): i
+            for i, (k, t) in enumerate(
+                zip(problem.targets["kind"].tolist(), problem.targets["id"].tolist(), strict=True)
+            )
+        }
+        own = problem.dataset.pins
+        self._cadres = {str(c) for c in own["cadre"].tolist()}
+        self._targets = {
+            (str(k), str(t))
+            for k, t in zip(own["kind"].tolist(), own["target"].tolist(), strict=True)
+        }
+
+    def problem(self, dataset: Dataset, added: int) -> Problem | None:
+        """The problem of ``dataset``: the kept problem's data set with ``added`` pins after its
+        own (the last rows of its pins table), frame for frame what indexing it gives; ``None``
+        when a pin cannot be derived (see the class docstring)."""
+        own = self.base.dataset.pins
+        if added < 0 or len(dataset.pins) != len(own) + added:
+            return None
+        columns = ["cadre", "kind", "target", "rule", "row"]
+        before = dataset.pins.iloc[: len(own)]
+        if before is not own and not before[columns].reset_index(drop=True).equals(
+            own[columns].reset_index(drop=True)
+        ):
+            return None
+        if added == 0:
+            return _copy(self.base, dataset)
+        pins = dataset.pins.iloc[len(own) :]
+        cadres, targets = set(self._cadres), set(self._targets)
+        steps = []
+        for cadre_id, kind, target_id, rule, row in zip(
+            pins["cadre"].tolist(),
+            pins["kind"].tolist(),
+            pins["target"].tolist(),
+            pins["rule"].tolist(),
+            pins["row"].tolist(),
+            strict=True,
+        ):
+            key = (str(kind), str(target_id))
+            cadre, target = self._cadre_at.get(str(cadre_id)), self._target_at.get(key)
+            if cadre is None or target is None or str(cadre_id) in cadres or key in targets:
+                return None
+            cadres.add(str(cadre_id))
+            targets.add(key)
+            steps.append((cadre, target, str(rule), int(row)))
+        problem = self.base
+        for cadre, target, rule, row in steps:
+            problem = with_pin(problem, dataset, cadre, target, rule, row)
+        return problem
+
+
+def _copy(problem: Problem, dataset: Dataset) -> Problem:
+    """``problem`` of ``dataset`` (the same data), its frames copied."""
+    frames = ("cadres", "targets", "pools", "groups", "arcs", "keeps", "requires", "forbids")
+    copied = {name: getattr(problem, name).copy() for name in frames}
+    copy = dataclasses.replace(problem, dataset=dataset, notes=list(problem.notes), **copied)
+    return _same_rows(problem, copy)
 
 
 def _pool_of_one(problem: Problem, cadre: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -229,12 +229,25 @@ class _Builder:
         """A unit-duty pool is one supply node; an "each kind" pool (a pool of one) has one
         supply node per kind. False when a duty is not a flow."""
         pools = self.problem.pools
-        for p, kinds in enumerate(duty_kinds(self.problem.scenario, r) for r in pools["role"]):
-            if kinds is None:
+        scenario = self.problem.scenario
+        codes: dict[str, list[int] | None] = {}  # per role: its slots' kind codes
+        for p, (role, size) in enumerate(
+            zip(pools["role"].tolist(), pools["size"].tolist(), strict=True)
+        ):
+            if role not in codes:
+                kinds = duty_kinds(scenario, role)
+                codes[role] = (
+                    None
+                    if kinds is None
+                    else sorted(KIND_CODE[x] for x in kinds)
+                    if kinds
+                    else [-1]
+                )
+            slots = codes[role]
+            if slots is None:
                 return False
-            size = int(pools.at[p, "size"])
-            for k in sorted(KIND_CODE[x] for x in kinds) if kinds else [-1]:
-                self.slot_node[(p, k)] = self._new_node(size)
+            for k in slots:
+                self.slot_node[(p, k)] = self._new_node(int(size))
         return True
 
     def slot(self, pool: int, kind: int) -> tuple[int, int]:
@@ -275,18 +288,21 @@ class _Builder:
 
     def open_keeps(self) -> None:
         """Cadre nodes: one per (cadre, duty slot) with a kept-contact option not used by a pin."""
+        keep_cadre = self.keep_cadre.tolist()
         self.slot_of_keep = [
-            self.slot(int(self.cadre_pool[c]), int(k))
-            for c, k in zip(self.keep_cadre, self.keep_kind, strict=True)
+            self.slot(pool, k)
+            for pool, k in zip(
+                self.cadre_pool[self.keep_cadre].tolist(), self.keep_kind.tolist(), strict=True
+            )
         ]
         open_keep = np.array(
-            [(int(c), sk[1]) not in self.used_slots
-             for c, sk in zip(self.keep_cadre, self.slot_of_keep, strict=True)],
+            [(c, sk[1]) not in self.used_slots
+             for c, sk in zip(keep_cadre, self.slot_of_keep, strict=True)],
             dtype=bool,
-        ) if len(self.keep_cadre) else np.zeros(0, bool)  # fmt: skip
+        ) if len(keep_cadre) else np.zeros(0, bool)  # fmt: skip
         self.keep_ids = np.flatnonzero(open_keep & (self.keep0 == 0))
-        for i in self.keep_ids:
-            key = (int(self.keep_cadre[i]), self.slot_of_keep[i][1])
+        for i in self.keep_ids.tolist():
+            key = (keep_cadre[i], self.slot_of_keep[i][1])
             if key not in self.cadre_node:
                 self.cadre_node[key] = self._new_node(1)
                 self.supply[self.slot_node[self.slot_of_keep[i]]] -= 1
@@ -338,17 +354,28 @@ class _Builder:
         p = self.problem
         free = np.flatnonzero(self.y0 == 0)
         tails = np.array(
-            [self.slot_node[self.slot(int(self.arc_pool[a]), int(self.arc_kind[a]))] for a in free],
+            [
+                self.slot_node[self.slot(pool, kind)]
+                for pool, kind in zip(
+                    self.arc_pool[free].tolist(), self.arc_kind[free].tolist(), strict=True
+                )
+            ],
             dtype=np.int64,
         )
         arcs.add(tails, group_node + self.arc_group[free], p.arcs["ub"].to_numpy(np.int64)[free],
             arc_cost[free], ARC, free, np.full(len(free), -1),
             np.where(arcs.leader_arc[free], arcs.arc_college[free], ""))  # fmt: skip
         ids = self.keep_ids
-        k_tails = [self.cadre_node[(int(self.keep_cadre[i]), self.slot_of_keep[i][1])] for i in ids]
+        listed = ids.tolist()
+        k_tails = [
+            self.cadre_node[(c, self.slot_of_keep[i][1])]
+            for i, c in zip(listed, self.keep_cadre[ids].tolist(), strict=True)
+        ]
         k_heads = [
-            target_node.get(int(self.keep_target[i]), group_node + int(self.keep_group[i]))
-            for i in ids
+            target_node.get(t, group_node + g)
+            for t, g in zip(
+                self.keep_target[ids].tolist(), self.keep_group[ids].tolist(), strict=True
+            )
         ]
         arcs.add(k_tails, k_heads, np.ones(len(ids)), keep_cost[ids], KEEP, ids,
             np.full(len(ids), -1),

@@ -459,9 +459,11 @@ def central_spread_least(problem: Problem, terms: list[str], flow: FlowSolution)
     a_college, k_college = arcs["college"].to_numpy(object), keeps["college"].to_numpy(object)
     y, keep = np.asarray(flow.y), np.asarray(flow.keep)
     per: dict[str, int] = {}
-    for college, amount in zip(a_college[a_central], y[a_central], strict=True):
+    for college, amount in zip(a_college[a_central].tolist(), y[a_central].tolist(), strict=True):
         per[college] = per.get(college, 0) + int(amount)
-    for college, amount in zip(k_college[k_central], keep[k_central], strict=True):
+    for college, amount in zip(
+        k_college[k_central].tolist(), keep[k_central].tolist(), strict=True
+    ):
         per[college] = per.get(college, 0) + int(amount)
     most = max(per.values(), default=0)
     if most == 0:
