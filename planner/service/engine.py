@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import os
 import re
 import time
 from collections.abc import Callable
@@ -86,6 +87,14 @@ def preload() -> None:
     import planner.report.render
     import planner.report.write
     import planner.workflow.inputs  # noqa: F401
+
+
+def work_in_one_process() -> None:
+    """Keep the engine's work of this process (a job's child) in it: no helper or solver
+    processes of its own (:mod:`planner.solver.forking`)."""
+    from planner.solver import forking
+
+    os.environ[forking.ENV_SWITCH] = "0"
 
 
 def scenario_names() -> tuple[str, ...]:

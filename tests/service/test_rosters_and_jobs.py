@@ -430,3 +430,47 @@ def test_a_worker_reads_the_data_and_indexes_the_plan_once_for_its_explanations(
         assert {k: v for k, v in cold.items() if k != "seconds"} == {
             k: v for k, v in kept.items() if k != "seconds"
         }
+
+
+def test_an_explanations_child_solves_its_alternatives_in_turn(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forked explanation job keeps its alternatives in its own process (one core, not two:
+    the pages and the colleges' re-plans keep the other) and answers as a cold run does."""
+    from planner.explain.why import alternatives
+    from planner.service.plans.models import Assignment
+    from planner.service.storage import Storage
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an explanation job started solver processes")
+
+    monkeypatch.setattr(alternatives, "ProcessPoolExecutor", no_pool)  # inherited by the fork
+    with service.db.session() as db:
+        row = db.scalars(
+            select(Assignment)
+            .where(Assignment.plan_id == service.plan_id, Assignment.target_college == "C02")
+            .order_by(Assignment.id)
+        ).first()
+        assert row is not None
+        cadre = str(row.cadre_id)
+    client = service.client("c02")
+    client.get(f"/plans/{service.plan_id}/explain/page?cadre={cadre}")
+    worker = Worker(service.settings, service.db, fork=True)
+    assert worker.run_once() is not None
+    storage = Storage(service.settings.data_dir)
+    with service.db.session() as db:
+        job = db.scalar(select(Job).where(Job.kind == "explain").order_by(Job.id.desc()))
+        assert job is not None and job.state == "succeeded", job and job.error
+        plan = db.get(Plan, service.plan_id)
+        assert plan is not None
+        version = db.scalar(select(DataVersion).order_by(DataVersion.id.desc()).limit(1))
+        assert version is not None
+        data = semesters.data_path(db, storage, version)
+        found = db.scalar(select(Explanation).where(Explanation.key == cadre))
+        assert found is not None
+        stored = found.content
+    monkeypatch.setenv("PLANNER_HELPER", "0")
+    cold = engine.explain(data, storage.root / plan.folder, cadre=cadre)
+    assert {k: v for k, v in stored.items() if k != "seconds"} == {
+        k: v for k, v in cold.items() if k != "seconds"
+    }

@@ -36,6 +36,10 @@ BACKGROUND_KINDS = frozenset({JobKind.EXPLAIN, JobKind.PROPOSAL})
 """Jobs nobody waits on click by click: their child runs at a lower priority (``nice``), so
 the web processes answer pages first when the cores are busy."""
 BACKGROUND_NICE = 10
+"""How far below the pages those children run. An explanation's child also solves its
+alternatives in turn, not two at a time in processes of its own
+(:func:`planner.service.engine.work_in_one_process`): explanations are asked of the service
+all day, and two cores for each left the pages and the colleges' re-plans one at most."""
 REPLAN_KINDS = (JobKind.REPLAN,)
 """The re-plan lane of ``planner serve``: a worker that takes only a part's re-plans (a
 college waits on its page for them) and keeps their proposals warm."""
@@ -191,6 +195,8 @@ class Worker:
             try:
                 if kind in BACKGROUND_KINDS:
                     os.nice(BACKGROUND_NICE)
+                if kind == JobKind.EXPLAIN:  # its alternatives in turn: one core, not both
+                    engine.work_in_one_process()
                 self.db.engine.dispose(close=False)
                 child_db = Database(self.settings.database_url)
                 run_job(child_db, self.storage, job_id)
