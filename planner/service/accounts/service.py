@@ -28,17 +28,15 @@ if TYPE_CHECKING:
     from fastapi import Request
 
 HASHER = PasswordHasher()
-SIGNING_IN = threading.BoundedSemaphore(2)
-"""At most two sign-ins at a time per web process (an argon2 hash uses every core and 64 MiB
-for a quarter of a second): a burst of sign-ins queues here, holding no database connection,
-instead of starving the pages and the memory (one at a time made a burst's last sign-ins wait
-far longer on a busy machine)."""
-PASSWORD_NICE = 5
-"""The password checks run this much below the pages (``nice``): in a burst of sign-ins in the
-morning the pages get about three times their share of the cores, instead of waiting behind
-the hashes; not further, or on a saturated machine the sign-ins themselves starve (at 10
-they waited 20 s and more while a university's pages were worked out). Explanation and
-proposal jobs run lower still (:data:`planner.service.jobs.worker.BACKGROUND_NICE`)."""
+SIGNING_IN = threading.BoundedSemaphore(1)
+"""One sign-in at a time per web process (an argon2 hash uses 64 MiB and four threads for a
+quarter of a second): a burst of sign-ins queues here, holding no database connection."""
+PASSWORD_NICE = 10
+"""The password checks run this much below the pages (``nice``), as the explanation jobs do.
+The scheduler weighs each thread: four argon2 threads per hash, two hashes at a time at nice 5
+outweighed a college's re-plan and the pages during a morning's burst of sign-ins (an
+adjustment then took 1.8 s instead of 0.8 s); at 10, one hash per web process, the pages and
+re-plans come first and the sign-ins use the rest."""
 
 
 def _below_pages() -> None:
@@ -48,7 +46,7 @@ def _below_pages() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PASSWORD_NICE)
 
 
-_CHECKS = ThreadPoolExecutor(2, thread_name_prefix="password", initializer=_below_pages)
+_CHECKS = ThreadPoolExecutor(1, thread_name_prefix="password", initializer=_below_pages)
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 SESSION_COOKIE = "planner_session"
