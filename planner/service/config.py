@@ -10,6 +10,7 @@ DATA_DIR_ENV = "PLANNER_DATA_DIR"
 DATABASE_URL_ENV = "PLANNER_DATABASE_URL"
 SECURE_COOKIES_ENV = "PLANNER_SECURE_COOKIES"
 IDLE_MINUTES_ENV = "PLANNER_SESSION_IDLE_MINUTES"
+REPLAN_WAIT_ENV = "PLANNER_REPLAN_WAIT_SECONDS"
 DEFAULT_DATA_DIR = "out/service"
 """The data folder when ``PLANNER_DATA_DIR`` is not set (relative to the working folder)."""
 
@@ -30,6 +31,11 @@ class Settings:
     idle_minutes: int = 120
     """A session unused this long ends."""
     max_upload_bytes: int = 64 * 1024 * 1024
+    replan_wait_seconds: float = 0.0
+    """How long a college's pin waits for its part's re-plan before it answers, so that the
+    browser goes straight to the updated part (else to the page that polls for it). ``planner
+    serve`` waits 2 s (a re-plan takes well under one when a job worker is running); 0 (the
+    default, for an app without workers) answers at once."""
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None) -> Settings:
@@ -38,11 +44,13 @@ class Settings:
         url = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{folder / 'planner.sqlite3'}"
         secure = os.environ.get(SECURE_COOKIES_ENV, "").strip().lower() in ("1", "true", "yes")
         idle = int(os.environ.get(IDLE_MINUTES_ENV) or 120)
+        wait = float(os.environ.get(REPLAN_WAIT_ENV) or 0)
         return cls(
             data_dir=folder,
             database_url=normalise_url(url),
             secure_cookies=secure,
             idle_minutes=idle,
+            replan_wait_seconds=min(max(wait, 0.0), 10.0),
         )
 
 

@@ -6,7 +6,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 
-from planner.service.config import DATA_DIR_ENV, Settings
+from planner.service.config import DATA_DIR_ENV, REPLAN_WAIT_ENV, Settings
 from planner.service.db import Database
 from planner.service.jobs import service as jobs
 from planner.service.warmup import WARM_UP_ENV
@@ -56,6 +56,8 @@ def serve(
     prepare(settings).dispose()
     os.environ[DATA_DIR_ENV] = str(settings.data_dir)  # the web processes read the same
     os.environ[WARM_UP_ENV] = "1"  # each web process fills its caches as it starts
+    if job_workers:  # a pin waits for its part's re-plan (see Settings.replan_wait_seconds)
+        os.environ.setdefault(REPLAN_WAIT_ENV, "2")
     context = multiprocessing.get_context("spawn")
     data_dir = str(settings.data_dir)
     workers = [

@@ -234,6 +234,59 @@ def test_an_idle_re_plan_lane_warms_every_part_one_step_at_a_time(service: Servi
         assert kept == cold.before
 
 
+def test_a_pin_waits_for_its_re_plan_and_goes_straight_to_the_updated_part(
+    service: Service,
+) -> None:
+    """With a re-plan worker running (``planner serve``), the pin answers once the part is
+    re-planned: the browser's next page is the updated part, not the one that polls; with no
+    worker it answers after the wait with the polling page, as before."""
+    import dataclasses
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from planner.service.app import create_app
+    from planner.service.jobs.worker import REPLAN_KINDS, Worker
+
+    from .conftest import PASSWORDS, sign_in
+
+    settings = dataclasses.replace(service.settings, replan_wait_seconds=0.3)
+    c02 = TestClient(create_app(settings, service.db), follow_redirects=False)
+    sign_in(c02, "c02", PASSWORDS["c02"])
+    page_url = f"/filing/{service.plan_id}/C02"
+    first = a_pair(service, "C02")
+    pin = dict(zip(("cadre", "kind", "target"), first, strict=True), rule="forbid")
+    answer = post(c02, f"{page_url}/pins", page_url, pin)  # no worker: the wait ends
+    assert answer.headers["location"] == f"{page_url}?done=pin"
+    assert "data-poll" in c02.get(answer.headers["location"]).text
+    assert len(service.run_jobs()) == 1
+
+    settings = dataclasses.replace(service.settings, replan_wait_seconds=60)
+    c02 = TestClient(create_app(settings, service.db), follow_redirects=False)
+    sign_in(c02, "c02", PASSWORDS["c02"])
+    stop = threading.Event()
+    lane = Worker(settings, service.db, fork=False, kinds=REPLAN_KINDS)
+    thread = threading.Thread(target=lane.run_forever, args=(stop,))
+    thread.start()
+    try:
+        with service.db.session() as db:
+            done = db.scalars(select(Adjustment).order_by(Adjustment.id.desc())).first()
+            assert done is not None
+            other = next(p for p in done.pairs if p[0] != first[0])
+        pin = dict(zip(("cadre", "kind", "target"), other, strict=True), rule="forbid")
+        answer = post(c02, f"{page_url}/pins", page_url, pin)
+        assert answer.headers["location"] == f"{page_url}?done=replanned"
+        shown = c02.get(answer.headers["location"])
+        assert "data-poll" not in shown.text and "本部分已重新编排" in shown.text
+        with service.db.session() as db:
+            newest = db.scalars(select(Adjustment).order_by(Adjustment.id.desc())).first()
+            assert newest is not None and newest.state == "done", newest and newest.error
+            assert list(other) not in newest.pairs
+    finally:
+        stop.set()
+        thread.join(60)
+
+
 def _paths(service: Service, plan_id: int) -> tuple[Any, Any]:
     """The data version and plan folder a proposal is read from (read again, not cached)."""
     storage = Storage(service.settings.data_dir)

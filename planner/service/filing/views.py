@@ -8,6 +8,7 @@ user's role may not take on a part it sees is 403; a step the state forbids is 4
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
@@ -51,6 +52,7 @@ PART_STATE_LABELS = {
 }
 NOTICES = {
     "pin": N_("The pin is set; the part is being re-planned with everything outside it held."),
+    "replanned": N_("The pin is set and the part re-planned with everything outside it held."),
     "undone": N_("The adjustment was undone."),
     "filed": N_("The part is filed (备案) and now read-only."),
     "withdrawn": N_("The filing was withdrawn; the part can be adjusted again."),
@@ -202,14 +204,19 @@ def part_state(request: Request, plan_id: int, key: str, who: SignedIn) -> dict[
     """Whether the part's re-plan is still running (polled by ``app.js``)."""
     with _answers(request) as db:
         plan, part = flows.get_part(db, plan_id, key, who)
-        pending = flows.pending_adjustment(db, plan.id, part.college)
-        job = db.get(Job, pending.job_id) if pending and pending.job_id else None
-        finished = pending is None or (job is not None and job.state in FINISHED)
+        finished, job = _replan_state(db, plan, part)
         return {
             "finished": finished,
             "state": part.state,
             "stage": _(job.stage) if job and job.stage else "",
         }
+
+
+def _replan_state(db: Session, plan: Plan, part: PlanPart) -> tuple[bool, Job | None]:
+    """Whether the part's re-plan has finished (or none is pending), and its job."""
+    pending = flows.pending_adjustment(db, plan.id, part.college)
+    job = db.get(Job, pending.job_id) if pending and pending.job_id else None
+    return pending is None or (job is not None and job.state in FINISHED), job
 
 
 def _step(
@@ -254,7 +261,28 @@ def add_pin(
             db, storage, plan, part, who, cadre=cadre, kind=kind, target=target, rule=rule
         )
 
-    return _step(request, who, plan_id, key, step, "pin")
+    answer = _step(request, who, plan_id, key, step, "pin")
+    if answer.status_code == 303 and _wait_for_replan(request, who, plan_id, key):
+        return redirect(answer.headers["location"].split("?")[0] + "?done=replanned")
+    return answer
+
+
+WAIT_POLL_SECONDS = 0.05
+"""How often a pin waiting for its re-plan looks at it (one small query)."""
+
+
+def _wait_for_replan(request: Request, who: Principal, plan_id: int, key: str) -> bool:
+    """Wait (``replan_wait_seconds`` at most) until the part's re-plan has finished, so that
+    the browser's next page is the updated part and not the one that polls for it; whether
+    it has."""
+    deadline = time.monotonic() + request.app.state.settings.replan_wait_seconds
+    while time.monotonic() < deadline:
+        time.sleep(WAIT_POLL_SECONDS)
+        with _answers(request) as db:
+            plan, part = flows.get_part(db, plan_id, key, who)
+            if _replan_state(db, plan, part)[0]:
+                return True
+    return False
 
 
 @router.post("/filing/{plan_id:int}/{key}/undo")
