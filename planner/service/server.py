@@ -55,7 +55,7 @@ def serve(
     web_workers = web_workers or default_web_workers()
     prepare(settings).dispose()
     os.environ[DATA_DIR_ENV] = str(settings.data_dir)  # the web processes read the same
-    os.environ[WARM_UP_ENV] = "1"  # each web process fills its caches as it starts
+    os.environ.setdefault(WARM_UP_ENV, "1")  # each web process fills its caches as it starts
     if job_workers:  # a pin waits for its part's re-plan (see Settings.replan_wait_seconds)
         os.environ.setdefault(REPLAN_WAIT_ENV, "2")
     context = multiprocessing.get_context("spawn")

@@ -40,7 +40,8 @@ log = logging.getLogger("uvicorn.error.warmup")
 """Beside the web server's own lines (uvicorn's log): how long each warm-up took."""
 
 WARM_UP_ENV = "PLANNER_WARM_UP"
-"""Set (to ``1``) by ``planner serve`` in the web processes' environment."""
+"""Set (to ``1``) by ``planner serve`` in the web processes' environment, unless it is set
+already (``0`` switches the warm-up off: the tests that start a server for other things do)."""
 WATCH_SECONDS = 10.0
 """How often a web process looks whether its warmed pages are still those of the newest
 semester and plan (one small query)."""

@@ -14,6 +14,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from planner.service.warmup import WARM_UP_ENV
+
 PLANNER = str(Path(sys.executable).with_name("planner"))
 
 
@@ -57,7 +59,7 @@ def launch(
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             args,
-            env={**os.environ, **env},
+            env={**os.environ, WARM_UP_ENV: "0", **env},  # warming is tested on its own
             cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
