@@ -132,7 +132,10 @@ def test_a_semester_through_the_pages(server: str, browser: object, tmp_path: Pa
     page.click("text=打开方案")
     page.wait_for_selector(".kpi")
     assert "班级覆盖率" in page.content()
-    page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth)")
+    # every image loaded (the load event; a polled predicate would need eval, which the
+    # pages' CSP forbids, and fails whenever the images are not there at the first look)
+    page.wait_for_load_state("load")
+    assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth)")
     shot(page, "06-plan-overview")
 
     # the assignments table: filter by college and kind (the selects submit by themselves)
