@@ -116,8 +116,8 @@ class Dataset:
             if shared is None:
                 shared = (tables, self._build_targets())
                 _TARGETS[key] = shared
-                while len(_TARGETS) > _TARGETS_KEPT:
-                    del _TARGETS[next(iter(_TARGETS))]
+                while len(_TARGETS) > _TARGETS_KEPT:  # two page threads may both drop one
+                    _TARGETS.pop(next(iter(_TARGETS)), None)
             cached = (key, shared[1])
             self.__dict__["_targets"] = cached
         frame: pd.DataFrame = cached[1]
