@@ -198,18 +198,60 @@ def warm_parts(proposal: workflow.Proposal) -> workflow.WarmParts:
     return found[1]
 
 
-def warm_up_replan(db: Database, storage: Storage, job_id: int) -> None:
-    """Read the proposal of a re-plan job and make its part warm in this process (a job worker
-    does it before it forks the job's child, which then starts from them)."""
+@dataclass(frozen=True)
+class ReplanInputs:
+    """What a re-plan job plans from (:func:`replan_inputs`)."""
+
+    plan_id: int
+    adjustment_id: int
+    college: str
+    pins: list[list[str]]
+    before: list[list[str]]
+    """The part's contacts before the adjustment."""
+    before_figures: dict[str, Any] | None
+    """Their figures as the previous adjustment stored them; None: the proposal's part."""
+    first: bool
+    """Whether this is the part's first active adjustment (the part was the proposal's)."""
+    proposal: workflow.Proposal = dataclasses.field(repr=False)
+
+
+def replan_inputs(db: Session, storage: Storage, job_id: int) -> ReplanInputs:
+    """Read what re-plan job ``job_id`` plans from: its adjustment, the proposal, the part's
+    contacts before it."""
+    job = db.get(Job, job_id)
+    assert job is not None
+    adjustment = db.get(Adjustment, int(job.params["adjustment"]))
+    plan = db.get(Plan, job.plan_id)
+    assert adjustment is not None and plan is not None
+    proposal = load_proposal(db, storage, plan)
+    prior = active_adjustment(db, plan.id, adjustment.college)
+    before = (
+        [list(p) for p in prior.pairs]
+        if prior is not None
+        else workflow.part_pairs(proposal, adjustment.college)
+    )
+    return ReplanInputs(
+        plan_id=plan.id,
+        adjustment_id=adjustment.id,
+        college=adjustment.college,
+        pins=[list(p) for p in adjustment.pins],
+        before=before,
+        before_figures=_figures_before(prior, adjustment),
+        first=prior is None,
+        proposal=proposal,
+    )
+
+
+def warm_up_replan(db: Database, storage: Storage, job_id: int) -> ReplanInputs:
+    """Read what a re-plan job plans from and make its part warm in this process (a job worker
+    does it before it forks the job's child, which then starts from them: it neither reads
+    nor connects before it plans)."""
     with db.session() as session:
-        job = session.get(Job, job_id)
-        adjustment = job and session.get(Adjustment, int(job.params.get("adjustment", 0)))
-        plan = session.get(Plan, job.plan_id) if job and job.plan_id else None
-        if plan is not None and adjustment:
-            proposal = load_proposal(session, storage, plan)
-            warm = warm_parts(proposal)
-            warm.part(workflow.scope_of(adjustment.college))
-            workflow.proposal_figures(proposal, adjustment.college, warm)
+        inputs = replan_inputs(session, storage, job_id)
+    warm = warm_parts(inputs.proposal)
+    warm.part(workflow.scope_of(inputs.college))
+    workflow.proposal_figures(inputs.proposal, inputs.college, warm)
+    return inputs
 
 
 def warm_current(db: Database, storage: Storage, *, replans: bool) -> Iterator[None]:
@@ -366,41 +408,32 @@ def run_replan(
     storage: Storage,
     job_id: int,
     progress: Callable[[engine.ProgressEvent], None],
+    inputs: ReplanInputs | None = None,
 ) -> None:
     """The re-plan job of an adjustment: re-plan the part (checked), store its contacts and
-    what it cost, in one transaction with the job's end."""
-    with db.session() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        adjustment = session.get(Adjustment, int(job.params["adjustment"]))
-        plan = session.get(Plan, job.plan_id)
-        assert adjustment is not None and plan is not None
-        proposal = load_proposal(session, storage, plan)
-        prior = active_adjustment(session, plan.id, adjustment.college)
-        before = (
-            [list(p) for p in prior.pairs]
-            if prior is not None
-            else workflow.part_pairs(proposal, adjustment.college)
-        )
-        college, pins, adjustment_id = adjustment.college, list(adjustment.pins), adjustment.id
-        known = _figures_before(prior, adjustment)
+    what it cost, in one transaction with the job's end. ``inputs``: read already (by the
+    worker that forked this job's child, :func:`warm_up_replan`); else read here."""
+    if inputs is None:
+        with db.session() as session:
+            inputs = replan_inputs(session, storage, job_id)
+    proposal, college = inputs.proposal, inputs.college
     progress(engine.ProgressEvent(N_("planning")))
     warm = warm_parts(proposal)
     try:
         done = workflow.replan(
             proposal,
             college,
-            pins,
-            before,
+            inputs.pins,
+            inputs.before,
             progress=lambda m: progress(engine.parse_progress(m)),
             warm=warm,
-            before_figures=known
-            if prior is not None
-            else workflow.proposal_figures(proposal, college, warm),
+            before_figures=workflow.proposal_figures(proposal, college, warm)
+            if inputs.first
+            else inputs.before_figures,
         )
     except Exception as exc:
         with db.session() as session:
-            failed = session.get(Adjustment, adjustment_id)
+            failed = session.get(Adjustment, inputs.adjustment_id)
             if failed is not None:
                 failed.state = AdjustmentState.FAILED
                 failed.error = (
@@ -410,8 +443,8 @@ def run_replan(
                 )
         raise
     with db.session() as session:
-        adjustment = session.get(Adjustment, adjustment_id)
-        plan = session.get(Plan, job.plan_id)
+        adjustment = session.get(Adjustment, inputs.adjustment_id)
+        plan = session.get(Plan, inputs.plan_id)
         assert adjustment is not None and plan is not None
         adjustment.pairs = done.pairs
         adjustment.base_hash = done.base_hash
@@ -419,7 +452,7 @@ def run_replan(
         adjustment.terms_after = done.after
         adjustment.state = AdjustmentState.DONE
         if college == CENTRAL:
-            _central_moved(session, plan, before, done.pairs, None)
+            _central_moved(session, plan, inputs.before, done.pairs, None)
         if not jobs.finish(session, job_id, JobState.SUCCEEDED, stage=N_("finished")):
             raise jobs.Superseded
 

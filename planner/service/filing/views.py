@@ -267,7 +267,7 @@ def add_pin(
     return answer
 
 
-WAIT_POLL_SECONDS = 0.05
+WAIT_POLL_SECONDS = 0.025
 """How often a pin waiting for its re-plan looks at it (one small query)."""
 
 

@@ -48,12 +48,19 @@ REPLAN_POLL_SECONDS = 0.05
 to the re-plan of about 0.3 s a college waits for)."""
 
 
-class ProgressWriter:
-    """Writes a job's progress to the database, at most twice a second."""
+REPLAN_QUIET_SECONDS = 0.5
+"""A part's re-plan writes no progress in its first half second: most end sooner (their stage
+was never on anyone's screen), and each write is a commit on the path a college waits on."""
 
-    def __init__(self, db: Database, job_id: int) -> None:
+
+class ProgressWriter:
+    """Writes a job's progress to the database, at most twice a second, and nothing in its
+    first ``quiet_seconds``."""
+
+    def __init__(self, db: Database, job_id: int, quiet_seconds: float = 0.0) -> None:
         self.db = db
         self.job_id = job_id
+        self.quiet_seconds = quiet_seconds
         self.started = time.perf_counter()
         self.last = 0.0
         self.lines: list[str] = []
@@ -65,6 +72,8 @@ class ProgressWriter:
         if event.best is not None:
             self.best, self.bound = event.best, event.bound
         now = time.perf_counter()
+        if now - self.started < self.quiet_seconds:
+            return
         if now - self.last >= 0.5 or not event.stage.startswith(("coverage", "continuity")):
             self.last = now
             with self.db.session() as db:
@@ -79,14 +88,16 @@ class ProgressWriter:
                 )
 
 
-def run_job(db: Database, storage: Storage, job_id: int) -> None:
-    """Do job ``job_id`` (claimed, running) and record how it ended."""
+def run_job(db: Database, storage: Storage, job_id: int, prepared: object | None = None) -> None:
+    """Do job ``job_id`` (claimed, running) and record how it ended; ``prepared``: what the
+    worker read for it before it forked this child (a re-plan's inputs), if anything."""
     from planner.service.plans import flows
 
     with db.session() as session:
         job = session.get(Job, job_id)
         kind = job.kind if job else None
-    progress = ProgressWriter(db, job_id)
+    quiet = REPLAN_QUIET_SECONDS if kind == JobKind.REPLAN else 0.0
+    progress = ProgressWriter(db, job_id, quiet_seconds=quiet)
     try:
         if kind == JobKind.PROPOSAL:
             # The plan folder (its workbook, the reasons of its changes and uncovered targets)
@@ -96,9 +107,10 @@ def run_job(db: Database, storage: Storage, job_id: int) -> None:
         elif kind == JobKind.EXPLAIN:
             flows.run_explanation(db, storage, job_id)
         elif kind == JobKind.REPLAN:
-            from planner.service.filing.flows import run_replan
+            from planner.service.filing.flows import ReplanInputs, run_replan
 
-            run_replan(db, storage, job_id, progress)
+            inputs = prepared if isinstance(prepared, ReplanInputs) else None
+            run_replan(db, storage, job_id, progress, inputs)
         else:
             raise RuntimeError(f"unknown job kind {kind!r}")
     except service.Superseded:
@@ -185,8 +197,9 @@ class Worker:
         with self.db.session() as db:
             job = db.get(Job, job_id)
             kind = job.kind if job else None
+        prepared = None
         if kind == JobKind.REPLAN:
-            self._warm_up(job_id)
+            prepared = self._warm_up(job_id)
         elif kind == JobKind.EXPLAIN:
             self._warm_up_explanation(job_id)
         pid = os.fork()
@@ -197,9 +210,10 @@ class Worker:
                     os.nice(BACKGROUND_NICE)
                 if kind == JobKind.EXPLAIN:  # its alternatives in turn: one core, not both
                     engine.work_in_one_process()
+                # New connections of its own from the same engine (its dialect set up and its
+                # compiled statements kept): the parent's stay with the parent.
                 self.db.engine.dispose(close=False)
-                child_db = Database(self.settings.database_url)
-                run_job(child_db, self.storage, job_id)
+                run_job(self.db, self.storage, job_id, prepared)
                 code = 0
             finally:
                 os._exit(code)
@@ -224,15 +238,17 @@ class Worker:
             return False
         return True
 
-    def _warm_up(self, job_id: int) -> None:
+    def _warm_up(self, job_id: int) -> object | None:
         """Before a re-plan's child is forked: the proposal and the part kept warm in this
-        worker (read once per proposal and data version), so the child starts from them."""
+        worker (read once per proposal and data version), so the child starts from them;
+        what the job plans from, read (None if that failed: the child tries again)."""
         from planner.service.filing.flows import warm_up_replan
 
         try:
-            warm_up_replan(self.db, self.storage, job_id)
+            return warm_up_replan(self.db, self.storage, job_id)
         except Exception:  # the child meets the same problem and reports it on the job
             log.exception("warming up job %s", job_id)
+            return None
 
     def _warm_up_explanation(self, job_id: int) -> None:
         """Before an explanation's child is forked: the data read and the plan indexed in this
