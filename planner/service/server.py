@@ -50,7 +50,7 @@ def serve(
     database of ``settings``."""
     import uvicorn
 
-    from planner.service.jobs.worker import REPLAN_KINDS, worker_main
+    from planner.service.jobs.worker import NOT_REPLANS, REPLAN_KINDS, worker_main
 
     web_workers = web_workers or default_web_workers()
     prepare(settings).dispose()
@@ -60,8 +60,9 @@ def serve(
         os.environ.setdefault(REPLAN_WAIT_ENV, "2")
     context = multiprocessing.get_context("spawn")
     data_dir = str(settings.data_dir)
+    woken_by = NOT_REPLANS if replan_workers else None  # re-plans wake the lane
     workers = [
-        context.Process(target=worker_main, args=(data_dir,), name=f"jobs-{i}")
+        context.Process(target=worker_main, args=(data_dir, None, None, woken_by), name=f"jobs-{i}")
         for i in range(job_workers)
     ]
     if job_workers:

@@ -266,6 +266,42 @@ def test_a_parts_re_plan_is_claimed_before_earlier_jobs_and_a_lane_takes_only_th
     ]
 
 
+def test_a_queued_job_wakes_at_once_the_idle_workers_of_its_kind(service: Service) -> None:
+    """On PostgreSQL a job queued wakes the idle workers it concerns as its transaction
+    commits (LISTEN/NOTIFY): a part's re-plan the re-plan lane, other jobs the other workers
+    (they leave re-plans to the lane); on SQLite an idle worker sleeps its poll interval."""
+    from planner.service.jobs.worker import NOT_REPLANS, REPLAN_KINDS, Wakeup
+
+    stop = threading.Event()
+    lane, others = Wakeup(service.db, frozenset(REPLAN_KINDS)), Wakeup(service.db, NOT_REPLANS)
+
+    def queue(kind: str) -> None:
+        with service.db.session() as db:
+            jobs.enqueue(db, kind=kind, semester_id=1, data_version_id=1, actor=None)
+
+    def waited(wakeup: Wakeup, seconds: float) -> float:
+        started = time.monotonic()
+        wakeup.wait(seconds, stop)
+        return time.monotonic() - started
+
+    try:
+        for wakeup in (lane, others):
+            wakeup.wait(0.01, stop)  # listening from here on
+        assert (lane.connection is not None) == (service.backend == "postgres")
+        queue("replan")
+        if service.backend == "postgres":
+            assert waited(lane, 60) < 30  # woken, long before its time is up
+            assert waited(others, 1.0) >= 0.9  # not by a re-plan
+            queue("explain")
+            assert waited(others, 60) < 30
+            assert waited(lane, 1.0) >= 0.9
+        else:
+            assert waited(lane, 0.5) >= 0.45
+    finally:
+        lane.close()
+        others.close()
+
+
 def test_jobs_of_a_dead_worker_are_marked_interrupted(service: Service) -> None:
     with service.db.session() as db:
         job = jobs.enqueue(db, kind="proposal", semester_id=1, data_version_id=1, actor=None)

@@ -2,7 +2,10 @@
 
 A job is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (several servers on
 one database share the queue) and, on both databases, by a conditional update
-``queued → running`` whose row count says who won: never two workers on one job.
+``queued → running`` whose row count says who won: never two workers on one job. On
+PostgreSQL a queued job also wakes the waiting workers (``NOTIFY`` on :data:`CHANNEL`, sent
+when the job's transaction commits; :class:`~planner.service.jobs.worker.Wakeup` listens);
+the workers look for jobs on their own all the same.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 import socket
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, select, update
+from sqlalchemy import CursorResult, case, select, text, update
 from sqlalchemy.orm import Session
 
 from planner.i18n import N_
@@ -25,6 +28,8 @@ STALE_AFTER = dt.timedelta(seconds=30)
 """A running job whose worker has not written a heartbeat for this long is interrupted."""
 LOG_LINES = 40
 """Progress lines kept per job (the last ones)."""
+CHANNEL = "planner_jobs"
+"""The PostgreSQL notification channel on which a queued job wakes the workers."""
 
 
 class Superseded(Exception):
@@ -64,6 +69,10 @@ def enqueue(
     )
     db.add(job)
     db.flush()
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(
+            text("SELECT pg_notify(:channel, :kind)"), {"channel": CHANNEL, "kind": str(kind)}
+        )
     if kind == JobKind.PROPOSAL:
         record(
             db,

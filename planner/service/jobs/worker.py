@@ -19,6 +19,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
+from typing import Any
 
 from planner.i18n import N_, use_language
 from planner.i18n import gettext as _
@@ -43,6 +44,9 @@ all day, and two cores for each left the pages and the colleges' re-plans one at
 REPLAN_KINDS = (JobKind.REPLAN,)
 """The re-plan lane of ``planner serve``: a worker that takes only a part's re-plans (a
 college waits on its page for them) and keeps their proposals warm."""
+NOT_REPLANS = frozenset(JobKind) - set(REPLAN_KINDS)
+"""What wakes the other workers when a re-plan lane runs beside them: they leave the parts'
+re-plans to the lane, which keeps the parts warm (they take one only when it waits)."""
 REPLAN_POLL_SECONDS = 0.05
 """The re-plan lane looks for work more often (one indexed query, 20 a second: nothing next
 to the re-plan of about 0.3 s a college waits for)."""
@@ -51,6 +55,63 @@ to the re-plan of about 0.3 s a college waits for)."""
 REPLAN_QUIET_SECONDS = 0.5
 """A part's re-plan writes no progress in its first half second: most end sooner (their stage
 was never on anyone's screen), and each write is a commit on the path a college waits on."""
+
+
+class Wakeup:
+    """How an idle worker waits for the next job: on PostgreSQL it listens on
+    :data:`~planner.service.jobs.service.CHANNEL` and wakes as soon as a job is queued (the
+    notification comes when the job's transaction commits); on SQLite, and while the listening
+    connection is lost (a restarted database), it sleeps the worker's poll interval.
+    ``woken_by``: the job kinds whose queuing wakes it (None: every kind)."""
+
+    RETRY_SECONDS = 10.0
+    """How long a worker waits before it connects to listen again after a failure."""
+
+    def __init__(self, db: Database, woken_by: frozenset[str] | None = None) -> None:
+        self.db = db
+        self.woken_by = woken_by
+        self.connection: Any = None
+        self.retry_at = 0.0
+
+    def wait(self, seconds: float, stop: threading.Event) -> None:
+        """Return when a job was queued, ``stop`` is set or ``seconds`` have passed."""
+        connection = self._listening()
+        if connection is None:
+            stop.wait(seconds)
+            return
+        try:
+            for note in connection.notifies(timeout=seconds):
+                if self.woken_by is None or note.payload in self.woken_by:
+                    break
+        except Exception:  # the database went away: sleep instead, listen again later
+            log.warning("job notifications lost; looking for jobs every %s s", seconds)
+            self.close()
+            stop.wait(seconds)
+
+    def _listening(self) -> Any:
+        if self.connection is not None or not self.db.is_postgres:
+            return self.connection
+        if time.monotonic() < self.retry_at:
+            return None
+        try:
+            import psycopg
+
+            engine = self.db.engine
+            args, params = engine.dialect.create_connect_args(engine.url)
+            params.setdefault("connect_timeout", 5)  # a server out of reach: poll meanwhile
+            self.connection = psycopg.connect(*args, **params, autocommit=True)
+            self.connection.execute(f"LISTEN {service.CHANNEL}")
+        except Exception:
+            self.close()
+            self.retry_at = time.monotonic() + self.RETRY_SECONDS
+        return self.connection
+
+    def close(self) -> None:
+        """Stop listening."""
+        if self.connection is not None:
+            with contextlib.suppress(Exception):
+                self.connection.close()
+        self.connection = None
 
 
 class ProgressWriter:
@@ -152,6 +213,7 @@ class Worker:
         *,
         fork: bool = True,
         kinds: tuple[str, ...] | None = None,
+        woken_by: frozenset[str] | None = None,
     ) -> None:
         self.settings = settings
         self.db = db or Database(settings.database_url)
@@ -160,6 +222,9 @@ class Worker:
         self.kinds = kinds
         self.name = service.worker_name()
         self.poll_seconds = REPLAN_POLL_SECONDS if kinds == REPLAN_KINDS else POLL_SECONDS
+        self.woken_by = woken_by if woken_by is not None or kinds is None else frozenset(kinds)
+        """The job kinds whose queuing wakes this worker at once (:class:`Wakeup`; None:
+        every kind); it finds the others when it next looks (every ``poll_seconds``)."""
 
     def run_once(self) -> int | None:
         """Claim one queued job and run it to the end; its id, or None if none was queued."""
@@ -184,14 +249,18 @@ class Worker:
         stop = stop or threading.Event()
         engine.preload()
         warming = self._warming()
+        wakeup = Wakeup(self.db, self.woken_by)
         last_recovery = 0.0
-        while not stop.is_set():
-            if time.monotonic() - last_recovery > 10:
-                with self.db.session() as db:
-                    service.recover(db)
-                last_recovery = time.monotonic()
-            if self.run_once() is None and not self._warm_step(warming):
-                stop.wait(self.poll_seconds)
+        try:
+            while not stop.is_set():
+                if time.monotonic() - last_recovery > 10:
+                    with self.db.session() as db:
+                        service.recover(db)
+                    last_recovery = time.monotonic()
+                if self.run_once() is None and not self._warm_step(warming):
+                    wakeup.wait(self.poll_seconds, stop)
+        finally:
+            wakeup.close()
 
     def _run_in_child(self, job_id: int) -> None:
         with self.db.session() as db:
@@ -301,10 +370,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def worker_main(
-    data_dir: str, stop: threading.Event | None = None, kinds: tuple[str, ...] | None = None
+    data_dir: str,
+    stop: threading.Event | None = None,
+    kinds: tuple[str, ...] | None = None,
+    woken_by: frozenset[str] | None = None,
 ) -> None:
     """Entry point of a worker process (``planner serve`` starts these); ``kinds``: only
-    jobs of these kinds (the re-plan lane)."""
+    jobs of these kinds (the re-plan lane); ``woken_by``: see :attr:`Worker.woken_by`."""
     from planner.service import logs
 
     logs.install()
@@ -312,4 +384,4 @@ def worker_main(
     settings = Settings.from_env(data_dir)
     signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):
-        Worker(settings, kinds=kinds).run_forever(stop)
+        Worker(settings, kinds=kinds, woken_by=woken_by).run_forever(stop)
