@@ -19,7 +19,7 @@ from conftest import pairs
 from planner import api
 from planner.check.checker import check_assignments, check_plan
 from planner.dataset import Dataset
-from planner.errors import UsageError
+from planner.errors import InfeasibleError, UsageError
 from planner.io.generate.files import write_tables
 from planner.io.generate.tables import generate_tables
 from planner.io.plan_folder import with_pins
@@ -238,3 +238,30 @@ def test_a_warm_part_derives_the_very_problem_indexing_would_give(
             seen[derivable] += 1
             _assert_same_problem(got, build_problem(planned, applied, part.held))
     assert seen[True] >= 8 and seen[False] >= 1
+
+
+def test_an_impossible_adjustment_of_a_warm_part_says_what_the_cold_one_says(
+    demo: Dataset, demo_proposal: Plan
+) -> None:
+    """A warm part runs the cheap infeasibility checks only when the flow does not settle its
+    re-plan (progress shown or not): two of a college's cadres required on one of its classes
+    get the very words of the cold re-plan, which checks first."""
+    a = demo_proposal.assignments
+    college = sorted(demo.colleges["id"])[0]
+    mine = a[(a["cadre_unit"] == college) & (a["cadre_college"] == college)]
+    cls = mine[mine["kind"] == "class"].iloc[0]
+    other = mine[mine["cadre_id"] != cls["cadre_id"]].iloc[0]
+    pins = [
+        (cls["cadre_id"], "class", cls["target_id"], "require"),
+        (other["cadre_id"], "class", cls["target_id"], "require"),
+    ]
+    scope, frame = f"college={college}", _pins(demo, pins)
+    warm = WarmParts(demo, Scenario(), demo_proposal)
+    with pytest.raises(InfeasibleError) as cold:
+        replan_part(demo, Scenario(), demo_proposal, scope, pins=frame, deterministic=True)
+    said: list[str] = []
+    with pytest.raises(InfeasibleError) as hot:
+        replan_part(
+            demo, Scenario(), demo_proposal, scope, pins=frame, warm=warm, progress=said.append
+        )
+    assert str(hot.value) == str(cold.value) and str(cold.value)

@@ -349,7 +349,7 @@ def replan_part(
         proven=proven,
         capacity=capacity,
         problem=problem,
-        checks_first=warm is None or progress is not None,
+        checks_first=warm is None,
     )
     require_checked(plan, planned, applied)
     return Replanned(part, planned, applied, plan, base_hash)
