@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, undefer
 
 from planner.i18n import N_
 from planner.i18n import gettext as _
@@ -142,16 +142,20 @@ def adjustments(db: Session, plan_id: int, college: str) -> list[Adjustment]:
 
 def active_adjustment(db: Session, plan_id: int, college: str) -> Adjustment | None:
     """The newest adjustment in force (done, not undone); None: the part is the proposal's."""
-    return next(
-        (a for a in adjustments(db, plan_id, college) if a.state == AdjustmentState.DONE), None
-    )
+    return _newest(db, plan_id, college, AdjustmentState.DONE)
 
 
 def pending_adjustment(db: Session, plan_id: int, college: str) -> Adjustment | None:
     """An adjustment whose re-plan has not finished."""
-    return next(
-        (a for a in adjustments(db, plan_id, college) if a.state == AdjustmentState.QUEUED), None
+    return _newest(db, plan_id, college, AdjustmentState.QUEUED)
+
+
+def _newest(db: Session, plan_id: int, college: str, state: str) -> Adjustment | None:
+    query = select(Adjustment).where(
+        Adjustment.plan_id == plan_id, Adjustment.college == college, Adjustment.state == state
     )
+    query = query.options(undefer(Adjustment.pairs))  # one row, and its contacts are wanted
+    return db.scalar(query.order_by(Adjustment.id.desc()).limit(1))
 
 
 def newest_version(db: Session, semester_id: int) -> DataVersion:
@@ -790,13 +794,16 @@ def board(db: Session, plan: Plan) -> list[BoardRow]:
         cell = coverage.setdefault(row.college, [0, 0])
         cell[0] += row.covered
         cell[1] += row.targets
+    counted = (
+        select(Adjustment.college, func.count())
+        .where(Adjustment.plan_id == plan.id, Adjustment.state == AdjustmentState.DONE)
+        .group_by(Adjustment.college)
+    )
+    done: dict[str, int] = {college: count for college, count in db.execute(counted)}
     rows = []
     for part in parts_of(db, plan.id):
-        done = [
-            a for a in adjustments(db, plan.id, part.college) if a.state == AdjustmentState.DONE
-        ]
         changed = set()
-        current = done[0] if done else None
+        current = active_adjustment(db, plan.id, part.college)
         if current is not None:
             base = {tuple(p) for p in _proposal_pairs_of(db, plan, part.college)}
             changed = base ^ {tuple(p) for p in current.pairs}
@@ -808,7 +815,7 @@ def board(db: Session, plan: Plan) -> list[BoardRow]:
                 covered=covered,
                 targets=total,
                 changes=len(changed),
-                adjustments=len(done),
+                adjustments=done.get(part.college, 0),
                 late=part.state != PartState.FILED,
             )
         )

@@ -40,8 +40,9 @@ class Adjustment(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
     pins: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     """Every pin of the part after this step: ``[cadre, kind, target, rule]``."""
-    pairs: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
-    """The part's contacts after the re-plan: ``[cadre, kind, target]``."""
+    pairs: Mapped[list[list[str]]] = mapped_column(JSON, default=list, deferred=True)
+    """The part's contacts after the re-plan: ``[cadre, kind, target]``. Loaded when asked for
+    (a part's history lists every adjustment, each with the whole part's contacts)."""
     base_hash: Mapped[str] = mapped_column(String(64), default="")
     terms_before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     terms_after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
