@@ -252,10 +252,15 @@ def warm_up_replan(db: Database, storage: Storage, job_id: int) -> ReplanInputs:
     nor connects before it plans)."""
     with db.session() as session:
         inputs = replan_inputs(session, storage, job_id)
-    warm = warm_parts(inputs.proposal)
-    warm.part(workflow.scope_of(inputs.college))
-    workflow.proposal_figures(inputs.proposal, inputs.college, warm)
+    _warm_part(inputs.proposal, inputs.college)
     return inputs
+
+
+def _warm_part(proposal: workflow.Proposal, college: str) -> None:
+    """The part of ``college`` made warm in this process, with its "before" figures."""
+    warm = warm_parts(proposal)
+    warm.part(workflow.scope_of(college))
+    workflow.proposal_figures(proposal, college, warm)
 
 
 def warm_current(db: Database, storage: Storage, *, replans: bool) -> Iterator[None]:
@@ -280,10 +285,8 @@ def warm_current(db: Database, storage: Storage, *, replans: bool) -> Iterator[N
     if not replans:
         engine.warm_explanations(data, plan_dir)
         return
-    warm = warm_parts(proposal)
     for college in colleges:
-        warm.part(workflow.scope_of(college))
-        workflow.proposal_figures(proposal, college, warm)
+        _warm_part(proposal, college)
         yield
 
 
