@@ -31,7 +31,9 @@ from planner.service.jobs.models import Job, JobKind, JobState
 from planner.service.storage import Storage
 
 log = logging.getLogger("planner.service.jobs")
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.2
+"""How often an idle worker looks for jobs when nothing wakes it (SQLite; PostgreSQL after a
+lost connection): a person who asked why waits on the explanation page for its job."""
 HEARTBEAT_SECONDS = 2.0
 BACKGROUND_KINDS = frozenset({JobKind.EXPLAIN, JobKind.PROPOSAL})
 """Jobs nobody waits on click by click: their child runs at a lower priority (``nice``), so
