@@ -293,13 +293,13 @@ def _read_back(out: Path, fmt: str, headers: str) -> dict[str, pd.DataFrame]:
     """Every table written to ``out``, read with pandas as text, keyed by English name."""
     result = {}
     if fmt == "workbook":
-        sheets = pd.read_excel(out / WORKBOOK_NAME, sheet_name=None, dtype=str)
+        sheets = pd.read_excel(out / WORKBOOK_NAME, sheet_name=None, dtype=str, engine="calamine")
     for name, table in TABLES.items():
         shown = table.alias if headers == "zh" else name
         if fmt == "workbook":
             frame = sheets[shown]
         elif fmt == "xlsx":
-            frame = pd.read_excel(out / f"{shown}.xlsx", dtype=str)
+            frame = pd.read_excel(out / f"{shown}.xlsx", dtype=str, engine="calamine")
         else:
             encoding = "gb18030" if fmt == "csv-gb18030" else "utf-8-sig"
             frame = pd.read_csv(out / f"{shown}.csv", dtype=str, encoding=encoding)
