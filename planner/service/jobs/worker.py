@@ -103,7 +103,8 @@ class Wakeup:
             params.setdefault("connect_timeout", 5)  # a server out of reach: poll meanwhile
             self.connection = psycopg.connect(*args, **params, autocommit=True)
             self.connection.execute(f"LISTEN {service.CHANNEL}")
-        except Exception:
+        except Exception:  # said without the error: it could name the server's address
+            log.warning("cannot listen for jobs; trying again in %s s", self.RETRY_SECONDS)
             self.close()
             self.retry_at = time.monotonic() + self.RETRY_SECONDS
         return self.connection
