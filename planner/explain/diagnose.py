@@ -59,7 +59,7 @@ def solve_explained(
     rules cannot all hold and :class:`~planner.errors.NoPlanInTimeError` when time ran out
     before any plan was found.
 
-    Without ``checks_first`` (a warm re-plan, no progress shown) the cheap checks run only
+    Without ``checks_first`` (a re-plan from a warm problem) the cheap checks run only
     when the flow does not settle the plan, before CP-SAT: a plan the flow proves optimal
     exists, so they would find nothing; otherwise they give the very same words as before.
     """

@@ -95,14 +95,8 @@ class Deriver:
 
     def __init__(self, problem: Problem) -> None:
         self.base = problem
-        positions(problem)  # made once: every derived problem shares them
-        self._cadre_at = {str(c): i for i, c in enumerate(problem.cadres["id"].tolist())}
-        self._target_at = {
-            (str(k), str(t)): i
-            for i, (k, t) in enumerate(
-                zip(problem.targets["kind"].tolist(), problem.targets["id"].tolist(), strict=True)
-            )
-        }
+        # Made once: every derived problem shares them (ids are text, as the readers give).
+        self._cadre_at, self._target_at = positions(problem)
         own = problem.dataset.pins
         self._cadres = {str(c) for c in own["cadre"].tolist()}
         self._targets = {
