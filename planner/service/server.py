@@ -62,7 +62,9 @@ def serve(
     data_dir = str(settings.data_dir)
     woken_by = NOT_REPLANS if replan_workers else None  # re-plans wake the lane
     workers = [
-        context.Process(target=worker_main, args=(data_dir, None, None, woken_by), name=f"jobs-{i}")
+        context.Process(
+            target=worker_main, args=(data_dir,), kwargs={"woken_by": woken_by}, name=f"jobs-{i}"
+        )
         for i in range(job_workers)
     ]
     if job_workers:

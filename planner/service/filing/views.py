@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -256,31 +257,36 @@ def add_pin(
     (a job) with everything outside it held."""
     storage = _storage(request)
 
+    queued: list[int] = []
+
     def step(db: Session, plan: Plan, part: PlanPart) -> object:
-        return flows.adjust(
+        adjustment = flows.adjust(
             db, storage, plan, part, who, cadre=cadre, kind=kind, target=target, rule=rule
         )
+        if adjustment.job_id is not None:
+            queued.append(adjustment.job_id)
+        return adjustment
 
     answer = _step(request, who, plan_id, key, step, "pin")
-    if answer.status_code == 303 and _wait_for_replan(request, who, plan_id, key):
+    if answer.status_code == 303 and queued and _wait_for_job(request, queued[0]):
         return redirect(answer.headers["location"].split("?")[0] + "?done=replanned")
     return answer
 
 
 WAIT_POLL_SECONDS = 0.025
-"""How often a pin waiting for its re-plan looks at it (one small query)."""
+"""How often a pin waiting for its re-plan looks at its job (one row by its key)."""
 
 
-def _wait_for_replan(request: Request, who: Principal, plan_id: int, key: str) -> bool:
-    """Wait (``replan_wait_seconds`` at most) until the part's re-plan has finished, so that
+def _wait_for_job(request: Request, job_id: int) -> bool:
+    """Wait (``replan_wait_seconds`` at most) until the pin's re-plan job has finished, so that
     the browser's next page is the updated part and not the one that polls for it; whether
     it has."""
     deadline = time.monotonic() + request.app.state.settings.replan_wait_seconds
     while time.monotonic() < deadline:
         time.sleep(WAIT_POLL_SECONDS)
         with _answers(request) as db:
-            plan, part = flows.get_part(db, plan_id, key, who)
-            if _replan_state(db, plan, part)[0]:
+            state = db.scalar(select(Job.state).where(Job.id == job_id))
+            if state is None or state in FINISHED:
                 return True
     return False
 

@@ -152,14 +152,22 @@ class ProgressWriter:
                 )
 
 
-def run_job(db: Database, storage: Storage, job_id: int, prepared: object | None = None) -> None:
-    """Do job ``job_id`` (claimed, running) and record how it ended; ``prepared``: what the
-    worker read for it before it forked this child (a re-plan's inputs), if anything."""
+def run_job(
+    db: Database,
+    storage: Storage,
+    job_id: int,
+    kind: str | None = None,
+    prepared: object | None = None,
+) -> None:
+    """Do job ``job_id`` (claimed, running) and record how it ended. What the worker that
+    forked this child read for it already: ``kind`` (else read here) and ``prepared`` (a
+    re-plan's inputs), if anything."""
     from planner.service.plans import flows
 
-    with db.session() as session:
-        job = session.get(Job, job_id)
-        kind = job.kind if job else None
+    if kind is None:
+        with db.session() as session:
+            job = session.get(Job, job_id)
+            kind = job.kind if job else None
     quiet = REPLAN_QUIET_SECONDS if kind == JobKind.REPLAN else 0.0
     progress = ProgressWriter(db, job_id, quiet_seconds=quiet)
     try:
@@ -285,7 +293,7 @@ class Worker:
                 # New connections of its own from the same engine (its dialect set up and its
                 # compiled statements kept): the parent's stay with the parent.
                 self.db.engine.dispose(close=False)
-                run_job(self.db, self.storage, job_id, prepared)
+                run_job(self.db, self.storage, job_id, kind, prepared)
                 code = 0
             finally:
                 os._exit(code)
